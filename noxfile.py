@@ -1,0 +1,92 @@
+"""Test and lint sessions. `nox` runs the default ones; `nox -s NAME -- ARGS` passes ARGS on.
+
+Sessions run in the interpreter that runs nox. checkov and aws-sam-cli pin boto3 to exact,
+different versions, so each lives in its own session environment, never in the package's.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+TEMPLATES = [
+    "shared-infrastructure/template.yaml",
+    *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("services/*/template*.yaml")),
+]
+SERVICE_TESTS = [
+    "services/common/tests",
+    "services/account/python/tests",
+    "services/coaching/tests",
+    "services/traction/tests",
+]
+CHECKOV = "checkov==3.3.30"
+
+nox.options.sessions = ["lint", "checkov", "unit", "functional", "integration", "dotnet"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+
+def install_project(session: nox.Session, *extras: str) -> None:
+    """Install the engine with ``extras`` (editable: tests import the working tree)."""
+    spec = f".[{','.join(extras)}]" if extras else "."
+    session.install("-e", spec)
+
+
+def existing(paths: list[str]) -> list[str]:
+    return [path for path in paths if (ROOT / path).exists()]
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff, mypy and cfn-lint (informational rules included) on everything."""
+    install_project(session, "lint", "test")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+    session.run("cfn-lint", "--include-checks", "I", "--", *existing(TEMPLATES))
+
+
+@nox.session
+def checkov(session: nox.Session) -> None:
+    """checkov on every template, from its own environment (it pins boto3)."""
+    session.install(CHECKOV)
+    for template in existing(TEMPLATES):
+        session.run(
+            "checkov", "-f", template, "--framework", "cloudformation", "--quiet", "--compact"
+        )
+
+
+@nox.session
+def unit(session: nox.Session) -> None:
+    """Unit tests: no network (moto in-process where AWS is involved)."""
+    install_project(session, "test")
+    session.run("pytest", "tests/unit", *session.posargs)
+
+
+@nox.session
+def functional(session: nox.Session) -> None:
+    """Each service's handlers in-process against moto, plus the cross-service tests."""
+    install_project(session, "test")
+    paths = existing([*SERVICE_TESTS, "tests/functional"])
+    session.run("pytest", "--import-mode=importlib", *paths, *session.posargs)
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """The engine and tasks against a real local AWS server (started by the fixtures)."""
+    install_project(session, "test")
+    session.run("pytest", "tests/integration", *session.posargs)
+
+
+@nox.session
+def dotnet(session: nox.Session) -> None:
+    """The .NET account service's xunit tests, where the .NET SDK is installed."""
+    if shutil.which("dotnet") is None:
+        session.skip(
+            "the .NET SDK is not installed: the .NET account service's tests did not run "
+            "(install the .NET 10 SDK to run them)"
+        )
+    session.run("dotnet", "test", "services/account/dotnet", external=True)

@@ -1,0 +1,337 @@
+"""The only module that calls the CloudFormation API: stacks, change sets, events, exports.
+
+It speaks in small frozen records so the deciding code (deploy, guards, plan) never
+handles raw boto3 responses, and so tests can build those records directly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import botocore.exceptions
+
+from ppdeploy.errors import DeployError, TargetError
+
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+EMPTY_CHANGE_SET_REASONS = ("didn't contain changes", "No updates are to be performed")
+SUCCESS_STATES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE", "DELETE_COMPLETE"}
+NEVER_CREATED_STATES = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED"}
+
+
+@dataclass(frozen=True)
+class StackState:
+    name: str
+    stack_id: str
+    status: str
+    status_reason: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)
+    parameters: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    last_change: datetime | None = None
+    termination_protection: bool = False
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status.endswith("_IN_PROGRESS")
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    action: str
+    logical_id: str
+    resource_type: str
+    physical_id: str = ""
+    replacement: str = ""
+    details: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    change_set_id: str
+    stack_id: str
+    change_set_type: str
+    status: str
+    reason: str = ""
+    changes: tuple[ResourceChange, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return self.status == "FAILED" and any(
+            text in self.reason for text in EMPTY_CHANGE_SET_REASONS
+        )
+
+
+@dataclass(frozen=True)
+class StackEvent:
+    event_id: str
+    timestamp: datetime
+    logical_id: str
+    resource_type: str
+    status: str
+    reason: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status.endswith("_FAILED")
+
+
+def _error_code(error: botocore.exceptions.ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _error_message(error: botocore.exceptions.ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Message", error))
+
+
+def _stack_state(raw: dict[str, Any]) -> StackState:
+    return StackState(
+        name=raw["StackName"],
+        stack_id=raw["StackId"],
+        status=raw["StackStatus"],
+        status_reason=raw.get("StackStatusReason", "") or "",
+        outputs={o["OutputKey"]: o.get("OutputValue", "") for o in raw.get("Outputs", [])},
+        parameters={
+            p["ParameterKey"]: p.get("ParameterValue", "") for p in raw.get("Parameters", [])
+        },
+        tags={t["Key"]: t["Value"] for t in raw.get("Tags", [])},
+        last_change=raw.get("LastUpdatedTime") or raw.get("CreationTime"),
+        termination_protection=bool(raw.get("EnableTerminationProtection", False)),
+    )
+
+
+def _resource_change(raw: dict[str, Any]) -> ResourceChange:
+    change = raw.get("ResourceChange", {})
+    return ResourceChange(
+        action=change.get("Action", ""),
+        logical_id=change.get("LogicalResourceId", ""),
+        resource_type=change.get("ResourceType", ""),
+        physical_id=change.get("PhysicalResourceId", "") or "",
+        replacement=change.get("Replacement", "") or "",
+        details=tuple(change.get("Details", []) or ()),
+    )
+
+
+class CloudFormation:
+    """CloudFormation calls for one target; ``poll_seconds`` paces every wait."""
+
+    def __init__(self, client: Any, *, poll_seconds: float) -> None:
+        self._client = client
+        self.poll_seconds = poll_seconds
+
+    def _call(self, action: str, **kwargs: Any) -> Any:
+        """Call ``action``; connection failures become a TargetError that says what to do."""
+        try:
+            return getattr(self._client, action)(**kwargs)
+        except botocore.exceptions.EndpointConnectionError as error:
+            raise TargetError(
+                "cannot reach CloudFormation",
+                cause=str(error),
+                fix="check the network, or for --local that `invoke local.status` says running",
+            ) from error
+
+    # -- stacks -----------------------------------------------------------------------
+
+    def describe(self, name: str) -> StackState | None:
+        """The live stack called ``name``, or None when there is none."""
+        try:
+            response = self._call("describe_stacks", StackName=name)
+        except botocore.exceptions.ClientError as error:
+            if _error_code(error) == "ValidationError" and "does not exist" in _error_message(
+                error
+            ):
+                return None
+            raise
+        stacks = response.get("Stacks", [])
+        return _stack_state(stacks[0]) if stacks else None
+
+    def stacks(self, prefix: str = "") -> list[StackState]:
+        """Every live stack whose name starts with ``prefix``."""
+        found = []
+        for page in self._client.get_paginator("describe_stacks").paginate():
+            found += [_stack_state(s) for s in page["Stacks"] if s["StackName"].startswith(prefix)]
+        return found
+
+    def delete_stack(self, name: str, *, token: str) -> None:
+        self._call("delete_stack", StackName=name, ClientRequestToken=token)
+
+    def set_termination_protection(self, name: str, *, enabled: bool) -> None:
+        self._call(
+            "update_termination_protection",
+            StackName=name,
+            EnableTerminationProtection=enabled,
+        )
+
+    # -- change sets --------------------------------------------------------------------
+
+    def create_change_set(
+        self,
+        *,
+        stack_name: str,
+        change_set_name: str,
+        change_set_type: str,
+        template_body: str,
+        parameters: dict[str, str],
+        tags: dict[str, str],
+        token: str,
+    ) -> ChangeSet:
+        """Create a change set and wait until CloudFormation has computed it."""
+        try:
+            created = self._call(
+                "create_change_set",
+                StackName=stack_name,
+                ChangeSetName=change_set_name,
+                ChangeSetType=change_set_type,
+                TemplateBody=template_body,
+                Parameters=[
+                    {"ParameterKey": key, "ParameterValue": value}
+                    for key, value in sorted(parameters.items())
+                ],
+                Tags=[{"Key": key, "Value": value} for key, value in sorted(tags.items())],
+                Capabilities=CAPABILITIES,
+                ClientToken=token,
+            )
+        except botocore.exceptions.ClientError as error:
+            raise DeployError(
+                f"CloudFormation refused the change set for {stack_name}",
+                cause=_error_message(error),
+                fix="correct the template or parameters named in the cause",
+            ) from error
+        return self.wait_change_set(created["Id"])
+
+    def wait_change_set(self, change_set_id: str) -> ChangeSet:
+        while True:
+            raw = self._call("describe_change_set", ChangeSetName=change_set_id)
+            if raw["Status"] not in ("CREATE_PENDING", "CREATE_IN_PROGRESS"):
+                break
+            time.sleep(self.poll_seconds)
+        changes = list(raw.get("Changes", []))
+        next_token = raw.get("NextToken")
+        while next_token:
+            page = self._call(
+                "describe_change_set", ChangeSetName=change_set_id, NextToken=next_token
+            )
+            changes += page.get("Changes", [])
+            next_token = page.get("NextToken")
+        return ChangeSet(
+            change_set_id=raw["ChangeSetId"],
+            stack_id=raw["StackId"],
+            change_set_type=raw.get("ChangeSetType", ""),
+            status=raw["Status"],
+            reason=raw.get("StatusReason", "") or "",
+            changes=tuple(_resource_change(c) for c in changes if c.get("Type") == "Resource"),
+        )
+
+    def delete_change_set(self, change_set_id: str) -> None:
+        self._call("delete_change_set", ChangeSetName=change_set_id)
+
+    def change_set_ids(self, stack_name: str) -> list[str]:
+        try:
+            response = self._call("list_change_sets", StackName=stack_name)
+        except botocore.exceptions.ClientError as error:
+            if "does not exist" in _error_message(error):
+                return []
+            raise
+        return [summary["ChangeSetId"] for summary in response.get("Summaries", [])]
+
+    def execute_change_set(self, change_set_id: str, *, token: str) -> None:
+        try:
+            self._call(
+                "execute_change_set", ChangeSetName=change_set_id, ClientRequestToken=token
+            )
+        except botocore.exceptions.ClientError as error:
+            raise DeployError(
+                "CloudFormation refused to execute the change set",
+                cause=_error_message(error),
+                fix="run the deploy again; it starts from the stack's current state",
+            ) from error
+
+    # -- events and waiting -------------------------------------------------------------
+
+    def events(self, stack_name: str, *, after: str | None = None) -> list[StackEvent]:
+        """The stack's events newer than the event id ``after`` (all when None), oldest first."""
+        collected: list[StackEvent] = []
+        pages = self._client.get_paginator("describe_stack_events").paginate(StackName=stack_name)
+        for page in pages:
+            for raw in page["StackEvents"]:  # newest first
+                if raw["EventId"] == after:
+                    collected.reverse()
+                    return collected
+                collected.append(
+                    StackEvent(
+                        event_id=raw["EventId"],
+                        timestamp=raw["Timestamp"],
+                        logical_id=raw.get("LogicalResourceId", ""),
+                        resource_type=raw.get("ResourceType", ""),
+                        status=raw.get("ResourceStatus", ""),
+                        reason=raw.get("ResourceStatusReason", "") or "",
+                    )
+                )
+        collected.reverse()
+        return collected
+
+    def latest_event_id(self, stack_name: str) -> str | None:
+        """The newest event's id: the mark from which a wait reports what happens next."""
+        try:
+            response = self._call("describe_stack_events", StackName=stack_name)
+        except botocore.exceptions.ClientError as error:
+            if "does not exist" in _error_message(error):
+                return None
+            raise
+        events = response.get("StackEvents", [])
+        return str(events[0]["EventId"]) if events else None
+
+    def wait(
+        self,
+        stack_name: str,
+        *,
+        after_event: str | None,
+        on_event: Callable[[StackEvent], None] = lambda _event: None,
+    ) -> tuple[StackState | None, list[StackEvent]]:
+        """Wait until the stack leaves every *_IN_PROGRESS state, passing on each new event.
+
+        Returns the final state (None once deleted) and every event seen after
+        ``after_event``, oldest first.
+        """
+        seen: dict[str, StackEvent] = {}
+        while True:
+            state = self.describe(stack_name)
+            for event in self._new_events(stack_name, after_event, seen):
+                on_event(event)
+            if state is None or not state.in_progress:
+                return state, list(seen.values())
+            time.sleep(self.poll_seconds)
+
+    def _new_events(
+        self, stack_name: str, after_event: str | None, seen: dict[str, StackEvent]
+    ) -> Iterator[StackEvent]:
+        try:
+            events = self.events(stack_name, after=after_event)
+        except botocore.exceptions.ClientError as error:
+            if "does not exist" in _error_message(error):
+                return
+            raise
+        for event in events:
+            if event.event_id not in seen:
+                seen[event.event_id] = event
+                yield event
+
+    # -- exports ------------------------------------------------------------------------
+
+    def exports(self) -> dict[str, str]:
+        """Every export of the account and region: name to value."""
+        found: dict[str, str] = {}
+        for page in self._client.get_paginator("list_exports").paginate():
+            found.update({e["Name"]: e["Value"] for e in page.get("Exports", [])})
+        return found
+
+
+def first_failure(events: list[StackEvent]) -> StackEvent | None:
+    """The first resource that failed: the cause, where later failures are consequences."""
+    for event in events:
+        if event.failed and "cancelled" not in event.reason.lower():
+            return event
+    return next((event for event in events if event.failed), None)

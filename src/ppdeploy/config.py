@@ -1,0 +1,111 @@
+"""Stage configuration from ``stages.toml``: one ``Stage`` per name, defaults filled in."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ppdeploy import naming, project
+from ppdeploy.errors import InputError
+
+ACCOUNT_ID_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Everything the engine knows about one stage before it talks to AWS."""
+
+    name: str
+    region: str
+    account_id: str
+    domain: str
+    hosted_zone_id: str = ""
+    jwt_secret_arn: str = ""
+    redis_node_type: str = "cache.t4g.micro"
+    email_from: str = "no-reply@purposepath.app"
+    alarm_email: str = ""
+    termination_protection: bool = False
+
+    @property
+    def has_custom_domain(self) -> bool:
+        return bool(self.hosted_zone_id)
+
+    def with_overrides(self, **overrides: str | None) -> Stage:
+        """This stage with the flags a person gave on the command line (None = not given)."""
+        given = {key: value for key, value in overrides.items() if value is not None}
+        return replace(self, **given)
+
+    def shared_parameters(self) -> dict[str, str]:
+        """The shared template's parameters for this stage."""
+        return {
+            "Stage": self.name,
+            "DomainName": self.domain,
+            "HostedZoneId": self.hosted_zone_id,
+            "JwtSecretArn": self.jwt_secret_arn,
+            "RedisNodeType": self.redis_node_type,
+            "EmailFrom": self.email_from,
+            "AlarmEmail": self.alarm_email,
+        }
+
+
+_KNOWN_KEYS = {f.name for f in fields(Stage)} - {"name"}
+
+
+def load_stages(path: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The raw ``[stages.*]`` tables, each merged over ``[defaults]``."""
+    path = path or project.root() / project.MARKER
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise InputError(
+            f"stage configuration {path} is missing",
+            fix="restore stages.toml from the repository",
+        ) from error
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(
+            f"stage configuration {path} is not valid TOML",
+            cause=str(error),
+            fix="correct the file at the line given",
+        ) from error
+    defaults = document.get("defaults", {})
+    stages = {}
+    for name, table in document.get("stages", {}).items():
+        merged = {**defaults, **table}
+        unknown = sorted(set(merged) - _KNOWN_KEYS)
+        if unknown:
+            raise InputError(
+                f"stage {name!r} in {path} has unknown keys: {', '.join(unknown)}",
+                fix=f"use only: {', '.join(sorted(_KNOWN_KEYS))}",
+            )
+        stages[name] = merged
+    stages.setdefault("__defaults__", defaults)
+    return stages
+
+
+def stage(name: str, path: Path | None = None) -> Stage:
+    """The named stage, declared in stages.toml (a custom stage is one more table there)."""
+    naming.check_stage(name)
+    stages = load_stages(path)
+    stages.pop("__defaults__")
+    settings = stages.get(name)
+    if settings is None:
+        raise InputError(
+            f"unknown stage {name!r}",
+            cause=f"stages.toml declares: {', '.join(sorted(stages))}",
+            fix=f"use one of them, or add a [stages.{name}] table to stages.toml",
+        )
+    settings.setdefault("domain", naming.default_domain(name))
+    account_id = str(settings.get("account_id", ""))
+    if not (account_id.isdigit() and len(account_id) == ACCOUNT_ID_LENGTH):
+        raise InputError(
+            f"stage {name!r} has account_id {account_id!r}",
+            cause="an AWS account id is 12 digits",
+            fix="set account_id for the stage in stages.toml",
+        )
+    return Stage(name=name, **{**settings, "account_id": account_id})
+
+
+def known_stages(path: Path | None = None) -> list[str]:
+    return sorted(name for name in load_stages(path) if name != "__defaults__")

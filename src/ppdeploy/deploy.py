@@ -1,0 +1,133 @@
+"""Deploy one stack through a change set: create or update, wait, report, clean up.
+
+The stack's real state decides what happens: a stack that never finished creating is
+deleted and recreated (saying so), one in progress is waited for, and an empty change set
+means "unchanged" and is deleted so nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+
+from ppdeploy.cloudformation import (
+    NEVER_CREATED_STATES,
+    ChangeSet,
+    CloudFormation,
+    StackState,
+    first_failure,
+)
+from ppdeploy.errors import DeployError, RefusedError
+from ppdeploy.model import DeployResult, StackSpec
+from ppdeploy.ui import Reporter
+
+Approve = Callable[[StackSpec, ChangeSet], bool]
+
+
+def _token(kind: str) -> str:
+    """A ClientRequestToken: a retried call with it is the same operation, not a second one."""
+    return f"ppdeploy-{kind}-{uuid.uuid4().hex}"
+
+
+def _settle(cfn: CloudFormation, spec: StackSpec, reporter: Reporter) -> StackState | None:
+    """The stack's state once nothing is in progress and any failed create is cleared away."""
+    state = cfn.describe(spec.name)
+    if state is not None and state.in_progress and state.status != "REVIEW_IN_PROGRESS":
+        reporter.warn(f"{spec.name} is {state.status}; waiting for it to finish")
+        state, _ = cfn.wait(
+            spec.name,
+            after_event=cfn.latest_event_id(spec.name),
+            on_event=lambda event: reporter.event(spec.name, event),
+        )
+    if state is not None and state.status in NEVER_CREATED_STATES:
+        reporter.warn(
+            f"{spec.name} never finished creating ({state.status}); "
+            "deleting it so it can be created again"
+        )
+        mark = cfn.latest_event_id(spec.name)
+        cfn.delete_stack(spec.name, token=_token("delete"))
+        state, _ = cfn.wait(spec.name, after_event=mark)
+        if state is not None:
+            raise DeployError(
+                f"{spec.name} could not be deleted ({state.status})",
+                cause=state.status_reason,
+                fix="delete the stack in the CloudFormation console, then deploy again",
+            )
+    if state is not None and state.status == "UPDATE_ROLLBACK_FAILED":
+        raise DeployError(
+            f"{spec.name} is stuck in UPDATE_ROLLBACK_FAILED",
+            cause=state.status_reason or "a resource could not be rolled back",
+            fix="continue the rollback (`aws cloudformation continue-update-rollback "
+            f"--stack-name {spec.name}`), then deploy again",
+        )
+    return state
+
+
+def deploy_stack(
+    cfn: CloudFormation, spec: StackSpec, reporter: Reporter, *, approve: Approve
+) -> DeployResult:
+    """Bring the stack ``spec.name`` to ``spec`` through one change set."""
+    started = time.monotonic()
+    state = _settle(cfn, spec, reporter)
+    creating = state is None or state.status == "REVIEW_IN_PROGRESS"
+    token = _token("deploy")
+    change_set = cfn.create_change_set(
+        stack_name=spec.name,
+        change_set_name=f"ppdeploy-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}",
+        change_set_type="CREATE" if creating else "UPDATE",
+        template_body=spec.template.body_for_upload(),
+        parameters=spec.parameters,
+        tags=spec.tags,
+        token=token,
+    )
+    if change_set.empty:
+        cfn.delete_change_set(change_set.change_set_id)
+        assert state is not None  # noqa: S101 - an empty change set needs an existing stack
+        reporter.success(f"{spec.name}: unchanged")
+        return DeployResult(spec.name, "unchanged", time.monotonic() - started, state.outputs)
+    if change_set.status != "CREATE_COMPLETE":
+        _discard(cfn, spec, change_set, creating=creating)
+        raise DeployError(
+            f"CloudFormation could not compute the change set for {spec.name}",
+            cause=change_set.reason or change_set.status,
+            fix="correct the template or parameters named in the cause",
+        )
+    reporter.change_set(spec.name, change_set)
+    if not approve(spec, change_set):
+        _discard(cfn, spec, change_set, creating=creating)
+        raise RefusedError(
+            f"the change to {spec.name} was not approved; nothing was changed",
+        )
+    mark = cfn.latest_event_id(spec.name)
+    cfn.execute_change_set(change_set.change_set_id, token=token)
+    final, events = cfn.wait(
+        spec.name, after_event=mark, on_event=lambda event: reporter.event(spec.name, event)
+    )
+    expected = "CREATE_COMPLETE" if creating else "UPDATE_COMPLETE"
+    if final is None or final.status != expected:
+        failure = first_failure(events)
+        cause = (
+            f"{failure.logical_id} ({failure.resource_type}) {failure.status}: {failure.reason}"
+            if failure
+            else (final.status_reason if final else "the stack disappeared")
+        )
+        raise DeployError(
+            f"{spec.name} ended in {final.status if final else 'DELETE_COMPLETE'}",
+            cause=cause,
+            fix="correct the cause and deploy again; the stack's real state is picked up",
+        )
+    if spec.termination_protection and not final.termination_protection:
+        cfn.set_termination_protection(spec.name, enabled=True)
+    outcome = "created" if creating else "updated"
+    reporter.success(f"{spec.name}: {outcome}")
+    return DeployResult(spec.name, outcome, time.monotonic() - started, final.outputs)
+
+
+def _discard(cfn: CloudFormation, spec: StackSpec, change_set: ChangeSet, *, creating: bool) -> None:
+    """Remove a change set that will not run, and the empty stack a CREATE one made."""
+    cfn.delete_change_set(change_set.change_set_id)
+    if creating:
+        state = cfn.describe(spec.name)
+        if state is not None and state.status == "REVIEW_IN_PROGRESS":
+            cfn.delete_stack(spec.name, token=_token("discard"))

@@ -1,0 +1,119 @@
+"""The naming contract (DESIGN §3): the one place every name of the platform is made.
+
+Templates build the same names with ``!Sub``; the unit tests check that the shared
+template exports exactly ``SHARED_EXPORTS`` and that services import only from it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ppdeploy.errors import InputError
+
+PREFIX = "purposepath"
+STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,15}$")
+SERVICES = ("account", "coaching", "traction")
+RUNTIMES = ("python", "dotnet")
+MAPPING_KEYS = {service: service for service in SERVICES}
+
+# Export names without prefix and stage: ``purposepath-{name}-{stage}``.
+SHARED_EXPORTS = (
+    "stage",
+    "vpc-id",
+    "private-subnet-ids",
+    "public-subnet-ids",
+    "lambda-security-group-id",
+    "users-table",
+    "users-table-arn",
+    "tokens-table",
+    "tokens-table-arn",
+    "tenants-table",
+    "tenants-table-arn",
+    "sessions-table",
+    "sessions-table-arn",
+    "coaching-table",
+    "coaching-table-arn",
+    "traction-table",
+    "traction-table-arn",
+    "jwt-secret-arn",
+    "redis-endpoint",
+    "redis-port",
+    "redis-auth-secret-arn",
+    "data-key-arn",
+    "app-data-bucket",
+    "app-data-bucket-arn",
+    "logs-bucket",
+    "artifacts-bucket",
+    "account-policy-arn",
+    "coaching-policy-arn",
+    "traction-policy-arn",
+    "account-access-log-group-arn",
+    "coaching-access-log-group-arn",
+    "traction-access-log-group-arn",
+    "alarm-topic-arn",
+    "domain-name",
+)
+# Exported only when the stage has a hosted zone (the custom domain exists).
+DOMAIN_EXPORTS = ("api-domain-name",)
+
+TABLES = ("users", "tokens", "tenants", "sessions", "coaching", "traction")
+
+
+def check_stage(stage: str) -> str:
+    """Return ``stage`` when it follows the naming rule, else raise naming the fix."""
+    if not STAGE_PATTERN.fullmatch(stage):
+        raise InputError(
+            f"stage {stage!r} breaks the naming rule",
+            cause="a stage is 2 to 16 characters: a lowercase letter, then lowercase "
+            "letters, digits or hyphens",
+            fix="use dev, staging, prod or a name like 'feature-x'",
+        )
+    return stage
+
+
+def shared_stack(stage: str) -> str:
+    return f"{PREFIX}-shared-infrastructure-{stage}"
+
+
+def service_stack(service: str, stage: str) -> str:
+    return f"{PREFIX}-{service}-api-{stage}"
+
+
+def legacy_stack(stage: str) -> str:
+    return f"{PREFIX}-api-{stage}"
+
+
+def function_name(service: str, stage: str) -> str:
+    return f"{PREFIX}-{service}-api-{stage}"
+
+
+def log_group(service: str, stage: str) -> str:
+    return f"/aws/lambda/{function_name(service, stage)}"
+
+
+def export(name: str, stage: str) -> str:
+    return f"{PREFIX}-{name}-{stage}"
+
+
+def table(name: str, stage: str) -> str:
+    return f"{PREFIX}-{name}-{stage}"
+
+
+def jwt_secret(stage: str) -> str:
+    return f"{PREFIX}/jwt-secret/{stage}"
+
+
+def redis_auth_secret(stage: str) -> str:
+    return f"{PREFIX}/redis-auth/{stage}"
+
+
+def access_log_group(service: str, stage: str) -> str:
+    return f"/aws/apigateway/{function_name(service, stage)}"
+
+
+def dashboard(stage: str) -> str:
+    return f"{PREFIX}-dashboard-{stage}"
+
+
+def default_domain(stage: str) -> str:
+    return "api.purposepath.app" if stage == "prod" else f"api.{stage}.purposepath.app"

@@ -1,0 +1,111 @@
+"""Checks that run before any AWS call: inputs, parameters against the template, lint.
+
+Each failure is an ``InputError``/``TemplateError`` naming the value, why it is wrong and
+how to fix it, so bad input never reaches CloudFormation.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ppdeploy.config import Stage
+from ppdeploy.errors import InputError, TemplateError
+from ppdeploy.templates import Template
+
+HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,32}$")
+SECRET_ARN = re.compile(
+    r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z]{2}(-[a-z]+)+-\d):(?P<account>\d{12}):"
+    r"secret:[A-Za-z0-9/_+=.@-]+$"
+)
+EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+
+def check_shared_inputs(stage: Stage) -> None:
+    """The shared stack's inputs, each checked with a message that says what to give."""
+    if stage.hosted_zone_id and not HOSTED_ZONE_ID.fullmatch(stage.hosted_zone_id):
+        raise InputError(
+            f"hosted zone id {stage.hosted_zone_id!r} is malformed",
+            cause="a Route53 hosted zone id is 'Z' followed by up to 32 uppercase letters "
+            "and digits, without the '/hostedzone/' prefix",
+            fix="copy the id from `aws route53 list-hosted-zones` (e.g. Z0123456789ABCDEFGHIJ)",
+        )
+    if stage.jwt_secret_arn:
+        match = SECRET_ARN.fullmatch(stage.jwt_secret_arn)
+        if match is None:
+            raise InputError(
+                f"JWT secret ARN {stage.jwt_secret_arn!r} is malformed",
+                cause="expected arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
+                fix="copy the ARN from `aws secretsmanager describe-secret --secret-id NAME`",
+            )
+        if match["region"] != stage.region:
+            raise InputError(
+                f"JWT secret ARN {stage.jwt_secret_arn!r} is in {match['region']}, "
+                f"but stage {stage.name!r} lives in {stage.region}",
+                cause="Lambda reads the secret in its own region",
+                fix=f"replicate the secret to {stage.region} and pass that ARN, or omit "
+                "--jwt-secret-arn to create one",
+            )
+    for label, value in (("sender email", stage.email_from), ("alarm email", stage.alarm_email)):
+        if value and not EMAIL.fullmatch(value):
+            raise InputError(
+                f"{label} {value!r} is not a valid email address",
+                cause="expected name@domain.tld",
+                fix=f"give a valid {label}",
+            )
+
+
+def check_parameters(template: Template, parameters: dict[str, str]) -> None:
+    """Every value is declared by the template and meets its constraints."""
+    declared = template.parameters
+    for name, value in parameters.items():
+        spec = declared.get(name)
+        if spec is None:
+            raise InputError(
+                f"parameter {name!r} is not declared by {template.path}",
+                cause=f"the template declares: {', '.join(sorted(declared)) or 'nothing'}",
+                fix="drop the parameter, or declare it in the template",
+            )
+        _check_value(template, name, value, spec)
+    missing = [
+        name for name, spec in declared.items() if "Default" not in spec and name not in parameters
+    ]
+    if missing:
+        raise InputError(
+            f"{template.path} needs parameters with no default: {', '.join(missing)}",
+            fix="pass a value for each",
+        )
+
+
+def _check_value(template: Template, name: str, value: str, spec: dict[str, Any]) -> None:
+    described = spec.get("ConstraintDescription", "")
+    allowed = spec.get("AllowedValues")
+    if allowed is not None and value not in [str(item) for item in allowed]:
+        raise InputError(
+            f"{name} {value!r} is not allowed by {template.path}",
+            cause=described or f"allowed values: {', '.join(str(item) for item in allowed)}",
+            fix=f"use one of: {', '.join(str(item) for item in allowed)}",
+        )
+    pattern = spec.get("AllowedPattern")
+    if pattern is not None and not re.fullmatch(pattern, value):
+        raise InputError(
+            f"{name} {value!r} does not match the pattern {pattern} of {template.path}",
+            cause=described or "the template constrains this parameter",
+            fix=f"give a {name} that matches {pattern}",
+        )
+
+
+def lint(template: Template, region: str) -> list[str]:
+    """cfn-lint the template: errors refuse the deploy, warnings come back to be shown."""
+    from cfnlint.api import ManualArgs, lint  # noqa: PLC0415 - 1 s import, only when deploying
+
+    matches = lint(template.body, regions=[region], config=ManualArgs(regions=[region]))
+    errors = [m for m in matches if m.rule.id.startswith("E")]
+    if errors:
+        listing = "; ".join(f"line {m.linenumber}: {m.rule.id} {m.message}" for m in errors[:10])
+        raise TemplateError(
+            f"template {template.path} has {len(errors)} lint error(s)",
+            cause=listing,
+            fix=f"run `cfn-lint {template.path}` and correct each error",
+        )
+    return [f"line {m.linenumber}: {m.rule.id} {m.message}" for m in matches]

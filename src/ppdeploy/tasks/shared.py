@@ -1,0 +1,51 @@
+"""``invoke deploy-shared``: the shared infrastructure stack of a stage."""
+
+from __future__ import annotations
+
+from invoke.context import Context
+from invoke.tasks import task
+
+from ppdeploy import config, shared
+from ppdeploy.tasks.edge import at_edge
+from ppdeploy.ui import Reporter
+
+
+@task(
+    help={
+        "stage": "stage to deploy (declared in stages.toml; default dev)",
+        "local": "deploy to the embedded local AWS (see `invoke local.start`)",
+        "hosted-zone-id": "Route53 zone: creates the certificate, custom domain and alias",
+        "jwt-secret-arn": "use this existing JWT secret instead of creating one",
+        "redis-node-type": "ElastiCache node type (one the template allows)",
+        "email-from": "sender address for the platform's email",
+        "alarm-email": "address subscribed to the alarm topic",
+        "yes": "apply the change set without asking",
+    }
+)
+@at_edge
+def deploy_shared(
+    c: Context,
+    stage: str = "dev",
+    local: bool = False,
+    hosted_zone_id: str | None = None,
+    jwt_secret_arn: str | None = None,
+    redis_node_type: str | None = None,
+    email_from: str | None = None,
+    alarm_email: str | None = None,
+    yes: bool = False,
+) -> None:
+    """Deploy the shared infrastructure stack (VPC, tables, cache, secret, domain, alarms)."""
+    reporter = Reporter()
+    settings = config.stage(stage).with_overrides(
+        hosted_zone_id=hosted_zone_id,
+        jwt_secret_arn=jwt_secret_arn,
+        redis_node_type=redis_node_type,
+        email_from=email_from,
+        alarm_email=alarm_email,
+    )
+    result = shared.deploy_shared(settings, reporter, use_local=local, assume_yes=yes)
+    reporter.table(
+        f"{result.stack} ({result.outcome}, {result.seconds:.1f} s)",
+        ("output", "value"),
+        sorted(result.outputs.items()),
+    )

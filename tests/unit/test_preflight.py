@@ -1,0 +1,96 @@
+from pathlib import Path
+
+import pytest
+
+from ppdeploy import preflight, templates
+from ppdeploy.config import Stage
+from ppdeploy.errors import InputError, TemplateError
+
+DEV = Stage(name="dev", region="us-east-1", account_id="123456789012", domain="api.dev.x.app")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"hosted_zone_id": "/hostedzone/Z123"}, "hosted zone id '/hostedzone/Z123' is malformed"),
+        ({"hosted_zone_id": "z123"}, "is malformed"),
+        ({"jwt_secret_arn": "purposepath/jwt-secret/dev"}, "JWT secret ARN"),
+        (
+            {
+                "jwt_secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:jwt-AbCdEf"
+            },
+            "is in eu-west-1, but stage 'dev' lives in us-east-1",
+        ),
+        ({"email_from": "no-reply"}, "sender email 'no-reply' is not a valid email address"),
+        ({"alarm_email": "ops@"}, "alarm email 'ops@' is not a valid email address"),
+    ],
+)
+def test_bad_shared_inputs_are_refused(overrides: dict[str, str], message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        preflight.check_shared_inputs(DEV.with_overrides(**overrides))
+    assert message in str(caught.value)
+    assert caught.value.fix
+
+
+def test_good_shared_inputs_pass() -> None:
+    preflight.check_shared_inputs(
+        DEV.with_overrides(
+            hosted_zone_id="Z0123456789ABCDEFGHIJ",
+            jwt_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:jwt-AbCdEf",
+            alarm_email="ops@purposepath.app",
+        )
+    )
+
+
+TEMPLATE = """\
+Parameters:
+  Stage:
+    Type: String
+    AllowedPattern: "^[a-z][a-z0-9-]{1,15}$"
+    ConstraintDescription: a lowercase stage name
+  NodeType:
+    Type: String
+    Default: cache.t4g.micro
+    AllowedValues: [cache.t4g.micro, cache.t4g.small]
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+"""
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> templates.Template:
+    path = tmp_path / "t.yaml"
+    path.write_text(TEMPLATE)
+    return templates.load(path)
+
+
+def test_undeclared_parameter_is_refused(template: templates.Template) -> None:
+    with pytest.raises(InputError, match="parameter 'Extra' is not declared"):
+        preflight.check_parameters(template, {"Stage": "dev", "Extra": "x"})
+
+
+def test_value_outside_allowed_values_is_refused(template: templates.Template) -> None:
+    with pytest.raises(InputError) as caught:
+        preflight.check_parameters(template, {"Stage": "dev", "NodeType": "cache.m5.24xlarge"})
+    assert "NodeType 'cache.m5.24xlarge' is not allowed" in caught.value.what
+    assert "cache.t4g.micro, cache.t4g.small" in caught.value.fix
+
+
+def test_value_breaking_the_pattern_is_refused(template: templates.Template) -> None:
+    with pytest.raises(InputError, match="does not match the pattern"):
+        preflight.check_parameters(template, {"Stage": "Dev"})
+
+
+def test_parameter_without_default_is_required(template: templates.Template) -> None:
+    with pytest.raises(InputError, match="needs parameters with no default: Stage"):
+        preflight.check_parameters(template, {})
+
+
+def test_lint_errors_refuse_the_template(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("Resources:\n  Topic:\n    Type: AWS::SNS::Topik\n")
+    with pytest.raises(TemplateError) as caught:
+        preflight.lint(templates.load(path), "us-east-1")
+    assert "lint error" in caught.value.what
+    assert "AWS::SNS::Topik" in caught.value.cause
