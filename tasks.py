@@ -2,9 +2,10 @@
 
 from invoke.collection import Collection
 
-from ppdeploy.tasks import local, shared
+from ppdeploy.tasks import local, services, shared
 
 namespace = Collection()
-namespace.add_task(shared.deploy_shared)  # type: ignore[arg-type]
+namespace.add_task(shared.deploy_shared)
+namespace.add_task(services.build)
 namespace.add_collection(Collection.from_module(local), name="local")
 namespace.configure({"run": {"echo": True}})

@@ -239,9 +239,7 @@ class CloudFormation:
 
     def execute_change_set(self, change_set_id: str, *, token: str) -> None:
         try:
-            self._call(
-                "execute_change_set", ChangeSetName=change_set_id, ClientRequestToken=token
-            )
+            self._call("execute_change_set", ChangeSetName=change_set_id, ClientRequestToken=token)
         except botocore.exceptions.ClientError as error:
             raise DeployError(
                 "CloudFormation refused to execute the change set",

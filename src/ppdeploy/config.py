@@ -34,7 +34,9 @@ class Stage:
 
     def with_overrides(self, **overrides: str | None) -> Stage:
         """This stage with the flags a person gave on the command line (None = not given)."""
-        given = {key: value for key, value in overrides.items() if value is not None}
+        given: dict[str, Any] = {
+            key: value for key, value in overrides.items() if value is not None
+        }
         return replace(self, **given)
 
     def shared_parameters(self) -> dict[str, str]:

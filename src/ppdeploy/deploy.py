@@ -124,7 +124,9 @@ def deploy_stack(
     return DeployResult(spec.name, outcome, time.monotonic() - started, final.outputs)
 
 
-def _discard(cfn: CloudFormation, spec: StackSpec, change_set: ChangeSet, *, creating: bool) -> None:
+def _discard(
+    cfn: CloudFormation, spec: StackSpec, change_set: ChangeSet, *, creating: bool
+) -> None:
     """Remove a change set that will not run, and the empty stack a CREATE one made."""
     cfn.delete_change_set(change_set.change_set_id)
     if creating:

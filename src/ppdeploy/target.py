@@ -18,7 +18,9 @@ from ppdeploy.config import Stage
 from ppdeploy.errors import InputError, TargetError
 from ppdeploy.localaws import process as localaws
 
-LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # noqa: S105 - moto's fixed fake keys, not a secret
+# moto's fixed fake keys: the local AWS accepts any, real AWS none.
+LOCAL_KEY_ID = "testing"
+LOCAL_SECRET_KEY = "testing"  # noqa: S105 - a public placeholder, not a credential
 
 _CLIENT_CONFIG = botocore.config.Config(
     retries={"mode": "standard", "max_attempts": 8},
@@ -101,7 +103,11 @@ def local(stage: Stage) -> Target:
             cause="--local deploys to the embedded local AWS on this machine",
             fix="start it with `invoke local.start` (or use `invoke up`)",
         )
-    session = boto3.Session(region_name=stage.region, **LOCAL_CREDENTIALS)
+    session = boto3.Session(
+        region_name=stage.region,
+        aws_access_key_id=LOCAL_KEY_ID,
+        aws_secret_access_key=LOCAL_SECRET_KEY,
+    )
     return Target(region=stage.region, endpoint_url=endpoint, session=session)
 
 

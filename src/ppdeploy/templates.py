@@ -118,4 +118,3 @@ def load(path: Path) -> Template:
             fix="check the path, or restore the file from the repository",
         ) from error
     return Template(path=path, body=text, document=parse(text, path))
-

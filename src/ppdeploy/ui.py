@@ -88,9 +88,7 @@ class Reporter:
                 style,
             )
 
-    def table(
-        self, title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
-    ) -> None:
+    def table(self, title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
         table = Table(title=title, title_justify="left", show_lines=False)
         for column in columns:
             table.add_column(column, overflow="fold")

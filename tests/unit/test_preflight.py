@@ -16,9 +16,7 @@ DEV = Stage(name="dev", region="us-east-1", account_id="123456789012", domain="a
         ({"hosted_zone_id": "z123"}, "is malformed"),
         ({"jwt_secret_arn": "purposepath/jwt-secret/dev"}, "JWT secret ARN"),
         (
-            {
-                "jwt_secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:jwt-AbCdEf"
-            },
+            {"jwt_secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:jwt-AbCdEf"},
             "is in eu-west-1, but stage 'dev' lives in us-east-1",
         ),
         ({"email_from": "no-reply"}, "sender email 'no-reply' is not a valid email address"),

@@ -121,7 +121,7 @@ def start(port: int = DEFAULT_PORT) -> Status:
         raise TargetError(
             f"port {port} on {HOST} is already in use by another program",
             cause="the local AWS needs its own port",
-            fix=f"stop that program, or start on another port: `invoke local.start --port {port + 1}`",
+            fix=f"stop that program, or use another port: `invoke local.start --port {port + 1}`",
         )
     log = _log_file()
     with log.open("wb") as log_stream:

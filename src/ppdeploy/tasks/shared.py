@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from invoke.context import Context
 from invoke.tasks import task
 
@@ -20,6 +22,7 @@ from ppdeploy.ui import Reporter
         "email-from": "sender address for the platform's email",
         "alarm-email": "address subscribed to the alarm topic",
         "yes": "apply the change set without asking",
+        "template": "deploy this template file instead of shared-infrastructure/template.yaml",
     }
 )
 @at_edge
@@ -33,6 +36,7 @@ def deploy_shared(
     email_from: str | None = None,
     alarm_email: str | None = None,
     yes: bool = False,
+    template: str | None = None,
 ) -> None:
     """Deploy the shared infrastructure stack (VPC, tables, cache, secret, domain, alarms)."""
     reporter = Reporter()
@@ -43,7 +47,13 @@ def deploy_shared(
         email_from=email_from,
         alarm_email=alarm_email,
     )
-    result = shared.deploy_shared(settings, reporter, use_local=local, assume_yes=yes)
+    result = shared.deploy_shared(
+        settings,
+        reporter,
+        use_local=local,
+        assume_yes=yes,
+        template_path=Path(template) if template else None,
+    )
     reporter.table(
         f"{result.stack} ({result.outcome}, {result.seconds:.1f} s)",
         ("output", "value"),

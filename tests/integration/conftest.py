@@ -1,0 +1,48 @@
+"""Integration fixtures: one real local AWS server for the session, reset between tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from ppdeploy.localaws import process
+from tests.integration.support import LocalAws
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def local_aws_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
+    state = tmp_path_factory.mktemp("ppdeploy-state")
+    previous = os.environ.get("PPDEPLOY_STATE_DIR")
+    os.environ["PPDEPLOY_STATE_DIR"] = str(state)
+    try:
+        status = process.start(_free_port())
+        assert status.endpoint
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("AWS_") and key != "PPDEPLOY_LOCAL_ENDPOINT"
+        }
+        env.update(PPDEPLOY_STATE_DIR=str(state), NO_COLOR="1")
+        yield LocalAws(endpoint=status.endpoint, env=env)
+    finally:
+        process.stop()
+        if previous is None:
+            os.environ.pop("PPDEPLOY_STATE_DIR", None)
+        else:
+            os.environ["PPDEPLOY_STATE_DIR"] = previous
+
+
+@pytest.fixture
+def local_aws(local_aws_server: LocalAws) -> LocalAws:
+    """The session's local AWS, emptied before the test."""
+    local_aws_server.reset()
+    return local_aws_server

@@ -1,0 +1,71 @@
+"""Helpers for integration tests: a handle on the local AWS server and small readers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+
+
+@dataclass
+class LocalAws:
+    endpoint: str
+    env: dict[str, str]
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            region_name=REGION,
+            endpoint_url=self.endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def reset(self) -> None:
+        url = f"{self.endpoint}/moto-api/reset"  # loopback, built here
+        request = urllib.request.Request(url, method="POST")  # noqa: S310 - http on loopback
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - http on loopback
+            pass
+
+    def invoke(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `invoke ARGS` as a person would, from the repository root, no terminal."""
+        return subprocess.run(  # noqa: S603 - fixed executable, test-controlled args
+            [sys.executable, "-m", "invoke", *args],
+            cwd=ROOT,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=600,
+            check=False,
+        )
+
+
+def exports(aws: LocalAws) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for page in aws.client("cloudformation").get_paginator("list_exports").paginate():
+        found.update({e["Name"]: e["Value"] for e in page["Exports"]})
+    return found
+
+
+def dump(result: subprocess.CompletedProcess[str]) -> str:
+    return json.dumps(
+        {"rc": result.returncode, "out": result.stdout[-3000:], "err": result.stderr[-3000:]},
+        indent=1,
+    )
+
+
+def live_stacks(aws: LocalAws) -> list[str]:
+    stacks = aws.client("cloudformation").describe_stacks()["Stacks"]
+    return [s["StackName"] for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
