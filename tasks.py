@@ -2,10 +2,19 @@
 
 from invoke.collection import Collection
 
-from ppdeploy.tasks import local, services, shared
+from ppdeploy.tasks import deploy, local, ops, services, shared
 
 namespace = Collection()
-namespace.add_task(shared.deploy_shared)
-namespace.add_task(services.build)
+for task_body in (
+    shared.deploy_shared,
+    deploy.deploy,
+    deploy.plan,
+    services.build,
+    ops.status,
+    ops.exports,
+    ops.outputs,
+    ops.events,
+    ops.logs,
+):
+    namespace.add_task(task_body)
 namespace.add_collection(Collection.from_module(local), name="local")
-namespace.configure({"run": {"echo": True}})

@@ -326,6 +326,18 @@ class CloudFormation:
             found.update({e["Name"]: e["Value"] for e in page.get("Exports", [])})
         return found
 
+    def importers(self, export_name: str) -> list[str]:
+        """The stacks importing ``export_name`` (none: CloudFormation answers with an error)."""
+        stacks: list[str] = []
+        try:
+            for page in self._client.get_paginator("list_imports").paginate(ExportName=export_name):
+                stacks += page.get("Imports", [])
+        except botocore.exceptions.ClientError as error:
+            if "is not imported by any stack" in _error_message(error):
+                return []
+            raise
+        return sorted(stacks)
+
 
 def first_failure(events: list[StackEvent]) -> StackEvent | None:
     """The first resource that failed: the cause, where later failures are consequences."""

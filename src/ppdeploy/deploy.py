@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from ppdeploy import fingerprint, graph
 from ppdeploy.cloudformation import (
     NEVER_CREATED_STATES,
     ChangeSet,
@@ -64,12 +65,35 @@ def _settle(cfn: CloudFormation, spec: StackSpec, reporter: Reporter) -> StackSt
     return state
 
 
+def stamp(cfn: CloudFormation, spec: StackSpec) -> StackSpec:
+    """``spec`` with its fingerprint, over the current values of what it imports."""
+    names = graph.imports_of(spec)
+    exports = cfn.exports() if names else {}
+    imported = {name: exports.get(name, "") for name in names}
+    return fingerprint.stamped(spec, fingerprint.compute(spec, imported))
+
+
 def deploy_stack(
-    cfn: CloudFormation, spec: StackSpec, reporter: Reporter, *, approve: Approve
+    cfn: CloudFormation,
+    spec: StackSpec,
+    reporter: Reporter,
+    *,
+    approve: Approve,
+    force: bool = False,
+    precheck: Callable[[StackSpec], None] = lambda _spec: None,
 ) -> DeployResult:
-    """Bring the stack ``spec.name`` to ``spec`` through one change set."""
+    """Bring the stack ``spec.name`` to ``spec`` through one change set.
+
+    A stack whose fingerprint matches is skipped without a change set unless ``force``;
+    ``precheck`` (lint) runs only when a change set is about to be made.
+    """
     started = time.monotonic()
+    spec = stamp(cfn, spec)
     state = _settle(cfn, spec, reporter)
+    if not force and state is not None and fingerprint.unchanged(state, spec.tags[fingerprint.TAG]):
+        reporter.success(f"{spec.name}: unchanged")
+        return DeployResult(spec.name, "unchanged", time.monotonic() - started, state.outputs)
+    precheck(spec)
     creating = state is None or state.status == "REVIEW_IN_PROGRESS"
     token = _token("deploy")
     change_set = cfn.create_change_set(

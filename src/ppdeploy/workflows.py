@@ -1,0 +1,197 @@
+"""The deploy workflows: one service with its dependencies checked, or the whole stage in waves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ppdeploy import artifacts, catalog, executor, graph, naming, preflight, servicetests, stacks
+from ppdeploy import build as builds
+from ppdeploy import target as targets
+from ppdeploy.cloudformation import CloudFormation
+from ppdeploy.config import Stage
+from ppdeploy.deploy import deploy_stack
+from ppdeploy.errors import DeployError, InputError, RefusedError
+from ppdeploy.fingerprint import SETTLED
+from ppdeploy.model import DeployResult, StackSpec
+from ppdeploy.ui import Reporter
+
+
+@dataclass
+class StageSession:
+    """One stage on one target, with what every workflow needs to reach it."""
+
+    stage: Stage
+    target: targets.Target
+    cfn: CloudFormation
+    reporter: Reporter
+    assume_yes: bool
+    force: bool = False
+
+    @classmethod
+    def open(
+        cls, stage: Stage, reporter: Reporter, *, use_local: bool, assume_yes: bool, force: bool
+    ) -> StageSession:
+        target = targets.for_stage(stage, use_local=use_local)
+        cfn = CloudFormation(target.client("cloudformation"), poll_seconds=target.poll_seconds)
+        return cls(stage, target, cfn, reporter, assume_yes, force)
+
+    def approve(self, spec: StackSpec, _change_set: object) -> bool:
+        return self.reporter.confirm(
+            f"Apply these changes to {spec.name} on {self.target.description}?",
+            assume_yes=self.assume_yes,
+        )
+
+    def deploy(self, spec: StackSpec) -> DeployResult:
+        """Lint, then deploy ``spec`` (skipped when its fingerprint matches, unless forced)."""
+        return deploy_stack(
+            self.cfn,
+            spec,
+            self.reporter,
+            approve=self.approve,
+            force=self.force,
+            precheck=self.lint,
+        )
+
+    def lint(self, spec: StackSpec) -> None:
+        for warning in preflight.lint(spec.template, self.stage.region):
+            self.reporter.warn(f"{spec.name}: cfn-lint: {warning}")
+
+
+@dataclass(frozen=True)
+class PreparedService:
+    source: catalog.ServiceSource
+    artifact: builds.Artifact
+
+
+def prepare_service(
+    source: catalog.ServiceSource, reporter: Reporter, *, skip_tests: bool
+) -> PreparedService:
+    """Build the artifact and run the service's own tests (once per artifact)."""
+    artifact = builds.build(source)
+    state = "reused" if artifact.reused else "built"
+    reporter.info(f"{source.key}: artifact {state} ({artifact.size / 1_000_000:.2f} MB)")
+    if skip_tests:
+        reporter.warn(f"{source.key}: tests skipped (--skip-tests)")
+    elif servicetests.run(source, artifact):
+        reporter.success(f"{source.key}: tests passed")
+    return PreparedService(source, artifact)
+
+
+def service_spec(
+    session: StageSession, prepared: PreparedService, *, upload: bool = True
+) -> StackSpec:
+    """The service stack, its artifact uploaded to the stage's artifacts bucket."""
+    exports = session.cfn.exports()
+    stage = session.stage.name
+    bucket = exports.get(naming.export("artifacts-bucket", stage))
+    if bucket is None:
+        raise DeployError(
+            f"the shared stack of {stage} exports no artifacts bucket",
+            fix=f"deploy the shared stack first: `invoke deploy-shared --stage {stage}`",
+        )
+    if upload and artifacts.upload(session.target.client("s3"), bucket, prepared.artifact):
+        session.reporter.info(
+            f"{prepared.source.key}: uploaded s3://{bucket}/{prepared.artifact.s3_key}"
+        )
+    return stacks.service_spec(
+        session.stage,
+        prepared.source,
+        artifact_bucket=bucket,
+        artifact_key=prepared.artifact.s3_key,
+        domain=exports.get(naming.export("api-domain-name", stage), ""),
+    )
+
+
+def ensure_shared(session: StageSession, service: str) -> None:
+    """The shared stack exists and is healthy, or (asked, or --yes) is deployed now."""
+    name = naming.shared_stack(session.stage.name)
+    state = session.cfn.describe(name)
+    if state is None:
+        if not session.assume_yes and not session.reporter.interactive:
+            raise RefusedError(
+                f"the shared stack {name} does not exist",
+                cause=f"{service} imports its values (tables, secret, network)",
+                fix=f"add --yes to deploy it first, or run `invoke deploy-shared --stage "
+                f"{session.stage.name}`",
+            )
+        if not session.reporter.confirm(
+            f"The shared stack {name} does not exist. Deploy it first?",
+            assume_yes=session.assume_yes,
+        ):
+            raise RefusedError(f"the shared stack {name} does not exist; nothing was deployed")
+        session.deploy(stacks.shared_spec(session.stage))
+        return
+    if state.status not in SETTLED:
+        raise DeployError(
+            f"the shared stack {name} is {state.status}",
+            cause=state.status_reason or "it is not in a completed state",
+            fix=f"repair it first (`invoke deploy-shared --stage {session.stage.name}`)",
+        )
+
+
+def check_imports(session: StageSession, sketch: StackSpec) -> None:
+    """Every export the template imports exists now; else list the missing ones."""
+    live = session.cfn.exports()
+    missing = sorted(name for name in graph.imports_of(sketch) if name not in live)
+    if missing:
+        raise InputError(
+            f"{sketch.template.path} imports exports that do not exist: {', '.join(missing)}",
+            cause=f"the shared stack {naming.shared_stack(session.stage.name)} does not "
+            "export them",
+            fix="add them to the shared template and run `invoke deploy-shared`, or correct "
+            "the names in the service template",
+        )
+
+
+def deploy_service(
+    session: StageSession, service: str, runtime: str | None, *, skip_tests: bool
+) -> DeployResult:
+    """``invoke deploy --service``: dependencies checked, built, tested, deployed."""
+    source = catalog.service(service, runtime)
+    sketch = stacks.service_sketch(session.stage, source)
+    ensure_shared(session, service)
+    check_imports(session, sketch)
+    prepared = prepare_service(source, session.reporter, skip_tests=skip_tests)
+    return session.deploy(service_spec(session, prepared))
+
+
+def current_runtime(session: StageSession, service: str) -> str | None:
+    """The runtime the service's deployed stack runs, from its tag (None when not deployed)."""
+    state = session.cfn.describe(naming.service_stack(service, session.stage.name))
+    return state.tags.get(stacks.RUNTIME_TAG) if state else None
+
+
+def stage_graph(
+    session: StageSession,
+) -> tuple[graph.StackGraph, dict[str, catalog.ServiceSource]]:
+    """Every stack of the stage, ordered by what each imports from the others."""
+    sources = {
+        naming.service_stack(service, session.stage.name): catalog.service(
+            service, current_runtime(session, service)
+        )
+        for service in naming.SERVICES
+    }
+    sketches = [stacks.shared_spec(session.stage)]
+    sketches += [stacks.service_sketch(session.stage, source) for source in sources.values()]
+    return graph.build(sketches, existing_exports=session.cfn.exports()), sources
+
+
+def deploy_all(
+    session: StageSession, *, max_concurrency: int, skip_tests: bool
+) -> list[executor.Outcome]:
+    """``invoke deploy --all``: every stack of the stage, wave by wave."""
+    stage_stacks, sources = stage_graph(session)
+    waves = stage_stacks.waves()
+    prepared = {
+        name: prepare_service(source, session.reporter, skip_tests=skip_tests)
+        for name, source in sources.items()
+    }
+    for number, wave in enumerate(waves, start=1):
+        session.reporter.info(f"wave {number}: {', '.join(wave)}")
+
+    def deploy_one(name: str) -> DeployResult:
+        if name in prepared:
+            return session.deploy(service_spec(session, prepared[name]))
+        return session.deploy(stage_stacks.specs[name])
+
+    return executor.run_waves(waves, deploy_one, max_concurrency=max_concurrency)
