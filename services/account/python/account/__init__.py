@@ -1,0 +1,1 @@
+"""The PurposePath account service (Python runtime): registration, login, sessions, tenants."""

@@ -1,0 +1,17 @@
+"""Lambda entry point of the account service: ``account.app.lambda_handler``.
+
+Importing this module creates no AWS client: tables and secrets are opened on first use,
+so a cold start pays only for Powertools and the routes.
+"""
+
+from __future__ import annotations
+
+from ppcommon.http import app_handler, build_app
+
+from account.routes import auth, health, tenants
+
+app = build_app("account")
+for route_module in (health, auth, tenants):
+    app.include_router(route_module.router)
+
+lambda_handler = app_handler(app)

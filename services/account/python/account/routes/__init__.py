@@ -1,0 +1,1 @@
+"""HTTP routes of the account service, one Router per resource."""

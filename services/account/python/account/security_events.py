@@ -1,0 +1,30 @@
+"""Security events: counted as CloudWatch metrics (so they can be alarmed on) and logged.
+
+What is recorded names sessions and outcomes, never a password or a token.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricUnit
+from ppcommon.observability import metrics
+
+SERVICE = "account"
+
+logger = Logger(service=SERVICE, child=True)
+
+
+def _count(name: str) -> None:
+    metrics(SERVICE).add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
+def login_failed() -> None:
+    _count("LoginFailed")
+
+
+def refresh_token_reused(session_id: str) -> None:
+    """A spent refresh token came back: it was copied. The session is being revoked."""
+    _count("RefreshTokenReuse")
+    logger.warning(
+        "refresh token reuse detected; session revoked", extra={"session_id": session_id}
+    )

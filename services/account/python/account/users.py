@@ -1,0 +1,178 @@
+"""Users, tenants and the email claim that keeps emails unique (items in FORMATS.md).
+
+An email is claimed by an item ``userId = "EMAIL#<email>"`` in the users table, written in
+the same transaction as the user and tenant with ``attribute_not_exists``: of two racing
+registrations exactly one commits. Login reads the claim with a strongly consistent
+GetItem rather than the ``email-index`` GSI, whose eventual consistency could refuse a
+login made right after registering.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from ppcommon import aws
+from ppcommon.config import settings
+from ppcommon.errors import Conflict
+
+from account import clock
+from account.dynamo import cancellation_codes, is_transaction_cancelled, put_new, transact_write
+
+EMAIL_CLAIM_PREFIX = "EMAIL#"
+OWNER = "owner"
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    email: str
+    name: str
+    tenant_id: str
+    role: str
+    password_hash: str
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> User:
+        return cls(
+            user_id=str(item["userId"]),
+            email=str(item["email"]),
+            name=str(item["name"]),
+            tenant_id=str(item["tenantId"]),
+            role=str(item["role"]),
+            password_hash=str(item["passwordHash"]),
+        )
+
+
+@dataclass(frozen=True)
+class Tenant:
+    tenant_id: str
+    name: str
+
+
+def email_claim_key(email: str) -> str:
+    return f"{EMAIL_CLAIM_PREFIX}{email}"
+
+
+def register(*, email: str, password_hash: str, name: str, tenant_name: str) -> User:
+    """Create a tenant and its owner atomically; ``Conflict`` when the email is taken."""
+    user_id, tenant_id, now = str(uuid.uuid4()), str(uuid.uuid4()), clock.now()
+    users, tenants = settings().table("users"), settings().table("tenants")
+    user = User(user_id, email, name, tenant_id, OWNER, password_hash)
+    claim = {"userId": email_claim_key(email), "ownerId": user_id, "createdAt": now}
+    tenant = {"tenantId": tenant_id, "name": tenant_name, "createdAt": now, "ownerCount": 1}
+    try:
+        transact_write(
+            [
+                put_new(users, claim, "userId"),
+                put_new(users, _user_item(user, now), "userId"),
+                put_new(tenants, tenant, "tenantId"),
+            ]
+        )
+    except Exception as error:
+        if _claim_was_taken(error):
+            raise Conflict("an account with this email already exists") from None
+        raise
+    return user
+
+
+def _claim_was_taken(error: Exception) -> bool:
+    # The claim is the transaction's first item: its condition failing means the email is
+    # taken (the user and tenant ids are fresh uuids and cannot collide).
+    return is_transaction_cancelled(error) and cancellation_codes(error)[:1] == [
+        "ConditionalCheckFailed"
+    ]
+
+
+def find_by_email(email: str) -> User | None:
+    claim = (
+        aws.resource_table("users")
+        .get_item(Key={"userId": email_claim_key(email)}, ConsistentRead=True)
+        .get("Item")
+    )
+    if claim is None:
+        return None
+    return find_by_id(str(claim["ownerId"]))
+
+
+def find_by_id(user_id: str) -> User | None:
+    if user_id.startswith(EMAIL_CLAIM_PREFIX):
+        return None  # a claim item is not a user, whatever a caller passes
+    item = (
+        aws.resource_table("users")
+        .get_item(Key={"userId": user_id}, ConsistentRead=True)
+        .get("Item")
+    )
+    return None if item is None else User.from_item(item)
+
+
+def update_password_hash(user_id: str, password_hash: str) -> None:
+    aws.resource_table("users").update_item(
+        Key={"userId": user_id},
+        UpdateExpression="SET passwordHash = :hash",
+        ConditionExpression="attribute_exists(userId)",
+        ExpressionAttributeValues={":hash": password_hash},
+    )
+
+
+def find_tenant(tenant_id: str) -> Tenant | None:
+    item = (
+        aws.resource_table("tenants")
+        .get_item(Key={"tenantId": tenant_id}, ConsistentRead=True)
+        .get("Item")
+    )
+    return None if item is None else Tenant(str(item["tenantId"]), str(item["name"]))
+
+
+def delete(user: User) -> None:
+    """Remove the user and its email claim; the tenant too when it was its only owner.
+
+    Owners are counted on the tenant item, so "only owner" is decided by a condition in
+    the same transaction, not by a read that could be stale.
+    """
+    users, tenants = settings().table("users"), settings().table("tenants")
+    removals = [
+        {"Delete": {"TableName": users, "Key": {"userId": user.user_id}}},
+        {"Delete": {"TableName": users, "Key": {"userId": email_claim_key(user.email)}}},
+    ]
+    if user.role != OWNER:
+        transact_write(removals)
+        return
+    tenant_key = {"tenantId": user.tenant_id}
+    last_owner = {
+        "Delete": {
+            "TableName": tenants,
+            "Key": tenant_key,
+            "ConditionExpression": "attribute_not_exists(tenantId) OR ownerCount <= :one",
+            "ExpressionAttributeValues": {":one": 1},
+        }
+    }
+    one_of_several = {
+        "Update": {
+            "TableName": tenants,
+            "Key": tenant_key,
+            "UpdateExpression": "SET ownerCount = ownerCount - :one",
+            "ConditionExpression": "ownerCount > :one",
+            "ExpressionAttributeValues": {":one": 1},
+        }
+    }
+    try:
+        transact_write([*removals, last_owner])
+    except Exception as error:
+        if not is_transaction_cancelled(error):
+            raise
+        # The tenant has other owners: keep it and count one fewer.
+        transact_write([*removals, one_of_several])
+
+
+def _user_item(user: User, now: int) -> dict[str, Any]:
+    return {
+        "userId": user.user_id,
+        "email": user.email,
+        "name": user.name,
+        "tenantId": user.tenant_id,
+        "role": user.role,
+        "passwordHash": user.password_hash,
+        "createdAt": now,
+    }

@@ -1,0 +1,1 @@
+"""The coaching service: coaching sessions and their messages, per tenant and user."""

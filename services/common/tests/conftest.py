@@ -1,0 +1,51 @@
+"""ppcommon unit tests: fake AWS credentials, moto, and a fresh container per test."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from moto import mock_aws
+from pptesting import reset_ppcommon
+from pptesting.aws import FAKE_AWS_ENVIRONMENT, create_jwt_secret
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Powertools warns on every invocation that publishes only the cold-start metric.
+    config.addinivalue_line("filterwarnings", "ignore:No application metrics:UserWarning")
+
+
+@pytest.fixture(autouse=True)
+def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name, value in FAKE_AWS_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    for name in (
+        "JWT_SECRET_ARN",
+        "REDIS_ENDPOINT",
+        "REDIS_PORT",
+        "REDIS_AUTH_SECRET_ARN",
+        "REDIS_TLS",
+        "AWS_ENDPOINT_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    reset_ppcommon()
+    yield
+    reset_ppcommon()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def jwt_secret_arn(aws: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    arn = create_jwt_secret()
+    monkeypatch.setenv("JWT_SECRET_ARN", arn)
+    return arn

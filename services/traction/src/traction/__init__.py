@@ -1,0 +1,1 @@
+"""The traction service: goals, their KPIs and KPI readings, per tenant."""

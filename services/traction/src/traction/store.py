@@ -1,0 +1,283 @@
+"""Goals, KPIs and readings in the traction table.
+
+Keys (every one begins with the caller's verified tenant, never an id from the path):
+- goal:        pk ``TENANT#<t>``, sk ``GOAL#<goalId>``
+- KPI:         pk ``TENANT#<t>``, sk ``KPI#<kpiId>`` (found by id alone, for readings)
+- goal's KPI:  pk ``TENANT#<t>``, sk ``GOALKPI#<goalId>#<kpiId>`` (a copy: KPIs never
+  change, and listing a goal's KPIs stays one query on a table without indexes)
+- reading:     pk ``TENANT#<t>#KPI#<kpiId>``, sk ``READING#<utc µs>#<readingId>``
+Another tenant's ids are simply absent under the caller's tenant: 404, never data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ppcommon.aws import resource_table
+from ppcommon.clock import iso, sort_key
+from ppcommon.errors import NotFound
+
+GOAL_FIELDS = ("goalId", "title", "description", "dueDate", "status", "createdAt", "updatedAt")
+KPI_FIELDS = ("kpiId", "goalId", "name", "unit", "target", "createdAt")
+READING_FIELDS = ("readingId", "kpiId", "value", "recordedAt")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _table() -> Any:
+    return resource_table("traction")
+
+
+def _pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}"
+
+
+def _readings_pk(tenant_id: str, kpi_id: str) -> str:
+    return f"TENANT#{tenant_id}#KPI#{kpi_id}"
+
+
+def _document(item: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    return {field: item.get(field) for field in fields}
+
+
+def _query(**arguments: Any) -> Iterator[dict[str, Any]]:
+    while True:
+        page = _table().query(**arguments)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _creation_order(item: Mapping[str, Any]) -> tuple[str, str]:
+    # Microsecond creation time; the item's key breaks the (unlikely) tie.
+    return str(item["createdSort"]), str(item["sk"])
+
+
+def _begins_with(pk: str, prefix: str, **extra: Any) -> Iterator[dict[str, Any]]:
+    return _query(
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues={":pk": pk, ":prefix": prefix},
+        **extra,
+    )
+
+
+def _error_code(error: Exception) -> str | None:
+    response = getattr(error, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
+def _cancelled_by_condition(error: Exception) -> bool:
+    """A transaction refused because a condition failed (not a conflict or throttle)."""
+    if _error_code(error) != "TransactionCanceledException":
+        return False
+    reasons = getattr(error, "response", {}).get("CancellationReasons", [])
+    return any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons)
+
+
+# Goals
+
+
+def create_goal(tenant_id: str, fields: Mapping[str, str | None], now: datetime) -> dict[str, Any]:
+    goal_id = new_id()
+    item = {
+        "pk": _pk(tenant_id),
+        "sk": f"GOAL#{goal_id}",
+        "goalId": goal_id,
+        **fields,
+        "status": "open",
+        "createdAt": iso(now),
+        "createdSort": sort_key(now),
+        "updatedAt": iso(now),
+    }
+    stored = {key: value for key, value in item.items() if value is not None}
+    _table().put_item(Item=stored, ConditionExpression="attribute_not_exists(pk)")
+    return _document(stored, GOAL_FIELDS)
+
+
+def list_goals(tenant_id: str) -> list[dict[str, Any]]:
+    items = sorted(_begins_with(_pk(tenant_id), "GOAL#"), key=_creation_order, reverse=True)
+    return [_document(item, GOAL_FIELDS) for item in items]  # newest first
+
+
+def get_goal(tenant_id: str, goal_id: str) -> dict[str, Any]:
+    item = (
+        _table()
+        .get_item(Key={"pk": _pk(tenant_id), "sk": f"GOAL#{goal_id}"}, ConsistentRead=True)
+        .get("Item")
+    )
+    if item is None:
+        raise NotFound(f"goal {goal_id} not found")
+    return _document(item, GOAL_FIELDS)
+
+
+def update_goal(
+    tenant_id: str, goal_id: str, changes: Mapping[str, str | None], now: datetime
+) -> dict[str, Any]:
+    """Apply ``changes`` (a None value removes an optional field) to an existing goal."""
+    from botocore.exceptions import ClientError  # noqa: PLC0415 - lazy: cold start
+
+    names = {"#updatedAt": "updatedAt"}
+    values: dict[str, Any] = {":updatedAt": iso(now)}
+    sets, removes = ["#updatedAt = :updatedAt"], []
+    for field, value in changes.items():
+        names[f"#{field}"] = field
+        if value is None:
+            removes.append(f"#{field}")
+        else:
+            values[f":{field}"] = value
+            sets.append(f"#{field} = :{field}")
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    try:
+        response = _table().update_item(
+            Key={"pk": _pk(tenant_id), "sk": f"GOAL#{goal_id}"},
+            UpdateExpression=expression,
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as error:
+        if _error_code(error) == "ConditionalCheckFailedException":
+            raise NotFound(f"goal {goal_id} not found") from None
+        raise
+    return _document(response["Attributes"], GOAL_FIELDS)
+
+
+def delete_goal(tenant_id: str, goal_id: str) -> None:
+    """Remove the goal, its KPIs and their readings; the goal goes last so a retry finishes."""
+    get_goal(tenant_id, goal_id)
+    pk = _pk(tenant_id)
+    table = _table()
+    memberships = list(
+        _begins_with(pk, f"GOALKPI#{goal_id}#", ProjectionExpression="pk, sk, kpiId")
+    )
+    with table.batch_writer() as batch:
+        for membership in memberships:
+            kpi_id = membership["kpiId"]
+            readings_pk = _readings_pk(tenant_id, kpi_id)
+            for reading in _begins_with(readings_pk, "READING#", ProjectionExpression="pk, sk"):
+                batch.delete_item(Key={"pk": reading["pk"], "sk": reading["sk"]})
+            batch.delete_item(Key={"pk": pk, "sk": f"KPI#{kpi_id}"})
+            batch.delete_item(Key={"pk": pk, "sk": membership["sk"]})
+    table.delete_item(Key={"pk": pk, "sk": f"GOAL#{goal_id}"})
+
+
+# KPIs
+
+
+def create_kpi(
+    tenant_id: str, goal_id: str, name: str, unit: str, target: Decimal, now: datetime
+) -> dict[str, Any]:
+    """A KPI of an existing goal (one transaction: a goal deleted meanwhile gets none)."""
+    from botocore.exceptions import ClientError  # noqa: PLC0415 - lazy: cold start
+
+    kpi_id = new_id()
+    pk = _pk(tenant_id)
+    attributes = {
+        "kpiId": kpi_id,
+        "goalId": goal_id,
+        "name": name,
+        "unit": unit,
+        "target": target,
+        "createdAt": iso(now),
+    }
+    table = _table()
+    puts = [
+        {
+            "Put": {
+                "TableName": table.name,
+                "Item": {"pk": pk, "sk": sk, **attributes},
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        for sk in (f"KPI#{kpi_id}", f"GOALKPI#{goal_id}#{kpi_id}")
+    ]
+    goal_exists = {
+        "ConditionCheck": {
+            "TableName": table.name,
+            "Key": {"pk": pk, "sk": f"GOAL#{goal_id}"},
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+    }
+    try:
+        # The resource's client serialises plain Python values, like the Table itself.
+        table.meta.client.transact_write_items(TransactItems=[goal_exists, *puts])
+    except ClientError as error:
+        if _cancelled_by_condition(error):
+            raise NotFound(f"goal {goal_id} not found") from None
+        raise
+    return _document(attributes, KPI_FIELDS)
+
+
+def list_kpis(tenant_id: str, goal_id: str) -> list[dict[str, Any]]:
+    get_goal(tenant_id, goal_id)
+    items = sorted(
+        _begins_with(_pk(tenant_id), f"GOALKPI#{goal_id}#"), key=lambda item: item["createdAt"]
+    )
+    return [_document(item, KPI_FIELDS) for item in items]
+
+
+# Readings
+
+
+def add_reading(
+    tenant_id: str, kpi_id: str, value: Decimal, recorded_at: datetime
+) -> dict[str, Any]:
+    from botocore.exceptions import ClientError  # noqa: PLC0415 - lazy: cold start
+
+    reading_id = new_id()
+    attributes = {
+        "readingId": reading_id,
+        "kpiId": kpi_id,
+        "value": value,
+        "recordedAt": iso(recorded_at),
+    }
+    table = _table()
+    item = {
+        "pk": _readings_pk(tenant_id, kpi_id),
+        "sk": f"READING#{sort_key(recorded_at)}#{reading_id}",
+        **attributes,
+    }
+    try:
+        table.meta.client.transact_write_items(
+            TransactItems=[
+                {
+                    "ConditionCheck": {
+                        "TableName": table.name,
+                        "Key": {"pk": _pk(tenant_id), "sk": f"KPI#{kpi_id}"},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": table.name,
+                        "Item": item,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+    except ClientError as error:
+        if _cancelled_by_condition(error):
+            raise NotFound(f"KPI {kpi_id} not found") from None
+        raise
+    return _document(attributes, READING_FIELDS)
+
+
+def list_readings(tenant_id: str, kpi_id: str) -> list[dict[str, Any]]:
+    kpi = (
+        _table()
+        .get_item(Key={"pk": _pk(tenant_id), "sk": f"KPI#{kpi_id}"}, ConsistentRead=True)
+        .get("Item")
+    )
+    if kpi is None:
+        raise NotFound(f"KPI {kpi_id} not found")
+    readings = _begins_with(_readings_pk(tenant_id, kpi_id), "READING#")
+    return [_document(item, READING_FIELDS) for item in readings]  # sk order is time order
