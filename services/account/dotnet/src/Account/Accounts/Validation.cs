@@ -1,0 +1,112 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using PurposePath.Account.Http;
+
+namespace PurposePath.Account.Accounts;
+
+public sealed record Registration(string Email, string Password, string Name, string TenantName);
+
+public sealed record Credentials(string Email, string Password);
+
+/// <summary>The input rules of the account contract, as the Python runtime applies them (account.validation).</summary>
+public static partial class Validation
+{
+    public const int MinPasswordChars = 12;
+
+    /// <summary>Bounded so a request cannot make the KDF hash megabytes; generous for passphrases.</summary>
+    public const int MaxPasswordChars = 1024;
+
+    public const int MaxNameChars = 100;
+
+    /// <summary>RFC 5321 path limit.</summary>
+    public const int MaxEmailChars = 254;
+
+    /// <summary>The stored and compared form of an email: trimmed, lower-case.</summary>
+    public static string NormaliseEmail(string raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        return raw.Trim().ToLowerInvariant();
+    }
+
+    public static Registration ParseRegistration(JsonBody body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var email = body.RequireString("email");
+        var password = body.RequireString("password");
+        var name = body.RequireString("name");
+        var tenantName = body.RequireString("tenantName");
+        return new Registration(Email(email), NewPassword(password), DisplayName("name", name), DisplayName("tenantName", tenantName));
+    }
+
+    /// <summary>Login input: only presence and type are checked, so no rule leaks which part was wrong.</summary>
+    public static Credentials ParseCredentials(JsonBody body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var email = body.RequireString("email");
+        var password = body.RequireString("password");
+        return new Credentials(NormaliseEmail(email), password);
+    }
+
+    public static string ParseRefreshToken(JsonBody body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return body.RequireString("refreshToken");
+    }
+
+    /// <summary>Length in Unicode code points, as Python's len() counts.</summary>
+    public static int CodePoints(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var count = 0;
+        foreach (var _ in text.EnumerateRunes())
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static string Email(string raw)
+    {
+        var email = NormaliseEmail(raw);
+        if (CodePoints(email) > MaxEmailChars || !EmailShape().IsMatch(email))
+        {
+            throw ApiException.BadRequest("field 'email' is not an email address (expected name@domain.tld)");
+        }
+
+        return email;
+    }
+
+    private static string NewPassword(string raw)
+    {
+        var length = CodePoints(raw.Normalize(NormalizationForm.FormC));
+        if (length < MinPasswordChars)
+        {
+            throw ApiException.BadRequest($"field 'password' must have at least {MinPasswordChars} characters");
+        }
+
+        if (length > MaxPasswordChars)
+        {
+            throw ApiException.BadRequest($"field 'password' must have at most {MaxPasswordChars} characters");
+        }
+
+        return raw;
+    }
+
+    private static string DisplayName(string field, string raw)
+    {
+        var name = raw.Trim();
+        var length = CodePoints(name);
+        if (length < 1 || length > MaxNameChars)
+        {
+            throw ApiException.BadRequest($"field '{field}' must have 1 to {MaxNameChars} characters");
+        }
+
+        return name;
+    }
+
+    // Deliberately loose: one @, no spaces, a dot in the domain. Deliverability is not ours
+    // to judge; the shape keeps obvious garbage out of the users table.
+    [GeneratedRegex(@"\A[^@\s]+@[^@\s]+\.[^@\s.]+\z", RegexOptions.CultureInvariant)]
+    private static partial Regex EmailShape();
+}

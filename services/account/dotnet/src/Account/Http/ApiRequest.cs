@@ -1,0 +1,84 @@
+using System.Text;
+using Amazon.Lambda.APIGatewayEvents;
+
+namespace PurposePath.Account.Http;
+
+/// <summary>The parts of an HTTP API request that routes read, independent of the event type.</summary>
+public sealed class ApiRequest
+{
+    private readonly IReadOnlyDictionary<string, string> _headers;
+
+    /// <param name="headers">Header names compare case-insensitively; of two that differ only in case, the last wins.</param>
+    public ApiRequest(string method, string path, IEnumerable<KeyValuePair<string, string>>? headers = null, string? body = null)
+    {
+        Method = method.ToUpperInvariant();
+        Path = path;
+        Body = body;
+        var copy = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (headers is not null)
+        {
+            foreach (var (name, value) in headers)
+            {
+                copy[name] = value;
+            }
+        }
+
+        _headers = copy;
+    }
+
+    public string Method { get; }
+
+    /// <summary>The route path, without the custom domain's mapping key.</summary>
+    public string Path { get; }
+
+    public string? Body { get; }
+
+    /// <summary>The header's value (names compare case-insensitively), or null.</summary>
+    public string? Header(string name) => _headers.TryGetValue(name, out var value) ? value : null;
+
+    /// <summary>
+    /// Reads an API Gateway HTTP API (payload 2.0) event. The path comes from the matched
+    /// route key (<c>"POST /auth/login"</c>) when there is one: through the custom domain
+    /// <c>rawPath</c> still carries the mapping key (<c>/account/auth/login</c>), while the
+    /// route key is exactly the route declared in the template.
+    /// </summary>
+    public static ApiRequest FromHttpApi(APIGatewayHttpApiV2ProxyRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var method = request.RequestContext?.Http?.Method ?? string.Empty;
+        var path = RoutePath(request.RouteKey) ?? request.RawPath ?? request.RequestContext?.Http?.Path ?? "/";
+        return new ApiRequest(method, path, request.Headers, DecodeBody(request.Body, request.IsBase64Encoded));
+    }
+
+    private static string? RoutePath(string? routeKey)
+    {
+        // "$default" and proxy routes ("ANY /{proxy+}") name no concrete path.
+        if (string.IsNullOrEmpty(routeKey) || routeKey.Contains('{', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var space = routeKey.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 && routeKey.Length > space + 1 && routeKey[space + 1] == '/'
+            ? routeKey[(space + 1)..]
+            : null;
+    }
+
+    private static string? DecodeBody(string? body, bool isBase64Encoded)
+    {
+        if (body is null || !isBase64Encoded)
+        {
+            return body;
+        }
+
+        try
+        {
+            return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true)
+                .GetString(Convert.FromBase64String(body));
+        }
+        catch (Exception error) when (error is FormatException or ArgumentException)
+        {
+            throw ApiException.BadRequest("request body is not valid UTF-8 text");
+        }
+    }
+}

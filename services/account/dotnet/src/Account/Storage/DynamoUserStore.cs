@@ -1,0 +1,172 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using static PurposePath.Account.Storage.Items;
+
+namespace PurposePath.Account.Storage;
+
+/// <summary>
+/// Users and tenants in DynamoDB, item for item as the Python runtime writes them. An email
+/// is claimed by the item <c>userId = "EMAIL#&lt;email&gt;"</c>, written in the same
+/// transaction as the user and tenant with <c>attribute_not_exists</c>, so of two racing
+/// registrations exactly one commits. Login reads the claim with a strongly consistent
+/// GetItem rather than the eventually consistent <c>email-index</c>.
+/// </summary>
+public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, string tenantsTable) : IUserStore
+{
+    public const string EmailClaimPrefix = "EMAIL#";
+    public const string OwnerRole = "owner";
+
+    public static string EmailClaimKey(string email) => EmailClaimPrefix + email;
+
+    public async Task<bool> TryRegisterAsync(User user, string tenantName, long now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var claim = new Dictionary<string, AttributeValue>
+        {
+            ["userId"] = S(EmailClaimKey(user.Email)),
+            ["ownerId"] = S(user.UserId),
+            ["createdAt"] = N(now),
+        };
+        var userItem = new Dictionary<string, AttributeValue>
+        {
+            ["userId"] = S(user.UserId),
+            ["email"] = S(user.Email),
+            ["name"] = S(user.Name),
+            ["tenantId"] = S(user.TenantId),
+            ["role"] = S(user.Role),
+            ["passwordHash"] = S(user.PasswordHash),
+            ["createdAt"] = N(now),
+        };
+        var tenant = new Dictionary<string, AttributeValue>
+        {
+            ["tenantId"] = S(user.TenantId),
+            ["name"] = S(tenantName),
+            ["createdAt"] = N(now),
+            ["ownerCount"] = N(1),
+        };
+        try
+        {
+            await client.TransactWriteItemsAsync(
+                new TransactWriteItemsRequest
+                {
+                    TransactItems =
+                    [
+                        PutNew(usersTable, claim, "userId"),
+                        PutNew(usersTable, userItem, "userId"),
+                        PutNew(tenantsTable, tenant, "tenantId"),
+                    ],
+                },
+                cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TransactionCanceledException error) when (ReasonCodes(error).FirstOrDefault() == "ConditionalCheckFailed")
+        {
+            // The claim is the first item: its condition failing means the email is taken.
+            return false;
+        }
+    }
+
+    public async Task<User?> FindByEmailAsync(string email, CancellationToken cancellationToken)
+    {
+        var claim = await GetAsync(usersTable, "userId", EmailClaimKey(email), cancellationToken).ConfigureAwait(false);
+        return claim is null ? null : await FindByIdAsync(Text(claim, "ownerId"), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<User?> FindByIdAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (userId.StartsWith(EmailClaimPrefix, StringComparison.Ordinal))
+        {
+            return null; // a claim item is not a user, whatever a caller passes
+        }
+
+        var item = await GetAsync(usersTable, "userId", userId, cancellationToken).ConfigureAwait(false);
+        return item is null
+            ? null
+            : new User(
+                Text(item, "userId"),
+                Text(item, "email"),
+                Text(item, "name"),
+                Text(item, "tenantId"),
+                Text(item, "role"),
+                Text(item, "passwordHash"));
+    }
+
+    public Task UpdatePasswordHashAsync(string userId, string passwordHash, CancellationToken cancellationToken) =>
+        client.UpdateItemAsync(
+            new UpdateItemRequest
+            {
+                TableName = usersTable,
+                Key = Key("userId", userId),
+                UpdateExpression = "SET passwordHash = :hash",
+                ConditionExpression = "attribute_exists(userId)",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":hash"] = S(passwordHash) },
+            },
+            cancellationToken);
+
+    public async Task<Tenant?> FindTenantAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        var item = await GetAsync(tenantsTable, "tenantId", tenantId, cancellationToken).ConfigureAwait(false);
+        return item is null ? null : new Tenant(Text(item, "tenantId"), Text(item, "name"));
+    }
+
+    public async Task DeleteAsync(User user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        List<TransactWriteItem> removals =
+        [
+            new() { Delete = new Delete { TableName = usersTable, Key = Key("userId", user.UserId) } },
+            new() { Delete = new Delete { TableName = usersTable, Key = Key("userId", EmailClaimKey(user.Email)) } },
+        ];
+        if (user.Role != OwnerRole)
+        {
+            await TransactAsync(removals, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Owners are counted on the tenant item, so "only owner" is decided by a condition
+        // in the same transaction, never by a read that could be stale.
+        var one = new Dictionary<string, AttributeValue> { [":one"] = N(1) };
+        var lastOwner = new TransactWriteItem
+        {
+            Delete = new Delete
+            {
+                TableName = tenantsTable,
+                Key = Key("tenantId", user.TenantId),
+                ConditionExpression = "attribute_not_exists(tenantId) OR ownerCount <= :one",
+                ExpressionAttributeValues = one,
+            },
+        };
+        try
+        {
+            await TransactAsync([.. removals, lastOwner], cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransactionCanceledException)
+        {
+            // Another owner exists (added since the count was 1): keep the tenant.
+            var oneOfSeveral = new TransactWriteItem
+            {
+                Update = new Update
+                {
+                    TableName = tenantsTable,
+                    Key = Key("tenantId", user.TenantId),
+                    UpdateExpression = "SET ownerCount = ownerCount - :one",
+                    ConditionExpression = "ownerCount > :one",
+                    ExpressionAttributeValues = one,
+                },
+            };
+            await TransactAsync([.. removals, oneOfSeveral], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Task TransactAsync(List<TransactWriteItem> items, CancellationToken cancellationToken) =>
+        client.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items }, cancellationToken);
+
+    private async Task<Dictionary<string, AttributeValue>?> GetAsync(
+        string table, string keyName, string keyValue, CancellationToken cancellationToken)
+    {
+        var response = await client.GetItemAsync(
+            new GetItemRequest { TableName = table, Key = Key(keyName, keyValue), ConsistentRead = true },
+            cancellationToken).ConfigureAwait(false);
+        return Found(response.Item) ? response.Item : null;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Text;
+using System.Text.Json;
+using PurposePath.Account.Auth;
+
+namespace PurposePath.Account.Tests;
+
+/// <summary>
+/// Every vector of contract/test-vectors.json, the cross-runtime file that the Python
+/// runtime passes too: same hashes, same token hashes, same verdicts, same tokens.
+/// </summary>
+public sealed class ContractVectorTests
+{
+    private static readonly JsonElement Vectors = Load();
+
+    private static readonly Dictionary<string, TokenRejection> Verdicts = new()
+    {
+        ["valid"] = TokenRejection.None,
+        ["malformed"] = TokenRejection.Malformed,
+        ["alg_none"] = TokenRejection.AlgorithmNone,
+        ["wrong_algorithm"] = TokenRejection.WrongAlgorithm,
+        ["bad_signature"] = TokenRejection.BadSignature,
+        ["missing_claim"] = TokenRejection.MissingClaim,
+        ["wrong_issuer"] = TokenRejection.WrongIssuer,
+        ["wrong_audience"] = TokenRejection.WrongAudience,
+        ["wrong_type"] = TokenRejection.WrongType,
+        ["lifetime_too_long"] = TokenRejection.LifetimeTooLong,
+        ["expired"] = TokenRejection.Expired,
+    };
+
+    [Fact]
+    public void EveryPasswordHashVectorIsReproduced()
+    {
+        var vectors = Vectors.GetProperty("passwords").GetProperty("hashes").EnumerateArray().ToList();
+        Assert.NotEmpty(vectors);
+        foreach (var vector in vectors)
+        {
+            var hash = PasswordHasher.Hash(
+                vector.GetProperty("password").GetString()!,
+                Convert.FromBase64String(vector.GetProperty("salt").GetString()!),
+                vector.GetProperty("iterations").GetInt32());
+            Assert.True(
+                hash == vector.GetProperty("expected").GetString(),
+                $"password vector '{vector.GetProperty("name").GetString()}' hashed to {hash}");
+        }
+    }
+
+    [Fact]
+    public void EveryPasswordVerifyVectorGivesItsVerdict()
+    {
+        var vectors = Vectors.GetProperty("passwords").GetProperty("verify").EnumerateArray().ToList();
+        Assert.Contains(vectors, vector => vector.GetProperty("matches").GetBoolean());
+        Assert.Contains(vectors, vector => !vector.GetProperty("matches").GetBoolean());
+        foreach (var vector in vectors)
+        {
+            var matches = PasswordHasher.Verify(vector.GetProperty("password").GetString()!, vector.GetProperty("encoded").GetString()!);
+            Assert.True(
+                matches == vector.GetProperty("matches").GetBoolean(),
+                $"verify vector '{vector.GetProperty("name").GetString()}' answered {matches}");
+        }
+    }
+
+    [Fact]
+    public void EveryRefreshTokenVectorHashesToItsKey()
+    {
+        var vectors = Vectors.GetProperty("refreshTokens").EnumerateArray().ToList();
+        Assert.NotEmpty(vectors);
+        foreach (var vector in vectors)
+        {
+            var token = vector.GetProperty("token").GetString()!;
+            Assert.True(RefreshTokens.IsWellFormed(token), $"refresh token vector {token} must be well formed");
+            Assert.Equal(vector.GetProperty("tokenHash").GetString(), RefreshTokens.Hash(token));
+        }
+    }
+
+    [Fact]
+    public void EveryJwtVectorGivesItsVerdict()
+    {
+        var jwt = Vectors.GetProperty("jwt");
+        Assert.Equal(AccessTokens.Issuer, jwt.GetProperty("issuer").GetString());
+        Assert.Equal(AccessTokens.Audience, jwt.GetProperty("audience").GetString());
+        var secret = Encoding.UTF8.GetBytes(jwt.GetProperty("secret").GetString()!);
+        var now = jwt.GetProperty("now").GetInt64();
+        var cases = jwt.GetProperty("cases").EnumerateArray().ToList();
+        Assert.Contains(cases, vector => vector.GetProperty("verdict").GetString() == "valid");
+        foreach (var vector in cases)
+        {
+            var name = vector.GetProperty("name").GetString();
+            var verdict = vector.GetProperty("verdict").GetString()!;
+            Assert.True(Verdicts.TryGetValue(verdict, out var expected), $"jwt vector '{name}' has an unknown verdict {verdict}");
+            var result = AccessTokens.Check(secret, vector.GetProperty("token").GetString(), now);
+            Assert.True(result.Rejection == expected, $"jwt vector '{name}': expected {expected}, got {result.Rejection}");
+            if (expected == TokenRejection.None)
+            {
+                var claims = vector.GetProperty("claims");
+                Assert.Equal(
+                    new AccessClaims(
+                        claims.GetProperty("sub").GetString()!,
+                        claims.GetProperty("tid").GetString()!,
+                        claims.GetProperty("role").GetString()!,
+                        claims.GetProperty("exp").GetInt64(),
+                        claims.GetProperty("jti").GetString()!),
+                    result.Claims);
+            }
+            else
+            {
+                Assert.Null(result.Claims);
+                var refused = Assert.Throws<Http.ApiException>(() => AccessTokens.Verify(secret, vector.GetProperty("token").GetString(), now));
+                Assert.Equal(401, refused.Status);
+            }
+        }
+    }
+
+    [Fact]
+    public void IssuingTheValidVectorsClaimsReproducesItsTokenByteForByte()
+    {
+        var jwt = Vectors.GetProperty("jwt");
+        var valid = jwt.GetProperty("cases").EnumerateArray().First(vector => vector.GetProperty("verdict").GetString() == "valid");
+        var claims = valid.GetProperty("claims");
+        var issuedAt = claims.GetProperty("iat").GetInt64();
+        var token = AccessTokens.Issue(
+            Encoding.UTF8.GetBytes(jwt.GetProperty("secret").GetString()!),
+            claims.GetProperty("sub").GetString()!,
+            claims.GetProperty("tid").GetString()!,
+            claims.GetProperty("role").GetString()!,
+            issuedAt,
+            checked((int)(claims.GetProperty("exp").GetInt64() - issuedAt)),
+            claims.GetProperty("jti").GetString());
+        Assert.Equal(valid.GetProperty("token").GetString(), token);
+    }
+
+    private static JsonElement Load()
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(RepoFiles.ContractVectors));
+        return document.RootElement.Clone();
+    }
+}

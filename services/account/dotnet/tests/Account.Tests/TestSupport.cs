@@ -1,0 +1,282 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using Amazon.Lambda.APIGatewayEvents;
+using PurposePath.Account.Accounts;
+using PurposePath.Account.Auth;
+using PurposePath.Account.Storage;
+
+namespace PurposePath.Account.Tests;
+
+/// <summary>Files outside this project, located through paths the project file records.</summary>
+internal static class RepoFiles
+{
+    public static string ContractVectors => Metadata("ContractVectorsPath");
+
+    public static string ServiceTemplate => Metadata("ServiceTemplatePath");
+
+    private static string Metadata(string key)
+    {
+        var path = typeof(RepoFiles).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(attribute => attribute.Key == key).Value;
+        Assert.False(string.IsNullOrEmpty(path), $"assembly metadata {key} is missing from Account.Tests.csproj");
+        Assert.True(File.Exists(path), $"{key} points at {path}, which does not exist");
+        return path!;
+    }
+}
+
+/// <summary>A clock the test moves by hand.</summary>
+internal sealed class ManualClock(long now) : TimeProvider
+{
+    public long Now { get; set; } = now;
+
+    public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeSeconds(Now);
+}
+
+internal sealed class FixedSecret(string secret) : IJwtSecretSource
+{
+    public byte[] Bytes { get; } = Encoding.UTF8.GetBytes(secret);
+
+    public ValueTask<byte[]> GetAsync(CancellationToken cancellationToken) => ValueTask.FromResult(Bytes);
+}
+
+/// <summary>The users table semantics the service relies on, in memory.</summary>
+internal sealed class InMemoryUserStore : IUserStore
+{
+    public Dictionary<string, User> Users { get; } = new();
+
+    public Dictionary<string, string> EmailClaims { get; } = new();
+
+    public Dictionary<string, (Tenant Tenant, int Owners)> Tenants { get; } = new();
+
+    public Task<bool> TryRegisterAsync(User user, string tenantName, long now, CancellationToken cancellationToken)
+    {
+        if (!EmailClaims.TryAdd(user.Email, user.UserId))
+        {
+            return Task.FromResult(false);
+        }
+
+        Users.Add(user.UserId, user);
+        Tenants.Add(user.TenantId, (new Tenant(user.TenantId, tenantName), 1));
+        return Task.FromResult(true);
+    }
+
+    public Task<User?> FindByEmailAsync(string email, CancellationToken cancellationToken) =>
+        Task.FromResult<User?>(EmailClaims.TryGetValue(email, out var id) ? Users.GetValueOrDefault(id) : null);
+
+    public Task<User?> FindByIdAsync(string userId, CancellationToken cancellationToken) =>
+        Task.FromResult<User?>(Users.GetValueOrDefault(userId));
+
+    public Task UpdatePasswordHashAsync(string userId, string passwordHash, CancellationToken cancellationToken)
+    {
+        Users[userId] = Users[userId] with { PasswordHash = passwordHash };
+        return Task.CompletedTask;
+    }
+
+    public Task<Tenant?> FindTenantAsync(string tenantId, CancellationToken cancellationToken) =>
+        Task.FromResult<Tenant?>(Tenants.TryGetValue(tenantId, out var entry) ? entry.Tenant : null);
+
+    public Task DeleteAsync(User user, CancellationToken cancellationToken)
+    {
+        Users.Remove(user.UserId);
+        EmailClaims.Remove(user.Email);
+        if (user.Role == DynamoUserStore.OwnerRole && Tenants.TryGetValue(user.TenantId, out var entry))
+        {
+            if (entry.Owners <= 1)
+            {
+                Tenants.Remove(user.TenantId);
+            }
+            else
+            {
+                Tenants[user.TenantId] = (entry.Tenant, entry.Owners - 1);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The sessions and tokens tables' semantics, in memory, including the rotation transaction's conditions.</summary>
+internal sealed class InMemorySessionStore : ISessionStore
+{
+    public Dictionary<string, (string UserId, string Status, long ExpiresAt)> Sessions { get; } = new();
+
+    public Dictionary<string, TokenRecord> Tokens { get; } = new();
+
+    /// <summary>Makes the next rotation find its token already spent, as a racing second holder would.</summary>
+    public bool SpendBeforeNextRotation { get; set; }
+
+    public Task StartAsync(string sessionId, User user, string tokenHash, long now, CancellationToken cancellationToken)
+    {
+        Sessions.Add(sessionId, (user.UserId, Status.Active, now + DynamoSessionStore.SessionLifetimeSeconds));
+        Tokens.Add(tokenHash, new TokenRecord(tokenHash, sessionId, user.UserId, user.TenantId, Status.Active, now + RefreshTokens.LifetimeSeconds));
+        return Task.CompletedTask;
+    }
+
+    public Task<TokenRecord?> FindTokenAsync(string tokenHash, CancellationToken cancellationToken) =>
+        Task.FromResult<TokenRecord?>(Tokens.GetValueOrDefault(tokenHash));
+
+    public Task<Rotation> RotateAsync(TokenRecord current, string successorHash, long now, CancellationToken cancellationToken)
+    {
+        if (SpendBeforeNextRotation)
+        {
+            SpendBeforeNextRotation = false;
+            Tokens[current.TokenHash] = Tokens[current.TokenHash] with { Status = Status.Used };
+        }
+
+        if (Tokens[current.TokenHash].Status != Status.Active)
+        {
+            return Task.FromResult(Rotation.AlreadySpent);
+        }
+
+        var session = Sessions[current.SessionId];
+        if (session.Status != Status.Active || session.ExpiresAt <= now)
+        {
+            return Task.FromResult(Rotation.Refused);
+        }
+
+        Tokens[current.TokenHash] = current with { Status = Status.Used };
+        Tokens.Add(successorHash, current with { TokenHash = successorHash, Status = Status.Active, ExpiresAt = now + RefreshTokens.LifetimeSeconds });
+        return Task.FromResult(Rotation.Rotated);
+    }
+
+    public Task EndAsync(string sessionId, long now, CancellationToken cancellationToken)
+    {
+        if (Sessions.TryGetValue(sessionId, out var session))
+        {
+            Sessions[sessionId] = session with { Status = Status.Revoked };
+        }
+
+        foreach (var token in Tokens.Values.Where(token => token.SessionId == sessionId).ToList())
+        {
+            Tokens[token.TokenHash] = token with { Status = Status.Revoked };
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task PurgeUserAsync(string userId, CancellationToken cancellationToken)
+    {
+        foreach (var sessionId in Sessions.Where(entry => entry.Value.UserId == userId).Select(entry => entry.Key).ToList())
+        {
+            Sessions.Remove(sessionId);
+            foreach (var token in Tokens.Values.Where(token => token.SessionId == sessionId).ToList())
+            {
+                Tokens.Remove(token.TokenHash);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A Function over in-memory stores, and helpers to call it as API Gateway would.</summary>
+internal sealed class TestApi
+{
+    public const string Secret = "test-only-secret-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMN";
+    public const string Password = "correct-horse-battery-staple-42";
+
+    public TestApi()
+    {
+        Service = new AccountService(Users, Sessions, JwtSecret, new PasswordHasher(iterations: 1_000), Clock, Warnings.Add);
+        Function = new Function(() => Service);
+    }
+
+    public InMemoryUserStore Users { get; } = new();
+
+    public InMemorySessionStore Sessions { get; } = new();
+
+    public FixedSecret JwtSecret { get; } = new(Secret);
+
+    public ManualClock Clock { get; } = new(1_767_225_600);
+
+    public List<string> Warnings { get; } = [];
+
+    public List<string> Errors { get; } = [];
+
+    public AccountService Service { get; }
+
+    public Function Function { get; }
+
+    public static APIGatewayHttpApiV2ProxyRequest Event(
+        string method, string path, string? body = null, string? bearer = null, string rawPathPrefix = "")
+    {
+        var headers = new Dictionary<string, string> { ["content-type"] = "application/json" };
+        if (bearer is not null)
+        {
+            headers["authorization"] = $"Bearer {bearer}";
+        }
+
+        return new APIGatewayHttpApiV2ProxyRequest
+        {
+            Version = "2.0",
+            RouteKey = $"{method} {path}",
+            RawPath = rawPathPrefix + path,
+            RawQueryString = string.Empty,
+            Headers = headers,
+            Body = body,
+            IsBase64Encoded = false,
+            RequestContext = new APIGatewayHttpApiV2ProxyRequest.ProxyRequestContext
+            {
+                Http = new APIGatewayHttpApiV2ProxyRequest.HttpDescription { Method = method, Path = rawPathPrefix + path },
+                RouteKey = $"{method} {path}",
+                Stage = "$default",
+            },
+        };
+    }
+
+    public async Task<Reply> CallAsync(APIGatewayHttpApiV2ProxyRequest request)
+    {
+        var response = await Function.DispatchAsync(request, TimeSpan.FromSeconds(15), Errors.Add);
+        return new Reply(response);
+    }
+
+    public Task<Reply> CallAsync(string method, string path, object? body = null, string? bearer = null) =>
+        CallAsync(Event(method, path, body is null ? null : JsonSerializer.Serialize(body), bearer));
+
+    /// <summary>Registers and logs in; returns the ids and the token pair.</summary>
+    public async Task<(string UserId, string TenantId, string Access, string Refresh)> RegisterAsync(string email, string tenant = "Contract Co")
+    {
+        var created = await CallAsync("POST", "/auth/register", new { email, password = Password, name = "Contract User", tenantName = tenant });
+        Assert.Equal(201, created.Status);
+        var login = await CallAsync("POST", "/auth/login", new { email, password = Password });
+        Assert.Equal(200, login.Status);
+        return (created.Text("userId"), created.Text("tenantId"), login.Text("accessToken"), login.Text("refreshToken"));
+    }
+}
+
+/// <summary>A handler result, read the way a client would.</summary>
+internal sealed class Reply(APIGatewayHttpApiV2ProxyResponse response)
+{
+    public int Status => response.StatusCode;
+
+    public string? Body => response.Body;
+
+    public string? Header(string name) =>
+        response.Headers?.FirstOrDefault(header => string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+
+    public JsonElement Json()
+    {
+        Assert.False(string.IsNullOrEmpty(Body), $"status {Status} has no body");
+        using var document = JsonDocument.Parse(Body!);
+        return document.RootElement.Clone();
+    }
+
+    public string Text(string property) => Json().GetProperty(property).GetString()!;
+
+    /// <summary>Asserts the contract's error shape; returns the message.</summary>
+    public string AssertError(int status, string code)
+    {
+        Assert.True(Status == status, $"expected {status}, got {Status}: {Body}");
+        var error = Json().GetProperty("error");
+        Assert.Equal(code, error.GetProperty("code").GetString());
+        var message = error.GetProperty("message").GetString();
+        Assert.False(string.IsNullOrEmpty(message));
+        if (status == 401)
+        {
+            Assert.Equal("Bearer", Header("WWW-Authenticate"));
+        }
+
+        return message!;
+    }
+}
