@@ -118,11 +118,14 @@ def deploy_stack(
             fix="correct the template or parameters named in the cause",
         )
     reporter.change_set(spec.name, change_set)
-    if not approve(spec, change_set):
+    try:
+        approved = approve(spec, change_set)
+    except BaseException:
         _discard(cfn, spec, change_set, creating=creating)
-        raise RefusedError(
-            f"the change to {spec.name} was not approved; nothing was changed",
-        )
+        raise
+    if not approved:
+        _discard(cfn, spec, change_set, creating=creating)
+        raise RefusedError(f"the change to {spec.name} was not approved; nothing was changed")
     mark = cfn.latest_event_id(spec.name)
     cfn.execute_change_set(change_set.change_set_id, token=token)
     final, events = cfn.wait(

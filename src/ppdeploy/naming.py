@@ -11,7 +11,8 @@ import re
 from ppdeploy.errors import InputError
 
 PREFIX = "purposepath"
-STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,15}$")
+# ElastiCache ids (built from the stage) allow no double or trailing hyphen.
+STAGE_PATTERN = re.compile(r"^(?=.{2,16}$)[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 SERVICES = ("account", "coaching", "traction")
 RUNTIMES = ("python", "dotnet")
 MAPPING_KEYS = {service: service for service in SERVICES}
@@ -65,7 +66,7 @@ def check_stage(stage: str) -> str:
         raise InputError(
             f"stage {stage!r} breaks the naming rule",
             cause="a stage is 2 to 16 characters: a lowercase letter, then lowercase "
-            "letters, digits or hyphens",
+            "letters and digits, with single hyphens between them",
             fix="use dev, staging, prod or a name like 'feature-x'",
         )
     return stage

@@ -13,7 +13,7 @@ from ppdeploy.config import Stage
 from ppdeploy.errors import InputError, TemplateError
 from ppdeploy.templates import Template
 
-HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,32}$")
+HOSTED_ZONE_ID = re.compile(r"^[A-Z0-9]{1,32}$")
 SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z]{2}(-[a-z]+)+-\d):(?P<account>\d{12}):"
     r"secret:[A-Za-z0-9/_+=.@-]+$"
@@ -26,8 +26,8 @@ def check_shared_inputs(stage: Stage) -> None:
     if stage.hosted_zone_id and not HOSTED_ZONE_ID.fullmatch(stage.hosted_zone_id):
         raise InputError(
             f"hosted zone id {stage.hosted_zone_id!r} is malformed",
-            cause="a Route53 hosted zone id is 'Z' followed by up to 32 uppercase letters "
-            "and digits, without the '/hostedzone/' prefix",
+            cause="a Route53 hosted zone id is up to 32 uppercase letters and digits "
+            "(e.g. Z0123456789ABCDEFGHIJ), without the '/hostedzone/' prefix",
             fix="copy the id from `aws route53 list-hosted-zones` (e.g. Z0123456789ABCDEFGHIJ)",
         )
     if stage.jwt_secret_arn:
