@@ -1,0 +1,42 @@
+"""CloudFormation resource models for the local AWS (moto 5.2.5), one module per service.
+
+moto's CloudFormation finds resource models through ``CloudFormationModel.__subclasses__()``
+and memoises the list. :func:`register` imports every model module (defining the models
+and applying the narrow patches on moto's own models), then clears those memos so moto
+sees them. The local AWS server's ``install()`` calls it; tests call it inside
+``mock_aws()``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from moto.cloudformation import parsing
+
+MODEL_MODULES = (
+    "acm",
+    "apigatewayv2",
+    "apigatewayv2_domains",
+    "awslambda",
+    "cloudwatch",
+    "dynamodb",
+    "ec2",
+    "elasticache",
+    "iam",
+    "kms",
+    "logs",
+    "s3",
+    "secretsmanager",
+    "sns",
+)
+
+
+def register() -> None:
+    """Make every model known to moto's CloudFormation. Safe to call any number of times."""
+    for name in MODEL_MODULES:
+        importlib.import_module(f"{__name__}.{name}")
+    for memoised in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        memoised.cache_clear()
+
+
+__all__ = ["MODEL_MODULES", "register"]

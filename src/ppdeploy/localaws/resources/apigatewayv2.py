@@ -1,0 +1,483 @@
+"""API Gateway v2 HTTP APIs: Api, Stage, Route, Integration (moto has no models for them).
+
+The Api's OpenAPI ``Body`` (what SAM's HttpApi emits) is imported into moto's backend so
+its routes and integrations exist (see ``openapi_import``); a changed Body re-imports them
+and leaves stages alone. Refs follow CloudFormation: ApiId, stage name, RouteId,
+IntegrationId. Custom domains and mappings are in ``apigatewayv2_domains``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from moto.apigatewayv2.exceptions import ApiNotFound
+from moto.apigatewayv2.models import Api, ApiGatewayV2Backend, apigatewayv2_backends
+from moto.cloudformation.exceptions import ValidationError
+from moto.core.common_models import CloudFormationModel
+
+from ppdeploy.localaws.resources import openapi_import
+from ppdeploy.localaws.resources.common import (
+    AttributeTable,
+    Properties,
+    as_bool,
+    properties_of,
+    replace_resource,
+    require,
+    requires_replacement,
+    tag_dict,
+)
+
+API_TYPE = "AWS::ApiGatewayV2::Api"
+STAGE_TYPE = "AWS::ApiGatewayV2::Stage"
+ROUTE_TYPE = "AWS::ApiGatewayV2::Route"
+INTEGRATION_TYPE = "AWS::ApiGatewayV2::Integration"
+
+
+def backend_for(account_id: str, region_name: str) -> ApiGatewayV2Backend:
+    return apigatewayv2_backends[account_id][region_name]
+
+
+def camel_keys(value: Any) -> Any:
+    """CloudFormation's PascalCase keys in the API's camelCase (AccessLogSettings, ...)."""
+    if isinstance(value, dict):
+        return {key[:1].lower() + key[1:]: camel_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [camel_keys(item) for item in value]
+    return value
+
+
+class LocalHttpApi(AttributeTable, CloudFormationModel):
+    """An HTTP (or WebSocket) API. Ref returns the ApiId."""
+
+    CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"ApiId": "api_id", "ApiEndpoint": "api_endpoint"}
+
+    def __init__(
+        self, api: Api, properties: Properties, imported: openapi_import.ImportedIds
+    ) -> None:
+        self.api_id = api.api_id
+        self.api_endpoint = api.api_endpoint
+        self.properties = properties
+        self.imported = imported
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return API_TYPE
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.api_id
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> LocalHttpApi:
+        properties = properties_of(cloudformation_json)
+        if "BodyS3Location" in properties:
+            raise ValidationError(
+                message=f"{API_TYPE}: BodyS3Location is not supported by the local AWS; "
+                "pass the OpenAPI document inline as Body (SAM does this by default)"
+            )
+        document = openapi_import.parse_body(properties.get("Body") or {})
+        name = properties.get("Name") or document.get("info", {}).get("title")
+        if not name:
+            raise ValidationError(
+                message=f"{API_TYPE}: no Name, and the Body has no info.title; set Name"
+            )
+        api = backend_for(account_id, region_name).create_api(
+            api_key_selection_expression=properties.get("ApiKeySelectionExpression"),  # type: ignore[arg-type]  # moto defaults None
+            cors_configuration=camel_keys(properties.get("CorsConfiguration")),
+            description=properties.get("Description"),  # type: ignore[arg-type]  # moto defaults None
+            disable_schema_validation=properties.get("DisableSchemaValidation"),  # type: ignore[arg-type]  # moto defaults None
+            disable_execute_api_endpoint=as_bool(properties.get("DisableExecuteApiEndpoint")),  # type: ignore[arg-type]  # moto stores it as given
+            name=name,
+            protocol_type=properties.get("ProtocolType", "HTTP"),
+            route_selection_expression=properties.get("RouteSelectionExpression"),  # type: ignore[arg-type]  # moto defaults None
+            tags=tag_dict_or_map(properties.get("Tags")),
+            version=properties.get("Version") or str(document.get("info", {}).get("version", "")),
+        )
+        imported = openapi_import.import_routes(api, document) if document else _nothing_imported()
+        return cls(api, properties, imported)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: LocalHttpApi,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> LocalHttpApi:
+        new = properties_of(cloudformation_json)
+        old = original_resource.properties
+        if requires_replacement(API_TYPE, old, new):
+            return replace_resource(
+                create=lambda: cls.create_from_cloudformation_json(
+                    new_resource_name, cloudformation_json, account_id, region_name
+                ),
+                delete_old=lambda: original_resource.delete(account_id, region_name),
+                cloudformation_json=cloudformation_json,
+            )
+        backend = backend_for(account_id, region_name)
+        api = backend.get_api(original_resource.api_id)
+        document = openapi_import.parse_body(new.get("Body") or {})
+        backend.update_api(
+            api_id=api.api_id,
+            api_key_selection_expression=new.get("ApiKeySelectionExpression"),  # type: ignore[arg-type]  # None leaves it
+            cors_configuration=camel_keys(new.get("CorsConfiguration")),
+            description=new.get("Description"),  # type: ignore[arg-type]  # None leaves it
+            disable_schema_validation=new.get("DisableSchemaValidation"),  # type: ignore[arg-type]  # None leaves it
+            disable_execute_api_endpoint=new.get("DisableExecuteApiEndpoint"),  # type: ignore[arg-type]  # None leaves it
+            name=new.get("Name") or document.get("info", {}).get("title"),
+            route_selection_expression=new.get("RouteSelectionExpression"),  # type: ignore[arg-type]  # None leaves it
+            version=new.get("Version"),  # type: ignore[arg-type]  # None leaves it
+        )
+        if new.get("Body") != old.get("Body"):
+            openapi_import.remove_imported(api, original_resource.imported)
+            original_resource.imported = (
+                openapi_import.import_routes(api, document) if document else _nothing_imported()
+            )
+        original_resource.properties = new
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        backend_for(account_id, region_name).delete_api(resource_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend_for(account_id, region_name).delete_api(self.api_id)
+
+
+def tag_dict_or_map(tags: Any) -> dict[str, str]:
+    """API Gateway v2 takes Tags as a JSON map; accept CloudFormation's list form too."""
+    if isinstance(tags, list):
+        return tag_dict(tags)
+    return dict(tags or {})
+
+
+def _nothing_imported() -> openapi_import.ImportedIds:
+    return openapi_import.ImportedIds((), ())
+
+
+class LocalApiStage(CloudFormationModel):
+    """A stage of an API. Ref returns the stage name."""
+
+    def __init__(self, api_id: str, stage_name: str, properties: Properties) -> None:
+        self.api_id = api_id
+        self.stage_name = stage_name
+        self.properties = properties
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return STAGE_TYPE
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.stage_name
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return False
+
+    def is_created(self) -> bool:
+        return True
+
+    @staticmethod
+    def stage_config(properties: Properties) -> dict[str, Any]:
+        """CreateStage's request from CloudFormation properties."""
+        config: dict[str, Any] = {"stageName": require(properties, "StageName", STAGE_TYPE)}
+        for key in (
+            "AccessLogSettings",
+            "DefaultRouteSettings",
+            "RouteSettings",
+            "AutoDeploy",
+            "ClientCertificateId",
+            "Description",
+            "DeploymentId",
+        ):
+            if key in properties:
+                config[key[:1].lower() + key[1:]] = camel_keys(properties[key])
+        if "AutoDeploy" in properties:
+            config["autoDeploy"] = as_bool(properties["AutoDeploy"])
+        config["stageVariables"] = dict(properties.get("StageVariables") or {})
+        config["tags"] = tag_dict_or_map(properties.get("Tags"))
+        return config
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> LocalApiStage:
+        properties = properties_of(cloudformation_json)
+        api_id = require(properties, "ApiId", STAGE_TYPE)
+        stage = backend_for(account_id, region_name).create_stage(
+            api_id, cls.stage_config(properties)
+        )
+        return cls(api_id, stage.name, properties)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: LocalApiStage,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> LocalApiStage:
+        new = properties_of(cloudformation_json)
+        if requires_replacement(STAGE_TYPE, original_resource.properties, new):
+            return replace_resource(
+                create=lambda: cls.create_from_cloudformation_json(
+                    new_resource_name, cloudformation_json, account_id, region_name
+                ),
+                delete_old=lambda: original_resource.delete(account_id, region_name),
+                cloudformation_json=cloudformation_json,
+            )
+        api = backend_for(account_id, region_name).get_api(original_resource.api_id)
+        created = api.stages[original_resource.stage_name].created
+        # UpdateStage in place: the stage keeps its name and creation date.
+        stage = api.create_stage(cls.stage_config(new))
+        stage.created = created
+        original_resource.properties = new
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        """Unused: moto calls the instance's ``delete``, which knows the API."""
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        # The API went first, and its stages with it.
+        with contextlib.suppress(ApiNotFound):
+            backend_for(account_id, region_name).delete_stage(self.api_id, self.stage_name)
+
+
+class LocalApiIntegration(AttributeTable, CloudFormationModel):
+    """An integration of an API. Ref returns the IntegrationId."""
+
+    CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"IntegrationId": "integration_id"}
+
+    def __init__(self, api_id: str, integration_id: str, properties: Properties) -> None:
+        self.api_id = api_id
+        self.integration_id = integration_id
+        self.properties = properties
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return INTEGRATION_TYPE
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.integration_id
+
+    @staticmethod
+    def arguments(properties: Properties) -> dict[str, Any]:
+        return {
+            "connection_id": properties.get("ConnectionId"),
+            "connection_type": properties.get("ConnectionType", "INTERNET"),
+            "content_handling_strategy": properties.get("ContentHandlingStrategy"),
+            "credentials_arn": properties.get("CredentialsArn"),
+            "description": properties.get("Description"),
+            "integration_method": properties.get("IntegrationMethod"),
+            "integration_subtype": properties.get("IntegrationSubtype"),
+            "integration_type": require(properties, "IntegrationType", INTEGRATION_TYPE),
+            "integration_uri": properties.get("IntegrationUri"),
+            "passthrough_behavior": properties.get("PassthroughBehavior"),
+            "payload_format_version": properties.get("PayloadFormatVersion"),
+            "request_parameters": properties.get("RequestParameters"),
+            "request_templates": properties.get("RequestTemplates"),
+            "response_parameters": properties.get("ResponseParameters"),
+            "template_selection_expression": properties.get("TemplateSelectionExpression"),
+            "timeout_in_millis": properties.get("TimeoutInMillis"),
+            "tls_config": camel_keys(properties.get("TlsConfig")),
+        }
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> LocalApiIntegration:
+        properties = properties_of(cloudformation_json)
+        api_id = require(properties, "ApiId", INTEGRATION_TYPE)
+        integration = backend_for(account_id, region_name).create_integration(
+            api_id=api_id, **cls.arguments(properties)
+        )
+        return cls(api_id, integration.id, properties)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: LocalApiIntegration,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> LocalApiIntegration:
+        new = properties_of(cloudformation_json)
+        if requires_replacement(INTEGRATION_TYPE, original_resource.properties, new):
+            return replace_resource(
+                create=lambda: cls.create_from_cloudformation_json(
+                    new_resource_name, cloudformation_json, account_id, region_name
+                ),
+                delete_old=lambda: original_resource.delete(account_id, region_name),
+                cloudformation_json=cloudformation_json,
+            )
+        backend_for(account_id, region_name).update_integration(
+            api_id=original_resource.api_id,
+            integration_id=original_resource.integration_id,
+            **cls.arguments(new),
+        )
+        original_resource.properties = new
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        """Unused: moto calls the instance's ``delete``, which knows the API."""
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        # The API went first, and its integrations with it.
+        with contextlib.suppress(ApiNotFound):
+            backend_for(account_id, region_name).delete_integration(
+                self.api_id, self.integration_id
+            )
+
+
+class LocalApiRoute(AttributeTable, CloudFormationModel):
+    """A route of an API. Ref returns the RouteId."""
+
+    CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"RouteId": "route_id"}
+
+    def __init__(self, api_id: str, route_id: str, properties: Properties) -> None:
+        self.api_id = api_id
+        self.route_id = route_id
+        self.properties = properties
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return ROUTE_TYPE
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.route_id
+
+    @staticmethod
+    def arguments(properties: Properties) -> dict[str, Any]:
+        return {
+            "api_key_required": as_bool(properties.get("ApiKeyRequired")),
+            "authorization_scopes": list(properties.get("AuthorizationScopes", [])),
+            "authorization_type": properties.get("AuthorizationType", "NONE"),
+            "authorizer_id": properties.get("AuthorizerId"),
+            "model_selection_expression": properties.get("ModelSelectionExpression"),
+            "operation_name": properties.get("OperationName"),
+            "request_models": properties.get("RequestModels"),
+            "request_parameters": properties.get("RequestParameters"),
+            "route_key": require(properties, "RouteKey", ROUTE_TYPE),
+            "route_response_selection_expression": properties.get(
+                "RouteResponseSelectionExpression"
+            ),
+            "target": properties.get("Target"),
+        }
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> LocalApiRoute:
+        properties = properties_of(cloudformation_json)
+        api_id = require(properties, "ApiId", ROUTE_TYPE)
+        route = backend_for(account_id, region_name).create_route(
+            api_id=api_id, **cls.arguments(properties)
+        )
+        return cls(api_id, route.route_id, properties)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: LocalApiRoute,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> LocalApiRoute:
+        new = properties_of(cloudformation_json)
+        if requires_replacement(ROUTE_TYPE, original_resource.properties, new):
+            return replace_resource(
+                create=lambda: cls.create_from_cloudformation_json(
+                    new_resource_name, cloudformation_json, account_id, region_name
+                ),
+                delete_old=lambda: original_resource.delete(account_id, region_name),
+                cloudformation_json=cloudformation_json,
+            )
+        backend_for(account_id, region_name).update_route(
+            api_id=original_resource.api_id,
+            route_id=original_resource.route_id,
+            **cls.arguments(new),
+        )
+        original_resource.properties = new
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        """Unused: moto calls the instance's ``delete``, which knows the API."""
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        # The API went first, and its routes with it.
+        with contextlib.suppress(ApiNotFound):
+            backend_for(account_id, region_name).delete_route(self.api_id, self.route_id)
