@@ -10,6 +10,8 @@ models) in the process that serves or mocks AWS, before the first CloudFormation
                   GetTemplate stages, ValidateTemplate, UpdateTerminationProtection
 - ``changesets``  CREATE/UPDATE change sets, empty change sets, AWS-shaped Changes
 - ``exports``     live export registry, ListImports, exports in use
+- ``policies``    bucket policies: a Condition that does not hold makes a statement not
+                  apply, and loopback requests count as secure transport
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ def install() -> None:
             errors,
             exports,
             failures,
+            policies,
             stacks,
         )
 
-        for extension in (errors, failures, stacks, changesets, exports):
+        for extension in (errors, failures, stacks, changesets, exports, policies):
             extension.apply()
         _register_resource_models()
         _installed = True
