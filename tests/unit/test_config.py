@@ -50,7 +50,9 @@ def test_unknown_stage_names_the_known_ones(stages_file: Path) -> None:
     assert "[stages.qa]" in caught.value.fix
 
 
-@pytest.mark.parametrize("name", ["Dev", "d", "1dev", "dev_1", "a-very-long-stage-name", "dev-", "a--b"])
+@pytest.mark.parametrize(
+    "name", ["Dev", "d", "1dev", "dev_1", "a-very-long-stage-name", "dev-", "a--b"]
+)
 def test_stage_name_breaking_the_rule_is_refused(stages_file: Path, name: str) -> None:
     with pytest.raises(InputError, match="breaks the naming rule"):
         config.stage(name, stages_file)

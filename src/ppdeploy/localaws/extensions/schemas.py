@@ -2,22 +2,18 @@
 
 CloudFormation decides Replacement from each type's provider schema: a change to a
 ``createOnlyProperties`` entry replaces the resource, a change to a
-``conditionalCreateOnlyProperties`` entry may. cfn-lint ships those schemas (us-east-1
-flavour, stored by content hash with an index module per region). We read them straight
-from its data directory, without importing cfnlint (its import costs ~0.8 s), and cache
-what we read: the schemas never change while the process runs.
+``conditionalCreateOnlyProperties`` entry may. cfn-lint ships those schemas and gives
+them out through its schema manager, its interface for them (its files' layout changes
+between releases). cfn-lint's import costs ~0.8 s, so it happens on first use, once.
 """
 
 from __future__ import annotations
 
-import ast
-import importlib.util
-import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from typing import Any
 
-_INDEX_REGION = "us_east_1"
+_REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
@@ -29,27 +25,15 @@ class ReplacementRules:
 
 
 @cache
-def _schema_root() -> Path:
-    spec = importlib.util.find_spec("cfnlint")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError(
-            "cfn-lint is not installed; the local AWS reads resource schemas from it "
-            "(install the project's dependencies: pip install -e .)"
-        )
-    return Path(spec.origin).parent / "data" / "schemas"
+def _manager() -> Any:
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # noqa: PLC0415 - slow, first use only
+
+    return PROVIDER_SCHEMA_MANAGER
 
 
 @cache
-def _type_index() -> dict[str, str]:
-    """Resource type name -> schema file stem, from cfn-lint's provider index module."""
-    index_file = _schema_root() / "providers" / f"{_INDEX_REGION}.py"
-    module = ast.parse(index_file.read_text(encoding="utf-8"))
-    for statement in module.body:
-        target = getattr(statement, "target", None)
-        if isinstance(target, ast.Name) and target.id == "types":
-            value = ast.literal_eval(statement.value)  # type: ignore[attr-defined]
-            return {str(name): str(stem) for name, stem in value.items()}
-    raise LookupError(f"no 'types' index in {index_file}; cfn-lint's layout changed")
+def _known_types() -> frozenset[str]:
+    return frozenset(_manager().get_resource_types(_REGION))
 
 
 def is_known_type(resource_type: str) -> bool:
@@ -59,15 +43,14 @@ def is_known_type(resource_type: str) -> bool:
         or resource_type == "AWS::CloudFormation::CustomResource"
     ):
         return True
-    return resource_type in _type_index()
+    return resource_type in _known_types()
 
 
 @cache
 def replacement_rules(resource_type: str) -> ReplacementRules:
-    stem = _type_index().get(resource_type)
-    if stem is None:
+    if not is_known_type(resource_type) or resource_type.startswith("Custom::"):
         return ReplacementRules()
-    schema = json.loads((_schema_root() / "resources" / f"{stem}.json").read_text(encoding="utf-8"))
+    schema = _manager().get_resource_schema(_REGION, resource_type).schema
     return ReplacementRules(
         always=tuple(schema.get("createOnlyProperties", ())),
         conditionally=tuple(schema.get("conditionalCreateOnlyProperties", ())),

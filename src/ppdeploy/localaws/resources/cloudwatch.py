@@ -63,7 +63,7 @@ def metric_queries(metrics: list[Properties] | None) -> list[MetricDataQuery] | 
                 query_id=metric["Id"],
                 label=metric.get("Label", ""),
                 # An expression query has no period; moto would serialise "" as an integer.
-                period=str(metric["Period"]) if "Period" in metric else None,
+                period=str(metric["Period"]) if "Period" in metric else None,  # type: ignore[arg-type]  # moto's serialiser omits None; its hint says str
                 return_data=str(as_bool(metric.get("ReturnData"), True)).lower(),
                 expression=metric.get("Expression"),
                 metric_stat=metric_stat,

@@ -14,6 +14,8 @@ from typing import Any, ClassVar, TypeVar
 
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
 
+from ppdeploy.localaws.extensions import schemas
+
 Properties = dict[str, Any]
 _Resource = TypeVar("_Resource")
 
@@ -27,15 +29,12 @@ def properties_of(cloudformation_json: Mapping[str, Any]) -> Properties:
 def create_only_properties(resource_type: str) -> frozenset[str]:
     """Top-level properties whose change makes CloudFormation replace the resource.
 
-    Read from the resource provider schema cfn-lint ships (the same source the change-set
-    Replacement field uses), imported lazily: only updates need it.
+    From the resource provider schemas, the same source the change-set Replacement
+    field uses.
     """
-    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # noqa: PLC0415  # slow import, updates only
-
-    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type).schema
     return frozenset(
         pointer.removeprefix("/properties/").split("/")[0]
-        for pointer in schema.get("createOnlyProperties", ())
+        for pointer in schemas.replacement_rules(resource_type).always
     )
 
 
