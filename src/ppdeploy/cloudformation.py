@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -200,7 +200,8 @@ class CloudFormation:
                 cause=_error_message(error),
                 fix="correct the template or parameters named in the cause",
             ) from error
-        return self.wait_change_set(created["Id"])
+        # DescribeChangeSet does not say which type the change set is: keep what was asked.
+        return replace(self.wait_change_set(created["Id"]), change_set_type=change_set_type)
 
     def wait_change_set(self, change_set_id: str) -> ChangeSet:
         while True:

@@ -25,14 +25,14 @@ def local_aws_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local
     os.environ["PPDEPLOY_STATE_DIR"] = str(state)
     try:
         status = process.start(_free_port())
-        assert status.endpoint
+        assert status.url
         env = {
             key: value
             for key, value in os.environ.items()
             if not key.startswith("AWS_") and key != "PPDEPLOY_LOCAL_ENDPOINT"
         }
         env.update(PPDEPLOY_STATE_DIR=str(state), NO_COLOR="1")
-        yield LocalAws(endpoint=status.endpoint, env=env)
+        yield LocalAws(endpoint=status.url, env=env)
     finally:
         process.stop()
         if previous is None:

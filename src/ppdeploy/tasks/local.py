@@ -18,9 +18,9 @@ def start(c: Context, port: int = process.DEFAULT_PORT) -> None:
     before = process.status()
     current = process.start(port)
     if before.running:
-        reporter.info(f"local AWS already running at {current.endpoint} (pid {current.pid})")
+        reporter.info(f"local AWS already running at {current.url} (pid {current.pid})")
     else:
-        reporter.success(f"local AWS running at {current.endpoint} (pid {current.pid})")
+        reporter.success(f"local AWS running at {current.url} (pid {current.pid})")
     reporter.info(f"log: {current.log}")
 
 
@@ -42,6 +42,6 @@ def status(c: Context) -> None:
     reporter = Reporter()
     current = process.status()
     if current.running:
-        reporter.success(f"running: {current.endpoint}")
+        reporter.success(f"running: {current.url}")
     else:
         reporter.info("not running (start it with `invoke local.start`)")
