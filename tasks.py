@@ -2,19 +2,20 @@
 
 from invoke.collection import Collection
 
-from ppdeploy.tasks import deploy, local, ops, services, shared
+from ppdeploy.tasks import deploy, local, ops, services, shared, system
 
-namespace = Collection()
-for task_body in (
+namespace = Collection(
     shared.deploy_shared,
     deploy.deploy,
     deploy.plan,
     services.build,
+    system.up,
+    system.down,
+    system.verify,
     ops.status,
     ops.exports,
     ops.outputs,
     ops.events,
     ops.logs,
-):
-    namespace.add_task(task_body)
+)
 namespace.add_collection(Collection.from_module(local), name="local")

@@ -193,8 +193,9 @@ def run(journey: Journey) -> None:
                 "account", "POST", "/auth/refresh", body={"refreshToken": tokens["refreshToken"]}
             ),
             200,
-            lambda body: bool(body.get("accessToken"))
-            and body.get("refreshToken") != tokens["refreshToken"],
+            lambda body: (
+                bool(body.get("accessToken")) and body.get("refreshToken") != tokens["refreshToken"]
+            ),
         )
         access = refreshed["accessToken"]
         journey.step(

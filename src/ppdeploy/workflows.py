@@ -195,3 +195,22 @@ def deploy_all(
         return session.deploy(stage_stacks.specs[name])
 
     return executor.run_waves(waves, deploy_one, max_concurrency=max_concurrency)
+
+
+def service_urls(session: StageSession) -> dict[str, str]:
+    """Each service's base URL: through the custom domain, or the API's own URL."""
+    exports = session.cfn.exports()
+    domain = exports.get(naming.export("api-domain-name", session.stage.name))
+    urls = {}
+    for service in naming.SERVICES:
+        if domain:
+            urls[service] = f"https://{domain}/{naming.MAPPING_KEYS[service]}"
+            continue
+        state = session.cfn.describe(naming.service_stack(service, session.stage.name))
+        if state is None or "ApiUrl" not in state.outputs:
+            raise DeployError(
+                f"{service} is not deployed on stage {session.stage.name}",
+                fix=f"deploy it: `invoke deploy --service {service} --stage {session.stage.name}`",
+            )
+        urls[service] = state.outputs["ApiUrl"].rstrip("/")
+    return urls

@@ -21,9 +21,19 @@ def status() -> Status:
     return SERVER.status()
 
 
-def start(endpoint: str, port: int = DEFAULT_PORT, region: str = DEFAULT_REGION) -> Status:
-    """Start the gateway for the local AWS at ``endpoint``; a running one is left as it is."""
+def start(
+    endpoint: str,
+    port: int = DEFAULT_PORT,
+    region: str = DEFAULT_REGION,
+    domain: str | None = None,
+) -> Status:
+    """Start the gateway for the local AWS at ``endpoint``; a running one is left as it is.
+
+    ``domain`` is the custom domain served when a request's Host header names none.
+    """
     arguments = ["--port", str(port), "--endpoint", endpoint, "--region", region]
+    if domain:
+        arguments += ["--domain", domain]
     return SERVER.start(port, arguments, {"endpoint": endpoint, "region": region})
 
 
