@@ -17,5 +17,7 @@ namespace = Collection(
     ops.outputs,
     ops.events,
     ops.logs,
+    ops.delete_stack,
+    ops.recover,
 )
 namespace.add_collection(Collection.from_module(local), name="local")

@@ -6,6 +6,8 @@ handles raw boto3 responses, and so tests can build those records directly.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -19,6 +21,16 @@ from ppdeploy.errors import DeployError, TargetError
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 EMPTY_CHANGE_SET_REASONS = ("didn't contain changes", "No updates are to be performed")
 SUCCESS_STATES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE", "DELETE_COMPLETE"}
+CREDENTIAL_ERRORS = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "RequestExpired",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "SignatureDoesNotMatch",
+    }
+)
 NEVER_CREATED_STATES = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED"}
 
 
@@ -46,6 +58,7 @@ class ResourceChange:
     resource_type: str
     physical_id: str = ""
     replacement: str = ""
+    policy_action: str = ""
     details: tuple[dict[str, Any], ...] = ()
 
 
@@ -87,6 +100,28 @@ def _error_message(error: botocore.exceptions.ClientError) -> str:
     return str(error.response.get("Error", {}).get("Message", error))
 
 
+@contextlib.contextmanager
+def _translated_errors() -> Iterator[None]:
+    """Credentials AWS refuses and endpoints it cannot reach, said as what to do."""
+    try:
+        yield
+    except botocore.exceptions.EndpointConnectionError as error:
+        raise TargetError(
+            "cannot reach CloudFormation",
+            cause=str(error),
+            fix="check the network, or for --local that `invoke local.status` says running",
+        ) from error
+    except botocore.exceptions.ClientError as error:
+        if _error_code(error) in CREDENTIAL_ERRORS:
+            raise TargetError(
+                "AWS refused the credentials: they are expired or invalid",
+                cause=_error_message(error),
+                fix="refresh them (`aws sso login --profile NAME`, or new keys) and run "
+                "the same command again",
+            ) from error
+        raise
+
+
 def _stack_state(raw: dict[str, Any]) -> StackState:
     return StackState(
         name=raw["StackName"],
@@ -111,6 +146,7 @@ def _resource_change(raw: dict[str, Any]) -> ResourceChange:
         resource_type=change.get("ResourceType", ""),
         physical_id=change.get("PhysicalResourceId", "") or "",
         replacement=change.get("Replacement", "") or "",
+        policy_action=change.get("PolicyAction", "") or "",
         details=tuple(change.get("Details", []) or ()),
     )
 
@@ -123,15 +159,15 @@ class CloudFormation:
         self.poll_seconds = poll_seconds
 
     def _call(self, action: str, **kwargs: Any) -> Any:
-        """Call ``action``; connection failures become a TargetError that says what to do."""
-        try:
+        """Call ``action``; unusable credentials or endpoints become a TargetError."""
+        with _translated_errors():
             return getattr(self._client, action)(**kwargs)
-        except botocore.exceptions.EndpointConnectionError as error:
-            raise TargetError(
-                "cannot reach CloudFormation",
-                cause=str(error),
-                fix="check the network, or for --local that `invoke local.status` says running",
-            ) from error
+
+    def _pages(self, action: str, key: str, **kwargs: Any) -> Iterator[Any]:
+        """Every item under ``key`` across the pages of ``action``, errors as in ``_call``."""
+        with _translated_errors():
+            for page in self._client.get_paginator(action).paginate(**kwargs):
+                yield from page.get(key, [])
 
     # -- stacks -----------------------------------------------------------------------
 
@@ -150,13 +186,48 @@ class CloudFormation:
 
     def stacks(self, prefix: str = "") -> list[StackState]:
         """Every live stack whose name starts with ``prefix``."""
-        found = []
-        for page in self._client.get_paginator("describe_stacks").paginate():
-            found += [_stack_state(s) for s in page["Stacks"] if s["StackName"].startswith(prefix)]
-        return found
+        return [
+            _stack_state(raw)
+            for raw in self._pages("describe_stacks", "Stacks")
+            if raw["StackName"].startswith(prefix)
+        ]
+
+    def template_body(self, name: str) -> str | None:
+        """The template the stack was last deployed with, as submitted (None: no stack)."""
+        try:
+            response = self._call("get_template", StackName=name, TemplateStage="Original")
+        except botocore.exceptions.ClientError as error:
+            if "does not exist" in _error_message(error):
+                return None
+            raise
+        body = response.get("TemplateBody")
+        # boto3 hands back a JSON template already parsed; YAML stays text.
+        return body if isinstance(body, str) else json.dumps(body)
+
+    def exports_of_stack(self, name: str) -> list[str]:
+        """The export names the stack makes now."""
+        state = self.describe(name)
+        if state is None:
+            return []
+        return sorted(
+            e["Name"]
+            for e in self._pages("list_exports", "Exports")
+            if e["ExportingStackId"] == state.stack_id
+        )
 
     def delete_stack(self, name: str, *, token: str) -> None:
         self._call("delete_stack", StackName=name, ClientRequestToken=token)
+
+    def continue_update_rollback(self, name: str, *, skip: list[str], token: str) -> None:
+        self._call(
+            "continue_update_rollback",
+            StackName=name,
+            ResourcesToSkip=skip,
+            ClientRequestToken=token,
+        )
+
+    def set_stack_policy(self, name: str, policy: str) -> None:
+        self._call("set_stack_policy", StackName=name, StackPolicyBody=policy)
 
     def set_termination_protection(self, name: str, *, enabled: bool) -> None:
         self._call(
@@ -253,22 +324,19 @@ class CloudFormation:
     def events(self, stack_name: str, *, after: str | None = None) -> list[StackEvent]:
         """The stack's events newer than the event id ``after`` (all when None), oldest first."""
         collected: list[StackEvent] = []
-        pages = self._client.get_paginator("describe_stack_events").paginate(StackName=stack_name)
-        for page in pages:
-            for raw in page["StackEvents"]:  # newest first
-                if raw["EventId"] == after:
-                    collected.reverse()
-                    return collected
-                collected.append(
-                    StackEvent(
-                        event_id=raw["EventId"],
-                        timestamp=raw["Timestamp"],
-                        logical_id=raw.get("LogicalResourceId", ""),
-                        resource_type=raw.get("ResourceType", ""),
-                        status=raw.get("ResourceStatus", ""),
-                        reason=raw.get("ResourceStatusReason", "") or "",
-                    )
+        for raw in self._pages("describe_stack_events", "StackEvents", StackName=stack_name):
+            if raw["EventId"] == after:  # events come newest first
+                break
+            collected.append(
+                StackEvent(
+                    event_id=raw["EventId"],
+                    timestamp=raw["Timestamp"],
+                    logical_id=raw.get("LogicalResourceId", ""),
+                    resource_type=raw.get("ResourceType", ""),
+                    status=raw.get("ResourceStatus", ""),
+                    reason=raw.get("ResourceStatusReason", "") or "",
                 )
+            )
         collected.reverse()
         return collected
 
@@ -322,22 +390,16 @@ class CloudFormation:
 
     def exports(self) -> dict[str, str]:
         """Every export of the account and region: name to value."""
-        found: dict[str, str] = {}
-        for page in self._client.get_paginator("list_exports").paginate():
-            found.update({e["Name"]: e["Value"] for e in page.get("Exports", [])})
-        return found
+        return {e["Name"]: e["Value"] for e in self._pages("list_exports", "Exports")}
 
     def importers(self, export_name: str) -> list[str]:
         """The stacks importing ``export_name`` (none: CloudFormation answers with an error)."""
-        stacks: list[str] = []
         try:
-            for page in self._client.get_paginator("list_imports").paginate(ExportName=export_name):
-                stacks += page.get("Imports", [])
+            return sorted(self._pages("list_imports", "Imports", ExportName=export_name))
         except botocore.exceptions.ClientError as error:
             if "is not imported by any stack" in _error_message(error):
                 return []
             raise
-        return sorted(stacks)
 
 
 def first_failure(events: list[StackEvent]) -> StackEvent | None:

@@ -7,11 +7,12 @@ means "unchanged" and is deleted so nothing is left behind.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
 
-from ppdeploy import fingerprint, graph
+from ppdeploy import fingerprint, graph, guard
 from ppdeploy.cloudformation import (
     NEVER_CREATED_STATES,
     ChangeSet,
@@ -59,8 +60,8 @@ def _settle(cfn: CloudFormation, spec: StackSpec, reporter: Reporter) -> StackSt
         raise DeployError(
             f"{spec.name} is stuck in UPDATE_ROLLBACK_FAILED",
             cause=state.status_reason or "a resource could not be rolled back",
-            fix="continue the rollback (`aws cloudformation continue-update-rollback "
-            f"--stack-name {spec.name}`), then deploy again",
+            fix=f"see what failed and continue the rollback: `invoke recover --stack {spec.name}`, "
+            "then deploy again",
         )
     return state
 
@@ -80,12 +81,14 @@ def deploy_stack(
     *,
     approve: Approve,
     force: bool = False,
+    allow_replace: frozenset[str] = frozenset(),
     precheck: Callable[[StackSpec], None] = lambda _spec: None,
 ) -> DeployResult:
     """Bring the stack ``spec.name`` to ``spec`` through one change set.
 
     A stack whose fingerprint matches is skipped without a change set unless ``force``;
-    ``precheck`` (lint) runs only when a change set is about to be made.
+    ``precheck`` (lint) runs only when a change set is about to be made. The guards run
+    on the computed change set: a refusal deletes it, so nothing is changed.
     """
     started = time.monotonic()
     spec = stamp(cfn, spec)
@@ -119,18 +122,59 @@ def deploy_stack(
         )
     reporter.change_set(spec.name, change_set)
     try:
-        approved = approve(spec, change_set)
+        allowed = _review(cfn, spec, change_set, allow_replace, approve, creating=creating)
     except BaseException:
         _discard(cfn, spec, change_set, creating=creating)
         raise
-    if not approved:
-        _discard(cfn, spec, change_set, creating=creating)
+    for danger in allowed:
+        reporter.warn(f"{spec.name}: allowed by --allow-replace: {danger.describe()}")
+    final = _execute(cfn, spec, change_set, reporter, token, creating=creating, allowed=allowed)
+    outcome = "created" if creating else "updated"
+    reporter.success(f"{spec.name}: {outcome}")
+    return DeployResult(spec.name, outcome, time.monotonic() - started, final.outputs)
+
+
+def _review(
+    cfn: CloudFormation,
+    spec: StackSpec,
+    change_set: ChangeSet,
+    allow_replace: frozenset[str],
+    approve: Approve,
+    *,
+    creating: bool,
+) -> list[guard.Danger]:
+    """The guards, then the person's approval; returns the dangers explicitly allowed."""
+    allowed = guard.check_stateful(spec.name, change_set, allow_replace)
+    if not creating:
+        guard.check_exports(cfn, spec)
+    if not approve(spec, change_set):
         raise RefusedError(f"the change to {spec.name} was not approved; nothing was changed")
+    return allowed
+
+
+def _execute(
+    cfn: CloudFormation,
+    spec: StackSpec,
+    change_set: ChangeSet,
+    reporter: Reporter,
+    token: str,
+    *,
+    creating: bool,
+    allowed: list[guard.Danger],
+) -> StackState:
+    """Run the change set and wait; the stack policy lets through only what was allowed."""
+    if spec.stack_policy and allowed and not creating:
+        permitted = [danger.logical_id for danger in allowed]
+        cfn.set_stack_policy(spec.name, stack_policy(spec.stack_policy, permitted))
     mark = cfn.latest_event_id(spec.name)
-    cfn.execute_change_set(change_set.change_set_id, token=token)
-    final, events = cfn.wait(
-        spec.name, after_event=mark, on_event=lambda event: reporter.event(spec.name, event)
-    )
+    try:
+        cfn.execute_change_set(change_set.change_set_id, token=token)
+        final, events = cfn.wait(
+            spec.name, after_event=mark, on_event=lambda event: reporter.event(spec.name, event)
+        )
+    finally:
+        if spec.stack_policy and cfn.describe(spec.name) is not None:
+            cfn.set_stack_policy(spec.name, spec.stack_policy)
     expected = "CREATE_COMPLETE" if creating else "UPDATE_COMPLETE"
     if final is None or final.status != expected:
         failure = first_failure(events)
@@ -146,9 +190,17 @@ def deploy_stack(
         )
     if spec.termination_protection and not final.termination_protection:
         cfn.set_termination_protection(spec.name, enabled=True)
-    outcome = "created" if creating else "updated"
-    reporter.success(f"{spec.name}: {outcome}")
-    return DeployResult(spec.name, outcome, time.monotonic() - started, final.outputs)
+    return final
+
+
+def stack_policy(base: str, permitted: list[str]) -> str:
+    """``base`` with its Deny statements lifted for the ``permitted`` logical ids only."""
+    document = json.loads(base)
+    for statement in document.get("Statement", []):
+        if statement.get("Effect") == "Deny" and permitted:
+            statement["NotResource"] = [f"LogicalResourceId/{name}" for name in permitted]
+            statement.pop("Resource", None)
+    return json.dumps(document)
 
 
 def _discard(

@@ -26,6 +26,7 @@ def compute(spec: StackSpec, imported: Mapping[str, str]) -> str:
         "imports": dict(sorted(imported.items())),
         "tags": {key: value for key, value in sorted(spec.tags.items()) if key != TAG},
         "termination_protection": spec.termination_protection,
+        "stack_policy": spec.stack_policy,
     }
     encoded = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()

@@ -18,7 +18,7 @@ from ppdeploy.model import StackSpec
 _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
 
 
-def _resolve(value: Any, parameters: Mapping[str, str], where: str) -> str:
+def resolve_name(value: Any, parameters: Mapping[str, str], where: str) -> str:
     """An import or export name as the stage will see it (``!Sub`` over parameters)."""
     if isinstance(value, str):
         return value
@@ -63,7 +63,7 @@ def imports_of(spec: StackSpec) -> set[str]:
     found = set()
     for section in ("Resources", "Outputs"):
         for raw in _walk_imports(document.get(section, {})):
-            found.add(_resolve(raw, _parameters(spec), where))
+            found.add(resolve_name(raw, parameters_of(spec), where))
     return found
 
 
@@ -73,11 +73,12 @@ def exports_of(spec: StackSpec) -> set[str]:
     for output in spec.template.outputs.values():
         export = output.get("Export")
         if isinstance(export, dict) and "Name" in export:
-            names.add(_resolve(export["Name"], _parameters(spec), str(spec.template.path)))
+            names.add(resolve_name(export["Name"], parameters_of(spec), str(spec.template.path)))
     return names
 
 
-def _parameters(spec: StackSpec) -> dict[str, str]:
+def parameters_of(spec: StackSpec) -> dict[str, str]:
+    """The stack's parameters with the template's defaults filled in."""
     defaults = {
         name: str(declared["Default"])
         for name, declared in spec.template.parameters.items()

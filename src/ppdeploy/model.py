@@ -16,6 +16,7 @@ class StackSpec:
     parameters: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     termination_protection: bool = False
+    stack_policy: str | None = None  # JSON; set after every deploy when given
 
 
 @dataclass(frozen=True)

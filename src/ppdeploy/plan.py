@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from ppdeploy import catalog, fingerprint, naming, workflows
+from ppdeploy import catalog, fingerprint, guard, naming, workflows
 from ppdeploy.cloudformation import ResourceChange
 from ppdeploy.deploy import stamp
 from ppdeploy.model import StackSpec
@@ -21,6 +21,7 @@ class StackPlan:
     wave: int
     action: str  # create | update | unchanged
     changes: tuple[ResourceChange, ...] = ()
+    dangers: tuple[guard.Danger, ...] = ()  # what the stateful guard would refuse
 
 
 def preview(session: workflows.StageSession, spec: StackSpec, wave: int) -> StackPlan:
@@ -47,7 +48,9 @@ def preview(session: workflows.StageSession, spec: StackSpec, wave: int) -> Stac
     session.cfn.delete_change_set(change_set.change_set_id)
     if change_set.empty:
         return StackPlan(spec.name, wave, "unchanged")
-    return StackPlan(spec.name, wave, "update", change_set.changes)
+    return StackPlan(
+        spec.name, wave, "update", change_set.changes, tuple(guard.dangers(change_set))
+    )
 
 
 def plan_stage(session: workflows.StageSession, service: str | None = None) -> list[StackPlan]:

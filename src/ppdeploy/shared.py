@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from ppdeploy.config import Stage
@@ -18,11 +19,17 @@ def deploy_shared(
     use_local: bool,
     assume_yes: bool,
     force: bool = False,
+    allow_replace: Iterable[str] = (),
     template_path: Path | None = None,
 ) -> DeployResult:
     """Check everything that can be checked offline, then deploy the shared stack."""
     spec = shared_spec(stage, template_path)
     session = StageSession.open(
-        stage, reporter, use_local=use_local, assume_yes=assume_yes, force=force
+        stage,
+        reporter,
+        use_local=use_local,
+        assume_yes=assume_yes,
+        force=force,
+        allow_replace=allow_replace,
     )
     return session.deploy(spec)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from ppdeploy import naming, preflight, project, templates
+from ppdeploy import guard, naming, preflight, project, templates
 from ppdeploy.catalog import ServiceSource
 from ppdeploy.config import Stage
 from ppdeploy.model import StackSpec
@@ -20,6 +21,25 @@ def tags(stage: Stage, component: str) -> dict[str, str]:
     }
 
 
+def protective_stack_policy() -> str:
+    """Updates allowed, except replacing or deleting a stateful resource (staging, prod)."""
+    return json.dumps(
+        {
+            "Statement": [
+                {"Effect": "Allow", "Action": "Update:*", "Principal": "*", "Resource": "*"},
+                {
+                    "Effect": "Deny",
+                    "Action": ["Update:Replace", "Update:Delete"],
+                    "Principal": "*",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"ResourceType": sorted(guard.STATEFUL_TYPES)}},
+                },
+            ]
+        },
+        indent=1,
+    )
+
+
 def shared_spec(stage: Stage, template_path: Path | None = None) -> StackSpec:
     """The shared stack as it should be: inputs checked, template parsed, parameters valid."""
     preflight.check_shared_inputs(stage)
@@ -32,6 +52,7 @@ def shared_spec(stage: Stage, template_path: Path | None = None) -> StackSpec:
         parameters=parameters,
         tags=tags(stage, "shared-infrastructure"),
         termination_protection=stage.termination_protection,
+        stack_policy=protective_stack_policy() if stage.termination_protection else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ppdeploy import artifacts, catalog, executor, graph, naming, preflight, servicetests, stacks
@@ -26,14 +27,22 @@ class StageSession:
     reporter: Reporter
     assume_yes: bool
     force: bool = False
+    allow_replace: frozenset[str] = frozenset()
 
     @classmethod
     def open(
-        cls, stage: Stage, reporter: Reporter, *, use_local: bool, assume_yes: bool, force: bool
+        cls,
+        stage: Stage,
+        reporter: Reporter,
+        *,
+        use_local: bool,
+        assume_yes: bool,
+        force: bool,
+        allow_replace: Iterable[str] = (),
     ) -> StageSession:
         target = targets.for_stage(stage, use_local=use_local)
         cfn = CloudFormation(target.client("cloudformation"), poll_seconds=target.poll_seconds)
-        return cls(stage, target, cfn, reporter, assume_yes, force)
+        return cls(stage, target, cfn, reporter, assume_yes, force, frozenset(allow_replace))
 
     def approve(self, spec: StackSpec, _change_set: object) -> bool:
         return self.reporter.confirm(
@@ -49,6 +58,7 @@ class StageSession:
             self.reporter,
             approve=self.approve,
             force=self.force,
+            allow_replace=self.allow_replace,
             precheck=self.lint,
         )
 

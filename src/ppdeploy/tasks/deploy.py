@@ -21,6 +21,7 @@ def _scope(service: str | None, all_: bool) -> None:
 
 
 @task(
+    iterable=["allow_replace"],
     help={
         "service": f"the service to deploy ({', '.join(naming.SERVICES)})",
         "all": "every stack of the stage, in dependency order, in parallel waves",
@@ -32,7 +33,9 @@ def _scope(service: str | None, all_: bool) -> None:
         "force": "deploy even when nothing changed (no fingerprint skip)",
         "max-concurrency": "with --all: stacks deployed at once "
         f"(default {executor.DEFAULT_CONCURRENCY})",
-    }
+        "allow-replace": "let the deploy remove or replace this stateful resource (logical id; "
+        "repeatable)",
+    },
 )
 @at_edge
 def deploy(
@@ -46,6 +49,7 @@ def deploy(
     skip_tests: bool = False,
     force: bool = False,
     max_concurrency: int = executor.DEFAULT_CONCURRENCY,
+    allow_replace: list[str] | None = None,
 ) -> None:
     """Deploy a service (checking what it depends on) or, with --all, every stack of a stage."""
     _scope(service, all_)
@@ -55,7 +59,12 @@ def deploy(
         )
     reporter = Reporter()
     session = workflows.StageSession.open(
-        config.stage(stage), reporter, use_local=local, assume_yes=yes, force=force
+        config.stage(stage),
+        reporter,
+        use_local=local,
+        assume_yes=yes,
+        force=force,
+        allow_replace=allow_replace or (),
     )
     if service:
         result = workflows.deploy_service(session, service, runtime, skip_tests=skip_tests)
@@ -110,15 +119,22 @@ def plan(
         config.stage(stage), reporter, use_local=local, assume_yes=False, force=False
     )
     rows = []
-    for item in plans.plan_stage(session, service):
-        summary = ", ".join(
-            f"{change.action} {change.logical_id}"
-            + (
-                f" (replacement {change.replacement})"
-                if change.replacement not in ("", "False")
-                else ""
-            )
-            for change in item.changes
-        )
-        rows.append((str(item.wave), item.stack, item.action, summary))
+    items = plans.plan_stage(session, service)
+    for item in items:
+        dangerous = {danger.logical_id: danger for danger in item.dangers}
+        lines = []
+        for change in item.changes:
+            line = f"{change.action} {change.logical_id}"
+            if change.replacement not in ("", "False"):
+                line += f" (replacement {change.replacement})"
+            if change.logical_id in dangerous:
+                line = f"DANGEROUS {line}: {dangerous[change.logical_id].because}"
+            lines.append(line)
+        rows.append((str(item.wave), item.stack, item.action, "\n".join(lines)))
     reporter.table(f"plan for stage {stage}", ("wave", "stack", "action", "changes"), rows)
+    for item in items:
+        for danger in item.dangers:
+            reporter.warn(
+                f"DANGEROUS: {item.stack}: {danger.describe()}; a deploy refuses it unless "
+                f"given --allow-replace {danger.logical_id}"
+            )

@@ -7,7 +7,7 @@ import contextlib
 from invoke.context import Context
 from invoke.tasks import task
 
-from ppdeploy import config, naming, ops
+from ppdeploy import config, lifecycle, naming, ops
 from ppdeploy import target as targets
 from ppdeploy.cloudformation import CloudFormation
 from ppdeploy.errors import InputError
@@ -116,3 +116,44 @@ def logs(
             follow=follow,
         ):
             print(line, flush=True)
+
+
+@task(
+    help={
+        "stack": "the stack's name",
+        "stage": STAGE_HELP,
+        "local": "delete it from the embedded local AWS",
+        "yes": "delete without asking",
+    }
+)
+@at_edge
+def delete_stack(
+    c: Context, stack: str, stage: str = "dev", local: bool = False, yes: bool = False
+) -> None:
+    """Delete a stack, unless another stack imports its exports (retained data stays)."""
+    _, cfn = _cfn(stage, local)
+    lifecycle.delete(cfn, stack, Reporter(), assume_yes=yes)
+
+
+@task(
+    iterable=["skip"],
+    help={
+        "stack": "the stack stuck in UPDATE_ROLLBACK_FAILED",
+        "skip": "a resource whose rollback failed, to skip (logical id; repeatable)",
+        "stage": STAGE_HELP,
+        "local": LOCAL_HELP,
+        "yes": "continue without asking",
+    },
+)
+@at_edge
+def recover(
+    c: Context,
+    stack: str,
+    skip: list[str] | None = None,
+    stage: str = "dev",
+    local: bool = False,
+    yes: bool = False,
+) -> None:
+    """Continue a rollback stuck in UPDATE_ROLLBACK_FAILED, after showing what failed."""
+    _, cfn = _cfn(stage, local)
+    lifecycle.recover(cfn, stack, skip or [], Reporter(), assume_yes=yes)

@@ -13,6 +13,7 @@ from ppdeploy.ui import Reporter
 
 
 @task(
+    iterable=["allow_replace"],
     help={
         "stage": "stage to deploy (declared in stages.toml; default dev)",
         "local": "deploy to the embedded local AWS (see `invoke local.start`)",
@@ -23,7 +24,10 @@ from ppdeploy.ui import Reporter
         "alarm-email": "address subscribed to the alarm topic",
         "yes": "apply the change set without asking",
         "template": "deploy this template file instead of shared-infrastructure/template.yaml",
-    }
+        "allow-replace": "let the deploy remove or replace this stateful resource (logical id; "
+        "repeatable)",
+        "force": "deploy even when nothing changed (no fingerprint skip)",
+    },
 )
 @at_edge
 def deploy_shared(
@@ -37,6 +41,8 @@ def deploy_shared(
     alarm_email: str | None = None,
     yes: bool = False,
     template: str | None = None,
+    allow_replace: list[str] | None = None,
+    force: bool = False,
 ) -> None:
     """Deploy the shared infrastructure stack (VPC, tables, cache, secret, domain, alarms)."""
     reporter = Reporter()
@@ -52,6 +58,8 @@ def deploy_shared(
         reporter,
         use_local=local,
         assume_yes=yes,
+        force=force,
+        allow_replace=allow_replace or (),
         template_path=Path(template) if template else None,
     )
     reporter.table(
