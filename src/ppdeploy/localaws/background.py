@@ -79,18 +79,19 @@ def _reap(pid: int) -> None:
 class BackgroundServer:
     """One kind of background server: its name, its module, and the path that proves it up."""
 
-    name: str  # state and log file stem, and how messages call it
+    name: str  # state and log file stem
+    title: str  # how messages call it
     module: str  # run as `python -m MODULE ...`
     probe_path: str  # GET this; any HTTP answer means the server is up
     start_timeout: float = 60.0
 
     @property
     def state_file(self) -> Path:
-        return project.state_dir() / f"{self.name.replace(' ', '-')}.json"
+        return project.state_dir() / f"{self.name}.json"
 
     @property
     def log_file(self) -> Path:
-        return project.state_dir() / f"{self.name.replace(' ', '-')}.log"
+        return project.state_dir() / f"{self.name}.log"
 
     def _read_state(self) -> dict[str, object] | None:
         try:
@@ -125,7 +126,7 @@ class BackgroundServer:
         if not port_free(port):
             raise TargetError(
                 f"port {port} on {HOST} is already in use by another program",
-                cause=f"the {self.name} needs its own port",
+                cause=f"the {self.title} needs its own port",
                 fix=f"stop that program, or use another port (--port {port + 1})",
             )
         with self.log_file.open("wb") as log_stream:
@@ -141,7 +142,7 @@ class BackgroundServer:
         while time.monotonic() < deadline:
             if child.poll() is not None:
                 raise TargetError(
-                    f"the {self.name} exited during start-up (code {child.returncode})",
+                    f"the {self.title} exited during start-up (code {child.returncode})",
                     cause=self._log_tail(),
                     fix=f"read {self.log_file} for the whole log",
                 )
@@ -158,7 +159,7 @@ class BackgroundServer:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGKILL)
         raise TargetError(
-            f"the {self.name} did not answer within {self.start_timeout:.0f} s",
+            f"the {self.title} did not answer within {self.start_timeout:.0f} s",
             cause=self._log_tail(),
             fix=f"read {self.log_file} for the whole log",
         )

@@ -14,7 +14,7 @@ from ppdeploy.localaws.background import HOST, BackgroundServer, Status, answers
 DEFAULT_PORT = 4566
 ENDPOINT_VARIABLE = "PPDEPLOY_LOCAL_ENDPOINT"
 SERVER = BackgroundServer(
-    name="localaws", module="ppdeploy.localaws.server", probe_path="/moto-api/"
+    name="localaws", title="local AWS", module="ppdeploy.localaws.server", probe_path="/moto-api/"
 )
 
 __all__ = ["DEFAULT_PORT", "HOST", "Status", "endpoint", "start", "status", "stop"]

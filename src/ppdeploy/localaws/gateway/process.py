@@ -11,7 +11,11 @@ from ppdeploy.localaws.background import BackgroundServer, Status
 from ppdeploy.localaws.gateway.server import DEFAULT_PORT, DEFAULT_REGION, STATUS_PATH
 
 SERVER = BackgroundServer(
-    name="gateway", module="ppdeploy.localaws.gateway", probe_path=STATUS_PATH, start_timeout=30.0
+    name="gateway",
+    title="local gateway",
+    module="ppdeploy.localaws.gateway",
+    probe_path=STATUS_PATH,
+    start_timeout=30.0,
 )
 
 __all__ = ["Status", "start", "status", "stop"]
