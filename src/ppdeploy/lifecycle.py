@@ -37,10 +37,11 @@ def delete(cfn: CloudFormation, stack: str, reporter: Reporter, *, assume_yes: b
         raise RefusedError(f"{stack} was not deleted")
     mark = cfn.latest_event_id(stack)
     cfn.delete_stack(stack, token=_token("delete"))
+    # By id: once deleted, the name no longer finds the stack or its events.
     final, events = cfn.wait(
-        stack, after_event=mark, on_event=lambda event: reporter.event(stack, event)
+        state.stack_id, after_event=mark, on_event=lambda event: reporter.event(stack, event)
     )
-    if final is not None:
+    if final is not None and final.status != "DELETE_COMPLETE":
         failure = first_failure(events)
         raise DeployError(
             f"{stack} could not be deleted ({final.status})",
