@@ -8,6 +8,7 @@ namespace = Collection(
     shared.deploy_shared,
     deploy.deploy,
     deploy.plan,
+    deploy.switch_runtime,
     services.build,
     system.up,
     system.down,

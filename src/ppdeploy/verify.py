@@ -23,6 +23,8 @@ from typing import Any
 from ppdeploy.errors import PPDeployError
 
 TIMEOUT_SECONDS = 30.0
+# A route of each service that must refuse a request without a valid token.
+PROTECTED = {"account": "/auth/me", "coaching": "/sessions", "traction": "/goals"}
 
 
 class VerifyFailed(PPDeployError):
@@ -142,7 +144,8 @@ def _cleaning_up(journey: Journey) -> Iterator[None]:
 
 
 def run(journey: Journey) -> None:
-    """The whole journey; raises VerifyFailed at the first step that fails."""
+    """The journey through the services in ``journey.urls`` (account is required); raises
+    VerifyFailed at the first step that fails."""
     _health(journey)
     email = f"verify-{uuid.uuid4().hex[:12]}@verify.purposepath.app"
     password = secrets.token_urlsafe(18)
@@ -185,8 +188,10 @@ def run(journey: Journey) -> None:
             200,
             lambda body: body.get("email") == email,
         )
-        _coaching(journey, access)
-        _traction(journey, access)
+        if "coaching" in journey.urls:
+            _coaching(journey, access)
+        if "traction" in journey.urls:
+            _traction(journey, access)
         refreshed = journey.step(
             "refresh the token",
             journey.call(
@@ -204,16 +209,16 @@ def run(journey: Journey) -> None:
             200,
             lambda body: body.get("name") == "Verify Tenant",
         )
-        journey.step(
-            "no token is refused",
-            journey.call("coaching", "GET", "/sessions"),
-            401,
-        )
-        journey.step(
-            "a tampered token is refused",
-            journey.call("traction", "GET", "/goals", token=_tamper(access)),
-            401,
-        )
+        for service, path in PROTECTED.items():
+            if service in journey.urls:
+                journey.step(
+                    f"{service}: no token is refused", journey.call(service, "GET", path), 401
+                )
+                journey.step(
+                    f"{service}: a tampered token is refused",
+                    journey.call(service, "GET", path, token=_tamper(access)),
+                    401,
+                )
 
 
 def _coaching(journey: Journey, token: str) -> None:

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 
 import pytest
 
 from ppdeploy.localaws import process
-from tests.integration.support import LocalAws
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.integration.support import LocalAws, free_port
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +17,7 @@ def local_aws_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local
     previous = os.environ.get("PPDEPLOY_STATE_DIR")
     os.environ["PPDEPLOY_STATE_DIR"] = str(state)
     try:
-        status = process.start(_free_port())
+        status = process.start(free_port())
         assert status.url
         env = {
             key: value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -69,3 +70,10 @@ def dump(result: subprocess.CompletedProcess[str]) -> str:
 def live_stacks(aws: LocalAws) -> list[str]:
     stacks = aws.client("cloudformation").describe_stacks()["Stacks"]
     return [s["StackName"] for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

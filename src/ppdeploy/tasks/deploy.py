@@ -5,9 +5,10 @@ from __future__ import annotations
 from invoke.context import Context
 from invoke.tasks import task
 
-from ppdeploy import config, executor, naming, workflows
+from ppdeploy import config, executor, localstage, naming, switch, workflows
 from ppdeploy import plan as plans
-from ppdeploy.errors import InputError, PPDeployError
+from ppdeploy.errors import InputError, PPDeployError, TargetError
+from ppdeploy.localaws.gateway import process as gateway
 from ppdeploy.tasks.edge import at_edge
 from ppdeploy.ui import Reporter
 
@@ -78,7 +79,16 @@ def deploy(
         return
     if runtime:
         raise InputError("--runtime applies to --service account only", fix="drop --runtime")
-    outcomes = workflows.deploy_all(session, max_concurrency=max_concurrency, skip_tests=skip_tests)
+    stage_stacks = [
+        naming.shared_stack(stage),
+        *(naming.service_stack(s, stage) for s in naming.SERVICES),
+    ]
+    with reporter.live_progress(stage_stacks) as progress:
+        outcomes = workflows.deploy_all(
+            session, max_concurrency=max_concurrency, skip_tests=skip_tests
+        )
+        for outcome in outcomes:
+            progress.finish(outcome.stack, outcome.status, outcome.seconds)
     reporter.table(
         f"stage {stage}",
         ("stack", "result", "seconds", "reason"),
@@ -138,3 +148,41 @@ def plan(
                 f"DANGEROUS: {item.stack}: {danger.describe()}; a deploy refuses it unless "
                 f"given --allow-replace {danger.logical_id}"
             )
+
+
+@task(
+    help={
+        "service": "the service to switch (account)",
+        "to": "the runtime to switch to: python or dotnet",
+        "stage": "stage (declared in stages.toml; default dev)",
+        "local": "switch on the embedded local AWS (the system must be up: `invoke up`)",
+        "yes": "apply without asking",
+    }
+)
+@at_edge
+def switch_runtime(
+    c: Context,
+    to: str,
+    service: str = "account",
+    stage: str = "dev",
+    local: bool = False,
+    yes: bool = False,
+) -> None:
+    """Switch the account service's runtime in place (same API, same mapping), then verify."""
+    reporter = Reporter()
+    session = workflows.StageSession.open(
+        config.stage(stage), reporter, use_local=local, assume_yes=yes, force=False
+    )
+
+    def urls() -> dict[str, str]:
+        if not local:
+            return workflows.service_urls(session)
+        served = gateway.status()
+        if not served.running or served.url is None:
+            raise TargetError(
+                "the local gateway is not running, so the switch could not be verified",
+                fix="run `invoke up` first; nothing was changed",
+            )
+        return localstage.service_urls(served.url)
+
+    switch.switch_runtime(session, service, to, service_urls=urls)
