@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ppdeploy import artifacts, catalog, executor, graph, naming, preflight, servicetests, stacks
@@ -108,8 +108,21 @@ def service_spec(
         prepared.source,
         artifact_bucket=bucket,
         artifact_key=prepared.artifact.s3_key,
-        domain=exports.get(naming.export("api-domain-name", stage), ""),
+        domain=service_domain(session, prepared.source.service, exports),
     )
+
+
+def service_domain(session: StageSession, service: str, exports: Mapping[str, str]) -> str:
+    """The custom domain a service is mapped on: the shared stack's, else the one it has.
+
+    A stage migrated from the legacy stack keeps the legacy domain (the shared stack does
+    not own it); the service stack's own DomainName parameter remembers it.
+    """
+    shared_domain = exports.get(naming.export("api-domain-name", session.stage.name))
+    if shared_domain:
+        return shared_domain
+    state = session.cfn.describe(naming.service_stack(service, session.stage.name))
+    return state.parameters.get("DomainName", "") if state else ""
 
 
 def ensure_shared(session: StageSession, service: str) -> None:
@@ -208,11 +221,11 @@ def deploy_all(
 
 
 def service_urls(session: StageSession) -> dict[str, str]:
-    """Each service's base URL: through the custom domain, or the API's own URL."""
+    """Each service's base URL: through its custom domain, or the API's own URL."""
     exports = session.cfn.exports()
-    domain = exports.get(naming.export("api-domain-name", session.stage.name))
     urls = {}
     for service in naming.SERVICES:
+        domain = service_domain(session, service, exports)
         if domain:
             urls[service] = f"https://{domain}/{naming.MAPPING_KEYS[service]}"
             continue

@@ -43,12 +43,16 @@ STOP_TIMEOUT_SECONDS = 5.0
 START_ATTEMPTS = 3
 _PROBE_TIMEOUT_SECONDS = 0.5
 
-_missing_logged = threading.Lock()
+_FIX = (
+    "check the install with `redis-server --version`, or take redis-server off PATH to "
+    "run the services with their cache off"
+)
+_missing_lock = threading.Lock()
 _missing_was_logged = False
 
 
-class RedisStartError(LocalFailure):
-    """redis-server is installed but did not start; the message carries its log."""
+class LocalRedisError(LocalFailure):
+    """A replication group's redis-server did not start or refused a change; says why."""
 
 
 def _free_port() -> int:
@@ -95,8 +99,11 @@ class RedisServer:
 
     def call(self, *command: str) -> bytes:
         """Send one command (after AUTH when a password is set); the reply's first line."""
-        with socket.create_connection((self.host, self.port), timeout=_PROBE_TIMEOUT_SECONDS) as s:
-            stream = s.makefile("rwb")
+        address = (self.host, self.port)
+        with (
+            socket.create_connection(address, timeout=_PROBE_TIMEOUT_SECONDS) as connection,
+            connection.makefile("rwb") as stream,
+        ):
             if self._password:
                 stream.write(_command("AUTH", self._password))
             stream.write(_command(*command))
@@ -105,7 +112,7 @@ class RedisServer:
                 auth_reply = stream.readline()
                 if not auth_reply.startswith(b"+OK"):
                     # The reply names the failure only; it never echoes the token.
-                    raise RedisStartError(f"redis-server on port {self.port} refused AUTH")
+                    raise LocalRedisError(f"redis-server on port {self.port} refused AUTH")
             return stream.readline().rstrip(b"\r\n")
 
     def require_password(self, password: str | None) -> None:
@@ -113,11 +120,15 @@ class RedisServer:
         with self._lock:
             reply = self.call("CONFIG", "SET", "requirepass", password or "")
             if reply != b"+OK":
-                raise RedisStartError(
+                raise LocalRedisError(
                     f"redis-server on port {self.port} did not take the new AUTH token "
                     f"(it answered {reply[:80]!r})"
                 )
             self._password = password
+
+    def stop_with(self, owner: object) -> None:
+        """Stop this server when ``owner`` is garbage collected, or at interpreter exit."""
+        weakref.finalize(owner, self.stop)
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL if it lingers) and remove its folder."""
@@ -142,17 +153,17 @@ class RedisServer:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if not self.running:
-                raise RedisStartError(
-                    f"redis-server exited during start-up (code {self._process.returncode}): "
-                    f"{self._log_tail()}"
+                raise LocalRedisError(
+                    f"redis-server exited during start-up (code {self._process.returncode}); "
+                    f"its log: {self._log_tail()}; {_FIX}"
                 )
             with contextlib.suppress(OSError):
                 if self.call("PING") == b"+PONG":
                     return
             time.sleep(0.02)
-        raise RedisStartError(
+        raise LocalRedisError(
             f"redis-server did not answer on {self.host}:{self.port} within "
-            f"{START_TIMEOUT_SECONDS:.0f} s: {self._log_tail()}"
+            f"{START_TIMEOUT_SECONDS:.0f} s; its log: {self._log_tail()}; {_FIX}"
         )
 
 
@@ -181,7 +192,7 @@ def _launch(executable: str, password: str | None) -> RedisServer:
         )
     except OSError as error:
         shutil.rmtree(workdir, ignore_errors=True)
-        raise RedisStartError(f"cannot run {executable}: {error}") from error
+        raise LocalRedisError(f"cannot run {executable}: {error}; {_FIX}") from error
     assert process.stdin is not None  # noqa: S101 - stdin=PIPE always gives a stream
     with process.stdin:
         if password:
@@ -197,7 +208,7 @@ def _launch(executable: str, password: str | None) -> RedisServer:
 
 def _log_missing_once() -> None:
     global _missing_was_logged  # noqa: PLW0603 - one warning per process, whoever asks first
-    with _missing_logged:
+    with _missing_lock:
         if _missing_was_logged:
             return
         _missing_was_logged = True
@@ -208,11 +219,11 @@ def _log_missing_once() -> None:
     )
 
 
-def start_for(owner: object, password: str | None) -> RedisServer | None:
-    """A real Redis for ``owner`` (a replication group), stopped when ``owner`` goes away.
+def start(password: str | None) -> RedisServer | None:
+    """A running Redis requiring ``password``; None when ``redis-server`` is not on PATH.
 
-    None when ``redis-server`` is not on PATH. Raises :class:`RedisStartError` when it is
-    but does not start.
+    Raises :class:`LocalRedisError` when it is installed but does not start. Tie the
+    server to what it serves with :meth:`RedisServer.stop_with`.
     """
     executable = shutil.which(EXECUTABLE)
     if executable is None:
@@ -221,11 +232,12 @@ def start_for(owner: object, password: str | None) -> RedisServer | None:
     for attempt in range(1, START_ATTEMPTS + 1):
         try:
             server = _launch(executable, password)
-        except RedisStartError as error:
+        except LocalRedisError as error:
             if attempt == START_ATTEMPTS or "Address already in use" not in str(error):
                 raise
             continue
-        weakref.finalize(owner, server.stop)
-        log.info("replication group's Redis: redis-server %d on %s:%d", server.pid, HOST, server.port)
+        log.info(
+            "replication group's Redis: redis-server %d on %s:%d", server.pid, HOST, server.port
+        )
         return server
     raise AssertionError("unreachable: the last attempt returns or raises")

@@ -12,6 +12,12 @@ models) in the process that serves or mocks AWS, before the first CloudFormation
 - ``exports``     live export registry, ListImports, exports in use
 - ``policies``    bucket policies: a Condition that does not hold makes a statement not
                   apply, and loopback requests count as secure transport
+- ``stack_policies``     stack policies enforced on updates; Set/GetStackPolicy checked
+- ``rollback_recovery``  ContinueUpdateRollback (with ResourcesToSkip)
+- ``imports``            IMPORT change sets (resource import), called by ``changesets``
+- ``apigatewayv2_actions``  UpdateApiMapping, which moto's API Gateway v2 lacks
+
+``faults`` is test-only: fault Metadata that makes a rollback fail, off unless enabled.
 """
 
 from __future__ import annotations
@@ -32,15 +38,28 @@ def install() -> None:
         # moto imports every service's models on this import (~1 s): keep it out of
         # module import time, so importing this package stays cheap.
         from ppdeploy.localaws.extensions import (  # noqa: PLC0415
+            apigatewayv2_actions,
             changesets,
             errors,
             exports,
             failures,
             policies,
+            rollback_recovery,
+            stack_policies,
             stacks,
         )
 
-        for extension in (errors, failures, stacks, changesets, exports, policies):
+        for extension in (
+            errors,
+            failures,
+            stacks,
+            changesets,
+            exports,
+            policies,
+            stack_policies,
+            rollback_recovery,
+            apigatewayv2_actions,
+        ):
             extension.apply()
         _register_resource_models()
         _installed = True

@@ -14,6 +14,8 @@ What moto 5.2.5 gets wrong, and what CloudFormation does instead:
 - Change sets are looked up by name across *all* stacks (StackName is ignored), and
   ListChangeSets returns every stack's change sets.
 - ClientToken, Capabilities and NoEcho masking are ignored.
+- IMPORT change sets create new resources; CloudFormation adopts existing ones
+  (``imports``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_changeset_id, validate_create_change_set
 from moto.core.responses import ActionResult, EmptyResult
 
-from ppdeploy.localaws.extensions import lifecycle
+from ppdeploy.localaws.extensions import imports, lifecycle
 from ppdeploy.localaws.extensions.changeset_model import (
     LocalChangeSet,
     find_change_set,
@@ -72,7 +74,9 @@ def create_change_set(self: CloudFormationResponse) -> ActionResult:
 
     target = stack or new_stack(self, stack_name)
     request = read_submission_request(self, previous=previous)
-    submission, changes, failure = _evaluate(self, request, target, previous)
+    importing = change_set_type == imports.IMPORT
+    to_import = imports.read_resources_to_import(self) if importing else None
+    submission, changes, failure = _evaluate(self, request, target, previous, to_import)
     if stack is None:  # only now, so a rejected request leaves no stack behind
         backend.stacks[target.stack_id] = target
         target.status = "REVIEW_IN_PROGRESS"
@@ -90,7 +94,12 @@ def create_change_set(self: CloudFormationResponse) -> ActionResult:
     )
     if failure is not None:
         change_set.fail(failure)
-    elif submission is not None and previous is not None and _unchanged(previous, submission):
+    elif (
+        submission is not None
+        and previous is not None
+        and to_import is None
+        and _unchanged(previous, submission)
+    ):
         change_set.fail(NO_CHANGES)
     else:
         change_set.complete(changes)
@@ -123,10 +132,13 @@ def _check_target(
         if stack is not None and stack.status != "REVIEW_IN_PROGRESS":
             raise AlreadyExistsException(f"Stack [{stack_name}] already exists")
         return None
-    if change_set_type != "UPDATE":
+    creates_stack = stack is None or stack.status == "REVIEW_IN_PROGRESS"
+    if change_set_type == imports.IMPORT and creates_stack:
+        return None  # an import may create the stack
+    if change_set_type not in ("UPDATE", imports.IMPORT):
         raise ValidationError(
             message=f"ChangeSetType {change_set_type} is not supported by the local AWS; "
-            "use CREATE or UPDATE."
+            "use CREATE, UPDATE or IMPORT."
         )
     if stack is None:
         raise ValidationError(message=f"Stack [{stack_name}] does not exist")
@@ -139,6 +151,7 @@ def _evaluate(
     request: SubmissionRequest,
     target: LocalStack,
     previous: LocalStack | None,
+    to_import: list[imports.ResourceToImport] | None,
 ) -> tuple[Submission | None, list[ResourceChange], str | None]:
     """Submission, changes and FAILED reason of a change set.
 
@@ -158,13 +171,16 @@ def _evaluate(
     except TransformError as error:
         return None, [], str(error)
     try:
-        changes = (
-            plan_create(target, submission, backend)
-            if previous is None
-            else plan_update(previous, previous.processed_template, submission, backend)
-        )
+        if to_import is not None:
+            changes = imports.plan_import(target, previous, submission, to_import, backend)
+        elif previous is None:
+            changes = plan_create(target, submission, backend)
+        else:
+            changes = plan_update(previous, previous.processed_template, submission, backend)
     except ExportNotFound as error:
         return submission, [], str(error.message)
+    except imports.ImportNotPossible as error:
+        return submission, [], str(error)
     return submission, changes, None
 
 
@@ -211,13 +227,17 @@ def execute_change_set(self: CloudFormationResponse) -> EmptyResult:
     if change_set.execution_status != "AVAILABLE" or change_set.submission is None:
         raise InvalidChangeSetStatus(change_set.change_set_id, change_set.execution_status)
     stack, submission = change_set.stack, change_set.submission
-    operation = lifecycle.Operation(backend, stack, self._get_param("ClientRequestToken"))
+    operation = lifecycle.Operation(
+        backend, stack, self._get_param("ClientRequestToken"), stack_policy=stack.policy
+    )
     change_set.execution_status = "EXECUTE_IN_PROGRESS"
     if change_set.change_set_type == "CREATE":
         stack.capabilities = list(submission.capabilities)
         succeeded = lifecycle.create(
             operation, submission, rollback=not self._get_bool_param("DisableRollback", False)
         )
+    elif change_set.change_set_type == imports.IMPORT:
+        succeeded = imports.execute(operation, submission, change_set.changes)
     else:
         old_template = stack.processed_template
         succeeded = lifecycle.update(

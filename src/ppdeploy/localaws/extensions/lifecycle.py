@@ -9,6 +9,11 @@ ROLLBACK_COMPLETE; a failed update restores the previous resources and template 
 in UPDATE_ROLLBACK_COMPLETE. Resources are still made by moto's own models (through
 ``parsing.parse_and_*_resource``); this module decides the order, the events and the
 recovery.
+
+An update first checks its actions against the stack policy (``stack_policies``). A
+rollback that cannot restore a resource stops in UPDATE_ROLLBACK_FAILED and keeps its
+place on the stack for ContinueUpdateRollback (``rollback_recovery``); resources removed
+or replaced under a Retain policy are left in place and leave the stack.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from moto.ec2 import models as ec2_models
 from moto.ec2.models.core import TaggedEC2Resource
 
 from ppdeploy.localaws.extensions import exports as export_registry
+from ppdeploy.localaws.extensions import faults, stack_policies
 from ppdeploy.localaws.extensions.events import USER_INITIATED, EventSink
 from ppdeploy.localaws.extensions.failures import LocalFailure, describe_failure
 from ppdeploy.localaws.extensions.planning import (
@@ -49,11 +55,16 @@ RETAINING_POLICIES = frozenset({"Retain", "RetainExceptOnCreate"})
 
 @dataclass
 class Operation:
-    """One stack operation: where it happens and where its events go."""
+    """One stack operation: where it happens, the stack policy in force, where events go.
+
+    ``stack_policy`` is the policy an update is checked against: the stack's own, or the
+    StackPolicyDuringUpdateBody that overrides it for one UpdateStack.
+    """
 
     backend: CloudFormationBackend
     stack: LocalStack
     token: str | None = None
+    stack_policy: str | None = None
     events: EventSink = field(init=False)
 
     def __post_init__(self) -> None:
@@ -83,12 +94,16 @@ class ReplacementConflict(LocalFailure):
     """A custom-named resource would have to be replaced under the same name."""
 
 
+class PolicyDenied(LocalFailure):
+    """The stack policy refuses an update action; the text is CloudFormation's reason."""
+
+
 # -- shared steps ---------------------------------------------------------------------
-def _physical_id(resource: Any) -> str:
+def physical_id_of(resource: Any) -> str:
     return str(getattr(resource, "physical_resource_id", "") or "")
 
 
-def _new_resource_map(op: Operation, submission: Submission) -> ResourceMap:
+def new_resource_map(op: Operation, submission: Submission) -> ResourceMap:
     resource_map = preview_map(op.stack, submission, op.backend)
     # The tags moto's ResourceMap.create adds to EC2 resources, as CloudFormation does.
     resource_map.tags.update(
@@ -104,7 +119,7 @@ def _tag_ec2(op: Operation, resource_map: ResourceMap, logical_id: str, resource
     if isinstance(resource, TaggedEC2Resource):
         tags = dict(resource_map.tags, **{"aws:cloudformation:logical-id": logical_id})
         backend = ec2_models.ec2_backends[op.stack.account_id][op.stack.region_name]
-        backend.create_tags([_physical_id(resource)], tags)
+        backend.create_tags([physical_id_of(resource)], tags)
 
 
 def _create_one(op: Operation, resource_map: ResourceMap, logical_id: str) -> Any:
@@ -122,7 +137,7 @@ def _create_one(op: Operation, resource_map: ResourceMap, logical_id: str) -> An
             f"The following resource(s) failed to create: [{logical_id}]."
         ) from error
     op.events.resource_event(
-        logical_id, resource_type, "CREATE_COMPLETE", physical_id=_physical_id(resource)
+        logical_id, resource_type, "CREATE_COMPLETE", physical_id=physical_id_of(resource)
     )
     return resource
 
@@ -138,7 +153,7 @@ def _delete_one(
 ) -> bool:
     """Delete one resource with its events; False (after DELETE_FAILED) when it fails."""
     resource_type = resource_json["Type"]
-    physical = _physical_id(resource)
+    physical = physical_id_of(resource)
     if policy in RETAINING_POLICIES:
         op.events.resource_event(logical_id, resource_type, "DELETE_SKIPPED", physical_id=physical)
         return True
@@ -167,7 +182,7 @@ def _rollback_policy(resource_json: Mapping[str, Any]) -> str:
     return "Delete" if policy == "RetainExceptOnCreate" else policy
 
 
-def _publication(
+def publication_of(
     op: Operation, resource_map: ResourceMap, template: Mapping[str, Any]
 ) -> Publication:
     """Evaluate Outputs and imports once, as CloudFormation fixes them at completion."""
@@ -195,7 +210,7 @@ def _publication(
     return Publication(outputs, exported, imports)
 
 
-def _publish(op: Operation, publication: Publication) -> None:
+def publish(op: Operation, publication: Publication) -> None:
     op.stack.published_outputs = publication.outputs
     op.stack.published_exports = publication.exports
     op.stack.imported_names = publication.imports
@@ -214,7 +229,7 @@ def create(op: Operation, submission: Submission, *, rollback: bool = True) -> b
     stack.adopt(submission)
     created: list[str] = []
     try:
-        resource_map = _new_resource_map(op, submission)
+        resource_map = new_resource_map(op, submission)
         stack.resource_map = resource_map
         stack.output_map = OutputMap(resource_map, stack.template_dict, stack.stack_id)
         for logical_id in creation_order(submission.template):
@@ -222,7 +237,7 @@ def create(op: Operation, submission: Submission, *, rollback: bool = True) -> b
             if condition_holds(body, resource_map.lazy_condition_map):
                 _create_one(op, resource_map, logical_id)
                 created.append(logical_id)
-        publication = _publication(op, resource_map, submission.template)
+        publication = publication_of(op, resource_map, submission.template)
         export_registry.check_publication(op.backend, stack, publication.exports)
     except (ResourceFailure, export_registry.ExportConflict) as failure:
         reason = str(failure)
@@ -231,7 +246,7 @@ def create(op: Operation, submission: Submission, *, rollback: bool = True) -> b
         return _fail_create(op, created, describe_failure(error), rollback=rollback)
     op.set_status("CREATE_COMPLETE")
     stack.status_reason = None
-    _publish(op, publication)
+    publish(op, publication)
     return True
 
 
@@ -287,7 +302,7 @@ def update(
     journal = _UpdateJournal()
     try:
         by_id = {change.logical_id: change for change in plan()}
-        new_map = _new_resource_map(op, submission)
+        new_map = new_resource_map(op, submission)
     except Exception as error:
         return _roll_back_update(
             op, old_map, old_map, old_template, journal, describe_failure(error)
@@ -297,6 +312,7 @@ def update(
         if logical_id in new_map.resources and (change is None or change.action == "Modify"):
             new_map._parsed_resources[logical_id] = old_map._parsed_resources[logical_id]
     try:
+        _refuse_denied_actions(op, old_map, by_id.values())
         for logical_id in creation_order(submission.template):
             change = by_id.get(logical_id)
             if change is None or change.action == "Remove":
@@ -306,7 +322,7 @@ def update(
                 journal.created.append(logical_id)
             else:
                 _modify_one(op, old_map, new_map, old_template, change, journal)
-        publication = _publication(op, new_map, submission.template)
+        publication = publication_of(op, new_map, submission.template)
         export_registry.check_publication(op.backend, stack, publication.exports)
     except (ResourceFailure, export_registry.ExportConflict) as failure:
         return _roll_back_update(op, old_map, new_map, old_template, journal, str(failure))
@@ -318,7 +334,7 @@ def update(
     stack.resource_map = new_map
     stack.output_map = OutputMap(new_map, stack.template_dict, stack.stack_id)
     stack.last_updated_time = utcnow()
-    _publish(op, publication)
+    publish(op, publication)
     op.set_status("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
     old_resources = old_template.get("Resources") or {}
     for logical_id, old_resource in reversed(journal.replaced):
@@ -335,6 +351,24 @@ def update(
     op.set_status("UPDATE_COMPLETE")
     stack.status_reason = None
     return True
+
+
+def _refuse_denied_actions(
+    op: Operation, old_map: ResourceMap, changes: Iterable[ResourceChange]
+) -> None:
+    """Fail the update before any change when the stack policy refuses one of its actions."""
+    refused = stack_policies.denials(op.stack_policy, changes)
+    for denial in refused:
+        op.events.resource_event(
+            denial.logical_id,
+            denial.resource_type,
+            "UPDATE_FAILED",
+            physical_id=physical_id_of(old_map._parsed_resources.get(denial.logical_id)),
+            reason=denial.reason,
+        )
+    if refused:
+        names = ", ".join(denial.logical_id for denial in refused)
+        raise ResourceFailure(f"The following resource(s) failed to update: [{names}].")
 
 
 def _has_update_handler(resource_type: str) -> bool:
@@ -364,11 +398,15 @@ def _modify_one(
                 parsing.clean_json(copy.deepcopy(new_body), new_map),
             )
         )
+        if replace and change.replacement == "Conditional":
+            denial = stack_policies.replacement_denial(op.stack_policy, logical_id, resource_type)
+            if denial is not None:
+                raise PolicyDenied(denial.reason)
         op.events.resource_event(
             logical_id,
             resource_type,
             "UPDATE_IN_PROGRESS",
-            physical_id=_physical_id(old_resource),
+            physical_id=physical_id_of(old_resource),
             reason=REPLACING if replace else None,
         )
         if replace:
@@ -395,7 +433,7 @@ def _modify_one(
             logical_id,
             resource_type,
             "UPDATE_FAILED",
-            physical_id=_physical_id(old_resource),
+            physical_id=physical_id_of(old_resource),
             reason=describe_failure(error),
         )
         raise ResourceFailure(
@@ -405,7 +443,7 @@ def _modify_one(
         logical_id,
         resource_type,
         "UPDATE_COMPLETE",
-        physical_id=_physical_id(resource),
+        physical_id=physical_id_of(resource),
         reason=note,
     )
 
@@ -423,11 +461,28 @@ def _check_custom_name(
         return
     new_name = parsing.clean_json(copy.deepcopy(new_body["Properties"][name_property]), new_map)
     old_name = (old_body.get("Properties") or {}).get(name_property)
-    if old_name is not None and new_name in (old_name, _physical_id(old_resource)):
+    if old_name is not None and new_name in (old_name, physical_id_of(old_resource)):
         raise ReplacementConflict(
             "CloudFormation cannot update a stack when a custom-named resource requires "
             f"replacing. Rename {new_name} and update the stack again."
         )
+
+
+@dataclass
+class PendingRollback:
+    """An update rollback in progress, or stopped in UPDATE_ROLLBACK_FAILED.
+
+    Kept on the stack while it is stopped, so ContinueUpdateRollback resumes it: restore
+    what is still unrestored, then remove what the failed update created.
+    """
+
+    old_map: ResourceMap
+    new_map: ResourceMap
+    old_template: Mapping[str, Any]
+    journal: _UpdateJournal
+    reason: str
+    unrestored: list[str]
+    attempts: dict[str, int] = field(default_factory=dict)
 
 
 def _roll_back_update(
@@ -440,38 +495,69 @@ def _roll_back_update(
 ) -> bool:
     """Undo an update as far as moto allows; the stack keeps its previous template."""
     op.set_status("UPDATE_ROLLBACK_IN_PROGRESS", reason)
-    clean = True
-    old_resources = old_template.get("Resources") or {}
-    for logical_id in reversed(journal.updated):
-        clean &= _restore_properties(op, old_map, new_map, logical_id, old_resources[logical_id])
+    pending = PendingRollback(
+        old_map, new_map, old_template, journal, reason, list(reversed(journal.updated))
+    )
+    return resume_rollback(op, pending)
+
+
+def resume_rollback(op: Operation, pending: PendingRollback, skip: Iterable[str] = ()) -> bool:
+    """Restore the resources the update changed, then delete what it created.
+
+    A resource that cannot be restored stops the rollback in UPDATE_ROLLBACK_FAILED (the
+    stack remembers where it stopped); one in ``skip`` is taken as restored, as
+    ContinueUpdateRollback's ResourcesToSkip does. A deletion that fails in the cleanup
+    phase leaves the resource behind without failing the rollback, as on AWS.
+    """
+    skipped = set(skip)
+    old_resources = pending.old_template.get("Resources") or {}
+    failed: list[str] = []
+    for logical_id in pending.unrestored:
+        if logical_id in skipped:
+            current = pending.old_map._parsed_resources.get(logical_id)
+            op.events.resource_event(
+                logical_id,
+                old_resources[logical_id]["Type"],
+                "UPDATE_COMPLETE",
+                physical_id=physical_id_of(current),
+            )
+        elif not _restore_properties(op, pending, logical_id, old_resources[logical_id]):
+            failed.append(logical_id)
+    if failed:
+        pending.unrestored = failed
+        op.stack.pending_rollback = pending
+        op.set_status(
+            "UPDATE_ROLLBACK_FAILED",
+            f"The following resource(s) failed to update: [{', '.join(failed)}].",
+        )
+        return False
+    op.stack.pending_rollback = None
     op.set_status("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
-    undone = list(journal.created) + [logical_id for logical_id, _ in journal.replaced]
+    new_map = pending.new_map
+    undone = list(pending.journal.created) + [lid for lid, _ in pending.journal.replaced]
     for logical_id in reversed(undone):
         resource = new_map._parsed_resources.get(logical_id)
         if resource is not None:
             body = new_map._resource_json_map[logical_id]
-            clean &= _delete_one(
-                op, new_map, logical_id, resource, body, policy=_rollback_policy(body)
-            )
-    op.set_status("UPDATE_ROLLBACK_COMPLETE" if clean else "UPDATE_ROLLBACK_FAILED")
-    op.stack.status_reason = reason
+            _delete_one(op, new_map, logical_id, resource, body, policy=_rollback_policy(body))
+    op.set_status("UPDATE_ROLLBACK_COMPLETE")
+    op.stack.status_reason = pending.reason
     return False
 
 
 def _restore_properties(
-    op: Operation,
-    old_map: ResourceMap,
-    new_map: ResourceMap,
-    logical_id: str,
-    old_body: Mapping[str, Any],
+    op: Operation, pending: PendingRollback, logical_id: str, old_body: Mapping[str, Any]
 ) -> bool:
+    old_map, new_map = pending.old_map, pending.new_map
     current = new_map._parsed_resources.get(logical_id) or old_map._parsed_resources[logical_id]
     resource_type = old_body["Type"]
     op.events.resource_event(
-        logical_id, resource_type, "UPDATE_IN_PROGRESS", physical_id=_physical_id(current)
+        logical_id, resource_type, "UPDATE_IN_PROGRESS", physical_id=physical_id_of(current)
     )
     old_map._parsed_resources[logical_id] = current
+    attempt = pending.attempts[logical_id] = pending.attempts.get(logical_id, 0) + 1
     try:
+        faults.check_rollback(logical_id, new_map._resource_json_map.get(logical_id), attempt)
         restored = parsing.parse_and_update_resource(
             logical_id,
             copy.deepcopy(dict(old_body)),
@@ -484,13 +570,13 @@ def _restore_properties(
             logical_id,
             resource_type,
             "UPDATE_FAILED",
-            physical_id=_physical_id(current),
+            physical_id=physical_id_of(current),
             reason=describe_failure(error),
         )
         return False
-    old_map._parsed_resources[logical_id] = restored or current
+    old_map._parsed_resources[logical_id] = restored = restored or current
     op.events.resource_event(
-        logical_id, resource_type, "UPDATE_COMPLETE", physical_id=_physical_id(restored or current)
+        logical_id, resource_type, "UPDATE_COMPLETE", physical_id=physical_id_of(restored)
     )
     return True
 
@@ -542,7 +628,7 @@ def _delete_in_passes(
         body = bodies[logical_id]
         resource = resource_map._parsed_resources[logical_id]
         policy = "Retain" if logical_id in retain else str(body.get("DeletionPolicy", "Delete"))
-        physical = _physical_id(resource)
+        physical = physical_id_of(resource)
         if policy in RETAINING_POLICIES:
             op.events.resource_event(
                 logical_id, body["Type"], "DELETE_SKIPPED", physical_id=physical
@@ -565,7 +651,7 @@ def _delete_in_passes(
                 still_failing.append(logical_id)
                 continue
             op.events.resource_event(
-                logical_id, body["Type"], "DELETE_COMPLETE", physical_id=_physical_id(resource)
+                logical_id, body["Type"], "DELETE_COMPLETE", physical_id=physical_id_of(resource)
             )
             resource_map._parsed_resources.pop(logical_id, None)
         if len(still_failing) == len(remaining):
@@ -576,7 +662,7 @@ def _delete_in_passes(
             logical_id,
             bodies[logical_id]["Type"],
             "DELETE_FAILED",
-            physical_id=_physical_id(resource_map._parsed_resources[logical_id]),
+            physical_id=physical_id_of(resource_map._parsed_resources[logical_id]),
             reason=describe_failure(errors[logical_id]),
         )
     return remaining

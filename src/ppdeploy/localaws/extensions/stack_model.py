@@ -33,6 +33,11 @@ EXPORTING_STATUSES = frozenset(
         "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
         "UPDATE_ROLLBACK_COMPLETE",
         "DELETE_FAILED",
+        "IMPORT_IN_PROGRESS",
+        "IMPORT_COMPLETE",
+        "IMPORT_ROLLBACK_IN_PROGRESS",
+        "IMPORT_ROLLBACK_FAILED",
+        "IMPORT_ROLLBACK_COMPLETE",
     }
 )
 # Statuses from which only DeleteStack is allowed.
@@ -85,6 +90,9 @@ class LocalStack(Stack):
         self.published_outputs: list[dict[str, Any]] = []
         self.published_exports: list[Export] = []
         self.imported_names: set[str] = set()
+        # lifecycle.PendingRollback while stopped in UPDATE_ROLLBACK_FAILED (typed loosely:
+        # lifecycle imports this module).
+        self.pending_rollback: Any = None
 
     def adopt(self, submission: Submission) -> None:
         """Make ``submission`` the stack's template, parameters and tags."""

@@ -94,9 +94,7 @@ def _check_statement(number: int, statement: Any) -> None:
         )
 
 
-def _applies(
-    statement: Mapping[str, Any], action: str, resource: str, resource_type: str
-) -> bool:
+def _applies(statement: Mapping[str, Any], action: str, resource: str, resource_type: str) -> bool:
     if "Action" in statement:
         action_matches = _matches(_listed(statement["Action"]), action)
     else:

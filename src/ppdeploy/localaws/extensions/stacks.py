@@ -15,6 +15,8 @@ What moto 5.2.5 gets wrong, and what CloudFormation does instead:
   template's structure, references and transform, and reports parameters, required
   capabilities and declared transforms.
 - UpdateTerminationProtection is missing.
+- UpdateStack ignores StackPolicyDuringUpdateBody (and every stack policy), and accepts
+  a stack in UPDATE_ROLLBACK_FAILED, which CloudFormation refuses.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ppdeploy.localaws.extensions.changeset_model import (
 from ppdeploy.localaws.extensions.parameters import as_parameter_text, no_echo_names
 from ppdeploy.localaws.extensions.planning import plan_create, plan_update
 from ppdeploy.localaws.extensions.stack_model import DELETE_ONLY_STATUSES, LocalStack
+from ppdeploy.localaws.extensions.stack_policies import policy_from_request
 from ppdeploy.localaws.extensions.submission import (
     Submission,
     check_processed,
@@ -76,7 +79,7 @@ def new_stack(response: CloudFormationResponse, name: str) -> LocalStack:
         role_arn=response._get_param("RoleARN"),
         termination_protection=bool(response._get_bool_param("EnableTerminationProtection", False)),
         timeout_in_mins=response._get_param("TimeoutInMinutes"),
-        stack_policy_body=response._get_param("StackPolicyBody"),
+        stack_policy_body=policy_from_request(response, "StackPolicyBody", "StackPolicyURL"),
     )
 
 
@@ -84,7 +87,7 @@ def require_updatable(stack: LocalStack) -> None:
     """CloudFormation's refusal to update a stack that never finished or is busy."""
     if (
         stack.status in DELETE_ONLY_STATUSES
-        or stack.status == "REVIEW_IN_PROGRESS"
+        or stack.status in ("REVIEW_IN_PROGRESS", "UPDATE_ROLLBACK_FAILED")
         or stack.status.endswith(_IN_PROGRESS_SUFFIX)
     ):
         raise ValidationError(
@@ -186,7 +189,14 @@ def update_stack(self: CloudFormationResponse) -> ActionResult:
     ):
         raise ValidationError(message="No updates are to be performed.")
     old_template = stack.processed_template
-    operation = lifecycle.Operation(backend, stack, self._get_param("ClientRequestToken"))
+    # The policy in force for this update: the override, or the stack's own. A new
+    # StackPolicyBody replaces the stack's policy from now on.
+    during = policy_from_request(self, "StackPolicyDuringUpdateBody", "StackPolicyDuringUpdateURL")
+    in_force = during or stack.policy
+    stack.policy = policy_from_request(self, "StackPolicyBody", "StackPolicyURL") or stack.policy
+    operation = lifecycle.Operation(
+        backend, stack, self._get_param("ClientRequestToken"), stack_policy=in_force
+    )
     lifecycle.update(
         operation,
         old_template,

@@ -101,7 +101,13 @@ class Launch:
 def worker_environment(
     function: FunctionConfig, code_folder: Path, runtime_packages: Path, aws: LocalAwsSettings
 ) -> dict[str, str]:
-    """The process environment of a worker (Lambda's reserved variables win, as on AWS)."""
+    """The process environment of a worker (Lambda's reserved variables win, as on AWS).
+
+    ``REDIS_TLS=false`` is set for the local AWS only: the shared stack declares its Redis
+    with in-transit encryption, but the local AWS backs it with a plain-TCP redis-server
+    on loopback (``ppdeploy.localaws.redis``), so the services' cache must not start TLS.
+    On AWS the variable is never set and the cache keeps TLS on.
+    """
     stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
     return {
         "PATH": os.environ.get("PATH", os.defpath),
@@ -109,6 +115,7 @@ def worker_environment(
         "TZ": ":UTC",
         "PYTHONUNBUFFERED": "1",
         **function.environment,
+        "REDIS_TLS": "false",
         "_HANDLER": function.handler,
         "LAMBDA_TASK_ROOT": str(code_folder),
         "LAMBDA_RUNTIME_DIR": str(runtime_packages),

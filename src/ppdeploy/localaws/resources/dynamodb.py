@@ -6,7 +6,8 @@ moto creates the table, its key schema, GSIs and deletion protection, but ignore
 DynamoDB's (``Enabled``), so DescribeTable shows no encryption. It has no update handler:
 a modified table silently drops out of the stack. This module wraps moto's create and adds
 an in-place update (billing mode, GSIs added or removed, streams, deletion protection, SSE,
-PITR, TTL), replacing the table only when a create-only property changes.
+PITR, TTL), replacing the table only when a create-only property changes. A table can be
+imported (IMPORT change set) by its TableName: the stack adopts moto's table as it is.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.table import Table
 
+from ppdeploy.localaws.extensions.importable import Existing, Importable, register
 from ppdeploy.localaws.resources.common import (
     Properties,
     as_bool,
@@ -130,5 +132,20 @@ def _after_create(table: Table, properties: Properties, account_id: str, region:
     table._ppdeploy_properties = properties  # type: ignore[attr-defined]  # our note on moto's object
 
 
+def _find(table_name: str, account_id: str, region_name: str) -> Existing | None:
+    table = _backend(account_id, region_name).tables.get(table_name)
+    return None if table is None else Existing(table.name, table.name)
+
+
+def _adopt(
+    existing: Existing, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+) -> Table:
+    table = _backend(account_id, region_name).get_table(existing.physical_id)
+    # An update diffs the template against the template, as CloudFormation does.
+    table._ppdeploy_properties = properties_of(cloudformation_json)  # type: ignore[attr-defined]  # our note on moto's object
+    return table
+
+
 extend_create(Table, _after_create)
 set_update(Table, _update)
+register(Importable(RESOURCE_TYPE, "TableName", "TableName", _find, _adopt))

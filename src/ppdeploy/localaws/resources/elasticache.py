@@ -4,18 +4,25 @@ moto has no CloudFormation model for either. The replication group's ``AuthToken
 resolved first (templates pass ``{{resolve:secretsmanager:...:SecretString:token}}``) and
 checked against ElastiCache's rules, so an unresolved reference fails loudly instead of
 becoming the Redis password.
+
+Where ``redis-server`` is installed, each replication group is backed by a real one on
+loopback (``ppdeploy.localaws.redis``): every endpoint the group reports (and so the
+stack's exports) names it, its AUTH token is the group's, and it stops with the group.
+Where it is not, the group keeps moto's made-up endpoint and the services' cache is off.
 """
 
 from __future__ import annotations
 
 import string
+import weakref
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.core.common_models import CloudFormationModel
-from moto.elasticache.models import ElastiCacheBackend, elasticache_backends
+from moto.elasticache.models import ElastiCacheBackend, ReplicationGroup, elasticache_backends
 
+from ppdeploy.localaws import redis
 from ppdeploy.localaws.resources import dynamic_references
 from ppdeploy.localaws.resources.common import (
     AttributeTable,
@@ -34,6 +41,12 @@ REPLICATION_GROUP_TYPE = "AWS::ElastiCache::ReplicationGroup"
 _AUTH_TOKEN_FORBIDDEN = set('/"@')
 _AUTH_TOKEN_ALLOWED = set(string.printable) - set(string.whitespace) - _AUTH_TOKEN_FORBIDDEN
 _AUTH_TOKEN_LENGTH = range(16, 129)
+
+# The real Redis behind each moto replication group; an entry goes when moto drops the
+# group (its redis-server is stopped by the finalizer ``redis.start_for`` ties to it).
+_local_servers: weakref.WeakKeyDictionary[ReplicationGroup, redis.RedisServer] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _backend(account_id: str, region_name: str) -> ElastiCacheBackend:
@@ -232,49 +245,13 @@ class LocalReplicationGroup(AttributeTable, CloudFormationModel):
                 message=f"{REPLICATION_GROUP_TYPE} {group_id}: AuthToken needs "
                 "TransitEncryptionEnabled true (ElastiCache accepts AUTH only over TLS)"
             )
-        _backend(account_id, region_name).create_replication_group(
-            replication_group_id=group_id,
-            replication_group_description=require(
-                properties, "ReplicationGroupDescription", REPLICATION_GROUP_TYPE
-            ),
-            global_replication_group_id=properties.get("GlobalReplicationGroupId", ""),
-            primary_cluster_id=properties.get("PrimaryClusterId", ""),
-            automatic_failover_enabled=as_bool(properties.get("AutomaticFailoverEnabled")),
-            multi_az_enabled=as_bool(properties.get("MultiAZEnabled")),
-            num_cache_clusters=int(properties.get("NumCacheClusters", 1)),
-            preferred_cache_cluster_azs=properties.get("PreferredCacheClusterAZs", []),
-            num_node_groups=int(properties.get("NumNodeGroups", 1)),
-            replicas_per_node_group=int(properties.get("ReplicasPerNodeGroup", 0)),
-            node_group_configuration=properties.get("NodeGroupConfiguration", []),
-            cache_node_type=properties.get("CacheNodeType", ""),
-            engine=properties.get("Engine", "redis"),
-            engine_version=properties.get("EngineVersion", ""),
-            cache_parameter_group_name=properties.get("CacheParameterGroupName", ""),
-            cache_subnet_group_name=properties.get("CacheSubnetGroupName", ""),
-            cache_security_group_names=properties.get("CacheSecurityGroupNames", []),
-            security_group_ids=properties.get("SecurityGroupIds", []),
-            tags=properties.get("Tags", []),
-            snapshot_arns=properties.get("SnapshotArns", []),
-            snapshot_name=properties.get("SnapshotName", ""),
-            preferred_maintenance_window=properties.get("PreferredMaintenanceWindow", ""),
-            port=int(properties.get("Port", 6379)),
-            notification_topic_arn=properties.get("NotificationTopicArn", ""),
-            auto_minor_version_upgrade=as_bool(properties.get("AutoMinorVersionUpgrade"), True),
-            snapshot_retention_limit=int(properties.get("SnapshotRetentionLimit", 0)),
-            snapshot_window=properties.get("SnapshotWindow", ""),
-            auth_token=auth_token or "",
-            transit_encryption_enabled=as_bool(properties.get("TransitEncryptionEnabled")),
-            at_rest_encryption_enabled=as_bool(properties.get("AtRestEncryptionEnabled")),
-            kms_key_id=properties.get("KmsKeyId", ""),
-            user_group_ids=properties.get("UserGroupIds", []),
-            log_delivery_configurations=properties.get("LogDeliveryConfigurations", []),
-            data_tiering_enabled=as_bool(properties.get("DataTieringEnabled")),
-            network_type=properties.get("NetworkType", "ipv4"),
-            ip_discovery=properties.get("IpDiscovery", "ipv4"),
-            transit_encryption_mode=properties.get("TransitEncryptionMode", ""),
-            cluster_mode=properties.get("ClusterMode", ""),
-            serverless_cache_snapshot_name="",
-        )
+        server = redis.start(auth_token)
+        try:
+            _create_moto_group(group_id, properties, auth_token, server, account_id, region_name)
+        except BaseException:
+            if server is not None:
+                server.stop()
+            raise
         return cls(group_id, properties, account_id, region_name)
 
     @classmethod
@@ -313,6 +290,9 @@ class LocalReplicationGroup(AttributeTable, CloudFormationModel):
             dynamic_references.resolve(new.get("AuthToken"), account_id, region_name)
         )
         group.auth_token_enabled = bool(token)
+        server = _local_servers.get(group)
+        if server is not None:
+            server.require_password(token)
         group.transit_encryption_enabled = as_bool(new.get("TransitEncryptionEnabled"))
         original_resource.properties = new
         return original_resource
@@ -331,9 +311,84 @@ class LocalReplicationGroup(AttributeTable, CloudFormationModel):
         _delete_replication_group(self.group_id, account_id, region_name)
 
 
+def _create_moto_group(
+    group_id: str,
+    properties: Properties,
+    auth_token: str | None,
+    server: redis.RedisServer | None,
+    account_id: str,
+    region_name: str,
+) -> None:
+    """CreateReplicationGroup on moto; every endpoint names ``server`` when there is one."""
+    group = _backend(account_id, region_name).create_replication_group(
+        replication_group_id=group_id,
+        replication_group_description=require(
+            properties, "ReplicationGroupDescription", REPLICATION_GROUP_TYPE
+        ),
+        global_replication_group_id=properties.get("GlobalReplicationGroupId", ""),
+        primary_cluster_id=properties.get("PrimaryClusterId", ""),
+        automatic_failover_enabled=as_bool(properties.get("AutomaticFailoverEnabled")),
+        multi_az_enabled=as_bool(properties.get("MultiAZEnabled")),
+        num_cache_clusters=int(properties.get("NumCacheClusters", 1)),
+        preferred_cache_cluster_azs=properties.get("PreferredCacheClusterAZs", []),
+        num_node_groups=int(properties.get("NumNodeGroups", 1)),
+        replicas_per_node_group=int(properties.get("ReplicasPerNodeGroup", 0)),
+        node_group_configuration=properties.get("NodeGroupConfiguration", []),
+        cache_node_type=properties.get("CacheNodeType", ""),
+        engine=properties.get("Engine", "redis"),
+        engine_version=properties.get("EngineVersion", ""),
+        cache_parameter_group_name=properties.get("CacheParameterGroupName", ""),
+        cache_subnet_group_name=properties.get("CacheSubnetGroupName", ""),
+        cache_security_group_names=properties.get("CacheSecurityGroupNames", []),
+        security_group_ids=properties.get("SecurityGroupIds", []),
+        tags=properties.get("Tags", []),
+        snapshot_arns=properties.get("SnapshotArns", []),
+        snapshot_name=properties.get("SnapshotName", ""),
+        preferred_maintenance_window=properties.get("PreferredMaintenanceWindow", ""),
+        port=server.port if server else int(properties.get("Port", 6379)),
+        notification_topic_arn=properties.get("NotificationTopicArn", ""),
+        auto_minor_version_upgrade=as_bool(properties.get("AutoMinorVersionUpgrade"), True),
+        snapshot_retention_limit=int(properties.get("SnapshotRetentionLimit", 0)),
+        snapshot_window=properties.get("SnapshotWindow", ""),
+        auth_token=auth_token or "",
+        transit_encryption_enabled=as_bool(properties.get("TransitEncryptionEnabled")),
+        at_rest_encryption_enabled=as_bool(properties.get("AtRestEncryptionEnabled")),
+        kms_key_id=properties.get("KmsKeyId", ""),
+        user_group_ids=properties.get("UserGroupIds", []),
+        log_delivery_configurations=properties.get("LogDeliveryConfigurations", []),
+        data_tiering_enabled=as_bool(properties.get("DataTieringEnabled")),
+        network_type=properties.get("NetworkType", "ipv4"),
+        ip_discovery=properties.get("IpDiscovery", "ipv4"),
+        transit_encryption_mode=properties.get("TransitEncryptionMode", ""),
+        cluster_mode=properties.get("ClusterMode", ""),
+        serverless_cache_snapshot_name="",
+    )
+    if server is not None:
+        _point_endpoints_at(group, server)
+        _local_servers[group] = server
+        server.stop_with(group)
+
+
+def _point_endpoints_at(group: ReplicationGroup, server: redis.RedisServer) -> None:
+    """Replace moto's made-up DNS names (and port) with the local server's address."""
+    group.port = server.port
+    for node_group in group.node_groups:
+        node_group["primary_endpoint_address"] = server.host
+        node_group["reader_endpoint_address"] = server.host
+        node_group["port"] = server.port
+        node_group["primary_endpoint"] = {"address": server.host, "port": server.port}
+        for member in node_group.get("node_group_members", []):
+            member["read_endpoint"] = {"address": server.host, "port": server.port}
+    if getattr(group, "configuration_endpoint", None):
+        group.configuration_endpoint = {"address": server.host, "port": server.port}
+
+
 def _delete_replication_group(group_id: str, account_id: str, region_name: str) -> None:
     backend = _backend(account_id, region_name)
     if group_id in backend.replication_groups:
+        server = _local_servers.pop(backend.replication_groups[group_id], None)
+        if server is not None:
+            server.stop()
         backend.delete_replication_group(
             replication_group_id=group_id, retain_primary_cluster=False
         )

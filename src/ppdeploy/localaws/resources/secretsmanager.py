@@ -3,6 +3,7 @@
 Ref returns the secret's ARN, like CloudFormation. ``GenerateSecretString`` generates the
 value once; an update that leaves it unchanged keeps the value (CloudFormation does not
 regenerate), a changed ``GenerateSecretString`` or ``SecretString`` writes a new version.
+A secret can be imported (IMPORT change set) by its Id (ARN or name); its value is kept.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, ClassVar
 from moto.core.common_models import CloudFormationModel
 from moto.secretsmanager.models import SecretsManagerBackend, secretsmanager_backends
 
+from ppdeploy.localaws.extensions.importable import Existing, Importable, register
 from ppdeploy.localaws.resources.common import (
     AttributeTable,
     Properties,
@@ -181,3 +183,19 @@ def _retag(
         backend.untag_resource(arn=arn, tag_keys=removed)
     if new:
         backend.tag_resource(arn=arn, tags=tag_dict(new))
+
+
+def _find(secret_id: str, account_id: str, region_name: str) -> Existing | None:
+    secret = _backend(account_id, region_name).secrets.get(secret_id)
+    if secret is None or getattr(secret, "deleted_date", None) is not None:
+        return None  # a secret scheduled for deletion cannot be imported
+    return Existing(secret.arn, secret.name)
+
+
+def _adopt(
+    existing: Existing, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+) -> LocalSecret:
+    return LocalSecret(existing.physical_id, existing.name, properties_of(cloudformation_json))
+
+
+register(Importable(RESOURCE_TYPE, "Id", "Name", _find, _adopt))

@@ -1,0 +1,54 @@
+"""The resource types an IMPORT change set can adopt, and how each finds and adopts one.
+
+CloudFormation imports a resource through its type's provider: the template names it by
+the type's primary identifier (a table by TableName, a secret by Id, its ARN), the
+provider reads the existing resource, and the stack records it without creating
+anything. Each resource model module registers an ``Importable`` here for its type; the
+``imports`` extension looks them up. This module is kept free of moto imports so the
+resource models can depend on it cheaply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+
+class Existing(NamedTuple):
+    """An existing physical resource: its physical id (what Ref returns) and its name."""
+
+    physical_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Importable:
+    """How the local AWS imports one resource type.
+
+    ``find(identifier, account_id, region)`` returns the existing resource or None;
+    ``adopt(existing, cloudformation_json, account_id, region)`` returns the model object
+    the stack keeps for it (``cloudformation_json`` is the template's resource, resolved),
+    without changing the resource.
+    """
+
+    resource_type: str
+    identifier_key: str
+    name_property: str
+    find: Callable[[str, str, str], Existing | None]
+    adopt: Callable[[Existing, dict[str, Any], str, str], Any]
+
+
+_REGISTRY: dict[str, Importable] = {}
+
+
+def register(importable: Importable) -> None:
+    _REGISTRY[importable.resource_type] = importable
+
+
+def importable(resource_type: str) -> Importable | None:
+    return _REGISTRY.get(resource_type)
+
+
+def importable_types() -> list[str]:
+    return sorted(_REGISTRY)
