@@ -55,9 +55,18 @@ def delete(cfn: CloudFormation, stack: str, reporter: Reporter, *, assume_yes: b
 
 
 def failed_resources(events: list[StackEvent]) -> list[StackEvent]:
-    """The resources whose rollback failed, most recent attempt of each."""
+    """The resources whose rollback failed: failures since the last rollback began."""
+    began = max(
+        (
+            index
+            for index, event in enumerate(events)
+            if event.resource_type == "AWS::CloudFormation::Stack"
+            and event.status == "UPDATE_ROLLBACK_IN_PROGRESS"
+        ),
+        default=-1,
+    )
     latest: dict[str, StackEvent] = {}
-    for event in events:
+    for event in events[began + 1 :]:
         if event.failed and event.resource_type != "AWS::CloudFormation::Stack":
             latest[event.logical_id] = event
     return list(latest.values())

@@ -16,6 +16,8 @@ def local_aws_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local
     state = tmp_path_factory.mktemp("ppdeploy-state")
     previous = os.environ.get("PPDEPLOY_STATE_DIR")
     os.environ["PPDEPLOY_STATE_DIR"] = str(state)
+    # Test-only fault injection (a template asks for it in a resource's Metadata).
+    os.environ["PPDEPLOY_LOCALAWS_FAULTS"] = "1"
     try:
         status = process.start(free_port())
         assert status.url

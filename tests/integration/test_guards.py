@@ -225,3 +225,34 @@ def test_a_stack_nothing_imports_can_be_deleted_and_retains_its_data(deployed: L
     assert result.returncode == 0, dump(result)
     assert "kept (DeletionPolicy Retain)" in result.stdout
     assert user_kept(deployed)
+
+
+def test_staging_gets_termination_protection_and_a_protective_stack_policy(
+    local_aws: LocalAws, tmp_path: Path
+) -> None:
+    stack = naming.shared_stack("staging")
+    result = local_aws.invoke("deploy-shared", "--stage", "staging", "--local", "--yes")
+    assert result.returncode == 0, dump(result)
+    cfn = local_aws.client("cloudformation")
+    assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["EnableTerminationProtection"]
+    policy = json.loads(cfn.get_stack_policy(StackName=stack)["StackPolicyBody"])
+    denied = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+    assert "AWS::DynamoDB::Table" in denied[0]["Condition"]["StringEquals"]["ResourceType"]
+
+    # The policy would deny the replacement; --allow-replace lifts it for that id only.
+    doc = copy.deepcopy(shared_template())
+    doc["Resources"]["UsersTable"]["Properties"]["TableName"] = {
+        "Fn::Sub": "purposepath-users-v2-${Stage}"
+    }
+    allowed = local_aws.invoke(
+        "deploy-shared", "--stage", "staging", "--local", "--yes",
+        "--template", write(tmp_path, doc), "--allow-replace", "UsersTable",
+    )  # fmt: skip
+    assert allowed.returncode == 0, dump(allowed)
+    assert json.loads(cfn.get_stack_policy(StackName=stack)["StackPolicyBody"]) == policy
+
+    deleted = local_aws.invoke(
+        "delete-stack", "--stack", stack, "--stage", "staging", "--local", "--yes"
+    )
+    assert deleted.returncode == 5, dump(deleted)
+    assert "termination protection is on" in deleted.stderr

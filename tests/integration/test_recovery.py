@@ -14,7 +14,7 @@ from ppdeploy.deploy import deploy_stack
 from ppdeploy.errors import DeployError
 from ppdeploy.model import StackSpec
 from ppdeploy.ui import Reporter
-from tests.integration.support import LocalAws
+from tests.integration.support import LocalAws, dump
 
 pytestmark = pytest.mark.integration
 
@@ -22,6 +22,9 @@ TEMPLATE = """\
 Resources:
   Topic:
     Type: AWS::SNS::Topic
+    Metadata: {metadata}
+    Properties:
+      DisplayName: {display}
   Table:
     Type: AWS::DynamoDB::Table
     DeletionPolicy: Delete
@@ -33,9 +36,9 @@ Resources:
 """
 
 
-def spec(tmp_path: Path, table: str) -> StackSpec:
-    path = tmp_path / f"{table}.yaml"
-    path.write_text(TEMPLATE.format(table=table))
+def spec(tmp_path: Path, table: str, display: str = "v1", metadata: str = "{}") -> StackSpec:
+    path = tmp_path / f"{table}-{display}.yaml"
+    path.write_text(TEMPLATE.format(table=table, display=display, metadata=metadata))
     return StackSpec(name="recovery-fixture", template=templates.load(path))
 
 
@@ -100,5 +103,41 @@ def test_a_failed_update_rolls_back_and_names_the_first_failed_resource(
     assert error.cause.startswith("Table (AWS::DynamoDB::Table) UPDATE_FAILED")
     assert status(local_aws) == "UPDATE_ROLLBACK_COMPLETE"
     # The stack still works from its real state: the next deploy updates it.
+    result, output = deploy(local_aws, spec(tmp_path, "third-table"))
+    assert result.outcome == "updated", output
+
+
+def test_a_rollback_stuck_in_update_rollback_failed_is_recovered(
+    local_aws: LocalAws, tmp_path: Path
+) -> None:
+    result, output = deploy(local_aws, spec(tmp_path, "first-table"))
+    assert result.outcome == "created", output
+    taken(local_aws, "second-table")
+    stuck = spec(tmp_path, "second-table", "v2", "{PPDeploy::LocalFault: FailRollback}")
+    error, _ = deploy(local_aws, stuck)
+    assert isinstance(error, DeployError)
+    assert status(local_aws) == "UPDATE_ROLLBACK_FAILED"
+
+    again, _ = deploy(local_aws, spec(tmp_path, "first-table"))
+    assert isinstance(again, DeployError)
+    assert "invoke recover --stack recovery-fixture" in again.fix
+
+    asked = local_aws.invoke("recover", "--stack", "recovery-fixture", "--local")
+    assert asked.returncode == 5, dump(asked)
+    assert "Topic (AWS::SNS::Topic) UPDATE_FAILED" in asked.stdout
+    assert status(local_aws) == "UPDATE_ROLLBACK_FAILED"
+
+    wrong = local_aws.invoke(
+        "recover", "--stack", "recovery-fixture", "--local", "--yes", "--skip", "Table"
+    )
+    assert wrong.returncode == 2, dump(wrong)
+    assert "skip only: Topic" in wrong.stderr
+
+    recovered = local_aws.invoke(
+        "recover", "--stack", "recovery-fixture", "--local", "--yes", "--skip", "Topic"
+    )
+    assert recovered.returncode == 0, dump(recovered)
+    assert "rollback completed" in recovered.stdout
+    assert status(local_aws) == "UPDATE_ROLLBACK_COMPLETE"
     result, output = deploy(local_aws, spec(tmp_path, "third-table"))
     assert result.outcome == "updated", output
