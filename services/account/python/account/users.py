@@ -5,15 +5,20 @@ the same transaction as the user and tenant with ``attribute_not_exists``: of tw
 registrations exactly one commits. Login reads the claim with a strongly consistent
 GetItem rather than the ``email-index`` GSI, whose eventual consistency could refuse a
 login made right after registering.
+
+A tenant is read through the shared Redis cache (``ppcommon.cache``; off when Redis is
+away): a tenant never changes its name, so the only staleness is a deleted tenant,
+removed from the cache by :func:`delete` and bounded by the short TTL in any case.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ppcommon import aws
+from ppcommon import aws, cache
 from ppcommon.config import settings
 from ppcommon.errors import Conflict
 
@@ -22,6 +27,7 @@ from account.dynamo import cancellation_codes, is_transaction_cancelled, put_new
 
 EMAIL_CLAIM_PREFIX = "EMAIL#"
 OWNER = "owner"
+TENANT_CACHE_TTL_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -116,13 +122,43 @@ def update_password_hash(user_id: str, password_hash: str) -> None:
     )
 
 
+def tenant_cache_key(tenant_id: str) -> str:
+    return f"account:tenant:{tenant_id}"
+
+
 def find_tenant(tenant_id: str) -> Tenant | None:
+    """The tenant, from the cache when it holds it, else from the table (then cached)."""
+    key = tenant_cache_key(tenant_id)
+    cached = _decode_tenant(cache.get(key), tenant_id)
+    if cached is not None:
+        return cached
     item = (
         aws.resource_table("tenants")
         .get_item(Key={"tenantId": tenant_id}, ConsistentRead=True)
         .get("Item")
     )
-    return None if item is None else Tenant(str(item["tenantId"]), str(item["name"]))
+    if item is None:
+        return None
+    tenant = Tenant(str(item["tenantId"]), str(item["name"]))
+    cache.set(
+        key,
+        json.dumps({"tenantId": tenant.tenant_id, "name": tenant.name}),
+        TENANT_CACHE_TTL_SECONDS,
+    )
+    return tenant
+
+
+def _decode_tenant(cached: str | None, tenant_id: str) -> Tenant | None:
+    """The cached tenant, or None for a miss or an entry this code did not write."""
+    if cached is None:
+        return None
+    try:
+        value = json.loads(cached)
+        tenant = Tenant(str(value["tenantId"]), str(value["name"]))
+    except (ValueError, TypeError, KeyError):
+        return None
+    # The key names the tenant; an entry claiming another one is never served.
+    return tenant if tenant.tenant_id == tenant_id else None
 
 
 def delete(user: User) -> None:
@@ -164,6 +200,8 @@ def delete(user: User) -> None:
             raise
         # The tenant has other owners: keep it and count one fewer.
         transact_write([*removals, one_of_several])
+        return
+    cache.delete(tenant_cache_key(user.tenant_id))
 
 
 def _user_item(user: User, now: int) -> dict[str, Any]:

@@ -120,7 +120,7 @@ def test_replication_group_is_created_encrypted_with_auth_and_endpoint(aws: boto
     assert group["CacheNodeType"] == "cache.t4g.micro"
     assert _outputs(cfn) == {
         "Address": primary["Address"],
-        "Port": "6379",
+        "Port": str(primary["Port"]),
         "Group": "purposepath-redis-dev",
         "Subnets": "purposepath-redis-dev",
     }

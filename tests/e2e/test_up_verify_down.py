@@ -1,0 +1,206 @@
+"""The README's main command from nothing: ``invoke up``, ``invoke verify``, ``invoke down``.
+
+A private state folder and free ports, so it never meets another local system. ``up``
+must end with every verify step passing and the endpoints printed; the services must
+really use the local Redis when ``redis-server`` is installed; ``down`` must leave no
+process of ours behind (checked by pid, every descendant included, and by port).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"  # the dev stage's region in stages.toml
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every live (not zombie) process."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if fields[0] != "Z":
+                    parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def _with_descendants(roots: set[int]) -> set[int]:
+    parents = _parents()
+    found = {pid for pid in roots if pid in parents}
+    grew = True
+    while grew:
+        children = {pid for pid, parent in parents.items() if parent in found} - found
+        found |= children
+        grew = bool(children)
+    return found
+
+
+def _redis_call(port: int, token: str, *command: str) -> bytes:
+    parts = [b"AUTH", token.encode()], [part.encode() for part in command]
+    payload = b"".join(
+        b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in words)
+        for words in parts
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(payload)
+        stream = connection.makefile("rb")
+        assert stream.readline().startswith(b"+OK")
+        header = stream.readline()
+        assert header.startswith(b"$"), header
+        return stream.read(int(header[1:]))
+
+
+def _command_calls(port: int, token: str) -> dict[str, int]:
+    """Calls per Redis command so far (INFO commandstats)."""
+    calls = {}
+    for line in _redis_call(port, token, "INFO", "commandstats").decode().splitlines():
+        if line.startswith("cmdstat_"):
+            name, stats = line[len("cmdstat_") :].split(":", 1)
+            calls[name] = int(dict(f.split("=") for f in stats.split(","))["calls"])
+    return calls
+
+
+class System:
+    """`invoke` run as a person would, against a private state folder and ports."""
+
+    def __init__(self, state: Path) -> None:
+        self.state = state
+        self.gateway_port = _free_port()
+        self.aws_port = _free_port()
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("AWS_") and k != "PPDEPLOY_LOCAL_ENDPOINT"
+        }
+        self.env.update(PPDEPLOY_STATE_DIR=str(state), NO_COLOR="1", COLUMNS="200")
+
+    def invoke(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our interpreter, fixed arguments
+            [sys.executable, "-m", "invoke", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=600,  # a bound, not an assertion: a hung run fails instead of waiting
+            check=False,
+        )
+
+    def server_pids(self) -> set[int]:
+        pids = set()
+        for name in ("localaws", "gateway"):
+            with contextlib.suppress(FileNotFoundError):
+                pids.add(int(json.loads((self.state / f"{name}.json").read_text())["pid"]))
+        return pids
+
+    def aws(self, service: str) -> object:
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            region_name=REGION,
+            endpoint_url=f"http://127.0.0.1:{self.aws_port}",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+
+def _explain(result: subprocess.CompletedProcess[str]) -> str:
+    return f"exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+
+
+@pytest.fixture
+def system(tmp_path: Path) -> Iterator[System]:
+    here = System(tmp_path / "state")
+    try:
+        yield here
+    finally:  # whatever failed, leave nothing running
+        pids = _with_descendants(here.server_pids())
+        here.invoke("down")
+        for pid in _with_descendants(pids):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, 9)
+
+
+def test_up_verify_down_from_nothing(system: System) -> None:
+    assert not system.state.exists()  # from nothing: no state, no build, nothing running
+
+    # --skip-tests: the services' own tests run in the functional session; run here again
+    # they would add half a minute and test nothing about deploying, serving or stopping.
+    up = system.invoke(
+        "up",
+        "--skip-tests",
+        "--port",
+        str(system.gateway_port),
+        "--aws-port",
+        str(system.aws_port),
+    )
+
+    assert up.returncode == 0, _explain(up)
+    assert "up: every verify step passed" in up.stdout, _explain(up)
+    assert " fail " not in up.stdout
+    for mapping in ("account", "coaching", "traction"):
+        assert f"http://127.0.0.1:{system.gateway_port}/{mapping}" in up.stdout
+        assert f"https://api.dev.purposepath.app/{mapping}" in up.stdout
+    ours = _with_descendants(system.server_pids())
+    assert len(system.server_pids()) == 2
+    assert len(ours) > 2  # the two servers, their workers and (when installed) Redis
+
+    exports = {
+        e["Name"]: e["Value"] for e in system.aws("cloudformation").list_exports()["Exports"]
+    }  # type: ignore[attr-defined]
+    redis_host = exports["purposepath-redis-endpoint-dev"]
+    redis_port = int(exports["purposepath-redis-port-dev"])
+    real_redis = redis_host == "127.0.0.1"
+    assert real_redis == (shutil.which("redis-server") is not None)
+    if real_redis:
+        secret = system.aws("secretsmanager").get_secret_value(  # type: ignore[attr-defined]
+            SecretId=exports["purposepath-redis-auth-secret-arn-dev"]
+        )
+        token = json.loads(secret["SecretString"])["token"]
+        after_up = _command_calls(redis_port, token)
+        # up's journey read its tenant through the cache, then deleted it: a miss, a
+        # fill, an invalidation, all by the account service through the gateway.
+        assert after_up.get("get", 0) >= 1
+        assert after_up.get("set", 0) >= 1
+        assert after_up.get("del", 0) >= 1
+
+    verify = system.invoke("verify", "--local")
+
+    assert verify.returncode == 0, _explain(verify)
+    assert "verify: stage dev passed every step" in verify.stdout
+    if real_redis:
+        assert _command_calls(redis_port, token)["get"] > after_up["get"]
+    ports = [system.gateway_port, system.aws_port, *([redis_port] if real_redis else [])]
+    assert all(_listening(port) for port in ports)
+
+    down = system.invoke("down")
+
+    assert down.returncode == 0, _explain(down)
+    assert "stopped: local gateway, local AWS" in down.stdout
+    assert _with_descendants(ours) == set(), "processes left behind"
+    assert [port for port in ports if _listening(port)] == []
+    assert system.server_pids() == set()
