@@ -16,6 +16,7 @@ models) in the process that serves or mocks AWS, before the first CloudFormation
 - ``rollback_recovery``  ContinueUpdateRollback (with ResourcesToSkip)
 - ``imports``            IMPORT change sets (resource import), called by ``changesets``
 - ``apigatewayv2_actions``  UpdateApiMapping, which moto's API Gateway v2 lacks
+- ``template_urls``      a TemplateURL on a loopback address is read path-style
 
 ``faults`` is test-only: fault Metadata that makes a rollback fail, off unless enabled.
 """
@@ -47,6 +48,7 @@ def install() -> None:
             rollback_recovery,
             stack_policies,
             stacks,
+            template_urls,
         )
 
         for extension in (
@@ -59,6 +61,7 @@ def install() -> None:
             stack_policies,
             rollback_recovery,
             apigatewayv2_actions,
+            template_urls,
         ):
             extension.apply()
         _register_resource_models()

@@ -16,10 +16,15 @@ from typing import Any, NamedTuple
 
 
 class Existing(NamedTuple):
-    """An existing physical resource: its physical id (what Ref returns) and its name."""
+    """An existing physical resource: its physical id (what Ref returns) and its name.
+
+    ``scope`` is what a resource of a composite identifier lives in (an API mapping's
+    domain name), empty for the others.
+    """
 
     physical_id: str
     name: str
+    scope: str = ""
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,10 @@ class Importable:
     ``adopt(existing, cloudformation_json, account_id, region)`` returns the model object
     the stack keeps for it (``cloudformation_json`` is the template's resource, resolved),
     without changing the resource.
+
+    ``scope_key`` is the second key of a composite primary identifier (an API mapping is
+    ``{ApiMappingId, DomainName}``): the resource is found by ``identifier_key`` and must
+    live in the ``scope`` the request names.
     """
 
     resource_type: str
@@ -37,6 +46,11 @@ class Importable:
     name_property: str
     find: Callable[[str, str, str], Existing | None]
     adopt: Callable[[Existing, dict[str, Any], str, str], Any]
+    scope_key: str = ""
+
+    @property
+    def identifier_keys(self) -> frozenset[str]:
+        return frozenset(key for key in (self.identifier_key, self.scope_key) if key)
 
 
 _REGISTRY: dict[str, Importable] = {}

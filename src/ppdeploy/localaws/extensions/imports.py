@@ -127,10 +127,11 @@ def _check_request(submission: Submission, requested: list[ResourceToImport]) ->
                 message=f"Resource to import {entry.logical_id} ({entry.resource_type}) is not "
                 "declared with that type in the template; add it to the template's Resources."
             )
-        if set(entry.identifier) != {kind.identifier_key}:
+        if set(entry.identifier) != kind.identifier_keys:
+            keys = ", ".join(f"{key}: ..." for key in sorted(kind.identifier_keys))
             raise ValidationError(
                 message=f"ResourceIdentifier of {entry.logical_id} must be exactly "
-                f"{{{kind.identifier_key}: ...}} for {entry.resource_type}, not {entry.shown()}."
+                f"{{{keys}}} for {entry.resource_type}, not {entry.shown()}."
             )
         key = (entry.resource_type, entry.identifier[kind.identifier_key])
         if key in seen:
@@ -164,7 +165,10 @@ def _check_nothing_else_changes(
             f"[{', '.join(modified)}]"
         )
     importing = {entry.logical_id for entry in requested}
-    already = sorted(importing & set(old_template.get("Resources") or {}))
+    # What the stack has, not what its template names: a resource whose condition was
+    # false is not part of the stack, so it can be imported once the condition holds.
+    owned = set(previous.resource_map._parsed_resources) if previous is not None else set()
+    already = sorted(importing & owned & set(old_template.get("Resources") or {}))
     if already:
         raise ValidationError(
             message=f"Resources [{', '.join(already)}] are already part of the stack and "
@@ -194,7 +198,9 @@ def find_unowned(backend: CloudFormationBackend, entry: ResourceToImport) -> Exi
     assert kind is not None  # noqa: S101 - checked by _check_request before
     identifier = entry.identifier[kind.identifier_key]
     existing = kind.find(identifier, backend.account_id, backend.region_name)
-    if existing is None:
+    # Re-checks at execution name the primary key only; the scope was checked at planning.
+    scope = entry.identifier.get(kind.scope_key) if kind.scope_key else None
+    if existing is None or (scope is not None and scope != existing.scope):
         raise ImportNotPossible(
             f"Resource of type '{entry.resource_type}' with identifier '{entry.shown()}' "
             "was not found."
@@ -248,8 +254,12 @@ def execute(op: lifecycle.Operation, submission: Submission, changes: list[Resou
     try:
         new_map = lifecycle.new_resource_map(op, submission)
         if not creating:
+            # The resources it has, not its old parameter values: those the import
+            # submits stand (a DomainName given now must resolve as given).
+            resource_ids = set(old_map.resources)
             for logical_id, resource in old_map._parsed_resources.items():
-                new_map._parsed_resources[logical_id] = resource
+                if logical_id in resource_ids:
+                    new_map._parsed_resources[logical_id] = resource
         for change in changes:
             _import_one(op, new_map, change)
         publication = lifecycle.publication_of(op, new_map, submission.template)

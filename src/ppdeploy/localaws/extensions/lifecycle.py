@@ -390,13 +390,16 @@ def _modify_one(
     old_body = (old_template.get("Resources") or {})[logical_id]
     new_body = new_map._resource_json_map[logical_id]
     try:
+        old_resolved = resolve(copy.deepcopy(old_body), ResolutionView.of(old_map, deployed=True))
+        new_resolved = parsing.clean_json(copy.deepcopy(new_body), new_map)
         replace = change.replacement == "True" or (
             change.replacement == "Conditional"
-            and create_only_values_differ(
-                resource_type,
-                resolve(copy.deepcopy(old_body), ResolutionView.of(old_map, deployed=True)),
-                parsing.clean_json(copy.deepcopy(new_body), new_map),
-            )
+            and create_only_values_differ(resource_type, old_resolved, new_resolved)
+        )
+        # Only Metadata (or another non-property attribute) changed: CloudFormation touches
+        # nothing physical, while moto's update handlers may recreate the resource.
+        properties_unchanged = (old_resolved.get("Properties") or {}) == (
+            new_resolved.get("Properties") or {}
         )
         if replace and change.replacement == "Conditional":
             denial = stack_policies.replacement_denial(op.stack_policy, logical_id, resource_type)
@@ -417,6 +420,9 @@ def _modify_one(
             )
             new_map._parsed_resources[logical_id] = resource
             journal.replaced.append((logical_id, old_resource))
+            note = None
+        elif properties_unchanged:
+            resource = old_resource
             note = None
         elif _has_update_handler(resource_type):
             journal.updated.append(logical_id)
