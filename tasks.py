@@ -2,13 +2,14 @@
 
 from invoke.collection import Collection
 
-from ppdeploy.tasks import deploy, local, ops, services, shared, system
+from ppdeploy.tasks import deploy, local, migrate, ops, services, shared, system
 
 namespace = Collection(
     shared.deploy_shared,
     deploy.deploy,
     deploy.plan,
     deploy.switch_runtime,
+    migrate.migrate,
     services.build,
     system.up,
     system.down,

@@ -92,6 +92,25 @@ class StackEvent:
         return self.status.endswith("_FAILED")
 
 
+@dataclass(frozen=True)
+class StackResource:
+    """One resource a stack owns now."""
+
+    logical_id: str
+    resource_type: str
+    physical_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ResourceToImport:
+    """An existing resource an IMPORT change set adopts, named by its primary identifier."""
+
+    resource_type: str
+    logical_id: str
+    identifier: dict[str, str]
+
+
 def _error_code(error: botocore.exceptions.ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
@@ -215,6 +234,40 @@ class CloudFormation:
             if e["ExportingStackId"] == state.stack_id
         )
 
+    def resources(self, name: str) -> list[StackResource]:
+        """The resources the stack owns now (none when there is no stack)."""
+        try:
+            return [
+                StackResource(
+                    logical_id=raw["LogicalResourceId"],
+                    resource_type=raw["ResourceType"],
+                    physical_id=raw.get("PhysicalResourceId", "") or "",
+                    status=raw.get("ResourceStatus", ""),
+                )
+                for raw in self._pages(
+                    "list_stack_resources", "StackResourceSummaries", StackName=name
+                )
+            ]
+        except botocore.exceptions.ClientError as error:
+            if "does not exist" in _error_message(error):
+                return []
+            raise
+
+    def output_exports(self, name: str) -> dict[str, str]:
+        """Output key -> the export name it publishes, for the outputs that export."""
+        try:
+            response = self._call("describe_stacks", StackName=name)
+        except botocore.exceptions.ClientError as error:
+            if "does not exist" in _error_message(error):
+                return {}
+            raise
+        return {
+            output["OutputKey"]: output["ExportName"]
+            for stack in response.get("Stacks", [])
+            for output in stack.get("Outputs", [])
+            if output.get("ExportName")
+        }
+
     def delete_stack(self, name: str, *, token: str) -> None:
         self._call("delete_stack", StackName=name, ClientRequestToken=token)
 
@@ -273,6 +326,49 @@ class CloudFormation:
             ) from error
         # DescribeChangeSet does not say which type the change set is: keep what was asked.
         return replace(self.wait_change_set(created["Id"]), change_set_type=change_set_type)
+
+    def create_import_change_set(
+        self,
+        *,
+        stack_name: str,
+        change_set_name: str,
+        template_body: str,
+        parameters: dict[str, str],
+        tags: dict[str, str],
+        resources_to_import: list[ResourceToImport],
+        token: str,
+    ) -> ChangeSet:
+        """Create an IMPORT change set adopting ``resources_to_import``; wait until computed."""
+        try:
+            created = self._call(
+                "create_change_set",
+                StackName=stack_name,
+                ChangeSetName=change_set_name,
+                ChangeSetType="IMPORT",
+                TemplateBody=template_body,
+                Parameters=[
+                    {"ParameterKey": key, "ParameterValue": value}
+                    for key, value in sorted(parameters.items())
+                ],
+                Tags=[{"Key": key, "Value": value} for key, value in sorted(tags.items())],
+                Capabilities=CAPABILITIES,
+                ResourcesToImport=[
+                    {
+                        "ResourceType": entry.resource_type,
+                        "LogicalResourceId": entry.logical_id,
+                        "ResourceIdentifier": entry.identifier,
+                    }
+                    for entry in resources_to_import
+                ],
+                ClientToken=token,
+            )
+        except botocore.exceptions.ClientError as error:
+            raise DeployError(
+                f"CloudFormation refused the import change set for {stack_name}",
+                cause=_error_message(error),
+                fix="correct the template or the resources to import named in the cause",
+            ) from error
+        return replace(self.wait_change_set(created["Id"]), change_set_type="IMPORT")
 
     def wait_change_set(self, change_set_id: str) -> ChangeSet:
         while True:

@@ -127,7 +127,7 @@ def deploy_stack(
         _discard(cfn, spec, change_set, creating=creating)
         raise
     for danger in allowed:
-        reporter.warn(f"{spec.name}: allowed by --allow-replace: {danger.describe()}")
+        reporter.warn(f"{spec.name}: explicitly allowed: {danger.describe()}")
     final = _execute(cfn, spec, change_set, reporter, token, creating=creating, allowed=allowed)
     outcome = "created" if creating else "updated"
     reporter.success(f"{spec.name}: {outcome}")

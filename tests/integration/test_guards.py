@@ -121,7 +121,7 @@ def test_replacing_a_stateful_resource_is_flagged_refused_then_allowed(
 
     allowed = deploy_shared(deployed, "--template", variant, "--allow-replace", logical_id)
     assert allowed.returncode == 0, dump(allowed)
-    assert "allowed by --allow-replace" in allowed.stdout
+    assert f"explicitly allowed: {logical_id}" in allowed.stdout
     # The replaced resource is retained (UpdateReplacePolicy Retain) with its data.
     assert user_kept(deployed)
     assert (

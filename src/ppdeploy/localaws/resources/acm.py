@@ -9,19 +9,12 @@ completed stack has. An update changes tags in place; any other change replaces 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from moto.acm.models import AWSCertificateManagerBackend, acm_backends
 from moto.core.common_models import CloudFormationModel
 
-from ppdeploy.localaws.resources.common import (
-    AttributeTable,
-    Properties,
-    properties_of,
-    replace_resource,
-    require,
-    requires_replacement,
-)
+from ppdeploy.localaws.resources.common import LocalModel, Properties, require
 
 RESOURCE_TYPE = "AWS::CertificateManager::Certificate"
 
@@ -30,37 +23,21 @@ def _backend(account_id: str, region_name: str) -> AWSCertificateManagerBackend:
     return acm_backends[account_id][region_name]
 
 
-class LocalCertificate(AttributeTable, CloudFormationModel):
+class LocalCertificate(LocalModel, CloudFormationModel):
     """An ACM certificate, issued without validation (see the module docstring)."""
 
+    RESOURCE_TYPE = RESOURCE_TYPE
+    REF_ATTRIBUTE = "arn"
     CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"Id": "arn"}
 
     def __init__(self, arn: str, properties: Properties) -> None:
         self.arn = arn
         self.properties = properties
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return RESOURCE_TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalCertificate:
-        properties = properties_of(cloudformation_json)
         backend = _backend(account_id, region_name)
         arn = backend.request_certificate(
             domain_name=require(properties, "DomainName", RESOURCE_TYPE),
@@ -74,41 +51,13 @@ class LocalCertificate(AttributeTable, CloudFormationModel):
         certificate.status = "ISSUED"
         return cls(arn, properties)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalCertificate,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalCertificate:
-        new = properties_of(cloudformation_json)
-        if requires_replacement(RESOURCE_TYPE, original_resource.properties, new):
-            return replace_resource(
-                create=lambda: cls.create_from_cloudformation_json(
-                    new_resource_name, cloudformation_json, account_id, region_name
-                ),
-                delete_old=lambda: original_resource.delete(account_id, region_name),
-                cloudformation_json=cloudformation_json,
-            )
+    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
         backend = _backend(account_id, region_name)
-        old_tags = original_resource.properties.get("Tags", [])
+        old_tags = self.properties.get("Tags", [])
         if old_tags != new.get("Tags", []):
-            backend.remove_tags_from_certificate(original_resource.arn, old_tags)
-            backend.add_tags_to_certificate(original_resource.arn, list(new.get("Tags", [])))
-        original_resource.properties = new
-        return original_resource
+            backend.remove_tags_from_certificate(self.arn, old_tags)
+            backend.add_tags_to_certificate(self.arn, list(new.get("Tags", [])))
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        _backend(account_id, region_name).delete_certificate(resource_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _backend(account_id, region_name).delete_certificate(self.arn)
+    def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
+        _backend(account_id, region_name).delete_certificate(physical_id)

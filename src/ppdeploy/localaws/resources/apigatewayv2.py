@@ -19,13 +19,10 @@ from moto.core.common_models import CloudFormationModel
 
 from ppdeploy.localaws.resources import openapi_import
 from ppdeploy.localaws.resources.common import (
-    AttributeTable,
+    LocalModel,
     Properties,
     as_bool,
-    properties_of,
-    replace_resource,
     require,
-    requires_replacement,
     tag_dict,
 )
 
@@ -48,9 +45,11 @@ def camel_keys(value: Any) -> Any:
     return value
 
 
-class LocalHttpApi(AttributeTable, CloudFormationModel):
+class LocalHttpApi(LocalModel, CloudFormationModel):
     """An HTTP (or WebSocket) API. Ref returns the ApiId."""
 
+    RESOURCE_TYPE = API_TYPE
+    REF_ATTRIBUTE = "api_id"
     CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"ApiId": "api_id", "ApiEndpoint": "api_endpoint"}
 
     def __init__(
@@ -61,28 +60,10 @@ class LocalHttpApi(AttributeTable, CloudFormationModel):
         self.properties = properties
         self.imported = imported
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return API_TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.api_id
-
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalHttpApi:
-        properties = properties_of(cloudformation_json)
         if "BodyS3Location" in properties:
             raise ValidationError(
                 message=f"{API_TYPE}: BodyS3Location is not supported by the local AWS; "
@@ -109,27 +90,9 @@ class LocalHttpApi(AttributeTable, CloudFormationModel):
         imported = openapi_import.import_routes(api, document) if document else _nothing_imported()
         return cls(api, properties, imported)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalHttpApi,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalHttpApi:
-        new = properties_of(cloudformation_json)
-        old = original_resource.properties
-        if requires_replacement(API_TYPE, old, new):
-            return replace_resource(
-                create=lambda: cls.create_from_cloudformation_json(
-                    new_resource_name, cloudformation_json, account_id, region_name
-                ),
-                delete_old=lambda: original_resource.delete(account_id, region_name),
-                cloudformation_json=cloudformation_json,
-            )
+    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
         backend = backend_for(account_id, region_name)
-        api = backend.get_api(original_resource.api_id)
+        api = backend.get_api(self.api_id)
         document = openapi_import.parse_body(new.get("Body") or {})
         backend.update_api(
             api_id=api.api_id,
@@ -142,26 +105,15 @@ class LocalHttpApi(AttributeTable, CloudFormationModel):
             route_selection_expression=new.get("RouteSelectionExpression"),  # type: ignore[arg-type]  # None leaves it
             version=new.get("Version"),  # type: ignore[arg-type]  # None leaves it
         )
-        if new.get("Body") != old.get("Body"):
-            openapi_import.remove_imported(api, original_resource.imported)
-            original_resource.imported = (
+        if new.get("Body") != self.properties.get("Body"):
+            openapi_import.remove_imported(api, self.imported)
+            self.imported = (
                 openapi_import.import_routes(api, document) if document else _nothing_imported()
             )
-        original_resource.properties = new
-        return original_resource
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        backend_for(account_id, region_name).delete_api(resource_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        backend_for(account_id, region_name).delete_api(self.api_id)
+    def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
+        backend_for(account_id, region_name).delete_api(physical_id)
 
 
 def tag_dict_or_map(tags: Any) -> dict[str, str]:
@@ -175,32 +127,16 @@ def _nothing_imported() -> openapi_import.ImportedIds:
     return openapi_import.ImportedIds((), ())
 
 
-class LocalApiStage(CloudFormationModel):
+class LocalApiStage(LocalModel, CloudFormationModel):
     """A stage of an API. Ref returns the stage name."""
+
+    RESOURCE_TYPE = STAGE_TYPE
+    REF_ATTRIBUTE = "stage_name"
 
     def __init__(self, api_id: str, stage_name: str, properties: Properties) -> None:
         self.api_id = api_id
         self.stage_name = stage_name
         self.properties = properties
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return STAGE_TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.stage_name
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
-
-    def is_created(self) -> bool:
-        return True
 
     @staticmethod
     def stage_config(properties: Properties) -> dict[str, Any]:
@@ -224,56 +160,21 @@ class LocalApiStage(CloudFormationModel):
         return config
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalApiStage:
-        properties = properties_of(cloudformation_json)
         api_id = require(properties, "ApiId", STAGE_TYPE)
         stage = backend_for(account_id, region_name).create_stage(
             api_id, cls.stage_config(properties)
         )
         return cls(api_id, stage.name, properties)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalApiStage,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalApiStage:
-        new = properties_of(cloudformation_json)
-        if requires_replacement(STAGE_TYPE, original_resource.properties, new):
-            return replace_resource(
-                create=lambda: cls.create_from_cloudformation_json(
-                    new_resource_name, cloudformation_json, account_id, region_name
-                ),
-                delete_old=lambda: original_resource.delete(account_id, region_name),
-                cloudformation_json=cloudformation_json,
-            )
-        api = backend_for(account_id, region_name).get_api(original_resource.api_id)
-        created = api.stages[original_resource.stage_name].created
+    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
+        api = backend_for(account_id, region_name).get_api(self.api_id)
+        created = api.stages[self.stage_name].created
         # UpdateStage in place: the stage keeps its name and creation date.
-        stage = api.create_stage(cls.stage_config(new))
+        stage = api.create_stage(self.stage_config(new))
         stage.created = created
-        original_resource.properties = new
-        return original_resource
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        """Unused: moto calls the instance's ``delete``, which knows the API."""
 
     def delete(self, account_id: str, region_name: str) -> None:
         # The API went first, and its stages with it.
@@ -281,27 +182,17 @@ class LocalApiStage(CloudFormationModel):
             backend_for(account_id, region_name).delete_stage(self.api_id, self.stage_name)
 
 
-class LocalApiIntegration(AttributeTable, CloudFormationModel):
+class LocalApiIntegration(LocalModel, CloudFormationModel):
     """An integration of an API. Ref returns the IntegrationId."""
 
+    RESOURCE_TYPE = INTEGRATION_TYPE
+    REF_ATTRIBUTE = "integration_id"
     CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"IntegrationId": "integration_id"}
 
     def __init__(self, api_id: str, integration_id: str, properties: Properties) -> None:
         self.api_id = api_id
         self.integration_id = integration_id
         self.properties = properties
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return INTEGRATION_TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.integration_id
 
     @staticmethod
     def arguments(properties: Properties) -> dict[str, Any]:
@@ -326,56 +217,19 @@ class LocalApiIntegration(AttributeTable, CloudFormationModel):
         }
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalApiIntegration:
-        properties = properties_of(cloudformation_json)
         api_id = require(properties, "ApiId", INTEGRATION_TYPE)
         integration = backend_for(account_id, region_name).create_integration(
             api_id=api_id, **cls.arguments(properties)
         )
         return cls(api_id, integration.id, properties)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalApiIntegration,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalApiIntegration:
-        new = properties_of(cloudformation_json)
-        if requires_replacement(INTEGRATION_TYPE, original_resource.properties, new):
-            return replace_resource(
-                create=lambda: cls.create_from_cloudformation_json(
-                    new_resource_name, cloudformation_json, account_id, region_name
-                ),
-                delete_old=lambda: original_resource.delete(account_id, region_name),
-                cloudformation_json=cloudformation_json,
-            )
+    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
         backend_for(account_id, region_name).update_integration(
-            api_id=original_resource.api_id,
-            integration_id=original_resource.integration_id,
-            **cls.arguments(new),
+            api_id=self.api_id, integration_id=self.integration_id, **self.arguments(new)
         )
-        original_resource.properties = new
-        return original_resource
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        """Unused: moto calls the instance's ``delete``, which knows the API."""
 
     def delete(self, account_id: str, region_name: str) -> None:
         # The API went first, and its integrations with it.
@@ -385,27 +239,17 @@ class LocalApiIntegration(AttributeTable, CloudFormationModel):
             )
 
 
-class LocalApiRoute(AttributeTable, CloudFormationModel):
+class LocalApiRoute(LocalModel, CloudFormationModel):
     """A route of an API. Ref returns the RouteId."""
 
+    RESOURCE_TYPE = ROUTE_TYPE
+    REF_ATTRIBUTE = "route_id"
     CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"RouteId": "route_id"}
 
     def __init__(self, api_id: str, route_id: str, properties: Properties) -> None:
         self.api_id = api_id
         self.route_id = route_id
         self.properties = properties
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return ROUTE_TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.route_id
 
     @staticmethod
     def arguments(properties: Properties) -> dict[str, Any]:
@@ -426,56 +270,19 @@ class LocalApiRoute(AttributeTable, CloudFormationModel):
         }
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalApiRoute:
-        properties = properties_of(cloudformation_json)
         api_id = require(properties, "ApiId", ROUTE_TYPE)
         route = backend_for(account_id, region_name).create_route(
             api_id=api_id, **cls.arguments(properties)
         )
         return cls(api_id, route.route_id, properties)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalApiRoute,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalApiRoute:
-        new = properties_of(cloudformation_json)
-        if requires_replacement(ROUTE_TYPE, original_resource.properties, new):
-            return replace_resource(
-                create=lambda: cls.create_from_cloudformation_json(
-                    new_resource_name, cloudformation_json, account_id, region_name
-                ),
-                delete_old=lambda: original_resource.delete(account_id, region_name),
-                cloudformation_json=cloudformation_json,
-            )
+    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
         backend_for(account_id, region_name).update_route(
-            api_id=original_resource.api_id,
-            route_id=original_resource.route_id,
-            **cls.arguments(new),
+            api_id=self.api_id, route_id=self.route_id, **self.arguments(new)
         )
-        original_resource.properties = new
-        return original_resource
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        """Unused: moto calls the instance's ``delete``, which knows the API."""
 
     def delete(self, account_id: str, region_name: str) -> None:
         # The API went first, and its routes with it.

@@ -8,6 +8,10 @@ An ApiMapping update keeps the mapping and re-points it (ApiId, Stage, ApiMappin
 updatable in CloudFormation; only DomainName replaces). moto has no UpdateApiMapping, so
 the mapping object in its backend is changed in place: the mapping id stays, and no
 request is ever without a mapping.
+
+An ApiMapping can be imported (IMPORT change set) by its primary identifier, which is
+composite in CloudFormation's schema: ``{ApiMappingId, DomainName}``. Importing adopts the
+mapping as it is; the template should describe it as it is (re-point it first).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any, ClassVar
 from moto.apigatewayv2.exceptions import ApiMappingNotFound, DomainNameNotFound
 from moto.core.common_models import CloudFormationModel
 
+from ppdeploy.localaws.extensions.importable import Existing, Importable, register
 from ppdeploy.localaws.resources.apigatewayv2 import backend_for, camel_keys, tag_dict_or_map
 from ppdeploy.localaws.resources.common import (
     AttributeTable,
@@ -261,3 +266,26 @@ class LocalApiMapping(AttributeTable, CloudFormationModel):
             backend_for(account_id, region_name).delete_api_mapping(
                 self.mapping_id, self.domain_name
             )
+
+
+def _find_mapping(mapping_id: str, account_id: str, region_name: str) -> Existing | None:
+    mapping = backend_for(account_id, region_name).api_mappings.get(mapping_id)
+    if mapping is None:
+        return None
+    # Named as the console shows it: the domain and the path it serves.
+    name = f"{mapping.domain_name}/{mapping.api_mapping_key or '(none)'}"
+    return Existing(mapping.api_mapping_id, name, scope=mapping.domain_name)
+
+
+def _adopt_mapping(
+    existing: Existing, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+) -> LocalApiMapping:
+    return LocalApiMapping(existing.physical_id, existing.scope, properties_of(cloudformation_json))
+
+
+# No name property: the template's DomainName is the scope, checked against the request.
+register(
+    Importable(
+        MAPPING_TYPE, "ApiMappingId", "", _find_mapping, _adopt_mapping, scope_key="DomainName"
+    )
+)

@@ -16,18 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any
 
 from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
 from moto.core.common_models import CloudFormationModel
 
-from ppdeploy.localaws.resources.common import (
-    Properties,
-    properties_of,
-    replace_resource,
-    require,
-)
+from ppdeploy.localaws.resources.common import LocalModel, Properties, require
 from ppdeploy.localaws.resources.patching import extend_create, extend_update
 
 RESOURCE_TYPE = "AWS::Lambda::Permission"
@@ -61,43 +55,21 @@ extend_create(LambdaFunction, _apply_dropped_settings)
 extend_update(LambdaFunction, _apply_dropped_settings)
 
 
-class LocalLambdaPermission(CloudFormationModel):
+class LocalLambdaPermission(LocalModel, CloudFormationModel):
     """One statement in a function's resource policy. Ref returns its statement id."""
+
+    RESOURCE_TYPE = RESOURCE_TYPE
+    REF_ATTRIBUTE = "statement_id"
 
     def __init__(self, statement_id: str, function_name: str, properties: Properties) -> None:
         self.statement_id = statement_id
         self.function_name = function_name
         self.properties = properties
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return RESOURCE_TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.statement_id
-
     @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
-
-    def is_created(self) -> bool:
-        return True
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalLambdaPermission:
-        properties = properties_of(cloudformation_json)
         function_name = str(require(properties, "FunctionName", RESOURCE_TYPE))
         require(properties, "Action", RESOURCE_TYPE)
         require(properties, "Principal", RESOURCE_TYPE)
@@ -107,31 +79,8 @@ class LocalLambdaPermission(CloudFormationModel):
         return cls(resource_name, function_name, properties)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalLambdaPermission,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalLambdaPermission:
-        return replace_resource(
-            create=lambda: cls.create_from_cloudformation_json(
-                new_resource_name, cloudformation_json, account_id, region_name
-            ),
-            delete_old=lambda: original_resource.delete(account_id, region_name),
-            cloudformation_json=cloudformation_json,
-        )
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        """Unused: moto calls the instance's ``delete``, which knows the function."""
+    def replaced_by(cls, old: Properties, new: Properties) -> bool:
+        return True  # every property is create-only
 
     def delete(self, account_id: str, region_name: str) -> None:
         # The function went first, and its policy with it.

@@ -19,14 +19,7 @@ from moto.cloudwatch.models import (
 )
 from moto.core.common_models import CloudFormationModel
 
-from ppdeploy.localaws.resources.common import (
-    AttributeTable,
-    Properties,
-    as_bool,
-    properties_of,
-    replace_resource,
-    requires_replacement,
-)
+from ppdeploy.localaws.resources.common import LocalModel, Properties, as_bool
 
 RESOURCE_TYPE = "AWS::CloudWatch::Alarm"
 
@@ -102,9 +95,12 @@ def _put_alarm(name: str, properties: Properties, account_id: str, region_name: 
     )
 
 
-class LocalAlarm(AttributeTable, CloudFormationModel):
+class LocalAlarm(LocalModel, CloudFormationModel):
     """A metric alarm. Ref returns its name."""
 
+    RESOURCE_TYPE = RESOURCE_TYPE
+    NAME_PROPERTY = "AlarmName"
+    REF_ATTRIBUTE = "name"
     CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"Arn": "arn"}
 
     def __init__(self, name: str, arn: str, properties: Properties) -> None:
@@ -112,62 +108,16 @@ class LocalAlarm(AttributeTable, CloudFormationModel):
         self.arn = arn
         self.properties = properties
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return RESOURCE_TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "AlarmName"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalAlarm:
-        properties = properties_of(cloudformation_json)
         alarm = _put_alarm(resource_name, properties, account_id, region_name)
         return cls(resource_name, alarm.alarm_arn, properties)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalAlarm,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalAlarm:
-        new = properties_of(cloudformation_json)
-        if requires_replacement(RESOURCE_TYPE, original_resource.properties, new):
-            return replace_resource(
-                create=lambda: cls.create_from_cloudformation_json(
-                    new_resource_name, cloudformation_json, account_id, region_name
-                ),
-                delete_old=lambda: original_resource.delete(account_id, region_name),
-                cloudformation_json=cloudformation_json,
-            )
-        _put_alarm(original_resource.name, new, account_id, region_name)
-        original_resource.properties = new
-        return original_resource
+    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
+        _put_alarm(self.name, new, account_id, region_name)
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        _backend(account_id, region_name).delete_alarms([resource_name])
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _backend(account_id, region_name).delete_alarms([self.name])
+    def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
+        _backend(account_id, region_name).delete_alarms([physical_id])

@@ -2,15 +2,16 @@
 
 moto calls its CloudFormation models through class methods with the resource's cleaned
 JSON (intrinsic functions already resolved). These helpers keep each model small: a model
-names its create-only properties and its ``Fn::GetAtt`` table, and the rules for "update in
-place or replace" and "keep the replaced resource" live here once.
+names its type, its Ref and its ``Fn::GetAtt`` table and says how it creates, updates in
+place and deletes; the rules for "update in place or replace" and "keep the replaced
+resource" live here once (:class:`LocalModel`).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
 
@@ -90,6 +91,28 @@ def replace_resource(
     return replacement
 
 
+def recreate(
+    model: Any,
+    original_resource: Any,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Any:
+    """Replace ``original_resource`` by what ``model`` creates from the new template.
+
+    :func:`replace_resource` with the usual two steps: ``model``'s own
+    ``create_from_cloudformation_json``, and the old resource's ``delete``.
+    """
+    return replace_resource(
+        create=lambda: model.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        ),
+        delete_old=lambda: original_resource.delete(account_id, region_name),
+        cloudformation_json=cloudformation_json,
+    )
+
+
 class AttributeTable:
     """``Fn::GetAtt`` support from a table of CloudFormation attribute -> Python attribute.
 
@@ -111,3 +134,116 @@ class AttributeTable:
 
     def is_created(self) -> bool:
         return True
+
+
+class LocalModel(AttributeTable):
+    """moto's CloudFormation protocol for a model the project writes, around three hooks.
+
+    A model declares its ``RESOURCE_TYPE``, its ``NAME_PROPERTY`` (the property that names
+    it, "" when there is none), its ``REF_ATTRIBUTE`` (the attribute holding its physical
+    id, which Ref returns) and its ``CFN_ATTRIBUTES``, keeps its template properties in
+    ``self.properties``, and implements:
+
+    - :meth:`create`: make the resource from its properties;
+    - :meth:`update_in_place`: apply changed properties. An update that changes a
+      create-only property (see :meth:`replaced_by`) replaces the resource instead;
+    - :meth:`delete_by_physical_id` when its physical id is all a delete needs, otherwise
+      ``delete`` itself (moto's stack delete calls the instance's ``delete`` first).
+
+    Mixed in before ``CloudFormationModel``, as :class:`AttributeTable` is.
+    """
+
+    RESOURCE_TYPE: ClassVar[str]
+    NAME_PROPERTY: ClassVar[str] = ""
+    REF_ATTRIBUTE: ClassVar[str]
+    properties: Properties
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.RESOURCE_TYPE
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.NAME_PROPERTY
+
+    @property
+    def physical_resource_id(self) -> str:
+        physical_id: str = getattr(self, self.REF_ATTRIBUTE)
+        return physical_id
+
+    @classmethod
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
+    ) -> Self:
+        """Create the resource; ``resource_name`` is its physical name (given or generated)."""
+        raise NotImplementedError(f"{cls.RESOURCE_TYPE}: {cls.__name__}.create is missing")
+
+    @classmethod
+    def replaced_by(cls, old: Properties, new: Properties) -> bool:
+        """True when going from ``old`` to ``new`` properties replaces the resource."""
+        return requires_replacement(cls.RESOURCE_TYPE, old, new)
+
+    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
+        """Apply ``new`` properties to the live resource (``self.properties`` are the old)."""
+        raise NotImplementedError(
+            f"{self.RESOURCE_TYPE}: {type(self).__name__} cannot update in place"
+        )
+
+    @classmethod
+    def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
+        """Delete the resource its physical id names.
+
+        Nothing here: a model whose delete needs more than its id overrides ``delete``, and
+        moto's fallback to ``delete_from_cloudformation_json`` then has nothing to do.
+        """
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Self:
+        return cls.create(
+            resource_name, properties_of(cloudformation_json), account_id, region_name
+        )
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Self,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Self:
+        new = properties_of(cloudformation_json)
+        if cls.replaced_by(original_resource.properties, new):
+            replacement: Self = recreate(
+                cls,
+                original_resource,
+                new_resource_name,
+                cloudformation_json,
+                account_id,
+                region_name,
+            )
+            return replacement
+        original_resource.update_in_place(new, account_id, region_name)
+        original_resource.properties = new
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        # moto's fallback when ``delete`` fails; resource_name is then the physical id.
+        cls.delete_by_physical_id(resource_name, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        self.delete_by_physical_id(self.physical_resource_id, account_id, region_name)

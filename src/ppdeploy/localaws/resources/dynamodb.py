@@ -22,10 +22,9 @@ from ppdeploy.localaws.resources.common import (
     Properties,
     as_bool,
     properties_of,
-    replace_resource,
     requires_replacement,
 )
-from ppdeploy.localaws.resources.patching import extend_create, set_update
+from ppdeploy.localaws.resources.patching import record_properties, set_update_in_place
 
 RESOURCE_TYPE = "AWS::DynamoDB::Table"
 
@@ -88,29 +87,17 @@ def _gsi_changes(old: Properties, new: Properties) -> list[dict[str, Any]]:
     return changes
 
 
-def _update(
-    cls: type[Table],
-    original_resource: Table,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> Table:
-    new = properties_of(cloudformation_json)
-    old: Properties = getattr(original_resource, "_ppdeploy_properties", {})
-    if requires_replacement(RESOURCE_TYPE, old, new) or old.get("KeySchema") != new.get(
-        "KeySchema"
-    ):
-        # A new key schema is a new table in DynamoDB, so CloudFormation replaces it too.
-        return replace_resource(
-            create=lambda: cls.create_from_cloudformation_json(
-                new_resource_name, cloudformation_json, account_id, region_name
-            ),
-            delete_old=lambda: original_resource.delete(account_id, region_name),
-            cloudformation_json=cloudformation_json,
-        )
-    _backend(account_id, region_name).update_table(
-        name=original_resource.name,
+def _replaces_table(old: Properties, new: Properties) -> bool:
+    # A new key schema is a new table in DynamoDB, so CloudFormation replaces it too.
+    new_key_schema = old.get("KeySchema") != new.get("KeySchema")
+    return new_key_schema or requires_replacement(RESOURCE_TYPE, old, new)
+
+
+def _update_table(
+    table: Table, old: Properties, new: Properties, account_id: str, region: str
+) -> None:
+    _backend(account_id, region).update_table(
+        name=table.name,
         attr_definitions=new.get("AttributeDefinitions", []),
         global_index=_gsi_changes(old, new),
         throughput=new.get("ProvisionedThroughput", {}),
@@ -121,15 +108,7 @@ def _update(
         deletion_protection_enabled=as_bool(new.get("DeletionProtectionEnabled")),
         warm_throughput=new.get("WarmThroughput"),
     )
-    _apply_settings(original_resource, new, account_id, region_name)
-    original_resource._ppdeploy_properties = new  # type: ignore[attr-defined]  # our note on moto's object
-    return original_resource
-
-
-def _after_create(table: Table, properties: Properties, account_id: str, region: str) -> None:
-    _apply_settings(table, properties, account_id, region)
-    # Kept on moto's object so an update can diff GSIs and spot create-only changes.
-    table._ppdeploy_properties = properties  # type: ignore[attr-defined]  # our note on moto's object
+    _apply_settings(table, new, account_id, region)
 
 
 def _find(table_name: str, account_id: str, region_name: str) -> Existing | None:
@@ -142,10 +121,11 @@ def _adopt(
 ) -> Table:
     table = _backend(account_id, region_name).get_table(existing.physical_id)
     # An update diffs the template against the template, as CloudFormation does.
-    table._ppdeploy_properties = properties_of(cloudformation_json)  # type: ignore[attr-defined]  # our note on moto's object
+    record_properties(table, properties_of(cloudformation_json))
     return table
 
 
-extend_create(Table, _after_create)
-set_update(Table, _update)
+set_update_in_place(
+    Table, replaces=_replaces_table, update_in_place=_update_table, after_create=_apply_settings
+)
 register(Importable(RESOURCE_TYPE, "TableName", "TableName", _find, _adopt))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.core.common_models import CloudFormationModel
@@ -38,14 +38,21 @@ from moto.ec2.models.vpcs import VPC, VPCEndPoint
 from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
 
 from ppdeploy.localaws.resources.common import (
-    AttributeTable,
+    LocalModel,
     Properties,
     as_bool,
     properties_of,
     require,
     requires_replacement,
 )
-from ppdeploy.localaws.resources.patching import extend_create, set_delete, set_update
+from ppdeploy.localaws.resources.patching import (
+    extend_create,
+    record_properties,
+    recorded_properties,
+    recording,
+    set_delete,
+    set_update,
+)
 
 
 def _backend(account_id: str, region_name: str) -> EC2Backend:
@@ -184,7 +191,7 @@ def _in_place_update(resource_type: str, apply: Any) -> Any:
         region_name: str,
     ) -> Any:
         new = properties_of(cloudformation_json)
-        old = getattr(original_resource, "_ppdeploy_properties", new)
+        old = recorded_properties(original_resource, default=new)
         if requires_replacement(resource_type, old, new):
             raise ValidationError(
                 message=f"{resource_type} {original_resource.id}: changing "
@@ -193,64 +200,40 @@ def _in_place_update(resource_type: str, apply: Any) -> Any:
                 "delete the stack and deploy it again"
             )
         apply(original_resource, new, account_id, region_name)
-        original_resource._ppdeploy_properties = new
+        record_properties(original_resource, new)
         return original_resource
 
     return update
 
 
-def _remember(apply: Any) -> Any:
-    def after_create(resource: Any, properties: Properties, account_id: str, region: str) -> None:
-        apply(resource, properties, account_id, region)
-        # Kept on moto's object so an update can tell create-only changes apart.
-        resource._ppdeploy_properties = properties
-
-    return after_create
-
-
-extend_create(VPC, _remember(_apply_vpc_dns))
+# Properties recorded so an update can tell create-only changes apart.
+extend_create(VPC, recording(_apply_vpc_dns))
 set_update(VPC, _in_place_update("AWS::EC2::VPC", _apply_vpc_dns))
-extend_create(Subnet, _remember(_apply_subnet_public_ip))
+extend_create(Subnet, recording(_apply_subnet_public_ip))
 set_update(Subnet, _in_place_update("AWS::EC2::Subnet", _apply_subnet_public_ip))
 
 
 # --- models moto lacks or gets wrong ---------------------------------------------------
 
 
-class LocalSubnetRouteTableAssociation(AttributeTable, CloudFormationModel):
+class LocalSubnetRouteTableAssociation(LocalModel, CloudFormationModel):
     """Associates a subnet with a route table in the table itself. Ref: association id."""
 
+    RESOURCE_TYPE = "AWS::EC2::SubnetRouteTableAssociation"
+    REF_ATTRIBUTE = "association_id"
     CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"Id": "association_id"}
 
     def __init__(self, association_id: str, properties: Properties) -> None:
         self.association_id = association_id
         self.properties = properties
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::EC2::SubnetRouteTableAssociation"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.association_id
-
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalSubnetRouteTableAssociation:
-        properties = properties_of(cloudformation_json)
         association_id = _backend(account_id, region_name).associate_route_table(
-            require(properties, "RouteTableId", cls.cloudformation_type()),
-            subnet_id=require(properties, "SubnetId", cls.cloudformation_type()),
+            require(properties, "RouteTableId", cls.RESOURCE_TYPE),
+            subnet_id=require(properties, "SubnetId", cls.RESOURCE_TYPE),
         )
         return cls(association_id, properties)
 
@@ -263,36 +246,15 @@ class LocalSubnetRouteTableAssociation(AttributeTable, CloudFormationModel):
         account_id: str,
         region_name: str,
     ) -> LocalSubnetRouteTableAssociation:
-        # Both properties are create-only: any change replaces the association.
-        return _reassociate(original_resource, cloudformation_json, account_id, region_name)
+        # Both properties are create-only: any change replaces the association. A subnet
+        # has one association at a time, so the old one goes first here.
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json("", cloudformation_json, account_id, region_name)
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
+    def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
         with _gone_counts_as_deleted():
-            _backend(account_id, region_name).disassociate_route_table(resource_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        with _gone_counts_as_deleted():
-            _backend(account_id, region_name).disassociate_route_table(self.association_id)
-
-
-def _reassociate(
-    old: LocalSubnetRouteTableAssociation,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> LocalSubnetRouteTableAssociation:
-    # A subnet has one association at a time, so the old one goes first here.
-    old.delete(account_id, region_name)
-    return LocalSubnetRouteTableAssociation.create_from_cloudformation_json(
-        "", cloudformation_json, account_id, region_name
-    )
+            _backend(account_id, region_name).disassociate_route_table(physical_id)
 
 
 def _rule_arguments(properties: Properties, peer_key: str, peer_name_key: str) -> dict[str, Any]:
@@ -340,9 +302,14 @@ def _group_id(properties: Properties, backend: EC2Backend, resource_type: str) -
     return str(group.id)
 
 
-class _SecurityGroupRule(AttributeTable):
-    """Shared behaviour of the standalone ingress and egress rule resources."""
+class _SecurityGroupRule(LocalModel):
+    """Shared behaviour of the standalone ingress and egress rule resources.
 
+    An update that changes only the Description keeps the rule (EC2 keeps it); any other
+    change revokes the old rule first, since the same rule cannot exist twice in a group.
+    """
+
+    REF_ATTRIBUTE = "rule_id"
     CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"Id": "rule_id"}
     DIRECTION = ""
     PEER_KEYS = ("", "")
@@ -352,22 +319,31 @@ class _SecurityGroupRule(AttributeTable):
         self.group_id = group_id
         self.properties = properties
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.rule_id
-
     @classmethod
-    def _authorize(cls, properties: Properties, account_id: str, region_name: str) -> Any:
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
+    ) -> Self:
         backend = _backend(account_id, region_name)
-        resource_type = f"AWS::EC2::SecurityGroup{cls.DIRECTION.capitalize()}"
-        group_id = _group_id(properties, backend, resource_type)
+        group_id = _group_id(properties, backend, cls.RESOURCE_TYPE)
         authorize = getattr(backend, f"authorize_security_group_{cls.DIRECTION}")
         rules, _ = authorize(group_id, **_rule_arguments(properties, *cls.PEER_KEYS))
         return cls(rules[0].id, group_id, properties)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Self,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> Self:
+        new = properties_of(cloudformation_json)
+        if not cls.replaced_by(original_resource.properties, new):
+            original_resource.properties = new
+            return original_resource
+        original_resource.delete(account_id, region_name)
+        return cls.create(new_resource_name, new, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = _backend(account_id, region_name)
@@ -379,100 +355,14 @@ class _SecurityGroupRule(AttributeTable):
 class LocalSecurityGroupIngress(_SecurityGroupRule, CloudFormationModel):
     """One ingress rule on a security group. Ref: the security group rule id."""
 
+    RESOURCE_TYPE = "AWS::EC2::SecurityGroupIngress"
     DIRECTION = "ingress"
     PEER_KEYS = ("SourceSecurityGroupId", "SourceSecurityGroupName")
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::EC2::SecurityGroupIngress"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> LocalSecurityGroupIngress:
-        return cls._authorize(properties_of(cloudformation_json), account_id, region_name)  # type: ignore[no-any-return]  # an instance of cls
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalSecurityGroupIngress,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalSecurityGroupIngress:
-        return _update_rule(cls, original_resource, cloudformation_json, account_id, region_name)  # type: ignore[no-any-return]  # an instance of cls
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        """Unused: moto calls the instance's ``delete``, which knows the group."""
 
 
 class LocalSecurityGroupEgress(_SecurityGroupRule, CloudFormationModel):
     """One egress rule on a security group. Ref: the security group rule id."""
 
+    RESOURCE_TYPE = "AWS::EC2::SecurityGroupEgress"
     DIRECTION = "egress"
     PEER_KEYS = ("DestinationSecurityGroupId", "")
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::EC2::SecurityGroupEgress"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> LocalSecurityGroupEgress:
-        return cls._authorize(properties_of(cloudformation_json), account_id, region_name)  # type: ignore[no-any-return]  # an instance of cls
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalSecurityGroupEgress,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalSecurityGroupEgress:
-        return _update_rule(cls, original_resource, cloudformation_json, account_id, region_name)  # type: ignore[no-any-return]  # an instance of cls
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        """Unused: moto calls the instance's ``delete``, which knows the group."""
-
-
-def _update_rule(
-    cls: Any,
-    original: _SecurityGroupRule,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> Any:
-    new = properties_of(cloudformation_json)
-    if not requires_replacement(cls.cloudformation_type(), original.properties, new):
-        original.properties = new  # only Description changed; EC2 keeps the rule
-        return original
-    # The same rule cannot exist twice in a group, so the old one is revoked first.
-    original.delete(account_id, region_name)
-    return cls._authorize(new, account_id, region_name)

@@ -15,6 +15,7 @@ on first use, since moto loads none unless told to.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -24,17 +25,14 @@ from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.iam.models import AWSManagedPolicy, IAMBackend, ManagedPolicy, Role, iam_backends
 from moto.utilities.utils import get_partition
 
-from ppdeploy.localaws.resources.common import (
-    Properties,
-    properties_of,
-    replace_resource,
-    requires_replacement,
-)
+from ppdeploy.localaws.resources.common import Properties, requires_replacement
 from ppdeploy.localaws.resources.patching import (
     extend_create,
     extend_update,
+    recorded_properties,
+    recording,
     set_delete,
-    set_update,
+    set_update_in_place,
 )
 
 MANAGED_POLICY_TYPE = "AWS::IAM::ManagedPolicy"
@@ -74,14 +72,13 @@ def _attach(backend: IAMBackend, role_name: str, arns: Iterable[str]) -> None:
         backend.attach_role_policy(policy_arn=arn, role_name=role_name)
 
 
-def _after_role_create(role: Role, properties: Properties, account_id: str, region: str) -> None:
+def _attach_managed(role: Role, properties: Properties, account_id: str, region: str) -> None:
     _attach(_backend(account_id, region), role.name, properties.get("ManagedPolicyArns", []))
-    role._ppdeploy_properties = properties  # type: ignore[attr-defined]  # our note on moto's object
 
 
 def _after_role_update(role: Role, properties: Properties, account_id: str, region: str) -> None:
     backend = _backend(account_id, region)
-    old: Properties = getattr(role, "_ppdeploy_properties", {})
+    old = recorded_properties(role)
     before = set(old.get("ManagedPolicyArns", []))
     after = list(properties.get("ManagedPolicyArns", []))
     for arn in before - set(after):
@@ -97,7 +94,6 @@ def _after_role_update(role: Role, properties: Properties, account_id: str, regi
         role.delete_policy(name)
     for name, document in inline.items():
         role.put_policy(name, _document(document))
-    role._ppdeploy_properties = properties  # type: ignore[attr-defined]  # our note on moto's object
 
 
 def _delete_role(role: Role, account_id: str, region: str) -> None:
@@ -110,8 +106,8 @@ def _delete_role(role: Role, account_id: str, region: str) -> None:
     Role.delete_from_cloudformation_json(role.name, {}, account_id, region)
 
 
-extend_create(Role, _after_role_create)
-extend_update(Role, _after_role_update)
+extend_create(Role, recording(_attach_managed))
+extend_update(Role, recording(_after_role_update))
 set_delete(Role, _delete_role)
 
 
@@ -135,41 +131,18 @@ def _repoint(backend: IAMBackend, policy_arn: str, old: Properties, new: Propert
             )
 
 
-def _after_policy_create(
-    policy: ManagedPolicy, properties: Properties, account_id: str, region: str
-) -> None:
-    policy._ppdeploy_properties = properties  # type: ignore[attr-defined]  # our note on moto's object
-
-
 def _update_policy(
-    cls: type[ManagedPolicy],
-    original_resource: ManagedPolicy,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> ManagedPolicy:
-    new = properties_of(cloudformation_json)
-    old: Properties = getattr(original_resource, "_ppdeploy_properties", {})
-    if requires_replacement(MANAGED_POLICY_TYPE, old, new):
-        return replace_resource(
-            create=lambda: cls.create_from_cloudformation_json(
-                new_resource_name, cloudformation_json, account_id, region_name
-            ),
-            delete_old=lambda: _delete_policy(original_resource, account_id, region_name),
-            cloudformation_json=cloudformation_json,
-        )
-    backend = _backend(account_id, region_name)
-    arn = original_resource.arn
+    policy: ManagedPolicy, old: Properties, new: Properties, account_id: str, region: str
+) -> None:
+    backend = _backend(account_id, region)
+    arn = policy.arn
     if new.get("PolicyDocument") != old.get("PolicyDocument"):
-        non_default = [v for v in original_resource.versions if not v.is_default]
-        if len(original_resource.versions) >= _MAX_POLICY_VERSIONS and non_default:
+        non_default = [v for v in policy.versions if not v.is_default]
+        if len(policy.versions) >= _MAX_POLICY_VERSIONS and non_default:
             # IAM keeps five versions; CloudFormation drops the oldest to make room.
             backend.delete_policy_version(arn, non_default[0].version_id)
         backend.create_policy_version(arn, _document(new["PolicyDocument"]), set_as_default=True)
     _repoint(backend, arn, old, new)
-    original_resource._ppdeploy_properties = new  # type: ignore[attr-defined]  # our note on moto's object
-    return original_resource
 
 
 def _delete_policy(policy: ManagedPolicy, account_id: str, region: str) -> None:
@@ -183,6 +156,10 @@ def _delete_policy(policy: ManagedPolicy, account_id: str, region: str) -> None:
     backend.delete_policy(policy.arn)
 
 
-extend_create(ManagedPolicy, _after_policy_create)
-set_update(ManagedPolicy, _update_policy)
+# A replaced policy goes through ``delete``, which is _delete_policy.
+set_update_in_place(
+    ManagedPolicy,
+    replaces=functools.partial(requires_replacement, MANAGED_POLICY_TYPE),
+    update_in_place=_update_policy,
+)
 set_delete(ManagedPolicy, _delete_policy)

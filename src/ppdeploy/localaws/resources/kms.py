@@ -9,17 +9,11 @@ CloudFormation does. (moto's Alias model already updates and deletes.)
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from moto.kms.models import Key, KmsBackend, kms_backends
 
-from ppdeploy.localaws.resources.common import (
-    Properties,
-    as_bool,
-    properties_of,
-    replace_resource,
-)
-from ppdeploy.localaws.resources.patching import extend_create, set_update
+from ppdeploy.localaws.resources.common import Properties, as_bool
+from ppdeploy.localaws.resources.patching import set_update_in_place
 
 # Changing these makes CloudFormation create a new key (AWS::KMS::Key reference page).
 REPLACING_PROPERTIES = ("KeySpec", "KeyUsage", "MultiRegion", "Origin")
@@ -29,30 +23,13 @@ def _backend(account_id: str, region_name: str) -> KmsBackend:
     return kms_backends[account_id][region_name]
 
 
-def _after_create(key: Key, properties: Properties, account_id: str, region: str) -> None:
-    key._ppdeploy_properties = properties  # type: ignore[attr-defined]  # our note on moto's object
+def _replaces_key(old: Properties, new: Properties) -> bool:
+    return any(old.get(name) != new.get(name) for name in REPLACING_PROPERTIES)
 
 
-def _update(
-    cls: type[Key],
-    original_resource: Key,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> Key:
-    new = properties_of(cloudformation_json)
-    old: Properties = getattr(original_resource, "_ppdeploy_properties", {})
-    if any(old.get(name) != new.get(name) for name in REPLACING_PROPERTIES):
-        return replace_resource(
-            create=lambda: cls.create_from_cloudformation_json(
-                new_resource_name, cloudformation_json, account_id, region_name
-            ),
-            delete_old=lambda: original_resource.delete(account_id, region_name),
-            cloudformation_json=cloudformation_json,
-        )
-    backend = _backend(account_id, region_name)
-    key_id = original_resource.id
+def _update_key(key: Key, old: Properties, new: Properties, account_id: str, region: str) -> None:
+    backend = _backend(account_id, region)
+    key_id = key.id
     policy = new.get("KeyPolicy")
     if policy is not None:
         backend.put_key_policy(key_id, policy if isinstance(policy, str) else json.dumps(policy))
@@ -65,9 +42,6 @@ def _update(
     else:
         backend.disable_key(key_id)
     backend.update_key_description(key_id, new.get("Description", ""))
-    original_resource._ppdeploy_properties = new  # type: ignore[attr-defined]  # our note on moto's object
-    return original_resource
 
 
-extend_create(Key, _after_create)
-set_update(Key, _update)
+set_update_in_place(Key, replaces=_replaces_key, update_in_place=_update_key)

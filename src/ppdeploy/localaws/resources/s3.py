@@ -18,14 +18,7 @@ from moto.s3.exceptions import MissingBucket
 from moto.s3.models import FakeBucket, S3Backend, s3_backends
 from moto.utilities.utils import get_partition
 
-from ppdeploy.localaws.resources.common import (
-    Properties,
-    as_bool,
-    properties_of,
-    replace_resource,
-    require,
-    requires_replacement,
-)
+from ppdeploy.localaws.resources.common import LocalModel, Properties, as_bool, require
 from ppdeploy.localaws.resources.patching import extend_create, extend_update
 
 BUCKET_POLICY_TYPE = "AWS::S3::BucketPolicy"
@@ -149,42 +142,20 @@ extend_create(FakeBucket, _apply_bucket_settings)
 extend_update(FakeBucket, _apply_bucket_settings)
 
 
-class LocalBucketPolicy(CloudFormationModel):
+class LocalBucketPolicy(LocalModel, CloudFormationModel):
     """The policy of one bucket. Ref returns the bucket name."""
+
+    RESOURCE_TYPE = BUCKET_POLICY_TYPE
+    REF_ATTRIBUTE = "bucket_name"
 
     def __init__(self, bucket_name: str, properties: Properties) -> None:
         self.bucket_name = bucket_name
         self.properties = properties
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return BUCKET_POLICY_TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.bucket_name
-
     @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
-
-    def is_created(self) -> bool:
-        return True
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalBucketPolicy:
-        properties = properties_of(cloudformation_json)
         bucket = str(require(properties, "Bucket", BUCKET_POLICY_TYPE))
         _put_policy(
             bucket,
@@ -194,48 +165,16 @@ class LocalBucketPolicy(CloudFormationModel):
         )
         return cls(bucket, properties)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalBucketPolicy,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalBucketPolicy:
-        new = properties_of(cloudformation_json)
-        if requires_replacement(BUCKET_POLICY_TYPE, original_resource.properties, new):
-            return replace_resource(
-                create=lambda: cls.create_from_cloudformation_json(
-                    new_resource_name, cloudformation_json, account_id, region_name
-                ),
-                delete_old=lambda: original_resource.delete(account_id, region_name),
-                cloudformation_json=cloudformation_json,
-            )
-        _put_policy(original_resource.bucket_name, new["PolicyDocument"], account_id, region_name)
-        original_resource.properties = new
-        return original_resource
+    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
+        _put_policy(self.bucket_name, new["PolicyDocument"], account_id, region_name)
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        _delete_policy(resource_name, account_id, region_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _delete_policy(self.bucket_name, account_id, region_name)
+    def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
+        # A bucket already deleted took its policy with it.
+        with contextlib.suppress(MissingBucket):
+            _backend(account_id, region_name).delete_bucket_policy(physical_id)
 
 
 def _put_policy(bucket: str, document: Any, account_id: str, region_name: str) -> None:
     text = document if isinstance(document, str) else json.dumps(document)
     _backend(account_id, region_name).put_bucket_policy(bucket, text.encode())
-
-
-def _delete_policy(bucket: str, account_id: str, region_name: str) -> None:
-    # A bucket already deleted took its policy with it.
-    with contextlib.suppress(MissingBucket):
-        _backend(account_id, region_name).delete_bucket_policy(bucket)

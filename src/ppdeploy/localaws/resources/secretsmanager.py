@@ -18,12 +18,10 @@ from moto.secretsmanager.models import SecretsManagerBackend, secretsmanager_bac
 
 from ppdeploy.localaws.extensions.importable import Existing, Importable, register
 from ppdeploy.localaws.resources.common import (
-    AttributeTable,
+    LocalModel,
     Properties,
     as_bool,
     properties_of,
-    replace_resource,
-    requires_replacement,
     tag_dict,
 )
 
@@ -63,9 +61,12 @@ def _initial_value(properties: Properties, backend: SecretsManagerBackend) -> st
     return None if value is None else str(value)
 
 
-class LocalSecret(AttributeTable, CloudFormationModel):
+class LocalSecret(LocalModel, CloudFormationModel):
     """A secret CloudFormation created; the value lives only in moto's backend."""
 
+    RESOURCE_TYPE = RESOURCE_TYPE
+    NAME_PROPERTY = "Name"
+    REF_ATTRIBUTE = "arn"
     CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"Id": "arn"}
 
     def __init__(self, arn: str, name: str, properties: Properties) -> None:
@@ -73,28 +74,10 @@ class LocalSecret(AttributeTable, CloudFormationModel):
         self.name = name
         self.properties = properties
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return RESOURCE_TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalSecret:
-        properties = properties_of(cloudformation_json)
         backend = _backend(account_id, region_name)
         created = json.loads(
             backend.create_secret(
@@ -111,25 +94,8 @@ class LocalSecret(AttributeTable, CloudFormationModel):
         )
         return cls(created["ARN"], resource_name, properties)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalSecret,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalSecret:
-        new = properties_of(cloudformation_json)
-        old = original_resource.properties
-        if requires_replacement(RESOURCE_TYPE, old, new):
-            return replace_resource(
-                create=lambda: cls.create_from_cloudformation_json(
-                    new_resource_name, cloudformation_json, account_id, region_name
-                ),
-                delete_old=lambda: original_resource.delete(account_id, region_name),
-                cloudformation_json=cloudformation_json,
-            )
+    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
+        old = self.properties
         backend = _backend(account_id, region_name)
         value: str | None = None
         if new.get("GenerateSecretString") != old.get("GenerateSecretString") or new.get(
@@ -137,37 +103,22 @@ class LocalSecret(AttributeTable, CloudFormationModel):
         ) != old.get("SecretString"):
             value = _initial_value(new, backend)
         backend.update_secret(
-            secret_id=original_resource.arn,
+            secret_id=self.arn,
             secret_string=value,
             # The API requires a token (SDKs fill it in); it names the new version.
             client_request_token=str(uuid.uuid4()),
             description=new.get("Description"),
             kms_key_id=new.get("KmsKeyId"),
         )
-        _retag(backend, original_resource.arn, old.get("Tags"), new.get("Tags"))
-        original_resource.properties = new
-        return original_resource
+        _retag(backend, self.arn, old.get("Tags"), new.get("Tags"))
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        _delete_secret(resource_name, account_id, region_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _delete_secret(self.arn, account_id, region_name)
-
-
-def _delete_secret(secret_id: str, account_id: str, region_name: str) -> None:
-    # Immediately, not after a recovery window: a local stack is recreated under the same
-    # name within seconds, and a secret pending deletion would block that name.
-    _backend(account_id, region_name).delete_secret(
-        secret_id=secret_id, recovery_window_in_days=None, force_delete_without_recovery=True
-    )
+    def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
+        # Immediately, not after a recovery window: a local stack is recreated under the
+        # same name within seconds, and a secret pending deletion would block that name.
+        _backend(account_id, region_name).delete_secret(
+            secret_id=physical_id, recovery_window_in_days=None, force_delete_without_recovery=True
+        )
 
 
 def _retag(

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
-import pytest
-from moto import mock_aws
 
-from ppdeploy.localaws.resources import register
-
-REGION = "us-east-1"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:purposepath-account-api-dev"
 INVOKE_PATH = f"lambda:path/2015-03-31/functions/{FUNCTION_ARN}/invocations"
 INVOKE_URI = {"Fn::Sub": f"arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:{INVOKE_PATH}"}
-
-
-@pytest.fixture
-def aws() -> Iterator[boto3.Session]:
-    with mock_aws():
-        register()
-        yield boto3.Session(region_name=REGION)
 
 
 def _operation() -> dict[str, Any]:
@@ -80,13 +68,6 @@ SAM_OUTPUT: dict[str, Any] = {
 }
 
 
-def _outputs(cfn: Any) -> dict[str, str]:
-    return {
-        o["OutputKey"]: o["OutputValue"]
-        for o in cfn.describe_stacks(StackName="svc")["Stacks"][0]["Outputs"]
-    }
-
-
 def _routes(apis: Any, api_id: str) -> dict[str, str]:
     """Route key -> integration URI."""
     integrations = {i["IntegrationId"]: i for i in apis.get_integrations(ApiId=api_id)["Items"]}
@@ -96,10 +77,12 @@ def _routes(apis: Any, api_id: str) -> dict[str, str]:
     }
 
 
-def test_body_routes_integrations_and_stage_exist(aws: boto3.Session) -> None:
+def test_body_routes_integrations_and_stage_exist(
+    aws: boto3.Session, stack_outputs: Callable[[str], dict[str, str]]
+) -> None:
     cfn, apis = aws.client("cloudformation"), aws.client("apigatewayv2")
     cfn.create_stack(StackName="svc", TemplateBody=json.dumps(SAM_OUTPUT))
-    outputs = _outputs(cfn)
+    outputs = stack_outputs("svc")
     api_id = outputs["ApiId"]
 
     api = apis.get_api(ApiId=api_id)
@@ -124,10 +107,12 @@ def test_body_routes_integrations_and_stage_exist(aws: boto3.Session) -> None:
     assert stage["AccessLogSettings"]["Format"] == "$context.requestId"
 
 
-def test_a_changed_body_reimports_routes_and_keeps_the_stage(aws: boto3.Session) -> None:
+def test_a_changed_body_reimports_routes_and_keeps_the_stage(
+    aws: boto3.Session, stack_outputs: Callable[[str], dict[str, str]]
+) -> None:
     cfn, apis = aws.client("cloudformation"), aws.client("apigatewayv2")
     cfn.create_stack(StackName="svc", TemplateBody=json.dumps(SAM_OUTPUT))
-    api_id = _outputs(cfn)["ApiId"]
+    api_id = stack_outputs("svc")["ApiId"]
     template = copy.deepcopy(SAM_OUTPUT)
     paths = template["Resources"]["Api"]["Properties"]["Body"]["paths"]
     paths["/me"] = {"get": _operation()}
@@ -135,13 +120,15 @@ def test_a_changed_body_reimports_routes_and_keeps_the_stage(aws: boto3.Session)
 
     cfn.update_stack(StackName="svc", TemplateBody=json.dumps(template))
 
-    assert _outputs(cfn)["ApiId"] == api_id
+    assert stack_outputs("svc")["ApiId"] == api_id
     assert sorted(_routes(apis, api_id)) == ["ANY /{proxy+}", "GET /me"]
     assert len(apis.get_integrations(ApiId=api_id)["Items"]) == 1
     assert [s["StageName"] for s in apis.get_stages(ApiId=api_id)["Items"]] == ["$default"]
 
 
-def test_explicit_route_and_integration_update_in_place(aws: boto3.Session) -> None:
+def test_explicit_route_and_integration_update_in_place(
+    aws: boto3.Session, stack_outputs: Callable[[str], dict[str, str]]
+) -> None:
     cfn, apis = aws.client("cloudformation"), aws.client("apigatewayv2")
     template: dict[str, Any] = {
         "Resources": {
@@ -170,13 +157,13 @@ def test_explicit_route_and_integration_update_in_place(aws: boto3.Session) -> N
         "Outputs": {"ApiId": {"Value": {"Ref": "Api"}}, "RouteId": {"Value": {"Ref": "Route"}}},
     }
     cfn.create_stack(StackName="svc", TemplateBody=json.dumps(template))
-    before = _outputs(cfn)
+    before = stack_outputs("svc")
     template["Resources"]["Route"]["Properties"]["RouteKey"] = "GET /healthz"
     template["Resources"]["Integration"]["Properties"]["TimeoutInMillis"] = 5000
 
     cfn.update_stack(StackName="svc", TemplateBody=json.dumps(template))
 
-    assert _outputs(cfn) == before
+    assert stack_outputs("svc") == before
     route = apis.get_route(ApiId=before["ApiId"], RouteId=before["RouteId"])
     assert route["RouteKey"] == "GET /healthz"
     assert apis.get_integrations(ApiId=before["ApiId"])["Items"][0]["TimeoutInMillis"] == 5000

@@ -5,31 +5,23 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
-
-from ppdeploy.localaws.resources import register
-
-REGION = "us-east-1"
 
 
 @pytest.fixture
-def aws() -> Iterator[boto3.Session]:
-    with mock_aws():
-        register()
-        session = boto3.Session(region_name=REGION)
-        archive = io.BytesIO()
-        with zipfile.ZipFile(archive, "w") as zipped:
-            zipped.writestr("app.py", "def handler(event, context):\n    return {}\n")
-        s3 = session.client("s3")
-        s3.create_bucket(Bucket="artifacts")
-        s3.put_object(Bucket="artifacts", Key="account/abc.zip", Body=archive.getvalue())
-        yield session
+def aws(aws: boto3.Session) -> boto3.Session:
+    """The shared mocked AWS, plus the function's code in the artifacts bucket."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("app.py", "def handler(event, context):\n    return {}\n")
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="artifacts")
+    s3.put_object(Bucket="artifacts", Key="account/abc.zip", Body=archive.getvalue())
+    return aws
 
 
 TRUST = {

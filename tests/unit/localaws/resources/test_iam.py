@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import pytest
-from moto import mock_aws
 
-from ppdeploy.localaws.resources import register
-
-REGION = "us-east-1"
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-
-
-@pytest.fixture
-def aws() -> Iterator[boto3.Session]:
-    with mock_aws():
-        register()
-        yield boto3.Session(region_name=REGION)
 
 
 def _statement(action: str) -> dict[str, Any]:

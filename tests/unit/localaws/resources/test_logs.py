@@ -4,24 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import pytest
-from moto import mock_aws
-
-from ppdeploy.localaws.resources import register
-
-REGION = "us-east-1"
-
-
-@pytest.fixture
-def aws() -> Iterator[boto3.Session]:
-    with mock_aws():
-        register()
-        yield boto3.Session(region_name=REGION)
-
 
 TEMPLATE: dict[str, Any] = {
     "Resources": {

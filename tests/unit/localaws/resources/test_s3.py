@@ -4,43 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
-
-from ppdeploy.localaws.resources import register
-
-REGION = "us-east-1"
-
-
-@pytest.fixture
-def aws() -> Iterator[boto3.Session]:
-    with mock_aws():
-        register()
-        yield boto3.Session(region_name=REGION)
-
-
-def _assert_create_fails(cfn: Any, template: str, reason: str) -> None:
-    """moto alone raises from CreateStack; with the project's extensions the stack rolls back."""
-    failure = ""
-    try:
-        cfn.create_stack(StackName="s", TemplateBody=template)
-    except ClientError as error:
-        failure = str(error)
-    if not failure:
-        stack = cfn.describe_stacks(StackName="s")["Stacks"][0]
-        assert stack["StackStatus"] in {"ROLLBACK_COMPLETE", "CREATE_FAILED"}
-        events = cfn.describe_stack_events(StackName="s")["StackEvents"]
-        failure = " ".join(
-            [stack.get("StackStatusReason", "")]
-            + [e.get("ResourceStatusReason", "") for e in events]
-        )
-    assert reason in failure
-
 
 BLOCK_ALL = {
     "BlockPublicAcls": True,
@@ -172,7 +141,9 @@ def test_update_suspends_versioning_unblocks_and_changes_the_policy(aws: boto3.S
     )
 
 
-def test_logging_to_a_missing_bucket_fails_naming_it(aws: boto3.Session) -> None:
+def test_logging_to_a_missing_bucket_fails_naming_it(
+    assert_create_fails: Callable[[str, str], None],
+) -> None:
     template = {
         "Resources": {
             "Data": {
@@ -185,9 +156,7 @@ def test_logging_to_a_missing_bucket_fails_naming_it(aws: boto3.Session) -> None
         }
     }
 
-    _assert_create_fails(
-        aws.client("cloudformation"), json.dumps(template), "'nowhere', which does not exist"
-    )
+    assert_create_fails(json.dumps(template), "'nowhere', which does not exist")
 
 
 def test_delete_stack_removes_buckets_and_policy(aws: boto3.Session) -> None:

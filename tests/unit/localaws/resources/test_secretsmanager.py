@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import json
 import string
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
-
-from ppdeploy.localaws.resources import register
-
-REGION = "us-east-1"
-
-
-@pytest.fixture
-def aws() -> Iterator[boto3.Session]:
-    with mock_aws():
-        register()
-        yield boto3.Session(region_name=REGION)
 
 
 def _secret(properties: dict[str, Any]) -> str:
@@ -36,11 +24,6 @@ def _secret(properties: dict[str, Any]) -> str:
             },
         }
     )
-
-
-def _outputs(cfn: Any, stack: str) -> dict[str, str]:
-    outputs = cfn.describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]
-    return {o["OutputKey"]: o["OutputValue"] for o in outputs}
 
 
 GENERATED = {
@@ -58,6 +41,7 @@ GENERATED = {
 
 def test_generated_secret_is_created_with_its_json_key_and_ref_is_the_arn(
     aws: boto3.Session,
+    stack_outputs: Callable[[str], dict[str, str]],
 ) -> None:
     cfn, secrets = aws.client("cloudformation"), aws.client("secretsmanager")
     cfn.create_stack(StackName="s", TemplateBody=_secret(GENERATED))
@@ -66,7 +50,7 @@ def test_generated_secret_is_created_with_its_json_key_and_ref_is_the_arn(
     value = json.loads(
         secrets.get_secret_value(SecretId="purposepath/jwt-secret/dev")["SecretString"]
     )
-    assert _outputs(cfn, "s") == {"Ref": described["ARN"], "Id": described["ARN"]}
+    assert stack_outputs("s") == {"Ref": described["ARN"], "Id": described["ARN"]}
     assert len(value["secret"]) == 96
     assert not set(value["secret"]) & set(string.punctuation)
     assert described["Description"] == "JWT signing secret"
@@ -98,14 +82,16 @@ def test_a_changed_secret_string_writes_a_new_value(aws: boto3.Session) -> None:
     assert secrets.get_secret_value(SecretId="plain")["SecretString"] == "two"
 
 
-def test_a_new_name_replaces_the_secret(aws: boto3.Session) -> None:
+def test_a_new_name_replaces_the_secret(
+    aws: boto3.Session, stack_outputs: Callable[[str], dict[str, str]]
+) -> None:
     cfn, secrets = aws.client("cloudformation"), aws.client("secretsmanager")
     cfn.create_stack(StackName="s", TemplateBody=_secret({"Name": "old", "SecretString": "v"}))
 
     cfn.update_stack(StackName="s", TemplateBody=_secret({"Name": "new", "SecretString": "v"}))
 
     assert [s["Name"] for s in secrets.list_secrets()["SecretList"]] == ["new"]
-    assert _outputs(cfn, "s")["Ref"] == secrets.describe_secret(SecretId="new")["ARN"]
+    assert stack_outputs("s")["Ref"] == secrets.describe_secret(SecretId="new")["ARN"]
 
 
 def test_delete_stack_removes_the_secret_at_once(aws: boto3.Session) -> None:

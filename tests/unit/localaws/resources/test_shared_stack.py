@@ -3,34 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from cfnlint.decode import cfn_yaml
-from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.route53.models import route53_backends
 
 from ppdeploy import naming
-from ppdeploy.localaws.resources import register
 
-REGION = "us-east-1"
 TEMPLATE_PATH = Path(__file__).parents[4] / "shared-infrastructure" / "template.yaml"
 STACK = naming.shared_stack("dev")
 
 pytestmark = pytest.mark.skipif(
     not TEMPLATE_PATH.exists(), reason="shared template not written yet"
 )
-
-
-@pytest.fixture
-def aws() -> Iterator[boto3.Session]:
-    with mock_aws():
-        register()
-        yield boto3.Session(region_name=REGION)
 
 
 def _template_json() -> str:

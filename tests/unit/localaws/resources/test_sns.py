@@ -4,24 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
-import pytest
-from moto import mock_aws
-
-from ppdeploy.localaws.resources import register
-
-REGION = "us-east-1"
-
-
-@pytest.fixture
-def aws() -> Iterator[boto3.Session]:
-    with mock_aws():
-        register()
-        yield boto3.Session(region_name=REGION)
-
 
 ALARMS_MAY_PUBLISH = {
     "Version": "2012-10-17",
@@ -61,17 +47,12 @@ TEMPLATE: dict[str, Any] = {
 }
 
 
-def _outputs(cfn: Any) -> dict[str, str]:
-    return {
-        o["OutputKey"]: o["OutputValue"]
-        for o in cfn.describe_stacks(StackName="s")["Stacks"][0]["Outputs"]
-    }
-
-
-def test_topic_subscription_and_policy_exist(aws: boto3.Session) -> None:
+def test_topic_subscription_and_policy_exist(
+    aws: boto3.Session, stack_outputs: Callable[[str], dict[str, str]]
+) -> None:
     cfn, sns = aws.client("cloudformation"), aws.client("sns")
     cfn.create_stack(StackName="s", TemplateBody=json.dumps(TEMPLATE))
-    outputs = _outputs(cfn)
+    outputs = stack_outputs("s")
 
     attributes = sns.get_topic_attributes(TopicArn=outputs["Topic"])["Attributes"]
     assert attributes["KmsMasterKeyId"] == "alias/purposepath-dev"
@@ -82,7 +63,9 @@ def test_topic_subscription_and_policy_exist(aws: boto3.Session) -> None:
     ]
 
 
-def test_topic_update_is_in_place_and_keeps_subscriptions(aws: boto3.Session) -> None:
+def test_topic_update_is_in_place_and_keeps_subscriptions(
+    aws: boto3.Session, stack_outputs: Callable[[str], dict[str, str]]
+) -> None:
     cfn, sns = aws.client("cloudformation"), aws.client("sns")
     cfn.create_stack(StackName="s", TemplateBody=json.dumps(TEMPLATE))
     template = copy.deepcopy(TEMPLATE)
@@ -90,7 +73,7 @@ def test_topic_update_is_in_place_and_keeps_subscriptions(aws: boto3.Session) ->
 
     cfn.update_stack(StackName="s", TemplateBody=json.dumps(template))
 
-    topic = _outputs(cfn)["Topic"]
+    topic = stack_outputs("s")["Topic"]
     assert (
         sns.get_topic_attributes(TopicArn=topic)["Attributes"]["DisplayName"]
         == "PurposePath alarms"
@@ -98,7 +81,9 @@ def test_topic_update_is_in_place_and_keeps_subscriptions(aws: boto3.Session) ->
     assert len(sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]) == 1
 
 
-def test_deleting_the_policy_restores_the_default(aws: boto3.Session) -> None:
+def test_deleting_the_policy_restores_the_default(
+    aws: boto3.Session, stack_outputs: Callable[[str], dict[str, str]]
+) -> None:
     cfn, sns = aws.client("cloudformation"), aws.client("sns")
     cfn.create_stack(StackName="s", TemplateBody=json.dumps(TEMPLATE))
     template = copy.deepcopy(TEMPLATE)
@@ -107,7 +92,7 @@ def test_deleting_the_policy_restores_the_default(aws: boto3.Session) -> None:
     cfn.update_stack(StackName="s", TemplateBody=json.dumps(template))
 
     policy = json.loads(
-        sns.get_topic_attributes(TopicArn=_outputs(cfn)["Topic"])["Attributes"]["Policy"]
+        sns.get_topic_attributes(TopicArn=stack_outputs("s")["Topic"])["Attributes"]["Policy"]
     )
     assert "CloudWatchAlarms" not in {s.get("Sid") for s in policy["Statement"]}
 

@@ -1,0 +1,158 @@
+"""Issue 7: no request fails while the account service is redeployed or its mapping moves.
+
+A prober calls ``/account/health`` through the local gateway every 100 ms from a thread
+while the change runs, and every answer must be 2xx. Durations are bounded by timeouts
+(the invoke subprocess, the prober's join), never asserted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import threading
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from ppdeploy import build, catalog, config, localstage, naming, workflows
+from ppdeploy.localaws.gateway import process as gateway
+from ppdeploy.ui import Reporter
+from tests.fixtures.legacy import seed, stack
+from tests.integration.support import LocalAws, dump, free_port
+
+pytestmark = pytest.mark.integration
+STAGE = "dev"
+DOMAIN = "api.dev.purposepath.app"
+INTERVAL_SECONDS = 0.1
+
+
+@dataclass
+class Prober:
+    """Calls ``url`` every 100 ms until stopped; keeps every status and runtime seen."""
+
+    url: str
+    statuses: list[int] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    runtimes: list[str] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def _probe(self) -> None:
+        try:
+            with urllib.request.urlopen(self.url, timeout=30) as answer:  # noqa: S310 - loopback
+                self.statuses.append(answer.status)
+                runtime = json.loads(answer.read()).get("runtime", "")
+                if not self.runtimes or self.runtimes[-1] != runtime:
+                    self.runtimes.append(runtime)
+        except urllib.error.HTTPError as error:
+            self.statuses.append(error.code)
+            self.failures.append(f"{error.code}: {error.read()[:300]!r}")
+        except OSError as error:
+            self.statuses.append(0)
+            self.failures.append(f"no answer: {error}")
+
+    def _run(self) -> None:
+        while not self._stop.wait(INTERVAL_SECONDS):
+            self._probe()
+
+    def __enter__(self) -> Prober:
+        self._probe()  # the path answers before the change starts
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        assert self._thread is not None
+        self._thread.join(timeout=60)
+        assert not self._thread.is_alive()
+
+    def assert_all_2xx(self) -> None:
+        assert self.statuses, "the prober made no call"
+        bad = [status for status in self.statuses if not 200 <= status < 300]
+        assert not bad, f"{len(bad)} of {len(self.statuses)} calls failed: {self.failures[:5]}"
+
+
+@pytest.fixture
+def served_gateway(local_aws: LocalAws) -> Iterator[str]:
+    served = gateway.start(local_aws.endpoint, port=free_port(), domain=DOMAIN)
+    assert served.url
+    try:
+        yield served.url
+    finally:
+        gateway.stop()
+
+
+def changed_artifact(original: build.Artifact, folder: Path) -> build.Artifact:
+    """The same code plus one file: a new content hash, so a new S3 key and Lambda code."""
+    path = folder / "account-changed.zip"
+    shutil.copy(original.path, path)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("redeploy-marker.txt", "a changed artifact")
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    return build.Artifact("account", "python", path, digest, len(data), reused=False)
+
+
+def test_redeploying_the_account_service_with_a_changed_artifact_drops_no_request(
+    local_aws: LocalAws, served_gateway: str, tmp_path: Path
+) -> None:
+    stage = config.stage(STAGE)
+    session = workflows.StageSession.open(
+        stage,
+        Reporter(io.StringIO(), interactive=False),
+        use_local=True,
+        assume_yes=True,
+        force=False,
+    )
+    zone = localstage.ensure_zone(session.target.client("route53"), stage)
+    shared = local_aws.invoke(
+        "deploy-shared", "--stage", STAGE, "--local", "--yes", "--hosted-zone-id", zone
+    )
+    assert shared.returncode == 0, dump(shared)
+    source = catalog.service("account", "python")
+    first = workflows.prepare_service(source, session.reporter, skip_tests=True)
+    session.deploy(workflows.service_spec(session, first))
+    lambdas = local_aws.client("lambda")
+    function = naming.function_name("account", STAGE)
+    code_before = lambdas.get_function(FunctionName=function)["Configuration"]["CodeSha256"]
+    second = workflows.PreparedService(source, changed_artifact(first.artifact, tmp_path))
+
+    with Prober(f"{served_gateway}/account/health") as prober:
+        result = session.deploy(workflows.service_spec(session, second))
+
+    assert result.outcome == "updated"
+    assert lambdas.get_function(FunctionName=function)["Configuration"]["CodeSha256"] != (
+        code_before
+    )
+    prober.assert_all_2xx()
+
+
+def test_moving_the_account_mapping_off_the_legacy_stack_drops_no_request(
+    local_aws: LocalAws, served_gateway: str
+) -> None:
+    stack.create_domain(local_aws.client, DOMAIN)
+    stack.create_legacy_stack(local_aws.client, STAGE, DOMAIN)
+    seed.seed_users(local_aws.client("dynamodb"), STAGE, 1)
+
+    with Prober(f"{served_gateway}/account/health") as prober:
+        result = local_aws.invoke(
+            "migrate",
+            "--stage",
+            STAGE,
+            "--local",
+            "--yes",
+            "--skip-tests",
+        )
+
+    assert result.returncode == 0, dump(result)
+    assert "re-pointed in place" in result.stdout
+    assert prober.runtimes == ["legacy", "python"]  # it moved while being probed
+    prober.assert_all_2xx()
