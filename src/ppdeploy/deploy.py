@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from ppdeploy import fingerprint, graph, guard
 from ppdeploy.cloudformation import (
@@ -66,10 +66,14 @@ def _settle(cfn: CloudFormation, spec: StackSpec, reporter: Reporter) -> StackSt
     return state
 
 
-def stamp(cfn: CloudFormation, spec: StackSpec) -> StackSpec:
+def stamp(
+    cfn: CloudFormation,
+    spec: StackSpec,
+    exports_now: Callable[[], Mapping[str, str]] | None = None,
+) -> StackSpec:
     """``spec`` with its fingerprint, over the current values of what it imports."""
     names = graph.imports_of(spec)
-    exports = cfn.exports() if names else {}
+    exports = (exports_now or cfn.exports)() if names else {}
     imported = {name: exports.get(name, "") for name in names}
     return fingerprint.stamped(spec, fingerprint.compute(spec, imported))
 
@@ -83,15 +87,17 @@ def deploy_stack(
     force: bool = False,
     allow_replace: frozenset[str] = frozenset(),
     precheck: Callable[[StackSpec], None] = lambda _spec: None,
+    exports_now: Callable[[], Mapping[str, str]] | None = None,
 ) -> DeployResult:
     """Bring the stack ``spec.name`` to ``spec`` through one change set.
 
     A stack whose fingerprint matches is skipped without a change set unless ``force``;
     ``precheck`` (lint) runs only when a change set is about to be made. The guards run
     on the computed change set: a refusal deletes it, so nothing is changed.
+    ``exports_now`` reads the current exports (a caller may share one reading).
     """
     started = time.monotonic()
-    spec = stamp(cfn, spec)
+    spec = stamp(cfn, spec, exports_now)
     state = _settle(cfn, spec, reporter)
     if not force and state is not None and fingerprint.unchanged(state, spec.tags[fingerprint.TAG]):
         reporter.success(f"{spec.name}: unchanged")

@@ -63,7 +63,7 @@ def plan_stage(session: workflows.StageSession, service: str | None = None) -> l
     if service is not None:
         wanted = {shared_name, naming.service_stack(service, session.stage.name)}
         sources = {name: src for name, src in sources.items() if name in wanted}
-    bucket_exported = naming.export("artifacts-bucket", session.stage.name) in session.cfn.exports()
+    bucket_exported = naming.export("artifacts-bucket", session.stage.name) in session.exports()
     plans = []
     for number, wave in enumerate(stage_stacks.waves(), start=1):
         for name in (n for n in wave if n in wanted):

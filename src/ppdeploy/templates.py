@@ -15,7 +15,9 @@ from ppdeploy.errors import TemplateError
 MAX_BODY_BYTES = 51_200
 
 
-class _CfnLoader(yaml.SafeLoader):
+# libyaml's C loader (in PyYAML's wheels) parses the templates ~8x faster than the pure
+# Python one, and a no-op deploy reads every template.
+class _CfnLoader(yaml.CSafeLoader):
     """SafeLoader that turns ``!Ref x`` into ``{"Ref": "x"}`` and ``!Sub`` into ``Fn::Sub``."""
 
 
@@ -25,8 +27,12 @@ def _construct_tag(loader: _CfnLoader, suffix: str, node: yaml.Node) -> dict[str
         value = loader.construct_scalar(node)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
     else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        raise yaml.constructor.ConstructorError(
+            None, None, f"unexpected !{suffix}", node.start_mark
+        )
     if suffix == "Ref":
         return {"Ref": value}
     if suffix == "Condition":
@@ -41,7 +47,7 @@ _CfnLoader.add_multi_constructor("!", _construct_tag)
 # Dates stay strings: CloudFormation treats "2010-09-09" as text, not a date.
 _CfnLoader.yaml_implicit_resolvers = {
     key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for key, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
 }
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ppdeploy import artifacts, catalog, executor, graph, naming, preflight, servicetests, stacks
 from ppdeploy import build as builds
@@ -28,6 +29,9 @@ class StageSession:
     assume_yes: bool
     force: bool = False
     allow_replace: frozenset[str] = frozenset()
+    # One reading of the exports serves every stack until a deploy changes something.
+    _exports: dict[str, str] | None = field(default=None, init=False, repr=False)
+    _exports_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def open(
@@ -50,9 +54,16 @@ class StageSession:
             assume_yes=self.assume_yes,
         )
 
+    def exports(self) -> dict[str, str]:
+        """The account's exports, read once and reused until a deploy changes something."""
+        with self._exports_lock:
+            if self._exports is None:
+                self._exports = self.cfn.exports()
+            return dict(self._exports)
+
     def deploy(self, spec: StackSpec) -> DeployResult:
         """Lint, then deploy ``spec`` (skipped when its fingerprint matches, unless forced)."""
-        return deploy_stack(
+        result = deploy_stack(
             self.cfn,
             spec,
             self.reporter,
@@ -60,7 +71,12 @@ class StageSession:
             force=self.force,
             allow_replace=self.allow_replace,
             precheck=self.lint,
+            exports_now=self.exports,
         )
+        if result.outcome != "unchanged":
+            with self._exports_lock:
+                self._exports = None
+        return result
 
     def lint(self, spec: StackSpec) -> None:
         for warning in preflight.lint(spec.template, self.stage.region):
@@ -91,7 +107,7 @@ def service_spec(
     session: StageSession, prepared: PreparedService, *, upload: bool = True
 ) -> StackSpec:
     """The service stack, its artifact uploaded to the stage's artifacts bucket."""
-    exports = session.cfn.exports()
+    exports = session.exports()
     stage = session.stage.name
     bucket = exports.get(naming.export("artifacts-bucket", stage))
     if bucket is None:
@@ -154,7 +170,7 @@ def ensure_shared(session: StageSession, service: str) -> None:
 
 def check_imports(session: StageSession, sketch: StackSpec) -> None:
     """Every export the template imports exists now; else list the missing ones."""
-    live = session.cfn.exports()
+    live = session.exports()
     missing = sorted(name for name in graph.imports_of(sketch) if name not in live)
     if missing:
         raise InputError(
@@ -196,7 +212,7 @@ def stage_graph(
     }
     sketches = [stacks.shared_spec(session.stage)]
     sketches += [stacks.service_sketch(session.stage, source) for source in sources.values()]
-    return graph.build(sketches, existing_exports=session.cfn.exports()), sources
+    return graph.build(sketches, existing_exports=session.exports()), sources
 
 
 def deploy_all(
@@ -222,7 +238,7 @@ def deploy_all(
 
 def service_urls(session: StageSession) -> dict[str, str]:
     """Each service's base URL: through its custom domain, or the API's own URL."""
-    exports = session.cfn.exports()
+    exports = session.exports()
     urls = {}
     for service in naming.SERVICES:
         domain = service_domain(session, service, exports)

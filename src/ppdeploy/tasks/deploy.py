@@ -70,7 +70,7 @@ def deploy(
     if service:
         result = workflows.deploy_service(session, service, runtime, skip_tests=skip_tests)
         rows = [(key, value) for key, value in sorted(result.outputs.items())]
-        domain = session.cfn.exports().get(naming.export("api-domain-name", stage))
+        domain = session.exports().get(naming.export("api-domain-name", stage))
         if domain:
             rows.append(("DomainUrl", f"https://{domain}/{service}"))
         reporter.table(

@@ -10,7 +10,7 @@ from ppdeploy import migrate as migration
 from ppdeploy.errors import TargetError
 from ppdeploy.localaws import process as localaws
 from ppdeploy.localaws.gateway import process as gateway
-from ppdeploy.localaws.gateway.server import DEFAULT_PORT as GATEWAY_PORT
+from ppdeploy.localaws.gateway.settings import DEFAULT_PORT as GATEWAY_PORT
 from ppdeploy.tasks.edge import at_edge
 from ppdeploy.ui import Reporter
 

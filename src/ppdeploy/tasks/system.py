@@ -11,7 +11,7 @@ from ppdeploy.errors import InputError, TargetError
 from ppdeploy.executor import DEFAULT_CONCURRENCY
 from ppdeploy.localaws import process as localaws
 from ppdeploy.localaws.gateway import process as gateway
-from ppdeploy.localaws.gateway.server import DEFAULT_PORT as GATEWAY_PORT
+from ppdeploy.localaws.gateway.settings import DEFAULT_PORT as GATEWAY_PORT
 from ppdeploy.tasks.edge import at_edge
 from ppdeploy.ui import Reporter
 

@@ -8,7 +8,7 @@ workers are its children: stopping the gateway's process group stops them too.
 from __future__ import annotations
 
 from ppdeploy.localaws.background import BackgroundServer, Status
-from ppdeploy.localaws.gateway.server import DEFAULT_PORT, DEFAULT_REGION, STATUS_PATH
+from ppdeploy.localaws.gateway.settings import DEFAULT_PORT, DEFAULT_REGION, STATUS_PATH
 
 SERVER = BackgroundServer(
     name="gateway",

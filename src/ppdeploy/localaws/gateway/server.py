@@ -30,6 +30,13 @@ from ppdeploy.localaws.gateway.discovery import Catalog, LocalAwsClients, read_t
 from ppdeploy.localaws.gateway.dispatch import Gateway
 from ppdeploy.localaws.gateway.events import HttpResponse, IncomingRequest
 from ppdeploy.localaws.gateway.runtimes import provide_runtime_packages
+from ppdeploy.localaws.gateway.settings import (
+    DEFAULT_ENDPOINT,
+    DEFAULT_PORT,
+    DEFAULT_REGION,
+    HOST,
+    STATUS_PATH,
+)
 from ppdeploy.localaws.gateway.workers import (
     DEFAULT_MAX_WORKERS,
     LocalAwsSettings,
@@ -38,11 +45,6 @@ from ppdeploy.localaws.gateway.workers import (
 
 log = logging.getLogger("ppdeploy.localaws.gateway")
 
-HOST = "127.0.0.1"
-DEFAULT_PORT = 4567
-DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
-DEFAULT_REGION = "us-east-1"
-STATUS_PATH = "/_gateway/status"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit for HTTP APIs
 _NO_BODY_STATUSES = frozenset({204, 304})
 
