@@ -118,6 +118,19 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
+def bench_deploy(session: nox.Session) -> None:
+    """Deploy benchmarks: no-op deploy --all against sam deploy; cold parallel vs sequential.
+
+    Not a default session: it installs aws-sam-cli (which pins its own boto3) into a
+    virtual environment of its own, and its figures want a quiet machine.
+    """
+    install_project(session, "test")
+    env = {"SAM_VENV": str(Path(session.create_tmp()) / "sam-venv")}
+    session.run("python", "bench/noop_deploy.py", "--skip-tests", *session.posargs, env=env)
+    session.run("python", "bench/cold_deploy.py", env=env)
+
+
+@nox.session
 def dotnet(session: nox.Session) -> None:
     """The .NET account service's xunit tests, where the .NET SDK is installed."""
     if shutil.which("dotnet") is None:
