@@ -111,10 +111,13 @@ def e2e(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: ratios against a baseline measured in the same run (no pass/fail on time)."""
+    """Benchmarks: ratios against a baseline measured in the same run (no pass/fail on time).
+
+    Each script takes its own options when run directly (`python bench/SCRIPT --help`).
+    """
     install_project(session, "test")
-    for script in ("gateway_latency.py", "gateway_load.py"):
-        session.run("python", f"bench/{script}", *session.posargs)
+    for script in ("cold_init.py", "gateway_latency.py", "gateway_load.py"):
+        session.run("python", f"bench/{script}")
 
 
 @nox.session

@@ -23,6 +23,8 @@ from typing import Any
 from ppdeploy.errors import PPDeployError
 
 TIMEOUT_SECONDS = 30.0
+SETTLE_SECONDS = 20.0  # how long health may take to show a change just deployed
+SETTLE_POLL_SECONDS = 0.5
 # A route of each service that must refuse a request without a valid token.
 PROTECTED = {"account": "/auth/me", "coaching": "/sessions", "traction": "/goals"}
 
@@ -48,6 +50,7 @@ class Journey:
     urls: Mapping[str, str]  # service -> base URL without trailing slash
     report: Callable[[str], None]
     expected_runtime: str | None = None
+    settle_seconds: float = SETTLE_SECONDS
     cleanups: list[Callable[[], None]] = field(default_factory=list)
 
     def call(
@@ -128,7 +131,16 @@ def _health(journey: Journey) -> None:
                 )
             )
 
-        journey.step(f"{service} health", journey.call(service, "GET", "/health"), 200, healthy)
+        response = journey.call(service, "GET", "/health")
+        deadline = time.monotonic() + journey.settle_seconds
+        # A change just deployed takes a moment to serve everywhere (API Gateway and Lambda
+        # roll it out; the local gateway rereads what is deployed): health may wait for it.
+        while not (response.status == 200 and healthy(response.body)):
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(SETTLE_POLL_SECONDS)
+            response = journey.call(service, "GET", "/health")
+        journey.step(f"{service} health", response, 200, healthy)
 
 
 @contextmanager
