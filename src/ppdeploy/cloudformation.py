@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -301,74 +301,44 @@ class CloudFormation:
         parameters: dict[str, str],
         tags: dict[str, str],
         token: str,
+        resources_to_import: Sequence[ResourceToImport] = (),
     ) -> ChangeSet:
-        """Create a change set and wait until CloudFormation has computed it."""
+        """Create a change set and wait until CloudFormation has computed it.
+
+        An IMPORT change set adopts ``resources_to_import`` instead of creating them.
+        """
+        request: dict[str, Any] = {
+            "StackName": stack_name,
+            "ChangeSetName": change_set_name,
+            "ChangeSetType": change_set_type,
+            "TemplateBody": template_body,
+            "Parameters": [
+                {"ParameterKey": key, "ParameterValue": value}
+                for key, value in sorted(parameters.items())
+            ],
+            "Tags": [{"Key": key, "Value": value} for key, value in sorted(tags.items())],
+            "Capabilities": CAPABILITIES,
+            "ClientToken": token,
+        }
+        if resources_to_import:
+            request["ResourcesToImport"] = [
+                {
+                    "ResourceType": entry.resource_type,
+                    "LogicalResourceId": entry.logical_id,
+                    "ResourceIdentifier": entry.identifier,
+                }
+                for entry in resources_to_import
+            ]
         try:
-            created = self._call(
-                "create_change_set",
-                StackName=stack_name,
-                ChangeSetName=change_set_name,
-                ChangeSetType=change_set_type,
-                TemplateBody=template_body,
-                Parameters=[
-                    {"ParameterKey": key, "ParameterValue": value}
-                    for key, value in sorted(parameters.items())
-                ],
-                Tags=[{"Key": key, "Value": value} for key, value in sorted(tags.items())],
-                Capabilities=CAPABILITIES,
-                ClientToken=token,
-            )
+            created = self._call("create_change_set", **request)
         except botocore.exceptions.ClientError as error:
             raise DeployError(
-                f"CloudFormation refused the change set for {stack_name}",
+                f"CloudFormation refused the {change_set_type.lower()} change set for {stack_name}",
                 cause=_error_message(error),
-                fix="correct the template or parameters named in the cause",
+                fix="correct the template, parameters or resources to import named in the cause",
             ) from error
         # DescribeChangeSet does not say which type the change set is: keep what was asked.
         return replace(self.wait_change_set(created["Id"]), change_set_type=change_set_type)
-
-    def create_import_change_set(
-        self,
-        *,
-        stack_name: str,
-        change_set_name: str,
-        template_body: str,
-        parameters: dict[str, str],
-        tags: dict[str, str],
-        resources_to_import: list[ResourceToImport],
-        token: str,
-    ) -> ChangeSet:
-        """Create an IMPORT change set adopting ``resources_to_import``; wait until computed."""
-        try:
-            created = self._call(
-                "create_change_set",
-                StackName=stack_name,
-                ChangeSetName=change_set_name,
-                ChangeSetType="IMPORT",
-                TemplateBody=template_body,
-                Parameters=[
-                    {"ParameterKey": key, "ParameterValue": value}
-                    for key, value in sorted(parameters.items())
-                ],
-                Tags=[{"Key": key, "Value": value} for key, value in sorted(tags.items())],
-                Capabilities=CAPABILITIES,
-                ResourcesToImport=[
-                    {
-                        "ResourceType": entry.resource_type,
-                        "LogicalResourceId": entry.logical_id,
-                        "ResourceIdentifier": entry.identifier,
-                    }
-                    for entry in resources_to_import
-                ],
-                ClientToken=token,
-            )
-        except botocore.exceptions.ClientError as error:
-            raise DeployError(
-                f"CloudFormation refused the import change set for {stack_name}",
-                cause=_error_message(error),
-                fix="correct the template or the resources to import named in the cause",
-            ) from error
-        return replace(self.wait_change_set(created["Id"]), change_set_type="IMPORT")
 
     def wait_change_set(self, change_set_id: str) -> ChangeSet:
         while True:

@@ -28,8 +28,9 @@ def run_import(
     """
     cfn = session.cfn
     token = f"ppdeploy-import-{uuid.uuid4().hex}"
-    change_set = cfn.create_import_change_set(
+    change_set = cfn.create_change_set(
         stack_name=stack,
+        change_set_type="IMPORT",
         change_set_name=f"ppdeploy-import-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}",
         template_body=legacy.as_template(document, f"<{stack} import>").body,
         parameters=parameters,
