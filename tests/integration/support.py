@@ -1,17 +1,24 @@
-"""Helpers for integration tests: a handle on the local AWS server and small readers."""
+"""Helpers for integration tests: a handle on the local AWS server, set-ups, small readers."""
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
+
+from ppdeploy import config, localstage, workflows
+from ppdeploy.localaws.gateway import process as gateway
+from ppdeploy.ui import Reporter
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -77,3 +84,36 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def deploy_shared_stage(aws: LocalAws, stage_name: str) -> workflows.StageSession:
+    """A quiet session on the local ``stage_name``, its shared stack deployed.
+
+    The stage's hosted zone is made first, so the shared stack gets its custom domain;
+    `invoke deploy-shared` runs as a person would, and its output is the failure message.
+    """
+    stage = config.stage(stage_name)
+    session = workflows.StageSession.open(
+        stage,
+        Reporter(io.StringIO(), interactive=False),
+        use_local=True,
+        assume_yes=True,
+        force=False,
+    )
+    zone = localstage.ensure_zone(session.target.client("route53"), stage)
+    shared = aws.invoke(
+        "deploy-shared", "--stage", stage_name, "--local", "--yes", "--hosted-zone-id", zone
+    )
+    assert shared.returncode == 0, dump(shared)
+    return session
+
+
+@contextmanager
+def serving_gateway(aws: LocalAws, domain: str) -> Iterator[str]:
+    """The local API gateway for ``domain`` in front of ``aws``, on a free port: its URL."""
+    served = gateway.start(aws.endpoint, port=free_port(), domain=domain)
+    assert served.url
+    try:
+        yield served.url
+    finally:
+        gateway.stop()

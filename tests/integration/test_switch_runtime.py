@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import urllib.request
 import zipfile
@@ -12,10 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ppdeploy import build, catalog, config, localstage, naming, workflows
-from ppdeploy.localaws.gateway import process as gateway
-from ppdeploy.ui import Reporter
-from tests.integration.support import LocalAws, dump, free_port
+from ppdeploy import build, catalog, naming, workflows
+from tests.integration.support import LocalAws, deploy_shared_stage, dump, serving_gateway
 
 pytestmark = pytest.mark.integration
 STACK = naming.service_stack("account", "dev")
@@ -33,29 +30,13 @@ def fixture_dotnet_artifact(tmp_path: Path) -> build.Artifact:
 @pytest.fixture
 def dotnet_account(local_aws: LocalAws, tmp_path: Path) -> Iterator[str]:
     """A stage with a custom domain and the account stack deployed from the .NET template."""
-    stage = config.stage("dev")
-    session = workflows.StageSession.open(
-        stage,
-        Reporter(io.StringIO(), interactive=False),
-        use_local=True,
-        assume_yes=True,
-        force=False,
-    )
-    zone = localstage.ensure_zone(session.target.client("route53"), stage)
-    shared = local_aws.invoke(
-        "deploy-shared", "--stage", "dev", "--local", "--yes", "--hosted-zone-id", zone
-    )
-    assert shared.returncode == 0, dump(shared)
+    session = deploy_shared_stage(local_aws, "dev")
     prepared = workflows.PreparedService(
         catalog.service("account", "dotnet"), fixture_dotnet_artifact(tmp_path)
     )
     session.deploy(workflows.service_spec(session, prepared))
-    served = gateway.start(local_aws.endpoint, port=free_port(), domain=stage.domain)
-    assert served.url
-    try:
-        yield served.url
-    finally:
-        gateway.stop()
+    with serving_gateway(local_aws, session.stage.domain) as url:
+        yield url
 
 
 def api_and_mapping(aws: LocalAws) -> tuple[str, list[tuple[str, str, str]]]:

@@ -8,7 +8,6 @@ while the change runs, and every answer must be 2xx. Durations are bounded by ti
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import shutil
 import threading
@@ -21,11 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from ppdeploy import build, catalog, config, localstage, naming, workflows
-from ppdeploy.localaws.gateway import process as gateway
-from ppdeploy.ui import Reporter
+from ppdeploy import build, catalog, naming, workflows
 from tests.fixtures.legacy import seed, stack
-from tests.integration.support import LocalAws, dump, free_port
+from tests.integration.support import LocalAws, deploy_shared_stage, dump, serving_gateway
 
 pytestmark = pytest.mark.integration
 STAGE = "dev"
@@ -82,12 +79,8 @@ class Prober:
 
 @pytest.fixture
 def served_gateway(local_aws: LocalAws) -> Iterator[str]:
-    served = gateway.start(local_aws.endpoint, port=free_port(), domain=DOMAIN)
-    assert served.url
-    try:
-        yield served.url
-    finally:
-        gateway.stop()
+    with serving_gateway(local_aws, DOMAIN) as url:
+        yield url
 
 
 def changed_artifact(original: build.Artifact, folder: Path) -> build.Artifact:
@@ -104,19 +97,7 @@ def changed_artifact(original: build.Artifact, folder: Path) -> build.Artifact:
 def test_redeploying_the_account_service_with_a_changed_artifact_drops_no_request(
     local_aws: LocalAws, served_gateway: str, tmp_path: Path
 ) -> None:
-    stage = config.stage(STAGE)
-    session = workflows.StageSession.open(
-        stage,
-        Reporter(io.StringIO(), interactive=False),
-        use_local=True,
-        assume_yes=True,
-        force=False,
-    )
-    zone = localstage.ensure_zone(session.target.client("route53"), stage)
-    shared = local_aws.invoke(
-        "deploy-shared", "--stage", STAGE, "--local", "--yes", "--hosted-zone-id", zone
-    )
-    assert shared.returncode == 0, dump(shared)
+    session = deploy_shared_stage(local_aws, STAGE)
     source = catalog.service("account", "python")
     first = workflows.prepare_service(source, session.reporter, skip_tests=True)
     session.deploy(workflows.service_spec(session, first))

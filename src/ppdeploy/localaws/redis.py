@@ -194,7 +194,8 @@ def _launch(executable: str, password: str | None) -> RedisServer:
         shutil.rmtree(workdir, ignore_errors=True)
         raise LocalRedisError(f"cannot run {executable}: {error}; {_FIX}") from error
     assert process.stdin is not None  # noqa: S101 - stdin=PIPE always gives a stream
-    with process.stdin:
+    # A server that exits at once closes its stdin first: the wait below reports its exit.
+    with contextlib.suppress(BrokenPipeError), process.stdin:
         if password:
             process.stdin.write(_config_line(password))
     server = RedisServer(process, port, workdir, password)

@@ -26,14 +26,7 @@ from moto.core.common_models import CloudFormationModel
 
 from ppdeploy.localaws.extensions.importable import Existing, Importable, register
 from ppdeploy.localaws.resources.apigatewayv2 import backend_for, camel_keys, tag_dict_or_map
-from ppdeploy.localaws.resources.common import (
-    AttributeTable,
-    Properties,
-    properties_of,
-    replace_resource,
-    require,
-    requires_replacement,
-)
+from ppdeploy.localaws.resources.common import LocalModel, Properties, properties_of, require
 
 DOMAIN_TYPE = "AWS::ApiGatewayV2::DomainName"
 MAPPING_TYPE = "AWS::ApiGatewayV2::ApiMapping"
@@ -61,9 +54,12 @@ def regional_target(domain_name: str, region_name: str) -> tuple[str, str]:
     return f"d-{digest[:10]}.execute-api.{region_name}.amazonaws.com", zone
 
 
-class LocalApiDomainName(AttributeTable, CloudFormationModel):
+class LocalApiDomainName(LocalModel, CloudFormationModel):
     """A custom domain name. Ref returns the domain name."""
 
+    RESOURCE_TYPE = DOMAIN_TYPE
+    NAME_PROPERTY = "DomainName"
+    REF_ATTRIBUTE = "domain_name"
     CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {
         "RegionalDomainName": "regional_domain_name",
         "RegionalHostedZoneId": "regional_hosted_zone_id",
@@ -79,18 +75,6 @@ class LocalApiDomainName(AttributeTable, CloudFormationModel):
             domain_name, region_name
         )
         self.properties = properties
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return DOMAIN_TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "DomainName"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.domain_name
 
     @staticmethod
     def configurations(
@@ -110,15 +94,9 @@ class LocalApiDomainName(AttributeTable, CloudFormationModel):
         ]
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalApiDomainName:
-        properties = properties_of(cloudformation_json)
         name = str(require(properties, "DomainName", DOMAIN_TYPE))
         domain = backend_for(account_id, region_name).create_domain_name(
             domain_name=name,
@@ -128,43 +106,17 @@ class LocalApiDomainName(AttributeTable, CloudFormationModel):
         )
         return cls(name, domain.domain_name_arn, region_name, properties)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalApiDomainName,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalApiDomainName:
-        new = properties_of(cloudformation_json)
-        if requires_replacement(DOMAIN_TYPE, original_resource.properties, new):
-            return replace_resource(
-                create=lambda: cls.create_from_cloudformation_json(
-                    new_resource_name, cloudformation_json, account_id, region_name
-                ),
-                delete_old=lambda: original_resource.delete(account_id, region_name),
-                cloudformation_json=cloudformation_json,
-            )
-        domain = backend_for(account_id, region_name).get_domain_name(original_resource.domain_name)
-        domain.domain_name_configurations = cls.configurations(domain.domain_name, new, region_name)
+    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
+        domain = backend_for(account_id, region_name).get_domain_name(self.domain_name)
+        domain.domain_name_configurations = self.configurations(
+            domain.domain_name, new, region_name
+        )
         domain.mutual_tls_authentication = camel_keys(new.get("MutualTlsAuthentication"))
         domain.tags = tag_dict_or_map(new.get("Tags"))
-        original_resource.properties = new
-        return original_resource
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        _delete_domain(resource_name, account_id, region_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _delete_domain(self.domain_name, account_id, region_name)
+    def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
+        _delete_domain(physical_id, account_id, region_name)
 
 
 def _delete_domain(domain_name: str, account_id: str, region_name: str) -> None:
@@ -180,9 +132,11 @@ def _delete_domain(domain_name: str, account_id: str, region_name: str) -> None:
     backend.delete_domain_name(domain_name)
 
 
-class LocalApiMapping(AttributeTable, CloudFormationModel):
+class LocalApiMapping(LocalModel, CloudFormationModel):
     """Maps a path of a custom domain to an API stage. Ref returns the ApiMappingId."""
 
+    RESOURCE_TYPE = MAPPING_TYPE
+    REF_ATTRIBUTE = "mapping_id"
     CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"ApiMappingId": "mapping_id"}
 
     def __init__(self, mapping_id: str, domain_name: str, properties: Properties) -> None:
@@ -190,28 +144,10 @@ class LocalApiMapping(AttributeTable, CloudFormationModel):
         self.domain_name = domain_name
         self.properties = properties
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return MAPPING_TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.mapping_id
-
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalApiMapping:
-        properties = properties_of(cloudformation_json)
         domain_name = str(require(properties, "DomainName", MAPPING_TYPE))
         mapping = backend_for(account_id, region_name).create_api_mapping(
             api_id=require(properties, "ApiId", MAPPING_TYPE),
@@ -221,45 +157,16 @@ class LocalApiMapping(AttributeTable, CloudFormationModel):
         )
         return cls(mapping.api_mapping_id, domain_name, properties)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalApiMapping,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalApiMapping:
-        new = properties_of(cloudformation_json)
-        if requires_replacement(MAPPING_TYPE, original_resource.properties, new):
-            return replace_resource(
-                create=lambda: cls.create_from_cloudformation_json(
-                    new_resource_name, cloudformation_json, account_id, region_name
-                ),
-                delete_old=lambda: original_resource.delete(account_id, region_name),
-                cloudformation_json=cloudformation_json,
-            )
+    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
+        """Re-point the mapping in place: its id stays and no request goes unmapped."""
         backend = backend_for(account_id, region_name)
         backend.get_api(require(new, "ApiId", MAPPING_TYPE))  # the new target must exist
-        mapping = backend.get_api_mapping(
-            original_resource.mapping_id, original_resource.domain_name
-        )
+        mapping = backend.get_api_mapping(self.mapping_id, self.domain_name)
         mapping.api_id = new["ApiId"]
         mapping.stage = require(new, "Stage", MAPPING_TYPE)
         mapping.api_mapping_key = str(new.get("ApiMappingKey", ""))
-        original_resource.properties = new
-        return original_resource
 
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        """Unused: moto calls the instance's ``delete``, which knows the domain."""
-
+    # No delete_by_physical_id: the id alone does not name the domain, so ``delete`` does it.
     def delete(self, account_id: str, region_name: str) -> None:
         # The domain went first, and its mappings with it.
         with contextlib.suppress(ApiMappingNotFound, DomainNameNotFound):

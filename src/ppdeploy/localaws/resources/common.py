@@ -10,15 +10,14 @@ resource" live here once (:class:`LocalModel`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, Self, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Self
 
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
 
 from ppdeploy.localaws.extensions import schemas
 
 Properties = dict[str, Any]
-_Resource = TypeVar("_Resource")
 
 
 def properties_of(cloudformation_json: Mapping[str, Any]) -> Properties:
@@ -73,24 +72,6 @@ def require(properties: Properties, name: str, resource_type: str) -> Any:
     return properties[name]
 
 
-def replace_resource(
-    *,
-    create: Callable[[], _Resource],
-    delete_old: Callable[[], None],
-    cloudformation_json: Mapping[str, Any],
-) -> _Resource:
-    """Replace like CloudFormation: create the new resource first, then remove the old one.
-
-    The old one stays when the template says ``UpdateReplacePolicy: Retain``. A replacement
-    that keeps a custom name collides with the old resource and fails in the backend, as
-    CloudFormation refuses to replace a custom-named resource.
-    """
-    replacement = create()
-    if not retains_replaced(cloudformation_json):
-        delete_old()
-    return replacement
-
-
 def recreate(
     model: Any,
     original_resource: Any,
@@ -99,44 +80,22 @@ def recreate(
     account_id: str,
     region_name: str,
 ) -> Any:
-    """Replace ``original_resource`` by what ``model`` creates from the new template.
+    """Replace like CloudFormation: create the new resource first, then remove the old one.
 
-    :func:`replace_resource` with the usual two steps: ``model``'s own
-    ``create_from_cloudformation_json``, and the old resource's ``delete``.
+    ``model``'s own ``create_from_cloudformation_json`` makes the replacement; the old
+    resource's ``delete`` removes it, unless the template says ``UpdateReplacePolicy:
+    Retain``. A replacement that keeps a custom name collides with the old resource and
+    fails in the backend, as CloudFormation refuses to replace a custom-named resource.
     """
-    return replace_resource(
-        create=lambda: model.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        ),
-        delete_old=lambda: original_resource.delete(account_id, region_name),
-        cloudformation_json=cloudformation_json,
+    replacement = model.create_from_cloudformation_json(
+        new_resource_name, cloudformation_json, account_id, region_name
     )
+    if not retains_replaced(cloudformation_json):
+        original_resource.delete(account_id, region_name)
+    return replacement
 
 
-class AttributeTable:
-    """``Fn::GetAtt`` support from a table of CloudFormation attribute -> Python attribute.
-
-    Mixed into models that are direct subclasses of ``CloudFormationModel`` (moto finds
-    models through ``CloudFormationModel.__subclasses__()``, so the mixin stays outside
-    that hierarchy).
-    """
-
-    CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {}
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in cls.CFN_ATTRIBUTES
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name not in self.CFN_ATTRIBUTES:
-            raise UnformattedGetAttTemplateException()
-        return getattr(self, self.CFN_ATTRIBUTES[attribute_name])
-
-    def is_created(self) -> bool:
-        return True
-
-
-class LocalModel(AttributeTable):
+class LocalModel:
     """moto's CloudFormation protocol for a model the project writes, around three hooks.
 
     A model declares its ``RESOURCE_TYPE``, its ``NAME_PROPERTY`` (the property that names
@@ -150,12 +109,17 @@ class LocalModel(AttributeTable):
     - :meth:`delete_by_physical_id` when its physical id is all a delete needs, otherwise
       ``delete`` itself (moto's stack delete calls the instance's ``delete`` first).
 
-    Mixed in before ``CloudFormationModel``, as :class:`AttributeTable` is.
+    ``Fn::GetAtt`` reads ``CFN_ATTRIBUTES``, a table of CloudFormation attribute -> Python
+    attribute.
+
+    Mixed in before ``CloudFormationModel``: moto finds models through
+    ``CloudFormationModel.__subclasses__()``, so the mixin stays outside that hierarchy.
     """
 
     RESOURCE_TYPE: ClassVar[str]
     NAME_PROPERTY: ClassVar[str] = ""
     REF_ATTRIBUTE: ClassVar[str]
+    CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {}
     properties: Properties
 
     @classmethod
@@ -170,6 +134,18 @@ class LocalModel(AttributeTable):
     def physical_resource_id(self) -> str:
         physical_id: str = getattr(self, self.REF_ATTRIBUTE)
         return physical_id
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.CFN_ATTRIBUTES
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name not in self.CFN_ATTRIBUTES:
+            raise UnformattedGetAttTemplateException()
+        return getattr(self, self.CFN_ATTRIBUTES[attribute_name])
+
+    def is_created(self) -> bool:
+        return True
 
     @classmethod
     def create(

@@ -24,15 +24,7 @@ from moto.elasticache.models import ElastiCacheBackend, ReplicationGroup, elasti
 
 from ppdeploy.localaws import redis
 from ppdeploy.localaws.resources import dynamic_references
-from ppdeploy.localaws.resources.common import (
-    AttributeTable,
-    Properties,
-    as_bool,
-    properties_of,
-    replace_resource,
-    require,
-    requires_replacement,
-)
+from ppdeploy.localaws.resources.common import LocalModel, Properties, as_bool, require
 
 SUBNET_GROUP_TYPE = "AWS::ElastiCache::SubnetGroup"
 REPLICATION_GROUP_TYPE = "AWS::ElastiCache::ReplicationGroup"
@@ -53,83 +45,34 @@ def _backend(account_id: str, region_name: str) -> ElastiCacheBackend:
     return elasticache_backends[account_id][region_name]
 
 
-class LocalCacheSubnetGroup(CloudFormationModel):
+class LocalCacheSubnetGroup(LocalModel, CloudFormationModel):
     """Ref returns the subnet group name (lowercased, as ElastiCache stores it)."""
+
+    RESOURCE_TYPE = SUBNET_GROUP_TYPE
+    NAME_PROPERTY = "CacheSubnetGroupName"
+    REF_ATTRIBUTE = "name"
 
     def __init__(self, name: str, properties: Properties) -> None:
         self.name = name
         self.properties = properties
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return SUBNET_GROUP_TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "CacheSubnetGroupName"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
     @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
-
-    def is_created(self) -> bool:
-        return True
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalCacheSubnetGroup:
-        properties = properties_of(cloudformation_json)
         name = resource_name.lower()
         _create_subnet_group(name, properties, account_id, region_name)
         return cls(name, properties)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalCacheSubnetGroup,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalCacheSubnetGroup:
-        new = properties_of(cloudformation_json)
-        if requires_replacement(SUBNET_GROUP_TYPE, original_resource.properties, new):
-            return replace_resource(
-                create=lambda: cls.create_from_cloudformation_json(
-                    new_resource_name, cloudformation_json, account_id, region_name
-                ),
-                delete_old=lambda: original_resource.delete(account_id, region_name),
-                cloudformation_json=cloudformation_json,
-            )
+    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
         # ModifyCacheSubnetGroup in place: moto has no such call, so rebuild under the name.
-        _backend(account_id, region_name).cache_subnet_groups.pop(original_resource.name, None)
-        _create_subnet_group(original_resource.name, new, account_id, region_name)
-        original_resource.properties = new
-        return original_resource
+        _backend(account_id, region_name).cache_subnet_groups.pop(self.name, None)
+        _create_subnet_group(self.name, new, account_id, region_name)
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        _backend(account_id, region_name).cache_subnet_groups.pop(resource_name, None)
-
-    def delete(self, account_id: str, region_name: str) -> None:
+    def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
         # moto's backend has no DeleteCacheSubnetGroup; the group is a plain dict entry.
-        _backend(account_id, region_name).cache_subnet_groups.pop(self.name, None)
+        _backend(account_id, region_name).cache_subnet_groups.pop(physical_id, None)
 
 
 def _create_subnet_group(
@@ -162,9 +105,12 @@ def checked_auth_token(token: Any) -> str | None:
     )
 
 
-class LocalReplicationGroup(AttributeTable, CloudFormationModel):
+class LocalReplicationGroup(LocalModel, CloudFormationModel):
     """A Redis replication group. Ref returns the ReplicationGroupId."""
 
+    RESOURCE_TYPE = REPLICATION_GROUP_TYPE
+    NAME_PROPERTY = "ReplicationGroupId"
+    REF_ATTRIBUTE = "group_id"
     CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {
         "PrimaryEndPoint.Address": "primary_address",
         "PrimaryEndPoint.Port": "port",
@@ -181,18 +127,6 @@ class LocalReplicationGroup(AttributeTable, CloudFormationModel):
         self.properties = properties
         self._account_id = account_id
         self._region = region
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return REPLICATION_GROUP_TYPE
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "ReplicationGroupId"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.group_id
 
     def _node_group(self) -> dict[str, Any]:
         group = _backend(self._account_id, self._region).replication_groups[self.group_id]
@@ -227,15 +161,9 @@ class LocalReplicationGroup(AttributeTable, CloudFormationModel):
         return str(getattr(group, "configuration_endpoint", {}).get("address", ""))
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalReplicationGroup:
-        properties = properties_of(cloudformation_json)
         group_id = resource_name.lower()
         auth_token = checked_auth_token(
             dynamic_references.resolve(properties.get("AuthToken"), account_id, region_name)
@@ -254,28 +182,10 @@ class LocalReplicationGroup(AttributeTable, CloudFormationModel):
             raise
         return cls(group_id, properties, account_id, region_name)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LocalReplicationGroup,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LocalReplicationGroup:
-        new = properties_of(cloudformation_json)
-        if requires_replacement(REPLICATION_GROUP_TYPE, original_resource.properties, new):
-            return replace_resource(
-                create=lambda: cls.create_from_cloudformation_json(
-                    new_resource_name, cloudformation_json, account_id, region_name
-                ),
-                delete_old=lambda: original_resource.delete(account_id, region_name),
-                cloudformation_json=cloudformation_json,
-            )
+    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
         backend = _backend(account_id, region_name)
-        group_id = original_resource.group_id
         backend.modify_replication_group(
-            replication_group_id=group_id,
+            replication_group_id=self.group_id,
             # None leaves a setting as it is (moto's annotation says str; its body checks None).
             replication_group_description=new.get("ReplicationGroupDescription"),  # type: ignore[arg-type]  # see above
             engine=new.get("Engine"),  # type: ignore[arg-type]  # see above
@@ -284,7 +194,7 @@ class LocalReplicationGroup(AttributeTable, CloudFormationModel):
             multi_az_enabled=as_bool(new.get("MultiAZEnabled")),
             snapshot_retention_limit=int(new.get("SnapshotRetentionLimit", 0)),
         )
-        group = backend.replication_groups[group_id]
+        group = backend.replication_groups[self.group_id]
         # ModifyReplicationGroup also rotates the AUTH token and toggles TLS in place.
         token = checked_auth_token(
             dynamic_references.resolve(new.get("AuthToken"), account_id, region_name)
@@ -294,21 +204,10 @@ class LocalReplicationGroup(AttributeTable, CloudFormationModel):
         if server is not None:
             server.require_password(token)
         group.transit_encryption_enabled = as_bool(new.get("TransitEncryptionEnabled"))
-        original_resource.properties = new
-        return original_resource
 
     @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        _delete_replication_group(resource_name, account_id, region_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _delete_replication_group(self.group_id, account_id, region_name)
+    def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
+        _delete_replication_group(physical_id, account_id, region_name)
 
 
 def _create_moto_group(

@@ -142,7 +142,7 @@ def set_update_in_place(
 
     Creates record their properties (after ``after_create``, when given). An update whose
     change ``replaces`` the resource creates a new one and deletes the old one (see
-    ``common.replace_resource``); any other runs ``update_in_place`` on moto's object.
+    ``common.recreate``); any other runs ``update_in_place`` on moto's object.
     """
     extend_create(model, recording(after_create))
 

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from ppdeploy.localaws.resources import register
-
-REGION = "us-east-1"
 DOMAIN = "api.dev.purposepath.app"
-
-
-@pytest.fixture
-def aws() -> Iterator[boto3.Session]:
-    with mock_aws():
-        register()
-        yield boto3.Session(region_name=REGION)
 
 
 def _api(name: str) -> dict[str, Any]:
@@ -98,21 +87,16 @@ def zone_id(aws: boto3.Session) -> str:
     return str(zone["HostedZone"]["Id"].split("/")[-1])
 
 
-def _outputs(cfn: Any) -> dict[str, str]:
-    return {
-        o["OutputKey"]: o["OutputValue"]
-        for o in cfn.describe_stacks(StackName="s")["Stacks"][0]["Outputs"]
-    }
-
-
-def test_domain_alias_and_mapping_are_created(aws: boto3.Session, zone_id: str) -> None:
+def test_domain_alias_and_mapping_are_created(
+    aws: boto3.Session, zone_id: str, stack_outputs: Callable[[str], dict[str, str]]
+) -> None:
     cfn, apis, route53 = (
         aws.client("cloudformation"),
         aws.client("apigatewayv2"),
         aws.client("route53"),
     )
     cfn.create_stack(StackName="s", TemplateBody=json.dumps(_template(zone_id)))
-    outputs = _outputs(cfn)
+    outputs = stack_outputs("s")
 
     configuration = apis.get_domain_name(DomainName=DOMAIN)["DomainNameConfigurations"][0]
     assert (configuration["ApiGatewayDomainName"], configuration["HostedZoneId"]) == (
@@ -132,11 +116,11 @@ def test_domain_alias_and_mapping_are_created(aws: boto3.Session, zone_id: str) 
 
 
 def test_changing_the_mapped_api_repoints_the_same_mapping(
-    aws: boto3.Session, zone_id: str
+    aws: boto3.Session, zone_id: str, stack_outputs: Callable[[str], dict[str, str]]
 ) -> None:
     cfn, apis = aws.client("cloudformation"), aws.client("apigatewayv2")
     cfn.create_stack(StackName="s", TemplateBody=json.dumps(_template(zone_id)))
-    before = _outputs(cfn)
+    before = stack_outputs("s")
     template = copy.deepcopy(_template(zone_id))
     template["Resources"]["Mapping"]["Properties"]["ApiId"] = {"Ref": "CoachingApi"}
 
@@ -146,7 +130,7 @@ def test_changing_the_mapped_api_repoints_the_same_mapping(
     assert [(m["ApiMappingId"], m["ApiId"]) for m in mappings] == [
         (before["MappingId"], before["CoachingApi"])
     ]
-    assert _outputs(cfn)["MappingId"] == before["MappingId"]
+    assert stack_outputs("s")["MappingId"] == before["MappingId"]
 
 
 def test_delete_stack_removes_domain_mapping_alias_and_certificate(

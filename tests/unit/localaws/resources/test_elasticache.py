@@ -4,43 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
-import pytest
-from botocore.exceptions import ClientError
-from moto import mock_aws
-
-from ppdeploy.localaws.resources import register
-
-REGION = "us-east-1"
-
-
-@pytest.fixture
-def aws() -> Iterator[boto3.Session]:
-    with mock_aws():
-        register()
-        yield boto3.Session(region_name=REGION)
-
-
-def _assert_create_fails(cfn: Any, template: str, reason: str) -> None:
-    """moto alone raises from CreateStack; with the project's extensions the stack rolls back."""
-    failure = ""
-    try:
-        cfn.create_stack(StackName="s", TemplateBody=template)
-    except ClientError as error:
-        failure = str(error)
-    if not failure:
-        stack = cfn.describe_stacks(StackName="s")["Stacks"][0]
-        assert stack["StackStatus"] in {"ROLLBACK_COMPLETE", "CREATE_FAILED"}
-        events = cfn.describe_stack_events(StackName="s")["StackEvents"]
-        failure = " ".join(
-            [stack.get("StackStatusReason", "")]
-            + [e.get("ResourceStatusReason", "") for e in events]
-        )
-    assert reason in failure
-
 
 TEMPLATE: dict[str, Any] = {
     "Resources": {
@@ -99,14 +66,9 @@ TEMPLATE: dict[str, Any] = {
 }
 
 
-def _outputs(cfn: Any) -> dict[str, str]:
-    return {
-        o["OutputKey"]: o["OutputValue"]
-        for o in cfn.describe_stacks(StackName="s")["Stacks"][0]["Outputs"]
-    }
-
-
-def test_replication_group_is_created_encrypted_with_auth_and_endpoint(aws: boto3.Session) -> None:
+def test_replication_group_is_created_encrypted_with_auth_and_endpoint(
+    aws: boto3.Session, stack_outputs: Callable[[str], dict[str, str]]
+) -> None:
     cfn, cache = aws.client("cloudformation"), aws.client("elasticache")
     cfn.create_stack(StackName="s", TemplateBody=json.dumps(TEMPLATE))
 
@@ -118,7 +80,7 @@ def test_replication_group_is_created_encrypted_with_auth_and_endpoint(aws: boto
     assert group["TransitEncryptionEnabled"] is True
     assert group["AuthTokenEnabled"] is True
     assert group["CacheNodeType"] == "cache.t4g.micro"
-    assert _outputs(cfn) == {
+    assert stack_outputs("s") == {
         "Address": primary["Address"],
         "Port": str(primary["Port"]),
         "Group": "purposepath-redis-dev",
@@ -128,17 +90,21 @@ def test_replication_group_is_created_encrypted_with_auth_and_endpoint(aws: boto
     assert len(subnet_group["CacheSubnetGroups"][0]["Subnets"]) == 2
 
 
-def test_an_unresolved_or_invalid_auth_token_fails_naming_the_rule(aws: boto3.Session) -> None:
+def test_an_unresolved_or_invalid_auth_token_fails_naming_the_rule(
+    assert_create_fails: Callable[[str, str], None],
+) -> None:
     template = copy.deepcopy(TEMPLATE)
     template["Resources"]["Redis"]["Properties"]["AuthToken"] = "short/token"
 
-    _assert_create_fails(aws.client("cloudformation"), json.dumps(template), "AuthToken is invalid")
+    assert_create_fails(json.dumps(template), "AuthToken is invalid")
 
 
-def test_node_type_update_is_in_place(aws: boto3.Session) -> None:
+def test_node_type_update_is_in_place(
+    aws: boto3.Session, stack_outputs: Callable[[str], dict[str, str]]
+) -> None:
     cfn, cache = aws.client("cloudformation"), aws.client("elasticache")
     cfn.create_stack(StackName="s", TemplateBody=json.dumps(TEMPLATE))
-    address = _outputs(cfn)["Address"]
+    address = stack_outputs("s")["Address"]
     template = copy.deepcopy(TEMPLATE)
     template["Resources"]["Redis"]["Properties"]["CacheNodeType"] = "cache.t4g.small"
 
@@ -148,7 +114,7 @@ def test_node_type_update_is_in_place(aws: boto3.Session) -> None:
         "ReplicationGroups"
     ][0]
     assert group["CacheNodeType"] == "cache.t4g.small"
-    assert _outputs(cfn)["Address"] == address
+    assert stack_outputs("s")["Address"] == address
 
 
 def test_delete_stack_leaves_no_cache_resources(aws: boto3.Session) -> None:
