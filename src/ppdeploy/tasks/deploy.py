@@ -79,6 +79,18 @@ def deploy(
         return
     if runtime:
         raise InputError("--runtime applies to --service account only", fix="drop --runtime")
+    deploy_whole_stage(session, reporter, max_concurrency=max_concurrency, skip_tests=skip_tests)
+
+
+def deploy_whole_stage(
+    session: workflows.StageSession,
+    reporter: Reporter,
+    *,
+    max_concurrency: int = executor.DEFAULT_CONCURRENCY,
+    skip_tests: bool = False,
+) -> None:
+    """Every stack of the stage in waves, with live progress and a summary; raise on failure."""
+    stage = session.stage.name
     stage_stacks = [
         naming.shared_stack(stage),
         *(naming.service_stack(s, stage) for s in naming.SERVICES),

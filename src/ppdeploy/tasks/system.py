@@ -8,22 +8,14 @@ from invoke.tasks import task
 from ppdeploy import config, localstage, naming, workflows
 from ppdeploy import verify as verification
 from ppdeploy.errors import InputError, TargetError
-from ppdeploy.executor import DEFAULT_CONCURRENCY
 from ppdeploy.localaws import process as localaws
 from ppdeploy.localaws.gateway import process as gateway
 from ppdeploy.localaws.gateway.settings import DEFAULT_PORT as GATEWAY_PORT
+from ppdeploy.tasks.deploy import deploy_whole_stage
 from ppdeploy.tasks.edge import at_edge
 from ppdeploy.ui import Reporter
 
 STAGE_HELP = "stage (declared in stages.toml; default dev)"
-
-
-def _summary(reporter: Reporter, outcomes: list) -> None:  # type: ignore[type-arg]
-    reporter.table(
-        "deploy",
-        ("stack", "result", "seconds", "reason"),
-        [(o.stack, o.status, f"{o.seconds:.1f}", o.reason) for o in outcomes],
-    )
 
 
 @task(
@@ -54,13 +46,7 @@ def up(
     )
     zone = localstage.ensure_zone(session.target.client("route53"), settings)
     session.stage = settings.with_overrides(hosted_zone_id=zone)
-    outcomes = workflows.deploy_all(
-        session, max_concurrency=DEFAULT_CONCURRENCY, skip_tests=skip_tests
-    )
-    _summary(reporter, outcomes)
-    failed = [o for o in outcomes if o.status == "failed"]
-    if failed and failed[0].error is not None:
-        raise failed[0].error
+    deploy_whole_stage(session, reporter, skip_tests=skip_tests)
     assert current.url is not None  # noqa: S101 - a running local AWS has its URL
     served = gateway.start(current.url, port=port, region=settings.region, domain=settings.domain)
     localstage.remember(localstage.Started(local_aws=False, gateway=True))
