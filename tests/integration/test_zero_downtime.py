@@ -11,6 +11,7 @@ import hashlib
 import json
 import shutil
 import threading
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -83,6 +84,21 @@ def served_gateway(local_aws: LocalAws) -> Iterator[str]:
         yield url
 
 
+def wait_until_served(url: str, seconds: float = 30.0) -> None:
+    """Set-up, before probing: the gateway rereads what is deployed about once a second,
+    so a stack made just now is served a moment later. What is measured starts after."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - loopback
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        assert time.monotonic() < deadline, f"{url} was not served within {seconds} s"
+        time.sleep(0.2)
+
+
 def changed_artifact(original: build.Artifact, folder: Path) -> build.Artifact:
     """The same code plus one file: a new content hash, so a new S3 key and Lambda code."""
     path = folder / "account-changed.zip"
@@ -105,6 +121,7 @@ def test_redeploying_the_account_service_with_a_changed_artifact_drops_no_reques
     function = naming.function_name("account", STAGE)
     code_before = lambdas.get_function(FunctionName=function)["Configuration"]["CodeSha256"]
     second = workflows.PreparedService(source, changed_artifact(first.artifact, tmp_path))
+    wait_until_served(f"{served_gateway}/account/health")
 
     with Prober(f"{served_gateway}/account/health") as prober:
         result = session.deploy(workflows.service_spec(session, second))
@@ -122,6 +139,7 @@ def test_moving_the_account_mapping_off_the_legacy_stack_drops_no_request(
     stack.create_domain(local_aws.client, DOMAIN)
     stack.create_legacy_stack(local_aws.client, STAGE, DOMAIN)
     seed.seed_users(local_aws.client("dynamodb"), STAGE, 1)
+    wait_until_served(f"{served_gateway}/account/health")
 
     with Prober(f"{served_gateway}/account/health") as prober:
         result = local_aws.invoke(

@@ -106,10 +106,13 @@ class LocalHttpApi(LocalModel, CloudFormationModel):
             version=new.get("Version"),  # type: ignore[arg-type]  # None leaves it
         )
         if new.get("Body") != self.properties.get("Body"):
-            openapi_import.remove_imported(api, self.imported)
+            previous = self.imported
             self.imported = (
                 openapi_import.import_routes(api, document) if document else _nothing_imported()
             )
+            # New routes first, then the old ones go: a request never meets an API that
+            # has no routes (API Gateway applies a new definition without a gap).
+            openapi_import.remove_imported(api, previous)
 
     @classmethod
     def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
