@@ -29,6 +29,7 @@ nox.options.sessions = [
     "lint",
     "checkov",
     "unit",
+    "localaws",
     "functional",
     "integration",
     "e2e",
@@ -82,9 +83,16 @@ def checkov(session: nox.Session) -> None:
 
 @nox.session
 def unit(session: nox.Session) -> None:
-    """Unit tests: no network (moto in-process where AWS is involved)."""
+    """The engine's unit tests: no network."""
     install_project(session, "test")
     session.run("pytest", "tests/unit", *session.posargs)
+
+
+@nox.session
+def localaws(session: nox.Session) -> None:
+    """The embedded local AWS's own tests (its package, in-process moto and its server)."""
+    install_project(session, "test")
+    session.run("pytest", "localaws/tests", *session.posargs)
 
 
 @nox.session

@@ -65,9 +65,8 @@ def _in_process_handler() -> Callable[[dict[str, Any]], Any]:
         AWS_DEFAULT_REGION="us-east-1",
     )
     from coaching.app import lambda_handler  # noqa: PLC0415 - after the path and environment
-
-    from ppdeploy.localaws.gateway import events  # noqa: PLC0415 - same module the gateway uses
-    from ppdeploy.localaws.gateway.worker import LambdaContext  # noqa: PLC0415
+    from pplocalaws.gateway import events  # noqa: PLC0415 - same module the gateway uses
+    from pplocalaws.gateway.worker import LambdaContext  # noqa: PLC0415
 
     request = events.IncomingRequest(
         method="GET",

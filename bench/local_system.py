@@ -45,15 +45,14 @@ class System:
         """A fresh gateway on the same port: no warm worker, no unpacked code (a cold start)."""
         if self.state_dir is None or self.aws_url is None:
             raise RuntimeError("only a system this process started can be restarted")
-        from ppdeploy import config  # noqa: PLC0415 - needs PPDEPLOY_STATE_DIR set first
-        from ppdeploy.localaws.gateway import process as gateway  # noqa: PLC0415 - same
+        from ppdeploy import config, local_aws  # noqa: PLC0415 - needs PPDEPLOY_STATE_DIR set first
 
         previous = os.environ.get("PPDEPLOY_STATE_DIR")
         os.environ["PPDEPLOY_STATE_DIR"] = str(self.state_dir)
         try:
             stage = config.stage("dev")
-            gateway.stop()
-            gateway.start(
+            local_aws.stop_gateway()
+            local_aws.start_gateway(
                 self.aws_url, port=self.gateway_port, region=stage.region, domain=stage.domain
             )
         finally:

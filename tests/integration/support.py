@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 
 from ppdeploy import config, localstage, workflows
-from ppdeploy.localaws.gateway import process as gateway
+from ppdeploy import local_aws as embedded
 from ppdeploy.ui import Reporter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,9 +111,9 @@ def deploy_shared_stage(aws: LocalAws, stage_name: str) -> workflows.StageSessio
 @contextmanager
 def serving_gateway(aws: LocalAws, domain: str) -> Iterator[str]:
     """The local API gateway for ``domain`` in front of ``aws``, on a free port: its URL."""
-    served = gateway.start(aws.endpoint, port=free_port(), domain=domain)
+    served = embedded.start_gateway(aws.endpoint, port=free_port(), domain=domain)
     assert served.url
     try:
         yield served.url
     finally:
-        gateway.stop()
+        embedded.stop_gateway()

@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 
-from ppdeploy.localaws.gateway import process
-from ppdeploy.localaws.gateway.runtimes import InterpreterFinder
+from ppdeploy import local_aws as embedded
+from pplocalaws.gateway.runtimes import InterpreterFinder
 from tests.integration.support import LocalAws
 
 pytestmark = pytest.mark.integration
@@ -152,7 +152,7 @@ def gateway(deployment: Deployment) -> Iterator[str]:
     previous = os.environ.get(LEAKY_VARIABLE)
     os.environ[LEAKY_VARIABLE] = "leaked"
     try:
-        status = process.start(deployment.aws.endpoint, port=_free_port())
+        status = embedded.start_gateway(deployment.aws.endpoint, port=_free_port())
     finally:
         if previous is None:
             os.environ.pop(LEAKY_VARIABLE)
@@ -161,8 +161,8 @@ def gateway(deployment: Deployment) -> Iterator[str]:
     try:
         yield status.url
     finally:
-        assert process.stop()
-        assert not process.status().running
+        assert embedded.stop_gateway()
+        assert not embedded.gateway_status().running
 
 
 def request(

@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
-from ppdeploy.localaws import redis
-from ppdeploy.localaws.background import answers
-from ppdeploy.localaws.gateway.discovery import FunctionConfig
-from ppdeploy.localaws.gateway.workers import LocalAwsSettings, worker_environment
+from pplocalaws import redis
+from pplocalaws.background import answers
+from pplocalaws.gateway.discovery import FunctionConfig
+from pplocalaws.gateway.workers import LocalAwsSettings, worker_environment
 from tests.integration.support import ROOT, LocalAws
 
 sys.path.insert(0, str(ROOT / "services" / "common"))
@@ -211,7 +211,7 @@ def _own_local_aws(
     env["PATH"] = path_variable
     with log.open("wb") as output:
         server = subprocess.Popen(  # noqa: S603 - our interpreter and module
-            [sys.executable, "-m", "ppdeploy.localaws.server", "--port", str(port)],
+            [sys.executable, "-m", "pplocalaws.server", "--port", str(port)],
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from ppdeploy import local_aws as embedded
 from ppdeploy import naming
-from ppdeploy.localaws.gateway import process as gateway
 from tests.fixtures.legacy import seed, stack
 from tests.integration.support import LocalAws, dump, exports, free_port
 
@@ -81,7 +81,7 @@ def legacy_stage(local_aws: LocalAws) -> Iterator[LegacyStage]:
     stack.create_domain(local_aws.client, DOMAIN)
     stack.create_legacy_stack(local_aws.client, STAGE, DOMAIN)
     users = seed.seed_users(local_aws.client("dynamodb"), STAGE, 3)
-    served = gateway.start(local_aws.endpoint, port=free_port(), domain=DOMAIN)
+    served = embedded.start_gateway(local_aws.endpoint, port=free_port(), domain=DOMAIN)
     assert served.url
     (mapping,) = mappings(local_aws)
     try:
@@ -89,7 +89,7 @@ def legacy_stage(local_aws: LocalAws) -> Iterator[LegacyStage]:
             local_aws, served.url, users, mapping["ApiMappingId"], secret_value(local_aws)
         )
     finally:
-        gateway.stop()
+        embedded.stop_gateway()
 
 
 def call(url: str, method: str = "GET", body: Any = None) -> tuple[int, Any]:

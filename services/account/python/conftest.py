@@ -28,10 +28,11 @@ for source in (SERVICES_DIR / "common", HERE, ACCOUNT_DIR / "contract"):
         sys.path.insert(0, str(source))
 
 import boto3  # noqa: E402 - after the path setup above, like every import below
-from account import passwords  # noqa: E402
-from account.app import lambda_handler  # noqa: E402 - builds the app; creates no AWS client
 from contract_suite import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
+
+from account import passwords  # noqa: E402
+from account.app import lambda_handler  # noqa: E402 - builds the app; creates no AWS client
 from ppcommon import aws as ppaws  # noqa: E402
 from ppcommon import config as ppconfig  # noqa: E402
 from ppcommon import secrets as ppsecrets  # noqa: E402

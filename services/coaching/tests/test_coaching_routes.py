@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from coaching import store
 from coaching.app import lambda_handler
 from ppcommon.aws import resource_table

@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from moto import mock_aws
+
 from pptesting import reset_ppcommon
 from pptesting.aws import FAKE_AWS_ENVIRONMENT, create_jwt_secret
 

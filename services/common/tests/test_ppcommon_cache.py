@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+
 from ppcommon import cache
 from ppcommon.cache import RedisCache, RespError, encode_command, read_reply
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ppcommon.config import ConfigurationError, load_settings, settings
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
 from ppcommon import errors
 from ppcommon.http import (
     app_handler,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import jwt as pyjwt
 import pytest
+
 from ppcommon import jwt
 from ppcommon.errors import Unauthorized
 from pptesting import tokens

@@ -6,6 +6,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 from ppcommon import secrets
 from ppcommon.config import ConfigurationError
 from pptesting.aws import TEST_JWT_SECRET

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from ppcommon.aws import resource_table
 from pptesting.events import ApiClient, HttpResult, LambdaContext, load_event
 from traction.app import lambda_handler

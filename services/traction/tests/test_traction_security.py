@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+
 from ppcommon.aws import resource_table
 from pptesting import tokens
 from pptesting.events import ApiClient

@@ -6,9 +6,8 @@ so a cold start pays only for Powertools and the routes.
 
 from __future__ import annotations
 
-from ppcommon.http import app_handler, build_app
-
 from account.routes import auth, health, tenants
+from ppcommon.http import app_handler, build_app
 
 app = build_app("account")
 for route_module in (health, auth, tenants):

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ppcommon.errors import Unauthorized
-from ppcommon.jwt import Claims, issue_access_token
-
 from account import passwords, security_events, sessions, users
 from account.validation import MAX_PASSWORD_CHARS, Credentials, Registration
+from ppcommon.errors import Unauthorized
+from ppcommon.jwt import Claims, issue_access_token
 
 ACCESS_TOKEN_TTL = 900
 # One message for an unknown email and a wrong password, so the answer reveals nothing.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
+
 from ppcommon.observability import metrics
 
 SERVICE = "account"

@@ -15,10 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ppcommon import aws
-from ppcommon.config import settings
-from ppcommon.errors import Unauthorized
-
 from account import clock, refresh_tokens, security_events
 from account.dynamo import (
     cancellation_codes,
@@ -28,6 +24,9 @@ from account.dynamo import (
     transact_write,
 )
 from account.users import User
+from ppcommon import aws
+from ppcommon.config import settings
+from ppcommon.errors import Unauthorized
 
 ACTIVE, USED, REVOKED = "active", "used", "revoked"
 SESSION_LIFETIME_SECONDS = 30 * 24 * 3600

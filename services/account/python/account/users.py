@@ -18,12 +18,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from account import clock
+from account.dynamo import cancellation_codes, is_transaction_cancelled, put_new, transact_write
 from ppcommon import aws, cache
 from ppcommon.config import settings
 from ppcommon.errors import Conflict
-
-from account import clock
-from account.dynamo import cancellation_codes, is_transaction_cancelled, put_new, transact_write
 
 EMAIL_CLAIM_PREFIX = "EMAIL#"
 OWNER = "owner"

@@ -7,6 +7,7 @@ import importlib.util
 import unicodedata
 
 import pytest
+
 from account import passwords, refresh_tokens
 
 

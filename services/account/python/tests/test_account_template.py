@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from account.app import app
 from cfnlint.decode import decode_str
+
+from account.app import app
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template-python.yaml"
 

@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 import pytest
-from account import users
 from contract_suite import Client
+
+from account import users
 from ppcommon import cache as ppcache
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from account import passwords, refresh_tokens
 from ppcommon.errors import Unauthorized
 from ppcommon.jwt import verify_access_token

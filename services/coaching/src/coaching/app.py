@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ppcommon.http import app_handler, build_app
-
 from coaching import routes
+from ppcommon.http import app_handler, build_app
 
 SERVICE = "coaching"
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from ppcommon.clock import utc_now
-from ppcommon.errors import Conflict, NotFound
-from ppcommon.http import bearer_claims, json_body, require_text
 
 from coaching import store
 from coaching.coach import Coach, ReflectiveCoach
+from ppcommon.clock import utc_now
+from ppcommon.errors import Conflict, NotFound
+from ppcommon.http import bearer_claims, json_body, require_text
 
 TOPIC_MAX = 200
 TEXT_MAX = 4000

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ppcommon.http import app_handler, build_app
-
 from traction import routes
 
 SERVICE = "traction"

@@ -10,10 +10,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
 from ppcommon.clock import parse_instant, utc_now
 from ppcommon.errors import BadRequest, NotFound
 from ppcommon.http import bearer_claims, json_body, require_fields, require_text
-
 from traction import store
 
 TITLE_MAX = 200

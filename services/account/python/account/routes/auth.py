@@ -6,9 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from ppcommon.http import bearer_claims, json_body
 
 from account import auth, validation
+from ppcommon.http import bearer_claims, json_body
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from ppcommon.errors import NotFound
-from ppcommon.http import bearer_claims
 
 from account import users
+from ppcommon.errors import NotFound
+from ppcommon.http import bearer_claims
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
 

@@ -1,0 +1,99 @@
+"""The local AWS's control surface: start, stop and ask after the server and its gateway.
+
+This is the one module other programs import. The local AWS (``python -m pplocalaws.server``)
+and the local gateway (``python -m pplocalaws.gateway``) each run as a background process
+on 127.0.0.1, their pid, port and log kept in the caller's ``state_dir``; the gateway's
+workers are its children, so stopping it stops them. Setting ``PPDEPLOY_LOCAL_ENDPOINT``
+points ``status`` at a local AWS started some other way.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pplocalaws.background import HOST, BackgroundServer, Status, answers
+from pplocalaws.gateway.settings import DEFAULT_PORT as GATEWAY_PORT
+from pplocalaws.gateway.settings import DEFAULT_REGION, STATUS_PATH
+from pplocalaws.problems import BadOption, LocalAwsProblem, Unavailable
+
+DEFAULT_PORT = 4566
+ENDPOINT_VARIABLE = "PPDEPLOY_LOCAL_ENDPOINT"
+
+_SERVER = BackgroundServer(
+    name="localaws", title="local AWS", module="pplocalaws.server", probe_path="/moto-api/"
+)
+_GATEWAY = BackgroundServer(
+    name="gateway",
+    title="local gateway",
+    module="pplocalaws.gateway",
+    probe_path=STATUS_PATH,
+    start_timeout=30.0,
+)
+
+__all__ = [
+    "DEFAULT_PORT",
+    "GATEWAY_PORT",
+    "HOST",
+    "BadOption",
+    "LocalAwsProblem",
+    "Status",
+    "Unavailable",
+    "endpoint",
+    "gateway_status",
+    "start",
+    "start_gateway",
+    "status",
+    "stop",
+    "stop_gateway",
+]
+
+
+def status(state_dir: Path) -> Status:
+    """Whether the local AWS answers: the one started into ``state_dir``, or the override."""
+    override = os.environ.get(ENDPOINT_VARIABLE)
+    if override:
+        return Status(running=answers(f"{override}/moto-api/"), url=override)
+    return _SERVER.status(state_dir)
+
+
+def endpoint(state_dir: Path) -> str | None:
+    """The running local AWS's endpoint, or None when it is not running."""
+    current = status(state_dir)
+    return current.url if current.running else None
+
+
+def start(state_dir: Path, port: int = DEFAULT_PORT) -> Status:
+    """Start the local AWS in the background; a running one is left as it is."""
+    return _SERVER.start(state_dir, port, ["--host", HOST, "--port", str(port)])
+
+
+def stop(state_dir: Path) -> bool:
+    """Stop the local AWS started into ``state_dir``; True when one was running."""
+    return _SERVER.stop(state_dir)
+
+
+def gateway_status(state_dir: Path) -> Status:
+    return _GATEWAY.status(state_dir)
+
+
+def start_gateway(
+    state_dir: Path,
+    endpoint: str,
+    port: int = GATEWAY_PORT,
+    region: str = DEFAULT_REGION,
+    domain: str | None = None,
+) -> Status:
+    """Start the gateway for the local AWS at ``endpoint``; a running one is left as it is.
+
+    ``domain`` is the custom domain served when a request's Host header names none.
+    """
+    arguments = ["--port", str(port), "--endpoint", endpoint, "--region", region]
+    if domain:
+        arguments += ["--domain", domain]
+    return _GATEWAY.start(state_dir, port, arguments, {"endpoint": endpoint, "region": region})
+
+
+def stop_gateway(state_dir: Path) -> bool:
+    """Stop the gateway and its workers; True when one was running."""
+    return _GATEWAY.stop(state_dir)

@@ -1,0 +1,51 @@
+"""ContinueUpdateRollback: the way out of UPDATE_ROLLBACK_FAILED.
+
+moto has no ContinueUpdateRollback (and its stacks never reach UPDATE_ROLLBACK_FAILED).
+On AWS, a stack whose update rollback failed accepts nothing but ContinueUpdateRollback
+(or DeleteStack): it retries restoring the resources that failed, takes those named in
+ResourcesToSkip as restored (they may no longer match the template), removes what the
+failed update created, and ends in UPDATE_ROLLBACK_COMPLETE, or stops again in
+UPDATE_ROLLBACK_FAILED. Only resources whose rollback failed can be skipped.
+"""
+
+from __future__ import annotations
+
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import CloudFormationBackend
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.responses import ActionResult
+
+from pplocalaws.extensions import lifecycle
+from pplocalaws.extensions.changeset_model import live_stack
+from pplocalaws.extensions.events import USER_INITIATED
+
+
+def continue_update_rollback(self: CloudFormationResponse) -> ActionResult:
+    backend: CloudFormationBackend = self.cloudformation_backend
+    name = self._get_param("StackName")
+    stack = live_stack(backend, name)
+    if stack is None:
+        raise ValidationError(message=f"Stack [{name}] does not exist")
+    pending = stack.pending_rollback
+    if stack.status != "UPDATE_ROLLBACK_FAILED" or pending is None:
+        raise ValidationError(
+            message=f"Stack:{stack.stack_id} is in {stack.status} state and can not continue "
+            "update rollback: ContinueUpdateRollback applies only to a stack in "
+            "UPDATE_ROLLBACK_FAILED."
+        )
+    skip = [str(item) for item in self._get_param("ResourcesToSkip", [])]
+    not_failed = sorted(set(skip) - set(pending.unrestored))
+    if not_failed:
+        raise ValidationError(
+            message=f"Resources [{', '.join(not_failed)}] cannot be skipped: only resources "
+            f"whose rollback failed can be ([{', '.join(pending.unrestored)}])."
+        )
+    operation = lifecycle.Operation(backend, stack, self._get_param("ClientRequestToken"))
+    operation.set_status("UPDATE_ROLLBACK_IN_PROGRESS", USER_INITIATED)
+    lifecycle.resume_rollback(operation, pending, skip)
+    return ActionResult({})
+
+
+def apply() -> None:
+    for action in (continue_update_rollback,):
+        setattr(CloudFormationResponse, action.__name__, action)

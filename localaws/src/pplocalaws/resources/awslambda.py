@@ -1,0 +1,90 @@
+"""AWS::Lambda::Function settings moto's model drops, and AWS::Lambda::Permission (replaced).
+
+moto's function model copies only Description, MemorySize, Timeout, VpcConfig, Environment
+and ReservedConcurrentExecutions from the template; Architectures, TracingConfig,
+KmsKeyArn, Layers and EphemeralStorage are dropped (our functions are arm64
+with X-Ray tracing). A narrow wrapper applies them after moto's create and update.
+
+moto's model adds the raw CloudFormation properties as a policy statement (no statement
+id, CloudFormation's field names), returns an object whose Ref is nothing, and cannot be
+deleted. This one adds a proper statement through the Lambda backend's AddPermission,
+with the permission's physical id as statement id (Ref returns it, as in CloudFormation),
+and removes it on delete. Every property is create-only, so an update replaces it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from moto.awslambda.exceptions import UnknownFunctionException
+from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
+from moto.core.common_models import CloudFormationModel
+
+from pplocalaws.resources.common import LocalModel, Properties, require
+from pplocalaws.resources.patching import extend_create, extend_update
+
+RESOURCE_TYPE = "AWS::Lambda::Permission"
+# CloudFormation property -> AddPermission request field.
+_STATEMENT_FIELDS = (
+    "Action",
+    "Principal",
+    "SourceArn",
+    "SourceAccount",
+    "EventSourceToken",
+    "PrincipalOrgID",
+    "FunctionUrlAuthType",
+)
+
+
+def _backend(account_id: str, region_name: str) -> LambdaBackend:
+    return lambda_backends[account_id][region_name]
+
+
+def _apply_dropped_settings(
+    function: LambdaFunction, properties: Properties, account_id: str, region: str
+) -> None:
+    function.architectures = list(properties.get("Architectures", ["x86_64"]))
+    function.tracing_config = properties.get("TracingConfig") or {"Mode": "PassThrough"}
+    function.kms_key_arn = properties.get("KmsKeyArn")
+    function.layers = function._get_layers_data(properties.get("Layers", []))  # moto's own parser
+    function.ephemeral_storage = (properties.get("EphemeralStorage") or {}).get("Size", 512)
+
+
+extend_create(LambdaFunction, _apply_dropped_settings)
+extend_update(LambdaFunction, _apply_dropped_settings)
+
+
+class LocalLambdaPermission(LocalModel, CloudFormationModel):
+    """One statement in a function's resource policy. Ref returns its statement id."""
+
+    RESOURCE_TYPE = RESOURCE_TYPE
+    REF_ATTRIBUTE = "statement_id"
+
+    def __init__(self, statement_id: str, function_name: str, properties: Properties) -> None:
+        self.statement_id = statement_id
+        self.function_name = function_name
+        self.properties = properties
+
+    @classmethod
+    def create(
+        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
+    ) -> LocalLambdaPermission:
+        function_name = str(require(properties, "FunctionName", RESOURCE_TYPE))
+        require(properties, "Action", RESOURCE_TYPE)
+        require(properties, "Principal", RESOURCE_TYPE)
+        request = {"StatementId": resource_name}
+        request.update({key: properties[key] for key in _STATEMENT_FIELDS if key in properties})
+        _backend(account_id, region_name).add_permission(function_name, None, json.dumps(request))  # type: ignore[arg-type]  # None means the unqualified function
+        return cls(resource_name, function_name, properties)
+
+    @classmethod
+    def replaced_by(cls, old: Properties, new: Properties) -> bool:
+        return True  # every property is create-only
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        # The function went first, and its policy with it.
+        with contextlib.suppress(UnknownFunctionException):
+            _backend(account_id, region_name).remove_permission(
+                self.function_name, self.statement_id
+            )

@@ -1,0 +1,48 @@
+"""The engine's door to the local AWS: its defaults, and its errors become the engine's."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from ppdeploy import local_aws
+from ppdeploy.errors import InputError, TargetError
+
+
+def test_the_door_s_default_ports_are_the_local_aws_s() -> None:
+    control = pytest.importorskip("pplocalaws.control")
+
+    assert local_aws.DEFAULT_PORT == control.DEFAULT_PORT
+    assert local_aws.GATEWAY_PORT == control.GATEWAY_PORT
+
+
+def test_a_missing_local_aws_package_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    # None in sys.modules makes an import fail as if the package were not installed.
+    for name in ("pplocalaws", "pplocalaws.control", "pplocalaws.problems"):
+        monkeypatch.setitem(sys.modules, name, None)
+
+    with pytest.raises(TargetError) as refused:
+        local_aws.endpoint()
+
+    assert "not installed" in refused.value.what
+    assert "pip install" in refused.value.fix
+
+
+def test_a_busy_port_is_a_target_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("pplocalaws.control")
+    monkeypatch.setenv("PPDEPLOY_STATE_DIR", str(tmp_path))
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(TargetError, match=f"port {port}") as refused:
+            local_aws.start(port)
+
+    assert not isinstance(refused.value, InputError)
+    assert "--port" in refused.value.fix
