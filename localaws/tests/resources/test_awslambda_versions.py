@@ -18,9 +18,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from pplocalaws.extensions import install
 from pplocalaws.resources.lambda_updates import INVOKED_QUALIFIER, UPDATE_SECONDS_VARIABLE
 
 UPDATE_SECONDS = 0.4
+IAM = ["CAPABILITY_IAM"]
 NAME = "fn"
 TRUST = {
     "Version": "2012-10-17",
@@ -231,3 +233,135 @@ def test_a_version_an_alias_routes_to_cannot_be_deleted(functions: Any) -> None:
 
     with pytest.raises(ClientError, match="aliases reference it"):
         functions.delete_function(FunctionName=NAME, Qualifier="2")
+
+
+# --- CloudFormation: AWS::Lambda::Function updates, AWS::Lambda::Version and ::Alias ---
+
+
+def _stack_template(code_key: str, version_id: str, weights: list[Any] | None) -> str:
+    alias: dict[str, Any] = {
+        "FunctionName": {"Ref": "Function"},
+        "Name": "live",
+        "FunctionVersion": {"Fn::GetAtt": [version_id, "Version"]},
+    }
+    if weights is not None:
+        alias["RoutingConfig"] = {"AdditionalVersionWeights": weights}
+    return json.dumps(
+        {
+            "Resources": {
+                "Role": {
+                    "Type": "AWS::IAM::Role",
+                    "Properties": {"AssumeRolePolicyDocument": TRUST},
+                },
+                "Function": {
+                    "Type": "AWS::Lambda::Function",
+                    "Properties": {
+                        "Runtime": "python3.12",
+                        "Handler": "app.handler",
+                        "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                        "Code": {"S3Bucket": "artifacts", "S3Key": code_key},
+                    },
+                },
+                version_id: {
+                    "Type": "AWS::Lambda::Version",
+                    "Properties": {
+                        "FunctionName": {"Ref": "Function"},
+                        "ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions": 1},
+                    },
+                },
+                "Alias": {"Type": "AWS::Lambda::Alias", "Properties": alias},
+            },
+            "Outputs": {
+                "VersionArn": {"Value": {"Ref": version_id}},
+                "VersionNumber": {"Value": {"Fn::GetAtt": [version_id, "Version"]}},
+                "AliasArn": {"Value": {"Ref": "Alias"}},
+                "Function": {"Value": {"Ref": "Function"}},
+            },
+        }
+    )
+
+
+@pytest.fixture
+def artifacts(aws: boto3.Session, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The code, and CloudFormation as the local AWS runs it (replaced resources go last)."""
+    install()
+    monkeypatch.setenv(UPDATE_SECONDS_VARIABLE, "0.1")
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="artifacts")
+    for key in ("v1.zip", "v2.zip"):
+        s3.put_object(Bucket="artifacts", Key=key, Body=_zip(key))
+    return s3
+
+
+def test_versions_and_aliases_are_created_updated_and_deleted_by_stacks(
+    aws: boto3.Session, artifacts: Any, stack_outputs: Any
+) -> None:
+    cfn, client = aws.client("cloudformation"), aws.client("lambda")
+    cfn.create_stack(
+        StackName="s", TemplateBody=_stack_template("v1.zip", "VersionA", None), Capabilities=IAM
+    )
+    first = stack_outputs("s")
+    name = first["Function"]
+
+    cfn.update_stack(
+        StackName="s", TemplateBody=_stack_template("v2.zip", "VersionB", None), Capabilities=IAM
+    )
+    second = stack_outputs("s")
+    alias = client.get_alias(FunctionName=name, Name="live")
+    versions = [
+        v["Version"] for v in client.list_versions_by_function(FunctionName=name)["Versions"]
+    ]
+    cfn.delete_stack(StackName="s")
+
+    assert first["VersionArn"].endswith(f":function:{name}:1")
+    assert first["AliasArn"].endswith(f":function:{name}:live")
+    assert (first["VersionNumber"], second["VersionNumber"]) == ("1", "2")
+    assert alias["FunctionVersion"] == "2"
+    assert versions == ["$LATEST", "2"]  # the replaced VersionA was deleted
+    assert client.list_functions()["Functions"] == []
+
+
+def test_a_stack_alias_takes_routing_weights(
+    aws: boto3.Session, artifacts: Any, stack_outputs: Any
+) -> None:
+    cfn, client = aws.client("cloudformation"), aws.client("lambda")
+    cfn.create_stack(
+        StackName="s", TemplateBody=_stack_template("v1.zip", "VersionA", None), Capabilities=IAM
+    )
+    name = stack_outputs("s")["Function"]
+    template = json.loads(_stack_template("v2.zip", "VersionB", None))
+    # Keep VersionA (weighted), add VersionB (primary): a canary step as CodeDeploy does it.
+    template["Resources"]["VersionA"] = json.loads(_stack_template("v1.zip", "VersionA", None))[
+        "Resources"
+    ]["VersionA"]
+    template["Resources"]["Alias"]["Properties"]["RoutingConfig"] = {
+        "AdditionalVersionWeights": [
+            {"FunctionVersion": {"Fn::GetAtt": ["VersionA", "Version"]}, "FunctionWeight": 0.9}
+        ]
+    }
+
+    cfn.update_stack(StackName="s", TemplateBody=json.dumps(template), Capabilities=IAM)
+
+    alias = client.get_alias(FunctionName=name, Name="live")
+    assert alias["FunctionVersion"] == "2"
+    assert alias["RoutingConfig"] == {"AdditionalVersionWeights": {"1": 0.9}}
+
+
+def test_a_stack_update_changes_configuration_and_code_as_two_updates(
+    aws: boto3.Session, artifacts: Any, stack_outputs: Any
+) -> None:
+    cfn, client = aws.client("cloudformation"), aws.client("lambda")
+    cfn.create_stack(
+        StackName="s", TemplateBody=_stack_template("v1.zip", "VersionA", None), Capabilities=IAM
+    )
+    name = stack_outputs("s")["Function"]
+    template = json.loads(_stack_template("v2.zip", "VersionA", None))
+    template["Resources"]["Function"]["Properties"]["Runtime"] = "python3.13"
+
+    cfn.update_stack(StackName="s", TemplateBody=json.dumps(template), Capabilities=IAM)
+
+    latest = client.get_function_configuration(FunctionName=name)
+    version = client.get_function_configuration(FunctionName=name, Qualifier="1")
+    assert (latest["Runtime"], latest["LastUpdateStatus"]) == ("python3.13", "Successful")
+    assert latest["CodeSha256"] != version["CodeSha256"]
+    assert version["Runtime"] == "python3.12"  # the version is unchanged
