@@ -14,7 +14,6 @@ relies on (the seam tests check exactly those).
 
 from __future__ import annotations
 
-
 # ---------------------------------------------------------------------------------------
 # Lambda: functions, versions and aliases (branch lambda-versions)
 #
@@ -23,9 +22,8 @@ from __future__ import annotations
 # extended by wrapping a few of its methods (``patch_method``). Tests:
 # ``tests/test_seams_lambda_versions.py``.
 # ---------------------------------------------------------------------------------------
-
-from collections.abc import Callable  # noqa: E402 - this section is self-contained
-from typing import Any  # noqa: E402 - this section is self-contained
+from collections.abc import Callable
+from typing import Any
 
 _PATCHED_NOTE = "_pplocalaws_wraps"
 

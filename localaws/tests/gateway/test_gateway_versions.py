@@ -43,7 +43,7 @@ FUNCTION = FunctionConfig(
     name="account-fn",
     arn=ARN,
     handler="handlers.echo",
-    runtime="python%d.%d" % sys.version_info[:2],
+    runtime="python{}.{}".format(*sys.version_info[:2]),
     environment={},
     timeout_seconds=20,
     memory_mb=128,
@@ -51,7 +51,7 @@ FUNCTION = FunctionConfig(
     last_modified="then",
 )
 AWS = LocalAwsSettings("http://127.0.0.1:1", "us-east-1")
-OWN_PYTHON = Interpreter(sys.executable, "%d.%d" % sys.version_info[:2], True)
+OWN_PYTHON = Interpreter(sys.executable, "{}.{}".format(*sys.version_info[:2]), True)
 
 
 @dataclass
@@ -176,7 +176,7 @@ def test_a_weighted_alias_splits_invocations_by_its_weight() -> None:
         versions={("account-fn", "1"): VERSION_1, ("account-fn", "2"): VERSION_2},
         aliases={("account-fn", "live"): AliasRoute("1", "2", 0.2)},
     )
-    setup[0].chooser = random.Random(20261203)
+    setup[0].chooser = random.Random(20261203)  # noqa: S311 - a reproducible split, not security
 
     invoked = _invoked(setup, 2000)
 

@@ -5,8 +5,9 @@ as ``https://awslambda-REGION-tasks.s3.REGION.amazonaws.com/<S3Key>``, a URL not
 serves. The S3Key in it is the one the function was created from (CloudFormation's
 ``Code: {S3Bucket, S3Key}``), so the object is found by that key among the local buckets.
 Each (function, version) is fetched with its qualifier (see ``FunctionConfig.qualifier``),
-so a version's code is its own, not ``$LATEST``'s. A function uploaded inline (``ZipFile``) has no S3 object; moto's own state dump
-(``/moto-api/data.json``) still holds its base64 zip, so that is the fallback. Either way
+so a version's code is its own, not ``$LATEST``'s. A function uploaded inline
+(``ZipFile``) has no S3 object; moto's own state dump (``/moto-api/data.json``) still
+holds its base64 zip, so that is the fallback. Either way
 the bytes must hash to the function's CodeSha256, or they are not its code.
 """
 

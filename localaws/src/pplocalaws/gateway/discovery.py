@@ -229,9 +229,10 @@ def _function_config(item: Mapping[str, Any], version: str, qualifier: str) -> F
 def _read_functions(clients: LocalAwsClients) -> dict[str, FunctionConfig]:
     functions: dict[str, FunctionConfig] = {}
     for page in clients.awslambda.get_paginator("list_functions").paginate():
-        for item in page["Functions"]:
-            if item.get("LastUpdateStatus") == "InProgress":  # runs its previous snapshot
-                item = _configuration(clients, item["FunctionName"], INVOKED_QUALIFIER) or item
+        for listed in page["Functions"]:
+            item = listed
+            if listed.get("LastUpdateStatus") == "InProgress":  # runs its previous snapshot
+                item = _configuration(clients, listed["FunctionName"], INVOKED_QUALIFIER) or listed
             functions[item["FunctionName"]] = _function_config(item, LATEST, INVOKED_QUALIFIER)
     return functions
 
@@ -294,7 +295,7 @@ def read_topology(clients: LocalAwsClients) -> Topology:
         for integration in api.integrations.values()
         if integration.function_name and integration.qualifier
     }
-    versions, aliases = _read_qualified(clients, targets)  # type: ignore[arg-type]  # filtered above
+    versions, aliases = _read_qualified(clients, targets)
     return Topology(
         apis=apis,
         domains=domains,

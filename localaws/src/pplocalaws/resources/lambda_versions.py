@@ -32,7 +32,7 @@ import contextlib
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from moto.awslambda.exceptions import (
     InvalidParameterValueException,
@@ -90,9 +90,7 @@ def _publishing_snapshots(original: Callable[..., Any]) -> Callable[..., Any]:
         self: LambdaBackend, function_name: str, description: str = ""
     ) -> LambdaFunction | None:
         storage = seams.lambda_storage(self)
-        latest: LambdaFunction = storage.get_function_by_name_or_arn_forbid_qualifier(
-            function_name
-        )
+        latest: LambdaFunction = storage.get_function_by_name_or_arn_forbid_qualifier(function_name)
         refuse_while_updating(latest)
         existing = published_versions(self, latest.function_name)
         if existing and _signature(existing[-1]) == _signature(latest):
@@ -109,7 +107,8 @@ def _publishing_snapshots(original: Callable[..., Any]) -> Callable[..., Any]:
 # --- Aliases ------------------------------------------------------------------------
 
 
-def _weights(routing_config: Mapping[str, Any] | None) -> dict[str, Any]:
+def _weights(routing_config: Any) -> dict[str, Any]:
+    """AdditionalVersionWeights of a RoutingConfig (moto keeps the request's mapping)."""
     return dict((routing_config or {}).get("AdditionalVersionWeights") or {})
 
 
@@ -139,7 +138,7 @@ def check_alias(
             f"Alias {name} routes to {len(weights)} additional versions; an alias points to "
             "at most two versions (FunctionVersion plus one in AdditionalVersionWeights)"
         )
-    (extra, weight), = weights.items()
+    ((extra, weight),) = weights.items()
     if function_version == "$LATEST":
         raise InvalidParameterValueException(
             f"Alias {name} with a RoutingConfig cannot point to $LATEST; point "
@@ -157,8 +156,7 @@ def check_alias(
         )
     if not isinstance(weight, int | float) or not 0.0 <= float(weight) <= 1.0:
         raise InvalidParameterValueException(
-            f"Alias {name}: the weight {weight!r} of version {extra} must be between 0.0 "
-            "and 1.0"
+            f"Alias {name}: the weight {weight!r} of version {extra} must be between 0.0 and 1.0"
         )
     primary = backend.get_function(function_name, function_version)
     additional = backend.get_function(function_name, str(extra))
@@ -196,7 +194,7 @@ def _updating_checked(original: Callable[..., LambdaAlias]) -> Callable[..., Lam
     ) -> LambdaAlias:
         alias = self.get_alias(name, function_name)
         version = function_version or alias.function_version
-        routing = alias.routing_config if routing_config is None else routing_config
+        routing: Any = alias.routing_config if routing_config is None else routing_config
         self.get_function(function_name, version)
         check_alias(self, function_name, name, version, routing)
         updated = original(self, name, function_name, version, description, routing_config)
@@ -244,7 +242,10 @@ class LocalLambdaVersion(LocalModel, CloudFormationModel):
 
     RESOURCE_TYPE = VERSION_TYPE
     REF_ATTRIBUTE = "arn"
-    CFN_ATTRIBUTES = {"Version": "version", "FunctionArn": "function_arn"}
+    CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {
+        "Version": "version",
+        "FunctionArn": "function_arn",
+    }
 
     def __init__(self, arn: str, function_name: str, version: str, properties: Properties):
         self.arn = arn
@@ -300,7 +301,7 @@ class LocalLambdaAlias(LocalModel, CloudFormationModel):
 
     RESOURCE_TYPE = ALIAS_TYPE
     REF_ATTRIBUTE = "arn"
-    CFN_ATTRIBUTES = {"AliasArn": "arn"}
+    CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"AliasArn": "arn"}
 
     def __init__(self, arn: str, function_name: str, name: str, properties: Properties):
         self.arn = arn
