@@ -90,6 +90,15 @@ def test_an_update_is_in_progress_then_successful_and_a_second_one_waits(functio
     assert after["LastModified"] != before["LastModified"]
 
 
+def test_a_refused_update_starts_no_update(functions: Any) -> None:
+    with pytest.raises(ClientError, match="InvalidParameterValueException"):
+        functions.update_function_code(FunctionName=NAME, S3Bucket="missing", S3Key="k.zip")
+
+    after = functions.get_function_configuration(FunctionName=NAME)
+    assert after["LastUpdateStatus"] == "Successful"
+    functions.update_function_configuration(FunctionName=NAME, Timeout=5)  # not refused
+
+
 def test_invocations_run_the_previous_snapshot_until_each_update_completes(
     functions: Any,
 ) -> None:

@@ -106,14 +106,14 @@ def _update_function(
         return replaced
     if _configuration(old) != _configuration(new):
         lambda_updates.wait_until_updated(original_resource)
-        lambda_updates.begin_update(original_resource)
-        original_resource.update_configuration({**_CONFIGURATION_DEFAULTS, **new})
-        _apply_dropped_settings(original_resource, new, account_id, region_name)
+        with lambda_updates.updating(original_resource):
+            original_resource.update_configuration({**_CONFIGURATION_DEFAULTS, **new})
+            _apply_dropped_settings(original_resource, new, account_id, region_name)
         lambda_updates.wait_until_updated(original_resource)
     if old.get("Code") != new.get("Code"):
         lambda_updates.wait_until_updated(original_resource)
-        lambda_updates.begin_update(original_resource)
-        original_resource.update_function_code(dict(new["Code"]))
+        with lambda_updates.updating(original_resource):
+            original_resource.update_function_code(dict(new["Code"]))
         lambda_updates.wait_until_updated(original_resource)
     record_properties(original_resource, new)
     return original_resource

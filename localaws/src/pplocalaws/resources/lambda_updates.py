@@ -22,14 +22,16 @@ qualifier pattern cannot spell, so it never shadows a real alias or version).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from moto.awslambda.exceptions import LambdaClientError
+from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 
 from pplocalaws import seams
@@ -39,6 +41,7 @@ DEFAULT_UPDATE_SECONDS = 1.0
 # "." is outside Lambda's qualifier pattern ([a-zA-Z0-9$_-]+): no alias or version has it.
 INVOKED_QUALIFIER = "$LATEST.invoked"
 _NOTE = "_pplocalaws_update"
+_BEGIN_LOCK = threading.Lock()
 
 
 def update_seconds() -> float:
@@ -124,10 +127,28 @@ def begin_update(function: LambdaFunction) -> None:
 
     AWS sets ``LastModified`` on every update (moto only on code updates).
     """
-    refuse_while_updating(function)
-    previous = snapshot(function)
-    setattr(function, _NOTE, _Update(previous, time.monotonic() + update_seconds()))
+    with _BEGIN_LOCK:  # the server is threaded: two calls must not both start an update
+        refuse_while_updating(function)
+        previous = snapshot(function)
+        setattr(function, _NOTE, _Update(previous, time.monotonic() + update_seconds()))
     function.last_modified = _now()
+
+
+@contextlib.contextmanager
+def updating(function: LambdaFunction) -> Iterator[None]:
+    """:func:`begin_update`, undone when the change itself fails (a refused request
+    starts no update on AWS: the function stays as it was, Successful)."""
+    earlier, modified = _note(function), function.last_modified
+    begin_update(function)
+    try:
+        yield
+    except BaseException:
+        if earlier is None:
+            vars(function).pop(_NOTE, None)
+        else:
+            setattr(function, _NOTE, earlier)
+        function.last_modified = modified
+        raise
 
 
 def wait_until_updated(function: LambdaFunction) -> None:
@@ -163,8 +184,13 @@ def _code_update(original: Callable[..., Any]) -> Callable[..., Any]:
         function: LambdaFunction = self.get_function(function_name, qualifier)
         if body.get("DryRun"):
             return dict(function.get_configuration())  # validated, nothing changes
-        begin_update(function)
-        function.update_function_code(body)  # moto's backend applies it twice; once is right
+        with updating(function):
+            try:  # moto's backend applies it twice; once is right
+                function.update_function_code(body)
+            except ValueError as error:  # moto's way of saying the S3 object is missing
+                if error.args[:1] != ("InvalidParameterValueException",):
+                    raise
+                raise InvalidParameterValueException(str(error.args[-1])) from None
         if body.get("Publish"):
             version = seams.lambda_storage(self).publish_version(function_name)
             return dict(version.get_configuration())
@@ -178,8 +204,8 @@ def _configuration_update(original: Callable[..., Any]) -> Callable[..., Any]:
         self: LambdaBackend, function_name: str, qualifier: str | None, body: dict[str, Any]
     ) -> dict[str, Any]:
         function: LambdaFunction = self.get_function(function_name, qualifier)
-        begin_update(function)
-        return dict(function.update_configuration(body))
+        with updating(function):
+            return dict(function.update_configuration(body))
 
     return update_function_configuration
 
