@@ -115,12 +115,20 @@ def _get(url: str, path: str) -> dict[str, Any]:
 def _deploy(aws: LocalAws, marker: str, *, create: bool) -> dict[str, str]:
     cfn = aws.client("cloudformation")
     body = SAM_TEMPLATE.format(bucket=BUCKET, key=_code(aws, marker))
-    call = cfn.create_stack if create else cfn.update_stack
-    call(
-        StackName=STACK,
-        TemplateBody=body,
-        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
-    )
+    capabilities = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+    if create:  # a stack created directly, updated through a change set as the engine does
+        cfn.create_stack(StackName=STACK, TemplateBody=body, Capabilities=capabilities)
+    else:
+        cfn.create_change_set(
+            StackName=STACK,
+            ChangeSetName=f"to-{marker}",
+            TemplateBody=body,
+            Capabilities=capabilities,
+        )
+        cfn.get_waiter("change_set_create_complete").wait(
+            StackName=STACK, ChangeSetName=f"to-{marker}", WaiterConfig={"Delay": 1}
+        )
+        cfn.execute_change_set(StackName=STACK, ChangeSetName=f"to-{marker}")
     waiter = "stack_create_complete" if create else "stack_update_complete"
     cfn.get_waiter(waiter).wait(StackName=STACK, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
     stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
