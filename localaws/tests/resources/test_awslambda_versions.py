@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import time
 import zipfile
 from typing import Any
@@ -374,3 +375,32 @@ def test_a_stack_update_changes_configuration_and_code_as_two_updates(
     assert (latest["Runtime"], latest["LastUpdateStatus"]) == ("python3.13", "Successful")
     assert latest["CodeSha256"] != version["CodeSha256"]
     assert version["Runtime"] == "python3.12"  # the version is unchanged
+
+
+def test_between_a_stack_s_two_function_updates_the_new_runtime_runs_the_old_code(
+    aws: boto3.Session, artifacts: Any, stack_outputs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfn, client = aws.client("cloudformation"), aws.client("lambda")
+    cfn.create_stack(
+        StackName="s", TemplateBody=_stack_template("v1.zip", "VersionA", None), Capabilities=IAM
+    )
+    name = stack_outputs("s")["Function"]
+    old_code = client.get_function_configuration(FunctionName=name)["CodeSha256"]
+    template = json.loads(_stack_template("v2.zip", "VersionA", None))
+    template["Resources"]["Function"]["Properties"]["Runtime"] = "python3.13"
+    monkeypatch.setenv(UPDATE_SECONDS_VARIABLE, "0.5")
+    seen: set[tuple[str, str]] = set()
+    updater = threading.Thread(
+        target=cfn.update_stack,
+        kwargs={"StackName": "s", "TemplateBody": json.dumps(template), "Capabilities": IAM},
+    )
+
+    updater.start()
+    while updater.is_alive():
+        running = client.get_function_configuration(FunctionName=name, Qualifier=INVOKED_QUALIFIER)
+        seen.add((running["Runtime"], "old" if running["CodeSha256"] == old_code else "new"))
+        time.sleep(0.05)
+    updater.join()
+
+    assert ("python3.13", "old") in seen  # configuration done, code still updating
+    assert ("python3.12", "new") not in seen
