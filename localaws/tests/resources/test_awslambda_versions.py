@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from pplocalaws.extensions import install
 from pplocalaws.resources.lambda_updates import INVOKED_QUALIFIER, UPDATE_SECONDS_VARIABLE
 
-UPDATE_SECONDS = 0.4
+UPDATE_SECONDS = 0.2
 IAM = ["CAPABILITY_IAM"]
 NAME = "fn"
 TRUST = {

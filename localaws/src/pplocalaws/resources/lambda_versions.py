@@ -45,7 +45,11 @@ from moto.core.common_models import CloudFormationModel
 
 from pplocalaws import seams
 from pplocalaws.resources.common import LocalModel, Properties, require
-from pplocalaws.resources.lambda_updates import make_independent, refuse_while_updating
+from pplocalaws.resources.lambda_updates import (
+    make_independent,
+    refuse_while_updating,
+    wait_until_updated,
+)
 
 _ALIAS_NAME = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}$")
 _FUNCTION_VERSION = re.compile(r"^(\$LATEST|[0-9]+)$")
@@ -268,6 +272,7 @@ class LocalLambdaVersion(LocalModel, CloudFormationModel):
                 f"CodeSha256 {expected} does not match the code of {latest.function_name} "
                 f"({latest.code_sha_256}); deploy that code first or drop CodeSha256"
             )
+        wait_until_updated(latest)  # CloudFormation publishes once the function has settled
         version = backend.publish_version(name, str(properties.get("Description") or ""))
         if version is None:
             raise UnknownFunctionException(name)
