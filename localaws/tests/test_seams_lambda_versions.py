@@ -48,6 +48,7 @@ def test_the_backend_keeps_its_functions_in_a_lambda_storage() -> None:
     storage = seams.lambda_storage(backend)
 
     assert isinstance(storage, LambdaStorage), "moto's LambdaBackend._lambdas changed"
+    assert hasattr(seams.lambda_function_arns(storage), "get"), "moto's LambdaStorage._arns changed"
     for used in ("get_function_by_name_or_arn_forbid_qualifier", "publish_version"):
         assert hasattr(storage, used), f"moto's LambdaStorage.{used} is gone"
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 # Lambda: functions, versions and aliases (branch lambda-versions)
 #
 # moto's Lambda backend keeps its functions in ``LambdaBackend._lambdas`` (a
-# ``LambdaStorage``), parses layer ARNs with ``LambdaFunction._get_layers_data``, and is
-# extended by wrapping a few of its methods (``patch_method``). Tests:
-# ``tests/test_seams_lambda_versions.py``.
+# ``LambdaStorage``, which indexes them by ARN in ``_arns``), parses layer ARNs with
+# ``LambdaFunction._get_layers_data``, and is extended by wrapping a few of its methods
+# (``patch_method``). Tests: ``tests/test_seams_lambda_versions.py``.
 # ---------------------------------------------------------------------------------------
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +31,11 @@ _PATCHED_NOTE = "_pplocalaws_wraps"
 def lambda_storage(backend: Any) -> Any:
     """The ``LambdaStorage`` behind a ``LambdaBackend`` (moto: ``LambdaBackend._lambdas``)."""
     return backend._lambdas
+
+
+def lambda_function_arns(storage: Any) -> Any:
+    """A ``LambdaStorage``'s ARN -> function index (moto: ``LambdaStorage._arns``)."""
+    return storage._arns
 
 
 def lambda_layers_data(function: Any, layer_arns: list[str]) -> Any:

@@ -161,6 +161,24 @@ def test_publishing_without_a_change_returns_the_last_version(functions: Any) ->
     assert len(functions.list_versions_by_function(FunctionName=NAME)["Versions"]) == 2
 
 
+def test_a_deleted_version_s_number_is_not_used_again(functions: Any) -> None:
+    functions.publish_version(FunctionName=NAME)
+    functions.update_function_configuration(FunctionName=NAME, Timeout=7)
+    _wait(functions)
+    functions.publish_version(FunctionName=NAME)
+    functions.delete_function(FunctionName=NAME, Qualifier="2")
+    functions.update_function_configuration(FunctionName=NAME, Timeout=8)
+    _wait(functions)
+
+    third = functions.publish_version(FunctionName=NAME)
+
+    listed = functions.list_versions_by_function(FunctionName=NAME)["Versions"]
+    assert third["Version"] == "3"
+    assert third["FunctionArn"].endswith(f":function:{NAME}:3")
+    assert [(v["Version"], v["Timeout"]) for v in listed] == [("$LATEST", 8), ("1", 3), ("3", 8)]
+    assert functions.get_function_configuration(FunctionName=NAME, Qualifier="1")["Timeout"] == 3
+
+
 def _two_versions(client: Any) -> None:
     client.publish_version(FunctionName=NAME)
     client.update_function_code(FunctionName=NAME, ZipFile=_zip("v2"))

@@ -51,6 +51,8 @@ from pplocalaws.resources.lambda_updates import (
     wait_until_updated,
 )
 
+# Our note on a $LATEST function: the highest version number it ever published.
+_LAST_NUMBER = "_pplocalaws_last_version"
 _ALIAS_NAME = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}$")
 _FUNCTION_VERSION = re.compile(r"^(\$LATEST|[0-9]+)$")
 _PUBLISHED_VERSION = re.compile(r"^[0-9]+$")
@@ -103,9 +105,30 @@ def _publishing_snapshots(original: Callable[..., Any]) -> Callable[..., Any]:
         version: LambdaFunction | None = original(self, function_name, description)
         if version is not None:
             make_independent(version)
+            _number_after_every_earlier(storage, latest, version, existing)
         return version
 
     return publish_version
+
+
+def _number_after_every_earlier(
+    storage: Any, latest: LambdaFunction, version: LambdaFunction, existing: list[LambdaFunction]
+) -> None:
+    """Number a new version past every version ever published ("Lambda function versions":
+    Lambda increments the version number; a deleted version's number is not reused).
+
+    moto numbers it ``len(versions) + 1``, which repeats a number once a version was
+    deleted, and files it under that ARN, over the version that has it.
+    """
+    number = max([getattr(latest, _LAST_NUMBER, 0), *(int(v.version) for v in existing)]) + 1
+    setattr(latest, _LAST_NUMBER, number)
+    if str(version.version) == str(number):
+        return
+    arns = seams.lambda_function_arns(storage)
+    version.set_version(number)
+    arns[version.function_arn] = version
+    for earlier in existing:  # give back the ARN moto's numbering took
+        arns[earlier.function_arn] = earlier
 
 
 # --- Aliases ------------------------------------------------------------------------
