@@ -6,6 +6,7 @@ import inspect
 
 import pytest
 from moto.awslambda.models import LambdaAlias, LambdaBackend, LambdaFunction, LambdaStorage
+from moto.awslambda.responses import LambdaResponse
 
 from pplocalaws import seams
 
@@ -28,6 +29,8 @@ WRAPPED = [
     ),
     (LambdaBackend, "delete_function", ["function_name", "qualifier"]),
     (LambdaFunction, "get_configuration", ["on_create"]),
+    (LambdaResponse, "publish_version", []),
+    (LambdaResponse, "update_alias", []),
 ]
 
 

@@ -179,6 +179,14 @@ def test_a_deleted_version_s_number_is_not_used_again(functions: Any) -> None:
     assert functions.get_function_configuration(FunctionName=NAME, Qualifier="1")["Timeout"] == 3
 
 
+def test_publishing_other_code_than_latest_s_is_refused(functions: Any) -> None:
+    with pytest.raises(ClientError, match="InvalidParameterValueException"):
+        functions.publish_version(FunctionName=NAME, CodeSha256="bm90IHRoaXM=")
+
+    sha = functions.get_function_configuration(FunctionName=NAME)["CodeSha256"]
+    assert functions.publish_version(FunctionName=NAME, CodeSha256=sha)["Version"] == "1"
+
+
 def _two_versions(client: Any) -> None:
     client.publish_version(FunctionName=NAME)
     client.update_function_code(FunctionName=NAME, ZipFile=_zip("v2"))
@@ -204,6 +212,20 @@ def test_a_weighted_alias_routes_between_two_published_versions(functions: Any) 
     assert read["FunctionVersion"] == "1"
     assert read["RoutingConfig"] == {"AdditionalVersionWeights": {"2": 0.5}}
     assert moved["RevisionId"] != created["RevisionId"]
+
+
+def test_an_alias_update_with_a_stale_revision_id_is_refused(functions: Any) -> None:
+    _two_versions(functions)
+    created = functions.create_alias(FunctionName=NAME, Name="live", FunctionVersion="1")
+    functions.update_alias(
+        FunctionName=NAME, Name="live", FunctionVersion="2", RevisionId=created["RevisionId"]
+    )
+
+    with pytest.raises(ClientError, match="PreconditionFailedException"):
+        functions.update_alias(
+            FunctionName=NAME, Name="live", FunctionVersion="1", RevisionId=created["RevisionId"]
+        )
+    assert functions.get_alias(FunctionName=NAME, Name="live")["FunctionVersion"] == "2"
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@ moto 5.2.5 has PublishVersion and aliases, with these gaps, each closed here:
   publish a version if the function's configuration and code haven't changed since the
   last version" (same guide), and refuses PublishVersion while an update is in progress
   ("Lambda function states", see ``lambda_updates``);
+- it ignores PublishVersion's CodeSha256 and UpdateAlias's RevisionId preconditions, and
+  numbers a version ``len(versions) + 1``, so a deleted version's number comes back;
 - an alias's ``RoutingConfig`` is stored unchecked and its RevisionId never changes.
   "Weighted aliases" (Lambda developer guide, "Create a weighted alias"): an alias points
   to at most two versions, both published (not ``$LATEST``), with the same execution role;
@@ -29,10 +31,12 @@ moto 5.2.5 has PublishVersion and aliases, with these gaps, each closed here:
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
+from urllib.parse import unquote
 
 from moto.awslambda.exceptions import (
     InvalidParameterValueException,
@@ -41,6 +45,7 @@ from moto.awslambda.exceptions import (
     UnknownFunctionException,
 )
 from moto.awslambda.models import LambdaAlias, LambdaBackend, LambdaFunction, lambda_backends
+from moto.awslambda.responses import LambdaResponse
 from moto.core.common_models import CloudFormationModel
 
 from pplocalaws import seams
@@ -252,6 +257,58 @@ def _deleting_unreferenced(original: Callable[..., None]) -> Callable[..., None]
     return delete_function
 
 
+# --- Preconditions the API takes (moto's responses read neither) ------------------------
+
+
+def _body(response: LambdaResponse) -> dict[str, Any]:
+    parsed = json.loads(response.body or "{}")
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _publishing_matching_code(original: Callable[..., Any]) -> Callable[..., Any]:
+    """PublishVersion's CodeSha256: "Only publish a version if the hash value matches the
+    value that's specified" (PublishVersion, API reference)."""
+
+    def publish_version(self: LambdaResponse) -> Any:
+        function_name = unquote(self.path.split("/")[-2])  # as moto's own handler reads it
+        expected = _body(self).get("CodeSha256")
+        if expected:
+            require_code(self.backend.get_function(function_name), str(expected))
+        return original(self)
+
+    return publish_version
+
+
+def require_code(latest: LambdaFunction, expected: str) -> None:
+    if expected != latest.code_sha_256:
+        raise InvalidParameterValueException(
+            f"CodeSHA256 ({expected}) is different from current CodeSHA256 in $LATEST "
+            f"({latest.code_sha_256}) of {latest.function_name}; publish the code you "
+            "updated, or leave CodeSha256 out"
+        )
+
+
+def _updating_matching_revision(original: Callable[..., Any]) -> Callable[..., Any]:
+    """UpdateAlias's RevisionId: "Only update the alias if the revision ID matches the ID
+    that's specified" (UpdateAlias, API reference; PreconditionFailedException)."""
+
+    def update_alias(self: LambdaResponse) -> Any:
+        function_name = unquote(self.path.rsplit("/")[-3])  # as moto's own handler reads it
+        alias_name = unquote(self.path.rsplit("/", 2)[-1])
+        revision = _body(self).get("RevisionId")
+        current = self.backend.get_alias(name=alias_name, function_name=function_name)
+        if revision and revision != current.revision_id:
+            raise PreconditionFailedException(
+                "The Revision Id provided does not match the latest Revision Id. Call the "
+                "GetAlias API to retrieve the latest Revision Id"
+            )
+        return original(self)
+
+    return update_alias
+
+
+seams.patch_method(LambdaResponse, "publish_version", _publishing_matching_code)
+seams.patch_method(LambdaResponse, "update_alias", _updating_matching_revision)
 seams.patch_method(LambdaBackend, "publish_version", _publishing_snapshots)
 seams.patch_method(LambdaBackend, "create_alias", _creating_checked)
 seams.patch_method(LambdaBackend, "update_alias", _updating_checked)
@@ -288,13 +345,8 @@ class LocalLambdaVersion(LocalModel, CloudFormationModel):
         name = str(require(properties, "FunctionName", VERSION_TYPE))
         backend = _backend(account_id, region_name)
         latest = backend.get_function(name)
-        expected = properties.get("CodeSha256")
-        if expected and expected != latest.code_sha_256:
-            # AWS::Lambda::Version, CodeSha256: "the version isn't published" on a mismatch.
-            raise PreconditionFailedException(
-                f"CodeSha256 {expected} does not match the code of {latest.function_name} "
-                f"({latest.code_sha_256}); deploy that code first or drop CodeSha256"
-            )
+        if properties.get("CodeSha256"):  # AWS::Lambda::Version: only publish matching code
+            require_code(latest, str(properties["CodeSha256"]))
         wait_until_updated(latest)  # CloudFormation publishes once the function has settled
         version = backend.publish_version(name, str(properties.get("Description") or ""))
         if version is None:
