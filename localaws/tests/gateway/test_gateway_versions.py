@@ -244,3 +244,122 @@ class Finder:
 
     def for_runtime(self, runtime: str) -> Interpreter:
         return OWN_PYTHON
+
+
+# --- discovery: what the gateway reads from the local AWS (stand-in clients, no network) ---
+
+
+class NotFound(Exception):
+    pass
+
+
+class FakeLambda:
+    """ListFunctions, GetFunctionConfiguration and GetAlias over a few canned answers."""
+
+    class exceptions:
+        ResourceNotFoundException = NotFound
+
+    def __init__(self, listed: list[dict[str, Any]], qualified: dict[tuple[str, str], Any]):
+        self.listed = listed
+        self.qualified = qualified
+        self.reads: list[tuple[str, str]] = []
+
+    def get_paginator(self, name: str) -> Any:
+        listed = self.listed
+
+        class Pages:
+            def paginate(self) -> list[dict[str, Any]]:
+                return [{"Functions": listed}]
+
+        return Pages()
+
+    def get_function_configuration(self, FunctionName: str, Qualifier: str) -> Any:
+        self.reads.append((FunctionName, Qualifier))
+        if (FunctionName, Qualifier) not in self.qualified:
+            raise NotFound(Qualifier)
+        return self.qualified[(FunctionName, Qualifier)]
+
+    def get_alias(self, FunctionName: str, Name: str) -> Any:
+        return self.get_function_configuration(FunctionName, Name)
+
+
+class FakeApis:
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+
+    def get_apis(self) -> Any:
+        return {"Items": [{"ApiId": "a1", "Name": "api", "ProtocolType": "HTTP"}]}
+
+    def get_integrations(self, ApiId: str) -> Any:
+        return {
+            "Items": [
+                {"IntegrationId": "i1", "IntegrationType": "AWS_PROXY", "IntegrationUri": self.uri}
+            ]
+        }
+
+    def get_routes(self, ApiId: str) -> Any:
+        return {"Items": [{"RouteKey": "$default", "Target": "integrations/i1"}]}
+
+    def get_stages(self, ApiId: str) -> Any:
+        return {"Items": [{"StageName": "$default"}]}
+
+    def get_domain_names(self) -> Any:
+        return {"Items": []}
+
+
+def _configuration(
+    version: str, sha: str, runtime: str = "python3.12", **more: Any
+) -> dict[str, Any]:
+    return {
+        "FunctionName": "account-fn",
+        "FunctionArn": ARN if version == "$LATEST" else f"{ARN}:{version}",
+        "Runtime": runtime,
+        "Handler": "app.handler",
+        "CodeSha256": sha,
+        "LastModified": "t",
+        **more,
+    }
+
+
+def _read(uri: str, fake: FakeLambda) -> Topology:
+    from pplocalaws.gateway.discovery import read_topology  # noqa: PLC0415 - beside its fakes
+
+    clients = type("Clients", (), {"apigatewayv2": FakeApis(uri), "awslambda": fake})()
+    return read_topology(clients)  # type: ignore[arg-type]  # stand-in clients
+
+
+def test_discovery_reads_an_alias_and_the_versions_it_routes_to() -> None:
+    fake = FakeLambda(
+        [_configuration("$LATEST", "bGF0ZXN0", LastUpdateStatus="Successful")],
+        {
+            ("account-fn", "live"): {
+                "FunctionVersion": "1",
+                "RoutingConfig": {"AdditionalVersionWeights": {"2": 0.1}},
+            },
+            ("account-fn", "1"): _configuration("1", "djE="),
+            ("account-fn", "2"): _configuration("2", "djI="),
+        },
+    )
+
+    topology = _read(f"{ARN}:live", fake)
+
+    assert topology.aliases == {("account-fn", "live"): AliasRoute("1", "2", 0.1)}
+    assert {key: f.code_sha256 for key, f in topology.versions.items()} == {
+        ("account-fn", "1"): "djE=",
+        ("account-fn", "2"): "djI=",
+    }
+    assert topology.versions[("account-fn", "2")].qualifier == "2"
+    assert topology.apis["a1"].integrations["i1"].qualifier == "live"
+
+
+def test_discovery_reads_what_latest_runs_while_an_update_is_in_progress() -> None:
+    fake = FakeLambda(
+        [_configuration("$LATEST", "bmV3", runtime="python3.13", LastUpdateStatus="InProgress")],
+        {("account-fn", INVOKED_QUALIFIER): _configuration("$LATEST", "b2xk")},
+    )
+
+    function = _read(ARN, fake).functions["account-fn"]
+
+    assert (function.code_sha256, function.runtime) == ("b2xk", "python3.12")
+    assert function.qualifier == INVOKED_QUALIFIER
+    assert fake.reads == [("account-fn", INVOKED_QUALIFIER)]
