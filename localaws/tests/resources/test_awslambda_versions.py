@@ -187,6 +187,23 @@ def test_publishing_other_code_than_latest_s_is_refused(functions: Any) -> None:
     assert functions.publish_version(FunctionName=NAME, CodeSha256=sha)["Version"] == "1"
 
 
+def test_update_code_with_publish_publishes_an_independent_version(functions: Any) -> None:
+    functions.publish_version(FunctionName=NAME)
+    published = functions.update_function_code(FunctionName=NAME, ZipFile=_zip("v2"), Publish=True)
+    code = functions.get_function(FunctionName=NAME, Qualifier="2")["Code"]
+    functions.update_function_code(FunctionName=NAME, ZipFile=_zip("v3"))
+    _wait(functions)
+
+    version = functions.get_function_configuration(FunctionName=NAME, Qualifier="2")
+    assert functions.get_function(FunctionName=NAME, Qualifier="2")["Code"] == code
+    assert published["Version"] == "2"
+    assert version["CodeSha256"] == published["CodeSha256"]
+    assert (
+        functions.get_function_configuration(FunctionName=NAME)["CodeSha256"]
+        != (published["CodeSha256"])
+    )
+
+
 def _two_versions(client: Any) -> None:
     client.publish_version(FunctionName=NAME)
     client.update_function_code(FunctionName=NAME, ZipFile=_zip("v2"))
