@@ -27,6 +27,8 @@ class Stage:
     email_from: str = "no-reply@purposepath.app"
     alarm_email: str = ""
     termination_protection: bool = False
+    # owner/name of the repository whose deploy workflow may assume the stage's deploy role.
+    github_repository: str = ""
 
     @property
     def has_custom_domain(self) -> bool:
