@@ -7,6 +7,7 @@ Manager; credentials checks; administrator calls untouched; the switch off lets 
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from pplocalaws.iam.serving import EnforcingServer
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 ADMIN = "testing"
+_SESSION = boto3.session.Session()
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +35,13 @@ def endpoint() -> Iterator[str]:
 
 def _client(endpoint: str, service: str, credentials: dict[str, str] | None = None) -> Any:
     keys = credentials or {"aws_access_key_id": ADMIN, "aws_secret_access_key": ADMIN}
-    return boto3.session.Session(region_name=REGION, **keys).client(service, endpoint_url=endpoint)
+    return _cached_client(endpoint, service, tuple(sorted(keys.items())))
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_client(endpoint: str, service: str, keys: tuple[tuple[str, str], ...]) -> Any:
+    # boto3 clients take a while to build: one per endpoint, service and credentials.
+    return _SESSION.client(service, endpoint_url=endpoint, region_name=REGION, **dict(keys))
 
 
 class World:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pplocalaws.iam import keys, lookups, policy
 from pplocalaws.iam.calls import Call, KmsUse, Need, encryption_context_keys
+from pplocalaws.iam.conditions import Unevaluable
 from pplocalaws.iam.lookups import Session
 from pplocalaws.iam.policy import Decision, Statement, Verdict
 
@@ -78,6 +79,14 @@ def authorize(session: Session, call: Call, region: str) -> Denial | None:
     if call.unmodelled:
         unevaluable = Verdict(Decision.UNEVALUABLE, f"{call.unmodelled} (not modelled)")
         return Denial(f"{call.service}:{call.operation}", "*", unevaluable, "identity-based")
+    try:
+        return _authorize(session, call, region)
+    except Unevaluable as problem:  # a stored policy the evaluator cannot read
+        first = call.needs[0] if call.needs else Need(f"{call.service}:{call.operation}", "*")
+        return Denial(first.action, first.resource, Verdict(Decision.UNEVALUABLE, str(problem)), "identity-based")
+
+
+def _authorize(session: Session, call: Call, region: str) -> Denial | None:
     documents = lookups.role_policy_documents(session.account, session.role_arn) or []
     identity = [_parsed(d) for d in documents]
     session_policy = _parsed(session.session_policy) if session.session_policy else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,9 +99,11 @@ def customer_key_arn(account: str, region: str, key_id: str) -> str | None:
 def key_policy(account: str, region: str, arn: str) -> str | None:
     backend = _kms(account, region)
     try:
-        return str(backend.describe_key(arn).policy)
+        document = backend.describe_key(arn).policy
     except Exception:  # noqa: BLE001 - a key deleted meanwhile
         return None
+    # CloudFormation hands moto the KeyPolicy as a mapping; the API as JSON text.
+    return document if isinstance(document, str) else json.dumps(document)
 
 
 def key_of_ciphertext(blob_base64: str) -> str | None:

@@ -72,7 +72,12 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 def parse(document: str | Mapping[str, Any]) -> list[Statement]:
     """The statements of a policy document (JSON text, as moto stores it, or a dict)."""
-    parsed = json.loads(document) if isinstance(document, str) else document
+    try:
+        parsed = json.loads(document) if isinstance(document, str) else document
+    except ValueError as error:
+        raise Unevaluable(f"a policy document that is not JSON ({error})") from error
+    if not isinstance(parsed, Mapping):
+        raise Unevaluable("a policy document that is not a JSON object")
     raw = parsed.get("Statement", [])
     statements = []
     for item in raw if isinstance(raw, list) else [raw]:
