@@ -45,10 +45,17 @@ def _prepare(endpoint: str) -> tuple[dict[str, str], str, str]:
     key_policy = {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
         ],
     }
-    key = _client(endpoint, "kms", ADMIN).create_key(Policy=json.dumps(key_policy))["KeyMetadata"]["Arn"]
+    key = _client(endpoint, "kms", ADMIN).create_key(Policy=json.dumps(key_policy))["KeyMetadata"][
+        "Arn"
+    ]
     table = f"bench-{suffix}"
     dynamodb = _client(endpoint, "dynamodb", ADMIN)
     dynamodb.create_table(
@@ -66,20 +73,39 @@ def _prepare(endpoint: str) -> tuple[dict[str, str], str, str]:
     document = {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "Table", "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], "Resource": [table_arn, f"{table_arn}/index/*"]},
-            {"Sid": "Secret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret},
+            {
+                "Sid": "Table",
+                "Effect": "Allow",
+                "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+                "Resource": [table_arn, f"{table_arn}/index/*"],
+            },
+            {
+                "Sid": "Secret",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": secret,
+            },
             {
                 "Sid": "Key",
                 "Effect": "Allow",
                 "Action": "kms:Decrypt",
                 "Resource": key,
-                "Condition": {"StringEquals": {"kms:ViaService": [f"dynamodb.{REGION}.amazonaws.com", f"secretsmanager.{REGION}.amazonaws.com"]}},
+                "Condition": {
+                    "StringEquals": {
+                        "kms:ViaService": [
+                            f"dynamodb.{REGION}.amazonaws.com",
+                            f"secretsmanager.{REGION}.amazonaws.com",
+                        ]
+                    }
+                },
             },
         ],
     }
     iam = _client(endpoint, "iam", ADMIN)
     iam.create_role(RoleName=f"bench-{suffix}", AssumeRolePolicyDocument="{}")
-    iam.put_role_policy(RoleName=f"bench-{suffix}", PolicyName="p", PolicyDocument=json.dumps(document))
+    iam.put_role_policy(
+        RoleName=f"bench-{suffix}", PolicyName="p", PolicyDocument=json.dumps(document)
+    )
     credentials = _client(endpoint, "sts", ADMIN).assume_role(
         RoleArn=f"arn:aws:iam::{ACCOUNT}:role/bench-{suffix}", RoleSessionName="bench"
     )["Credentials"]
@@ -99,17 +125,24 @@ def _timed(call: Callable[[], object]) -> float:
 
 def _evaluation_alone(keys: dict[str, str], table: str, repeats: int) -> list[float]:
     session = lookups.session(keys["aws_access_key_id"])
-    assert session is not None  # noqa: S101 - the session was just issued
+    assert session is not None
     body = json.dumps({"TableName": table, "Key": {"id": {"S": "1"}}}).encode()
     request = calls.Request(
-        "POST", "/", {}, {"x-amz-target": "DynamoDB_20120810.GetItem"}, body, "dynamodb", REGION, ACCOUNT
+        "POST",
+        "/",
+        {},
+        {"x-amz-target": "DynamoDB_20120810.GetItem"},
+        body,
+        "dynamodb",
+        REGION,
+        ACCOUNT,
     )
     samples = []
     for _ in range(repeats):
         started = time.perf_counter()
         decision = authorizer.authorize(session, calls.describe(request), REGION)
         samples.append(time.perf_counter() - started)
-        assert decision is None  # noqa: S101 - the policy allows it
+        assert decision is None
     return samples
 
 
@@ -139,7 +172,9 @@ def main() -> None:
             order = ("on", "off") if index % 2 == 0 else ("off", "on")
             for name in order:
                 dynamodb, secrets = clients[name]
-                samples[name].append(_timed(lambda d=dynamodb: d.get_item(TableName=table, Key={"id": {"S": "1"}})))
+                samples[name].append(
+                    _timed(lambda d=dynamodb: d.get_item(TableName=table, Key={"id": {"S": "1"}}))
+                )
                 samples[name].append(_timed(lambda s=secrets: s.get_secret_value(SecretId=secret)))
         alone = _evaluation_alone(keys, table, options.calls)
     finally:
@@ -147,7 +182,10 @@ def main() -> None:
         off.stop()
     median_on = statistics.median(samples["on"]) * 1000
     median_off = statistics.median(samples["off"]) * 1000
-    print(f"calls per server: {len(samples['on'])} (DynamoDB GetItem and Secrets Manager GetSecretValue, CMK-encrypted)")
+    print(
+        f"calls per server: {len(samples['on'])} "
+        "(DynamoDB GetItem and Secrets Manager GetSecretValue, CMK-encrypted)"
+    )
     print(f"{'':<34}{'median ms':>10}")
     print(f"{'enforcement off':<34}{median_off:>10.3f}")
     print(f"{'enforcement on':<34}{median_on:>10.3f}")

@@ -14,7 +14,6 @@ relies on (the seam tests check exactly those).
 
 from __future__ import annotations
 
-
 # ---------------------------------------------------------------------------------------
 # IAM enforcement (branch iam): the key a KMS ciphertext names.
 # ---------------------------------------------------------------------------------------
@@ -28,6 +27,6 @@ def kms_key_id_of_ciphertext(blob: bytes) -> str | None:
     from moto.kms import utils as kms_utils  # noqa: PLC0415 - moto loads lazily here
 
     try:
-        return str(kms_utils._deserialize_ciphertext_blob(blob).key_id)  # noqa: SLF001 - the seam
-    except Exception:  # noqa: BLE001 - not a blob moto wrote: no key to name
+        return str(kms_utils._deserialize_ciphertext_blob(blob).key_id)
+    except Exception:
         return None

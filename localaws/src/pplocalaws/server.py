@@ -30,6 +30,7 @@ def enabled_by_default() -> bool:
 
     return from_env()
 
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
 READY_TIMEOUT_SECONDS = 30.0

@@ -79,13 +79,28 @@ class World:
         self.iam = _client(endpoint, "iam")
         self.iam.create_role(RoleName=self.role, AssumeRolePolicyDocument="{}")
         self.statements: dict[str, dict[str, Any]] = {
-            "Table": {"Effect": "Allow", "Action": ["dynamodb:PutItem", "dynamodb:GetItem"], "Resource": self.table_arn},
-            "Secret": {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": self.secret_arn},
+            "Table": {
+                "Effect": "Allow",
+                "Action": ["dynamodb:PutItem", "dynamodb:GetItem"],
+                "Resource": self.table_arn,
+            },
+            "Secret": {
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": self.secret_arn,
+            },
             "Key": {
                 "Effect": "Allow",
                 "Action": "kms:Decrypt",
                 "Resource": self.key_arn,
-                "Condition": {"StringEquals": {"kms:ViaService": [f"dynamodb.{REGION}.amazonaws.com", f"secretsmanager.{REGION}.amazonaws.com"]}},
+                "Condition": {
+                    "StringEquals": {
+                        "kms:ViaService": [
+                            f"dynamodb.{REGION}.amazonaws.com",
+                            f"secretsmanager.{REGION}.amazonaws.com",
+                        ]
+                    }
+                },
             },
         }
         self.put_policy()
@@ -120,18 +135,29 @@ def _refused(call: Any, **kwargs: Any) -> tuple[str, str, int]:
     with pytest.raises(ClientError) as raised:
         call(**kwargs)
     error = raised.value.response
-    return error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"]["HTTPStatusCode"]
+    return (
+        error["Error"]["Code"],
+        error["Error"]["Message"],
+        error["ResponseMetadata"]["HTTPStatusCode"],
+    )
 
 
 def test_allowed_calls_pass_through_dynamodb_and_kms_via_service(world: World) -> None:
     dynamodb = world.client("dynamodb")
     dynamodb.put_item(TableName=world.table, Item={"id": {"S": "1"}})
-    assert dynamodb.get_item(TableName=world.table, Key={"id": {"S": "1"}})["Item"]["id"]["S"] == "1"
-    assert world.client("secretsmanager").get_secret_value(SecretId=world.secret_arn)["SecretString"] == "{}"
+    assert (
+        dynamodb.get_item(TableName=world.table, Key={"id": {"S": "1"}})["Item"]["id"]["S"] == "1"
+    )
+    assert (
+        world.client("secretsmanager").get_secret_value(SecretId=world.secret_arn)["SecretString"]
+        == "{}"
+    )
 
 
 def test_an_action_outside_the_policy_is_refused_naming_action_and_resource(world: World) -> None:
-    code, message, status = _refused(world.client("dynamodb").delete_item, TableName=world.table, Key={"id": {"S": "1"}})
+    code, message, status = _refused(
+        world.client("dynamodb").delete_item, TableName=world.table, Key={"id": {"S": "1"}}
+    )
     assert (code, status) == ("AccessDeniedException", 400)
     assert message == (
         f"User: {world.session_arn} is not authorized to perform: dynamodb:DeleteItem on resource: "
@@ -141,14 +167,18 @@ def test_an_action_outside_the_policy_is_refused_naming_action_and_resource(worl
 
 def test_explicit_deny_wins(world: World) -> None:
     world.put_policy(extra=[{"Effect": "Deny", "Action": "dynamodb:PutItem", "Resource": "*"}])
-    code, message, _ = _refused(world.client("dynamodb").put_item, TableName=world.table, Item={"id": {"S": "1"}})
+    code, message, _ = _refused(
+        world.client("dynamodb").put_item, TableName=world.table, Item={"id": {"S": "1"}}
+    )
     assert code == "AccessDeniedException"
     assert message.endswith("with an explicit deny in an identity-based policy")
 
 
 def test_dynamodb_needs_the_key_through_dynamodb(world: World) -> None:
     world.put_policy("Key")
-    code, message, _ = _refused(world.client("dynamodb").get_item, TableName=world.table, Key={"id": {"S": "1"}})
+    code, message, _ = _refused(
+        world.client("dynamodb").get_item, TableName=world.table, Key={"id": {"S": "1"}}
+    )
     assert code == "AccessDeniedException"
     assert f"kms:Decrypt on resource: {world.key_arn}" in message
     world.put_policy()
@@ -157,7 +187,9 @@ def test_dynamodb_needs_the_key_through_dynamodb(world: World) -> None:
 
 def test_secrets_manager_needs_the_key_through_secrets_manager(world: World) -> None:
     world.put_policy("Key")
-    code, message, _ = _refused(world.client("secretsmanager").get_secret_value, SecretId=world.secret_arn)
+    code, message, _ = _refused(
+        world.client("secretsmanager").get_secret_value, SecretId=world.secret_arn
+    )
     assert code == "AccessDeniedException"
     assert message.startswith("Access to KMS is not allowed")
     assert f"kms:Decrypt on resource: {world.key_arn}" in message
@@ -165,14 +197,28 @@ def test_secrets_manager_needs_the_key_through_secrets_manager(world: World) -> 
 
 def test_the_key_policy_must_allow_too(world: World) -> None:
     kms = _client(world.endpoint, "kms")
-    only_logs = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "logs.amazonaws.com"}, "Action": "kms:*", "Resource": "*"}]}
+    only_logs = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "logs.amazonaws.com"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
     kms.put_key_policy(KeyId=world.key_arn, PolicyName="default", Policy=json.dumps(only_logs))
-    _, message, _ = _refused(world.client("dynamodb").get_item, TableName=world.table, Key={"id": {"S": "1"}})
+    _, message, _ = _refused(
+        world.client("dynamodb").get_item, TableName=world.table, Key={"id": {"S": "1"}}
+    )
     assert "because no resource-based policy allows the kms:Decrypt action" in message
 
 
 def test_direct_kms_call_lacks_via_service(world: World) -> None:
-    blob = _client(world.endpoint, "kms").encrypt(KeyId=world.key_arn, Plaintext=b"x")["CiphertextBlob"]
+    blob = _client(world.endpoint, "kms").encrypt(KeyId=world.key_arn, Plaintext=b"x")[
+        "CiphertextBlob"
+    ]
     code, message, _ = _refused(world.client("kms").decrypt, CiphertextBlob=blob)
     assert code == "AccessDeniedException"
     assert f"kms:Decrypt on resource: {world.key_arn}" in message
@@ -196,22 +242,55 @@ def test_s3_sns_ses_events_logs_cloudwatch_refuse_in_their_own_shapes(world: Wor
         Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}},
     )
     assert code == "AccessDenied"
-    assert "ses:SendEmail on resource: arn:aws:ses:us-east-1:123456789012:identity/example.com" in message
-    code, message, _ = _refused(world.client("events").put_events, Entries=[{"Source": "s", "DetailType": "d", "Detail": "{}"}])
+    assert (
+        "ses:SendEmail on resource: arn:aws:ses:us-east-1:123456789012:identity/example.com"
+        in message
+    )
+    code, message, _ = _refused(
+        world.client("events").put_events,
+        Entries=[{"Source": "s", "DetailType": "d", "Detail": "{}"}],
+    )
     assert code == "AccessDeniedException"
-    assert "events:PutEvents on resource: arn:aws:events:us-east-1:123456789012:event-bus/default" in message
-    code, message, _ = _refused(world.client("logs").put_log_events, logGroupName="g", logStreamName="s", logEvents=[{"timestamp": 1, "message": "m"}])
+    assert (
+        "events:PutEvents on resource: arn:aws:events:us-east-1:123456789012:event-bus/default"
+        in message
+    )
+    code, message, _ = _refused(
+        world.client("logs").put_log_events,
+        logGroupName="g",
+        logStreamName="s",
+        logEvents=[{"timestamp": 1, "message": "m"}],
+    )
     assert code == "AccessDeniedException"
-    assert "logs:PutLogEvents on resource: arn:aws:logs:us-east-1:123456789012:log-group:g:log-stream:s" in message
-    code, message, _ = _refused(world.client("cloudwatch").put_metric_data, Namespace="N", MetricData=[{"MetricName": "m", "Value": 1.0}])
+    assert (
+        "logs:PutLogEvents on resource: "
+        "arn:aws:logs:us-east-1:123456789012:log-group:g:log-stream:s" in message
+    )
+    code, message, _ = _refused(
+        world.client("cloudwatch").put_metric_data,
+        Namespace="N",
+        MetricData=[{"MetricName": "m", "Value": 1.0}],
+    )
     assert code == "AccessDeniedException"
     assert "cloudwatch:PutMetricData on resource: *" in message
 
 
 def test_ses_from_address_condition(world: World) -> None:
     _client(world.endpoint, "ses").verify_domain_identity(Domain="example.com")
-    world.put_policy(extra=[{"Effect": "Allow", "Action": "ses:SendEmail", "Resource": "*", "Condition": {"StringEquals": {"ses:FromAddress": "noreply@example.com"}}}])
-    send = {"Destination": {"ToAddresses": ["a@example.com"]}, "Message": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}}
+    world.put_policy(
+        extra=[
+            {
+                "Effect": "Allow",
+                "Action": "ses:SendEmail",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"ses:FromAddress": "noreply@example.com"}},
+            }
+        ]
+    )
+    send = {
+        "Destination": {"ToAddresses": ["a@example.com"]},
+        "Message": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}},
+    }
     world.client("ses").send_email(Source="noreply@example.com", **send)
     code, _, _ = _refused(world.client("ses").send_email, Source="other@example.com", **send)
     assert code == "AccessDenied"
@@ -219,12 +298,18 @@ def test_ses_from_address_condition(world: World) -> None:
 
 def test_a_wrong_session_token_is_invalid(world: World) -> None:
     forged = {**world.credentials, "aws_session_token": "forged"}
-    code, _, _ = _refused(_client(world.endpoint, "dynamodb", forged).get_item, TableName=world.table, Key={"id": {"S": "1"}})
+    code, _, _ = _refused(
+        _client(world.endpoint, "dynamodb", forged).get_item,
+        TableName=world.table,
+        Key={"id": {"S": "1"}},
+    )
     assert code == "UnrecognizedClientException"
 
 
 def test_sts_get_caller_identity_needs_no_permission(world: World) -> None:
-    assert world.client("sts").get_caller_identity()["Arn"].endswith(f"assumed-role/{world.role}/fn")
+    assert (
+        world.client("sts").get_caller_identity()["Arn"].endswith(f"assumed-role/{world.role}/fn")
+    )
 
 
 def test_administrator_calls_are_not_evaluated(world: World) -> None:

@@ -20,12 +20,18 @@ def _policy(*statements: dict[str, Any]) -> list[policy.Statement]:
     return policy.parse({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def _decide(statements: list[policy.Statement], action: str, resource: str, **context: str) -> Decision:
+def _decide(
+    statements: list[policy.Statement], action: str, resource: str, **context: str
+) -> Decision:
     ctx = {k.replace("__", ":").lower(): (v,) for k, v in context.items()}
     return policy.evaluate([statements], action, resource, ctx).decision
 
 
-ALLOW_TABLE = {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": TABLE}
+ALLOW_TABLE = {
+    "Effect": "Allow",
+    "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
+    "Resource": TABLE,
+}
 
 
 @pytest.mark.parametrize(
@@ -42,8 +48,18 @@ ALLOW_TABLE = {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutIt
             Decision.EXPLICIT_DENY,
         ),
         # action names are case-insensitive, wildcards * and ?
-        ([{"Effect": "Allow", "Action": "DynamoDB:get*", "Resource": TABLE}], "dynamodb:GetItem", TABLE, Decision.ALLOW),
-        ([{"Effect": "Allow", "Action": "dynamodb:?etItem", "Resource": TABLE}], "dynamodb:GetItem", TABLE, Decision.ALLOW),
+        (
+            [{"Effect": "Allow", "Action": "DynamoDB:get*", "Resource": TABLE}],
+            "dynamodb:GetItem",
+            TABLE,
+            Decision.ALLOW,
+        ),
+        (
+            [{"Effect": "Allow", "Action": "dynamodb:?etItem", "Resource": TABLE}],
+            "dynamodb:GetItem",
+            TABLE,
+            Decision.ALLOW,
+        ),
         # resource wildcards stay within a segment; the last segment may hold / and :
         (
             [{"Effect": "Allow", "Action": "dynamodb:Query", "Resource": TABLE + "/index/*"}],
@@ -58,37 +74,72 @@ ALLOW_TABLE = {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutIt
             Decision.IMPLICIT_DENY,
         ),
         (
-            [{"Effect": "Allow", "Action": "dynamodb:Query", "Resource": "arn:aws:dynamodb:*:*:table/coaching-*"}],
+            [
+                {
+                    "Effect": "Allow",
+                    "Action": "dynamodb:Query",
+                    "Resource": "arn:aws:dynamodb:*:*:table/coaching-*",
+                }
+            ],
             "dynamodb:Query",
             TABLE,
             Decision.ALLOW,
         ),
         (
-            [{"Effect": "Allow", "Action": "dynamodb:Query", "Resource": "arn:aws:dynamodb:us-east-1*"}],
+            [
+                {
+                    "Effect": "Allow",
+                    "Action": "dynamodb:Query",
+                    "Resource": "arn:aws:dynamodb:us-east-1*",
+                }
+            ],
             "dynamodb:Query",
             TABLE,
             Decision.IMPLICIT_DENY,
         ),
         # resource ARNs are case-sensitive
-        ([{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": TABLE.upper()}], "dynamodb:GetItem", TABLE, Decision.IMPLICIT_DENY),
-        # NotAction / NotResource
-        ([{"Effect": "Allow", "NotAction": "dynamodb:DeleteItem", "Resource": "*"}], "dynamodb:GetItem", TABLE, Decision.ALLOW),
-        ([{"Effect": "Allow", "NotAction": "dynamodb:DeleteItem", "Resource": "*"}], "dynamodb:DeleteItem", TABLE, Decision.IMPLICIT_DENY),
         (
-            [{"Effect": "Allow", "Action": "*", "Resource": "*"}, {"Effect": "Deny", "Action": "*", "NotResource": TABLE}],
+            [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": TABLE.upper()}],
+            "dynamodb:GetItem",
+            TABLE,
+            Decision.IMPLICIT_DENY,
+        ),
+        # NotAction / NotResource
+        (
+            [{"Effect": "Allow", "NotAction": "dynamodb:DeleteItem", "Resource": "*"}],
+            "dynamodb:GetItem",
+            TABLE,
+            Decision.ALLOW,
+        ),
+        (
+            [{"Effect": "Allow", "NotAction": "dynamodb:DeleteItem", "Resource": "*"}],
+            "dynamodb:DeleteItem",
+            TABLE,
+            Decision.IMPLICIT_DENY,
+        ),
+        (
+            [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "*", "NotResource": TABLE},
+            ],
             "dynamodb:GetItem",
             TABLE + "-other",
             Decision.EXPLICIT_DENY,
         ),
         (
-            [{"Effect": "Allow", "Action": "*", "Resource": "*"}, {"Effect": "Deny", "Action": "*", "NotResource": TABLE}],
+            [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "*", "NotResource": TABLE},
+            ],
             "dynamodb:GetItem",
             TABLE,
             Decision.ALLOW,
         ),
     ],
 )
-def test_decision_table(statements: list[dict[str, Any]], action: str, resource: str, expected: Decision) -> None:
+def test_decision_table(
+    statements: list[dict[str, Any]], action: str, resource: str, expected: Decision
+) -> None:
     assert _decide(_policy(*statements), action, resource) is expected
 
 
@@ -96,12 +147,24 @@ VIA = {
     "Effect": "Allow",
     "Action": "kms:Decrypt",
     "Resource": KEY,
-    "Condition": {"StringEquals": {"kms:ViaService": ["dynamodb.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"]}},
+    "Condition": {
+        "StringEquals": {
+            "kms:ViaService": [
+                "dynamodb.us-east-1.amazonaws.com",
+                "secretsmanager.us-east-1.amazonaws.com",
+            ]
+        }
+    },
 }
 
 
 def test_via_service_matches_one_of_its_values() -> None:
-    assert _decide(_policy(VIA), "kms:Decrypt", KEY, kms__ViaService="dynamodb.us-east-1.amazonaws.com") is Decision.ALLOW
+    assert (
+        _decide(
+            _policy(VIA), "kms:Decrypt", KEY, kms__ViaService="dynamodb.us-east-1.amazonaws.com"
+        )
+        is Decision.ALLOW
+    )
 
 
 def test_via_service_absent_on_a_direct_call_denies() -> None:
@@ -109,7 +172,10 @@ def test_via_service_absent_on_a_direct_call_denies() -> None:
 
 
 def test_via_service_other_service_denies() -> None:
-    assert _decide(_policy(VIA), "kms:Decrypt", KEY, kms__ViaService="s3.us-east-1.amazonaws.com") is Decision.IMPLICIT_DENY
+    assert (
+        _decide(_policy(VIA), "kms:Decrypt", KEY, kms__ViaService="s3.us-east-1.amazonaws.com")
+        is Decision.IMPLICIT_DENY
+    )
 
 
 def test_encryption_context_arnlike() -> None:
@@ -117,11 +183,25 @@ def test_encryption_context_arnlike() -> None:
         "Effect": "Allow",
         "Action": "kms:Decrypt",
         "Resource": "*",
-        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/purposepath-*-dev"}},
+        "Condition": {
+            "ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": (
+                    "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/purposepath-*-dev"
+                )
+            }
+        },
     }
-    context = {"kms:encryptioncontext:aws:logs:arn": ("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/purposepath-coaching-api-dev",)}
+    context = {
+        "kms:encryptioncontext:aws:logs:arn": (
+            "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/purposepath-coaching-api-dev",
+        )
+    }
     assert policy.evaluate([_policy(statement)], "kms:Decrypt", KEY, context).allowed
-    other = {"kms:encryptioncontext:aws:logs:arn": ("arn:aws:logs:us-east-1:123456789012:log-group:/other",)}
+    other = {
+        "kms:encryptioncontext:aws:logs:arn": (
+            "arn:aws:logs:us-east-1:123456789012:log-group:/other",
+        )
+    }
     assert not policy.evaluate([_policy(statement)], "kms:Decrypt", KEY, other).allowed
 
 
@@ -137,11 +217,15 @@ def test_source_account_and_source_arn() -> None:
     }
     allowed = _decide(
         _policy(statement), "sns:Publish", "arn:aws:sns:us-east-1:123456789012:t",
-        aws__SourceAccount="123456789012", aws__SourceArn="arn:aws:cloudwatch:us-east-1:123456789012:alarm:high",
+        aws__SourceAccount="123456789012",
+        aws__SourceArn="arn:aws:cloudwatch:us-east-1:123456789012:alarm:high",
     )  # fmt: skip
     assert allowed is Decision.ALLOW
     # absent keys (a function's own call carries neither): the condition is false
-    assert _decide(_policy(statement), "sns:Publish", "arn:aws:sns:us-east-1:123456789012:t") is Decision.IMPLICIT_DENY
+    assert (
+        _decide(_policy(statement), "sns:Publish", "arn:aws:sns:us-east-1:123456789012:t")
+        is Decision.IMPLICIT_DENY
+    )
 
 
 def test_ses_from_address_string_like() -> None:
@@ -151,30 +235,74 @@ def test_ses_from_address_string_like() -> None:
         "Resource": "*",
         "Condition": {"StringLike": {"ses:FromAddress": "*@purposepath.app"}},
     }
-    assert _decide(_policy(statement), "ses:SendEmail", "*", ses__FromAddress="noreply@purposepath.app") is Decision.ALLOW
-    assert _decide(_policy(statement), "ses:SendEmail", "*", ses__FromAddress="x@evil.example") is Decision.IMPLICIT_DENY
+    assert (
+        _decide(
+            _policy(statement), "ses:SendEmail", "*", ses__FromAddress="noreply@purposepath.app"
+        )
+        is Decision.ALLOW
+    )
+    assert (
+        _decide(_policy(statement), "ses:SendEmail", "*", ses__FromAddress="x@evil.example")
+        is Decision.IMPLICIT_DENY
+    )
 
 
 def test_negated_operator_with_absent_key_is_true_and_if_exists() -> None:
-    deny_other = {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:SourceAccount": "123456789012"}}}
+    deny_other = {
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:SourceAccount": "123456789012"}},
+    }
     allow_all = {"Effect": "Allow", "Action": "*", "Resource": "*"}
     assert _decide(_policy(allow_all, deny_other), "sns:Publish", "*") is Decision.EXPLICIT_DENY
-    assert _decide(_policy(allow_all, deny_other), "sns:Publish", "*", aws__SourceAccount="123456789012") is Decision.ALLOW
+    assert (
+        _decide(
+            _policy(allow_all, deny_other), "sns:Publish", "*", aws__SourceAccount="123456789012"
+        )
+        is Decision.ALLOW
+    )
     # ...IfExists: an absent key makes the condition true; a present one is compared
-    allow_if = {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEqualsIfExists": {"aws:SourceAccount": "123456789012"}}}
+    allow_if = {
+        "Effect": "Allow",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"StringEqualsIfExists": {"aws:SourceAccount": "123456789012"}},
+    }
     allow_plain = {**allow_if, "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}
     assert _decide(_policy(allow_if), "sns:Publish", "*") is Decision.ALLOW
     assert _decide(_policy(allow_plain), "sns:Publish", "*") is Decision.IMPLICIT_DENY
-    assert _decide(_policy(allow_if), "sns:Publish", "*", aws__SourceAccount="999999999999") is Decision.IMPLICIT_DENY
+    assert (
+        _decide(_policy(allow_if), "sns:Publish", "*", aws__SourceAccount="999999999999")
+        is Decision.IMPLICIT_DENY
+    )
 
 
 def test_bool_and_null() -> None:
-    deny_plain_http = {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": False}}}
+    deny_plain_http = {
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": False}},
+    }
     allow_all = {"Effect": "Allow", "Action": "*", "Resource": "*"}
-    assert _decide(_policy(allow_all, deny_plain_http), "s3:GetObject", "*", aws__SecureTransport="false") is Decision.EXPLICIT_DENY
-    needs_source = {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Null": {"aws:SourceArn": "false"}}}
+    assert (
+        _decide(
+            _policy(allow_all, deny_plain_http), "s3:GetObject", "*", aws__SecureTransport="false"
+        )
+        is Decision.EXPLICIT_DENY
+    )
+    needs_source = {
+        "Effect": "Allow",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"Null": {"aws:SourceArn": "false"}},
+    }
     assert _decide(_policy(needs_source), "s3:GetObject", "*") is Decision.IMPLICIT_DENY
-    assert _decide(_policy(needs_source), "s3:GetObject", "*", aws__SourceArn="arn:aws:s3:::b") is Decision.ALLOW
+    assert (
+        _decide(_policy(needs_source), "s3:GetObject", "*", aws__SourceArn="arn:aws:s3:::b")
+        is Decision.ALLOW
+    )
 
 
 def test_for_any_and_for_all_values() -> None:
@@ -182,19 +310,31 @@ def test_for_any_and_for_all_values() -> None:
         "Effect": "Allow",
         "Action": "kms:Decrypt",
         "Resource": "*",
-        "Condition": {"ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["SecretARN", "SecretVersionId"]}},
+        "Condition": {
+            "ForAllValues:StringEquals": {
+                "kms:EncryptionContextKeys": ["SecretARN", "SecretVersionId"]
+            }
+        },
     }
     ok = {"kms:encryptioncontextkeys": ("SecretARN", "SecretVersionId")}
     extra = {"kms:encryptioncontextkeys": ("SecretARN", "Other")}
     assert policy.evaluate([_policy(statement)], "kms:Decrypt", KEY, ok).allowed
     assert not policy.evaluate([_policy(statement)], "kms:Decrypt", KEY, extra).allowed
-    any_of = {**statement, "Condition": {"ForAnyValue:StringEquals": {"kms:EncryptionContextKeys": "Other"}}}
+    any_of = {
+        **statement,
+        "Condition": {"ForAnyValue:StringEquals": {"kms:EncryptionContextKeys": "Other"}},
+    }
     assert policy.evaluate([_policy(any_of)], "kms:Decrypt", KEY, extra).allowed
     assert not policy.evaluate([_policy(any_of)], "kms:Decrypt", KEY, ok).allowed
 
 
 def test_unknown_condition_key_denies_and_logs_the_key(caplog: pytest.LogCaptureFixture) -> None:
-    statement = {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": TABLE, "Condition": {"StringEquals": {"dynamodb:LeadingKeys": "u1"}}}
+    statement = {
+        "Effect": "Allow",
+        "Action": "dynamodb:GetItem",
+        "Resource": TABLE,
+        "Condition": {"StringEquals": {"dynamodb:LeadingKeys": "u1"}},
+    }
     with caplog.at_level(logging.WARNING):
         verdict = policy.evaluate([_policy(statement)], "dynamodb:GetItem", TABLE, {})
     assert verdict.decision is Decision.UNEVALUABLE
@@ -205,38 +345,76 @@ def test_unknown_condition_key_denies_and_logs_the_key(caplog: pytest.LogCapture
 def test_unknown_key_in_a_deny_also_denies() -> None:
     statements = _policy(
         {"Effect": "Allow", "Action": "*", "Resource": "*"},
-        {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}}},
+        {
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}},
+        },
     )
     assert _decide(statements, "s3:GetObject", "*") is Decision.UNEVALUABLE
 
 
 def test_unknown_operator_and_policy_variable_deny() -> None:
-    date = {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"DateLessThan": {"aws:SourceArn": "2030-01-01"}}}
+    date = {
+        "Effect": "Allow",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"DateLessThan": {"aws:SourceArn": "2030-01-01"}},
+    }
     assert _decide(_policy(date), "s3:GetObject", "*") is Decision.UNEVALUABLE
-    variable = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}
+    variable = {
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::b/${aws:username}/*",
+    }
     assert _decide(_policy(variable), "s3:GetObject", "arn:aws:s3:::b/u/k") is Decision.UNEVALUABLE
 
 
 def test_session_policy_intersects() -> None:
     identity = _policy({"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"})
     session = _policy({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"})
-    assert policy.evaluate([identity], "dynamodb:PutItem", TABLE, {}, session).decision is Decision.IMPLICIT_DENY
+    assert (
+        policy.evaluate([identity], "dynamodb:PutItem", TABLE, {}, session).decision
+        is Decision.IMPLICIT_DENY
+    )
     assert policy.evaluate([identity], "dynamodb:GetItem", TABLE, {}, session).allowed
 
 
 def test_known_keys_are_known() -> None:
-    for key in ("kms:ViaService", "kms:EncryptionContext:SecretARN", "aws:SourceAccount", "aws:SourceArn", "ses:FromAddress"):
+    for key in (
+        "kms:ViaService",
+        "kms:EncryptionContext:SecretARN",
+        "aws:SourceAccount",
+        "aws:SourceArn",
+        "ses:FromAddress",
+    ):
         assert conditions.is_known_key(key)
 
 
 # ---- KMS: key policy together with IAM --------------------------------------------------
-ROOT_DELEGATES = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}
+ROOT_DELEGATES = {
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+    "Action": "kms:*",
+    "Resource": "*",
+}
 VIA_DDB = {"kms:viaservice": ("dynamodb.us-east-1.amazonaws.com",)}
 
 
-def _key(key_policy: list[dict[str, Any]], identity: list[dict[str, Any]], context: dict[str, tuple[str, ...]]) -> tuple[Decision, str]:
+def _key(
+    key_policy: list[dict[str, Any]],
+    identity: list[dict[str, Any]],
+    context: dict[str, tuple[str, ...]],
+) -> tuple[Decision, str]:
     verdict, kind = keys.authorize(
-        _policy(*key_policy), [_policy(*identity)], "kms:Decrypt", KEY, context, account="123456789012", role_arn=ROLE
+        _policy(*key_policy),
+        [_policy(*identity)],
+        "kms:Decrypt",
+        KEY,
+        context,
+        account="123456789012",
+        role_arn=ROLE,
     )
     return verdict.decision, kind
 
@@ -250,12 +428,25 @@ def test_root_principal_delegates_to_iam_via_service_chain() -> None:
 
 
 def test_key_policy_without_the_account_refuses_even_with_iam() -> None:
-    only_logs = {"Effect": "Allow", "Principal": {"Service": "logs.us-east-1.amazonaws.com"}, "Action": "kms:*", "Resource": "*"}
+    only_logs = {
+        "Effect": "Allow",
+        "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
     assert _key([only_logs], [VIA], VIA_DDB) == (Decision.IMPLICIT_DENY, "resource-based")
 
 
 def test_key_policy_naming_the_role_allows_alone_and_its_deny_wins() -> None:
-    names_role = {"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "kms:Decrypt", "Resource": "*"}
+    names_role = {
+        "Effect": "Allow",
+        "Principal": {"AWS": ROLE},
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+    }
     assert _key([names_role], [], VIA_DDB)[0] is Decision.ALLOW
     deny = {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"}
-    assert _key([ROOT_DELEGATES, deny], [VIA], VIA_DDB) == (Decision.EXPLICIT_DENY, "resource-based")
+    assert _key([ROOT_DELEGATES, deny], [VIA], VIA_DDB) == (
+        Decision.EXPLICIT_DENY,
+        "resource-based",
+    )

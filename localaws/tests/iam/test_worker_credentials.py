@@ -72,7 +72,9 @@ def _launch(code: Path, sessions: FakeSessions) -> Launch:
         code_sha256="c2hh",
         last_modified="2025-01-01T00:00:00.000+0000",
     )
-    environment = worker_environment(function, code, code, LocalAwsSettings("http://127.0.0.1:1", "us-east-1"))
+    environment = worker_environment(
+        function, code, code, LocalAwsSettings("http://127.0.0.1:1", "us-east-1")
+    )
     return Launch(function, OWN_PYTHON, code, code, environment, sessions)
 
 

@@ -309,7 +309,11 @@ class FunctionPool:
             else:
                 self._count += 1  # reserve the slot, then start outside the lock
         if stale is not None:
-            log.info("%s: worker %d's credentials expire soon, replacing it", self.launch.function.name, stale.pid)
+            log.info(
+                "%s: worker %d's credentials expire soon, replacing it",
+                self.launch.function.name,
+                stale.pid,
+            )
             stale.stop()
         try:
             started = Worker.start(self.launch)

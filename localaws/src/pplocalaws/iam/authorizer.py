@@ -83,7 +83,12 @@ def authorize(session: Session, call: Call, region: str) -> Denial | None:
         return _authorize(session, call, region)
     except Unevaluable as problem:  # a stored policy the evaluator cannot read
         first = call.needs[0] if call.needs else Need(f"{call.service}:{call.operation}", "*")
-        return Denial(first.action, first.resource, Verdict(Decision.UNEVALUABLE, str(problem)), "identity-based")
+        return Denial(
+            first.action,
+            first.resource,
+            Verdict(Decision.UNEVALUABLE, str(problem)),
+            "identity-based",
+        )
 
 
 def _authorize(session: Session, call: Call, region: str) -> Denial | None:
@@ -115,7 +120,9 @@ def _identity_need(
     need: Need,
     base: Mapping[str, tuple[str, ...]],
 ) -> Denial | None:
-    verdict = policy.evaluate(identity, need.action, need.resource, _merge(base, need.context), session_policy)
+    verdict = policy.evaluate(
+        identity, need.action, need.resource, _merge(base, need.context), session_policy
+    )
     if verdict.allowed:
         return None
     kind = "session" if verdict.reason == "session policy" else "identity-based"
@@ -135,7 +142,9 @@ def _kms_use(
         {"kms:viaservice": (use.via_service,), "kms:calleraccount": (session.account,)},
         encryption_context_keys(use.encryption_context),
     )
-    return _key_decision(session, identity, session_policy, use.action, use.key_arn, context, region, use.via_service)
+    return _key_decision(
+        session, identity, session_policy, use.action, use.key_arn, context, region, use.via_service
+    )
 
 
 def _key_decision(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def _bool_equals(expected: str, value: str) -> bool:
 
 
 # operator -> (matches(policy value, context value), negated)
-_MATCHERS = {
+_MATCHERS: dict[str, tuple[Callable[[str, str], bool], bool]] = {
     "stringequals": (lambda p, v: p == v, False),
     "stringnotequals": (lambda p, v: p == v, True),
     "stringequalsignorecase": (lambda p, v: p.lower() == v.lower(), False),
@@ -140,7 +140,7 @@ def _as_list(value: object) -> list[str]:
     return [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
 
 
-def _one_key(operator: _Operator, policy_values: list[str], present: Sequence[str] | None) -> bool:
+def _one_key(operator: _Operator, policy_values: list[str], present: Sequence[str] | None) -> bool:  # noqa: PLR0911 - one return per documented case
     if operator.name == "null":
         # "Condition operator to check existence of condition keys": true means absent.
         return all(_bool_equals(v, "true") == (present is None) for v in policy_values)

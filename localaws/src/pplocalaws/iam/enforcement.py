@@ -61,7 +61,11 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     except ValueError:
         length = 0
     stream = environ["wsgi.input"]
-    body = stream.read(length) if length else (stream.read() if environ.get("wsgi.input_terminated") else b"")
+    body = (
+        stream.read(length)
+        if length
+        else (stream.read() if environ.get("wsgi.input_terminated") else b"")
+    )
     environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
     if body:
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -73,10 +77,12 @@ def _session_token(environ: dict[str, Any]) -> str:
     if token:
         return str(token)
     query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
-    return (query.get("X-Amz-Security-Token") or [""])[0]
+    return str((query.get("X-Amz-Security-Token") or [""])[0])
 
 
-def _request(environ: dict[str, Any], body: bytes, region: str, service: str, account: str) -> calls.Request:
+def _request(
+    environ: dict[str, Any], body: bytes, region: str, service: str, account: str
+) -> calls.Request:
     headers = {
         key[5:].replace("_", "-").lower(): str(value)
         for key, value in environ.items()
@@ -102,7 +108,9 @@ class IamEnforcer:
         self.app = app
         self.enabled = enabled
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         if not self.enabled:
             return self.app(environ, start_response)
         signature = _signature(environ)
@@ -111,10 +119,14 @@ class IamEnforcer:
         refusal = self._refusal(environ, *signature)
         if refusal is None:
             return self.app(environ, start_response)
-        start_response(refusal.status, [*refusal.headers, ("Content-Length", str(len(refusal.body)))])
+        start_response(
+            refusal.status, [*refusal.headers, ("Content-Length", str(len(refusal.body)))]
+        )
         return [refusal.body]
 
-    def _refusal(self, environ: dict[str, Any], key_id: str, region: str, service: str) -> errors.Response | None:
+    def _refusal(
+        self, environ: dict[str, Any], key_id: str, region: str, service: str
+    ) -> errors.Response | None:
         session = lookups.session(key_id)
         body = _read_body(environ)
         account = session.account if session else ""
@@ -129,7 +141,9 @@ class IamEnforcer:
                 "The security token included in the request is invalid.",
             )  # fmt: skip
         if session.expiration <= utcnow():
-            log.warning("IAM: refused %s: %s's credentials expired", call.operation, session.session_arn)
+            log.warning(
+                "IAM: refused %s: %s's credentials expired", call.operation, session.session_arn
+            )
             return errors.refusal(
                 call.protocol, call.service, errors.EXPIRED[family],
                 "The security token included in the request is expired",
@@ -143,4 +157,9 @@ class IamEnforcer:
             # Secrets Manager": "Access to KMS is not allowed"), then the local detail.
             message = f"Access to KMS is not allowed ({message})"
         log.warning("IAM: denied: %s", message)
-        return errors.refusal(call.protocol, call.service, errors.access_denied_code(call.protocol, call.service), message)
+        return errors.refusal(
+            call.protocol,
+            call.service,
+            errors.access_denied_code(call.protocol, call.service),
+            message,
+        )

@@ -23,7 +23,11 @@ from xml.sax.saxutils import escape
 _QUERY_CODES = {"sns": "AuthorizationError"}
 # Refused credentials ("Common Errors" of each API reference).
 EXPIRED = {"json": "ExpiredTokenException", "query": "ExpiredToken", "s3": "ExpiredToken"}
-INVALID = {"json": "UnrecognizedClientException", "query": "InvalidClientTokenId", "s3": "InvalidToken"}
+INVALID = {
+    "json": "UnrecognizedClientException",
+    "query": "InvalidClientTokenId",
+    "s3": "InvalidToken",
+}
 
 
 @dataclass(frozen=True)
@@ -53,12 +57,16 @@ def _cbor_map(fields: dict[str, str]) -> bytes:
     )
 
 
-def refusal(protocol: str, service: str, code: str, message: str, *, status: int | None = None) -> Response:
+def refusal(
+    protocol: str, service: str, code: str, message: str, *, status: int | None = None
+) -> Response:
     """A refusal of ``code`` with ``message`` in ``protocol``'s shape."""
     request_id = str(uuid.uuid4())
     if protocol == "json":
         body = json.dumps({"__type": code, "message": message, "Message": message}).encode()
-        content_type = "application/x-amz-json-1.0" if service == "dynamodb" else "application/x-amz-json-1.1"
+        content_type = (
+            "application/x-amz-json-1.0" if service == "dynamodb" else "application/x-amz-json-1.1"
+        )
         return Response(
             f"{status or 400} Error",
             [("Content-Type", content_type), ("x-amzn-RequestId", request_id)],
@@ -68,13 +76,21 @@ def refusal(protocol: str, service: str, code: str, message: str, *, status: int
         body = json.dumps({"message": message}).encode()
         return Response(
             f"{status or 403} Forbidden",
-            [("Content-Type", "application/json"), ("x-amzn-ErrorType", code), ("x-amzn-RequestId", request_id)],
+            [
+                ("Content-Type", "application/json"),
+                ("x-amzn-ErrorType", code),
+                ("x-amzn-RequestId", request_id),
+            ],
             body,
         )
     if protocol == "cbor":
         return Response(
             f"{status or 400} Error",
-            [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"), ("x-amzn-RequestId", request_id)],
+            [
+                ("Content-Type", "application/cbor"),
+                ("smithy-protocol", "rpc-v2-cbor"),
+                ("x-amzn-RequestId", request_id),
+            ],
             _cbor_map({"__type": code, "message": message}),
         )
     if protocol == "rest-xml":

@@ -29,7 +29,7 @@ def _principal_values(principals: Any) -> list[str]:
 
 
 def _names(statement: Statement, account: str, role_arn: str) -> str | None:
-    """"account" when the statement's principal is the account, "caller" when the caller."""
+    """ "account" when the statement's principal is the account, "caller" when the caller."""
     values = _principal_values(statement.principals)
     if statement.not_principals:
         return None  # NotPrincipal with Allow is not used in our key policies: strict

@@ -62,7 +62,7 @@ def role_policy_documents(account: str, role_arn: str) -> list[str] | None:
     backend = iam_backends[account][PARTITION]
     try:
         role = backend.get_role_by_arn(role_arn)
-    except Exception:  # moto raises its IAMNotFoundException  # noqa: BLE001
+    except Exception:  # moto raises its IAMNotFoundException
         return None
     documents = list(role.policies.values())
     for policy in list(role.managed_policies.values()):
@@ -81,7 +81,7 @@ def key_arn(account: str, region: str, key_id: str) -> str | None:
     backend = _kms(account, region)
     try:
         return str(backend.describe_key(key_id).arn)
-    except Exception:  # moto's NotFoundException or a KeyError  # noqa: BLE001
+    except Exception:  # moto's NotFoundException or a KeyError
         return None
 
 
@@ -89,7 +89,7 @@ def customer_key_arn(account: str, region: str, key_id: str) -> str | None:
     """``key_arn``, but None for an AWS managed key (one with an alias/aws/... alias)."""
     try:
         key = _kms(account, region).describe_key(key_id)
-    except Exception:  # moto's NotFoundException or a KeyError  # noqa: BLE001
+    except Exception:  # moto's NotFoundException or a KeyError
         return None
     if any(name.startswith(_AWS_MANAGED_ALIASES) for name in getattr(key, "aliases", {})):
         return None
@@ -100,7 +100,7 @@ def key_policy(account: str, region: str, arn: str) -> str | None:
     backend = _kms(account, region)
     try:
         document = backend.describe_key(arn).policy
-    except Exception:  # noqa: BLE001 - a key deleted meanwhile
+    except Exception:
         return None
     # CloudFormation hands moto the KeyPolicy as a mapping; the API as JSON text.
     return document if isinstance(document, str) else json.dumps(document)

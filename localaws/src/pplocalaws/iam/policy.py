@@ -133,7 +133,9 @@ def statement_applies(statement: Statement, action: str, resource: str, context:
     return conditions.evaluate(statement.condition, context)
 
 
-def _decide(statements: Iterable[Statement], action: str, resource: str, context: Context) -> Verdict:
+def _decide(
+    statements: Iterable[Statement], action: str, resource: str, context: Context
+) -> Verdict:
     allowed_by = None
     for statement in statements:
         try:

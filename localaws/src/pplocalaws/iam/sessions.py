@@ -20,7 +20,9 @@ from botocore.config import Config
 
 # AssumeRole's default and the role's default MaxSessionDuration (STS API Reference).
 SESSION_SECONDS = 3600
-_CONFIG = Config(connect_timeout=2, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
+_CONFIG = Config(
+    connect_timeout=2, read_timeout=10, retries={"mode": "standard", "max_attempts": 2}
+)
 
 
 class RoleUnavailable(Exception):
@@ -36,7 +38,9 @@ class Issued:
 class RoleSessions:
     """Issues a fresh role session for one function (its current Role, read each time)."""
 
-    def __init__(self, endpoint: str, region: str, function_name: str, admin_credential: str) -> None:
+    def __init__(
+        self, endpoint: str, region: str, function_name: str, admin_credential: str
+    ) -> None:
         self._function_name = function_name
         session = boto3.session.Session(
             aws_access_key_id=admin_credential,
