@@ -7,6 +7,7 @@ Manager; credentials checks; administrator calls untouched; the switch off lets 
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import uuid
@@ -17,6 +18,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from pplocalaws.iam import enforcement
 from pplocalaws.iam.serving import EnforcingServer
 
 REGION = "us-east-1"
@@ -324,3 +326,17 @@ def test_the_switch_off_lets_every_call_pass(world: World) -> None:
         off.delete_item(TableName=world.table, Key={"id": {"S": "1"}})
     finally:
         server.stop()
+
+
+def test_an_expired_session_is_refused_as_expired(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    later = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(hours=2)
+    monkeypatch.setattr(enforcement, "utcnow", lambda: later)
+    code, message, _ = _refused(
+        world.client("dynamodb").get_item, TableName=world.table, Key={"id": {"S": "1"}}
+    )
+    assert (code, message) == (
+        "ExpiredTokenException",
+        "The security token included in the request is expired",
+    )
