@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import json
 import sys
 import time
+import uuid
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 
 from pplocalaws.gateway.discovery import FunctionConfig
@@ -20,7 +26,8 @@ from pplocalaws.gateway.workers import (
     WorkerStartError,
     worker_environment,
 )
-from pplocalaws.iam.sessions import Issued, RoleSessions, RoleUnavailable
+from pplocalaws.iam.serving import EnforcingServer
+from pplocalaws.iam.sessions import Issued, RoleSessions, RoleUnavailable, lambda_may_assume
 
 OWN_PYTHON = Interpreter(sys.executable, f"{sys.version_info.major}.{sys.version_info.minor}", True)
 HANDLER = """
@@ -106,3 +113,70 @@ def test_a_worker_whose_credentials_expire_soon_is_replaced(code: Path) -> None:
 def test_a_role_that_cannot_be_assumed_fails_the_start_naming_it(code: Path) -> None:
     with pytest.raises(WorkerStartError, match="execution role of fn"):
         Worker.start(_launch(code, FakeSessions(fail=True)))
+
+
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def test_lambda_may_assume_reads_the_trust_policy() -> None:
+    assert lambda_may_assume(LAMBDA_TRUST)
+    assert lambda_may_assume(json.dumps(LAMBDA_TRUST))
+    other = {
+        "Statement": [
+            {**LAMBDA_TRUST["Statement"][0], "Principal": {"Service": "ec2.amazonaws.com"}}
+        ]
+    }
+    assert not lambda_may_assume(other)
+    assert not lambda_may_assume({})
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    server = EnforcingServer("127.0.0.1", 0)
+    server.start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
+
+
+def _function_with_trust(endpoint: str, trust: dict[str, object]) -> str:
+    suffix = uuid.uuid4().hex[:8]
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    role = session.client("iam", endpoint_url=endpoint).create_role(
+        RoleName=f"fn-{suffix}", AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]["Arn"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("handlers.py", HANDLER)
+    session.client("lambda", endpoint_url=endpoint).create_function(
+        FunctionName=f"fn-{suffix}",
+        Runtime="python3.13",
+        Role=role,
+        Handler="handlers.keys",
+        Code={"ZipFile": archive.getvalue()},
+    )
+    return f"fn-{suffix}"
+
+
+def test_role_sessions_assume_the_function_s_role_in_the_local_sts(endpoint: str) -> None:
+    name = _function_with_trust(endpoint, LAMBDA_TRUST)
+    issued = RoleSessions(endpoint, "us-east-1", name, "testing").issue()
+    assert issued.environment["AWS_ACCESS_KEY_ID"].startswith("ASIA")
+    assert issued.environment["AWS_SESSION_TOKEN"]
+    assert 3000 < issued.expires_at - time.time() <= 3600
+
+
+def test_a_role_lambda_may_not_assume_is_refused_naming_the_trust_policy(endpoint: str) -> None:
+    name = _function_with_trust(endpoint, {"Version": "2012-10-17", "Statement": []})
+    with pytest.raises(RoleUnavailable, match=r"cannot be assumed by Lambda: its trust policy"):
+        RoleSessions(endpoint, "us-east-1", name, "testing").issue()

@@ -11,7 +11,8 @@ worker before its credentials expire (pplocalaws.gateway.workers).
 
 from __future__ import annotations
 
-import time
+import json
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,14 +50,24 @@ class RoleSessions:
         )
         self._lambda: Any = session.client("lambda", endpoint_url=endpoint, config=_CONFIG)
         self._sts: Any = session.client("sts", endpoint_url=endpoint, config=_CONFIG)
+        self._iam: Any = session.client("iam", endpoint_url=endpoint, config=_CONFIG)
 
     def issue(self) -> Issued:
         try:
             role = self._lambda.get_function_configuration(FunctionName=self._function_name)["Role"]
+            trust = self._iam.get_role(RoleName=role.rsplit("/", 1)[-1])["Role"]
+            if not lambda_may_assume(trust.get("AssumeRolePolicyDocument")):
+                raise RoleUnavailable(
+                    f"the execution role of {self._function_name} ({role}) cannot be assumed "
+                    "by Lambda: its trust policy must allow the service principal "
+                    "lambda.amazonaws.com the action sts:AssumeRole"
+                )
             # Lambda names the session after the function.
             answer = self._sts.assume_role(
                 RoleArn=role, RoleSessionName=self._function_name, DurationSeconds=SESSION_SECONDS
             )
+        except RoleUnavailable:
+            raise
         except Exception as error:
             raise RoleUnavailable(
                 f"cannot assume the execution role of {self._function_name}: {error}"
@@ -72,5 +83,31 @@ class RoleSessions:
         )
 
 
-def remaining(issued_expires_at: float) -> float:
-    return issued_expires_at - time.time()
+def lambda_may_assume(document: Any) -> bool:
+    """Whether a trust policy lets Lambda assume the role.
+
+    "Lambda execution role" (Lambda Developer Guide): the role's trust policy must allow
+    ``lambda.amazonaws.com`` ``sts:AssumeRole``; CreateFunction otherwise fails with "The
+    role defined for the function cannot be assumed by Lambda". Conditions on that
+    statement are not evaluated here (our templates use none): strict, such a statement
+    does not count.
+    """
+    if isinstance(document, str):
+        document = json.loads(urllib.parse.unquote(document))
+    if not isinstance(document, dict):
+        return False
+    statements = document.get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal") or {}
+        services = principal.get("Service", []) if isinstance(principal, dict) else []
+        services = services if isinstance(services, list) else [services]
+        actions = statement.get("Action", [])
+        actions = actions if isinstance(actions, list) else [actions]
+        if (
+            statement.get("Effect") == "Allow"
+            and "lambda.amazonaws.com" in services
+            and any(a in ("sts:AssumeRole", "sts:*", "*") for a in actions)
+            and not statement.get("Condition")
+        ):
+            return True
+    return False
