@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import statistics
 import time
 import uuid
@@ -150,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=300, help="calls of each kind per server")
     options = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access line per call
     on = EnforcingServer("127.0.0.1", 0, enforce=True)
     off = EnforcingServer("127.0.0.1", 0, enforce=False)
     on.start()
