@@ -340,3 +340,49 @@ def test_an_expired_session_is_refused_as_expired(
         "ExpiredTokenException",
         "The security token included in the request is expired",
     )
+
+
+def _bucket_with_policy(world: World, *statements: dict[str, Any]) -> str:
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3 = _client(world.endpoint, "s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    document = {"Version": "2012-10-17", "Statement": list(statements)}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(document).replace("BUCKET", bucket))
+    return bucket
+
+
+def test_a_bucket_policy_deny_wins_over_the_role_s_allow(world: World) -> None:
+    deny = {
+        "Effect": "Deny",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/{world.role}"},
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::BUCKET/*",
+    }
+    world.put_policy(extra=[{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}])
+    bucket = _bucket_with_policy(world, deny)
+    code, message, status = _refused(world.client("s3").get_object, Bucket=bucket, Key="k")
+    assert (code, status) == ("AccessDenied", 403)
+    assert message.endswith("with an explicit deny in a resource-based policy")
+
+
+def test_a_secret_s_resource_policy_deny_wins(world: World) -> None:
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "*",
+            }
+        ],
+    }
+    _client(world.endpoint, "secretsmanager").put_resource_policy(
+        SecretId=world.secret_arn, ResourcePolicy=json.dumps(deny)
+    )
+    code, message, _ = _refused(
+        world.client("secretsmanager").get_secret_value, SecretId=world.secret_arn
+    )
+    assert code == "AccessDeniedException"
+    assert message.endswith("with an explicit deny in a resource-based policy")

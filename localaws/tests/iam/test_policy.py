@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pplocalaws.iam import conditions, keys, policy
+from pplocalaws.iam import conditions, keys, policy, resource_policies
 from pplocalaws.iam.policy import Decision
 
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/coaching-dev"
@@ -450,3 +450,35 @@ def test_key_policy_naming_the_role_allows_alone_and_its_deny_wins() -> None:
         Decision.EXPLICIT_DENY,
         "resource-based",
     )
+
+
+# ---- resource-based policies (same account) ---------------------------------------------
+SESSION = "arn:aws:sts::123456789012:assumed-role/fn-role/fn"
+
+
+def _resource(*statements: dict[str, Any]) -> Decision | None:
+    verdict = resource_policies.decide(
+        _policy(*statements), "s3:GetObject", "arn:aws:s3:::b/k", {},
+        account="123456789012", role_arn=ROLE, session_arn=SESSION,
+    )  # fmt: skip
+    return None if verdict is None else verdict.decision
+
+
+def test_a_resource_policy_allows_the_principal_it_names() -> None:
+    base = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+    assert _resource({**base, "Principal": {"AWS": ROLE}}) is Decision.ALLOW
+    assert _resource({**base, "Principal": {"AWS": SESSION}}) is Decision.ALLOW
+    assert _resource({**base, "Principal": "*"}) is Decision.ALLOW
+    # the account as principal only delegates to IAM; another role is someone else
+    assert _resource({**base, "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}) is None
+    assert _resource({**base, "Principal": {"AWS": "arn:aws:iam::123456789012:role/x"}}) is None
+
+
+def test_a_resource_policy_deny_for_the_account_covers_the_role() -> None:
+    deny = {
+        "Effect": "Deny",
+        "Principal": {"AWS": "123456789012"},
+        "Action": "s3:*",
+        "Resource": "*",
+    }
+    assert _resource(deny) is Decision.EXPLICIT_DENY

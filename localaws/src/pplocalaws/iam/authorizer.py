@@ -13,7 +13,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pplocalaws.iam import keys, lookups, policy
+from pplocalaws.iam import keys, lookups, policy, resource_policies
 from pplocalaws.iam.calls import Call, KmsUse, Need, encryption_context_keys
 from pplocalaws.iam.conditions import Unevaluable
 from pplocalaws.iam.lookups import Session
@@ -37,7 +37,8 @@ class Denial:
         )
         decision = self.verdict.decision
         if decision is Decision.EXPLICIT_DENY:
-            return f"{head} with an explicit deny in an {self.policy_type} policy"
+            article = "an" if self.policy_type[0] in "aeiou" else "a"
+            return f"{head} with an explicit deny in {article} {self.policy_type} policy"
         if decision is Decision.UNEVALUABLE:
             return (
                 f"{head} because the local AWS cannot evaluate {self.verdict.reason}; "
@@ -61,7 +62,9 @@ def _global_context(session: Session, region: str) -> dict[str, tuple[str, ...]]
         "aws:principalaccount": (session.account,),
         "aws:principaltype": ("AssumedRole",),
         "aws:requestedregion": (region,),
-        "aws:securetransport": ("false",),  # the local AWS speaks plain HTTP
+        # On AWS the SDKs reach every endpoint over TLS; the local AWS is plain HTTP only
+        # because it listens on loopback. The context says what AWS would see.
+        "aws:securetransport": ("true",),
     }
 
 
@@ -104,7 +107,7 @@ def _authorize(session: Session, call: Call, region: str) -> Denial | None:
                 session, identity, session_policy, need.action, need.resource, context, region
             )
         else:
-            denial = _identity_need(identity, session_policy, need, base)
+            denial = _identity_need(session, identity, session_policy, need, base, region)
         if denial:
             return denial
     for use in call.kms:
@@ -115,15 +118,34 @@ def _authorize(session: Session, call: Call, region: str) -> Denial | None:
 
 
 def _identity_need(
+    session: Session,
     identity: list[tuple[Statement, ...]],
     session_policy: tuple[Statement, ...] | None,
     need: Need,
     base: Mapping[str, tuple[str, ...]],
+    region: str,
 ) -> Denial | None:
-    verdict = policy.evaluate(
-        identity, need.action, need.resource, _merge(base, need.context), session_policy
-    )
+    context = _merge(base, need.context)
+    document = lookups.resource_policy(session.account, region, need.resource)
+    by_resource = None
+    if document:
+        by_resource = resource_policies.decide(
+            _parsed(document),
+            need.action,
+            need.resource,
+            context,
+            account=session.account,
+            role_arn=session.role_arn,
+            session_arn=session.session_arn,
+        )
+        if by_resource is not None and not by_resource.allowed:
+            return Denial(need.action, need.resource, by_resource, "resource-based")
+    verdict = policy.evaluate(identity, need.action, need.resource, context, session_policy)
     if verdict.allowed:
+        return None
+    # Same account: a resource-based Allow naming the caller suffices, unless a session
+    # policy limits the session ("Session policies", IAM User Guide).
+    if verdict.decision is Decision.IMPLICIT_DENY and by_resource and session_policy is None:
         return None
     kind = "session" if verdict.reason == "session policy" else "identity-based"
     return Denial(need.action, need.resource, verdict, kind)

@@ -15,6 +15,7 @@ from typing import Any
 from moto.dynamodb.models import dynamodb_backends
 from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
+from moto.s3.models import s3_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.ses.models import ses_backends
 from moto.sts.models import sts_backends
@@ -148,3 +149,18 @@ def ses_identity(account: str, region: str, address: str) -> str:
     if address in identities:
         return address
     return address.rsplit("@", 1)[-1]
+
+
+def resource_policy(account: str, region: str, arn: str) -> str | None:
+    """The bucket policy of an S3 ARN, or the resource policy of a secret; else None."""
+    if arn.startswith("arn:aws:s3:::"):
+        bucket = s3_backends[account][PARTITION].buckets.get(
+            arn[len("arn:aws:s3:::") :].split("/", maxsplit=1)[0]
+        )
+        document = getattr(bucket, "policy", None)
+        return document.decode() if isinstance(document, bytes) else document
+    if arn.startswith("arn:aws:secretsmanager:"):
+        found = secretsmanager_backends[account][region].secrets.get(arn)
+        document = getattr(found, "policy", None)
+        return str(document) if document else None
+    return None
