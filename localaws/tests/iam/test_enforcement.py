@@ -386,3 +386,22 @@ def test_a_secret_s_resource_policy_deny_wins(world: World) -> None:
     )
     assert code == "AccessDeniedException"
     assert message.endswith("with an explicit deny in a resource-based policy")
+
+
+def test_publishing_to_an_encrypted_topic_needs_the_key_through_sns(world: World) -> None:
+    topic = _client(world.endpoint, "sns").create_topic(
+        Name=f"t-{uuid.uuid4().hex[:8]}", Attributes={"KmsMasterKeyId": world.key_arn}
+    )["TopicArn"]
+    publish = {"Effect": "Allow", "Action": "sns:Publish", "Resource": topic}
+    world.put_policy(extra=[publish])
+    code, message, status = _refused(world.client("sns").publish, TopicArn=topic, Message="m")
+    assert (code, status) == ("KMSAccessDenied", 400)
+    assert f"kms:GenerateDataKey on resource: {world.key_arn}" in message
+    key_use = {
+        "Effect": "Allow",
+        "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+        "Resource": world.key_arn,
+        "Condition": {"StringEquals": {"kms:ViaService": f"sns.{REGION}.amazonaws.com"}},
+    }
+    world.put_policy(extra=[publish, key_use])
+    world.client("sns").publish(TopicArn=topic, Message="m")

@@ -157,6 +157,11 @@ class IamEnforcer:
             # Secrets Manager": "Access to KMS is not allowed"), then the local detail.
             message = f"Access to KMS is not allowed ({message})"
         log.warning("IAM: denied: %s", message)
+        if denial.via_service.startswith("sns."):
+            # SNS API Reference, Publish "Errors": KMSAccessDenied, HTTP 400.
+            return errors.refusal(
+                call.protocol, call.service, "KMSAccessDenied", message, status=400
+            )
         return errors.refusal(
             call.protocol,
             call.service,

@@ -18,6 +18,7 @@ from moto.kms.models import kms_backends
 from moto.s3.models import s3_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.ses.models import ses_backends
+from moto.sns.models import sns_backends
 from moto.sts.models import sts_backends
 
 from pplocalaws import seams
@@ -164,3 +165,10 @@ def resource_policy(account: str, region: str, arn: str) -> str | None:
         document = getattr(found, "policy", None)
         return str(document) if document else None
     return None
+
+
+def topic_key(account: str, region: str, topic_arn: str) -> str | None:
+    """The customer managed key encrypting an SNS topic, or None."""
+    topic = sns_backends[account][region].topics.get(topic_arn)
+    key = getattr(topic, "kms_master_key_id", "") if topic else ""
+    return customer_key_arn(account, region, str(key)) if key else None

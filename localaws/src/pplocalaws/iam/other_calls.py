@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pplocalaws.iam import lookups
-from pplocalaws.iam.request import Call, Need, Request
+from pplocalaws.iam.request import Call, KmsUse, Need, Request
 
 # --------------------------------------------------------------------------------------
 # SNS (query): "Actions, resources, and condition keys for Amazon SNS"
@@ -32,8 +32,28 @@ def sns(request: Request, operation: str) -> Call:
             action = "sns:Publish"  # PublishBatch is authorised as sns:Publish
         if not arn:
             return Call("sns", "query", operation, unmodelled=f"SNS {operation} without a topic")
-        return Call("sns", "query", operation, (Need(action, arn),))
+        return Call(
+            "sns",
+            "query",
+            operation,
+            (Need(action, arn),),
+            _topic_key_uses(request, operation, arn),
+        )
     return Call("sns", "query", operation, unmodelled=f"SNS {operation}")
+
+
+def _topic_key_uses(request: Request, operation: str, topic_arn: str) -> tuple[KmsUse, ...]:
+    # "Encryption at rest" > "Setting up AWS KMS permissions" (SNS Developer Guide,
+    # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html): a publisher to a
+    # topic encrypted with a customer managed key needs kms:GenerateDataKey* and
+    # kms:Decrypt on that key. Encryption context not documented: none is set.
+    if operation not in ("Publish", "PublishBatch"):
+        return ()
+    key = lookups.topic_key(request.account, request.region, topic_arn)
+    if not key:
+        return ()
+    via = f"sns.{request.region}.amazonaws.com"
+    return (KmsUse(key, "kms:GenerateDataKey", via, {}), KmsUse(key, "kms:Decrypt", via, {}))
 
 
 # --------------------------------------------------------------------------------------
