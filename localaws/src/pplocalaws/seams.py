@@ -15,6 +15,24 @@ relies on (the seam tests check exactly those).
 from __future__ import annotations
 
 # ---------------------------------------------------------------------------------------
+# IAM enforcement (branch iam): the key a KMS ciphertext names.
+# ---------------------------------------------------------------------------------------
+
+
+def kms_key_id_of_ciphertext(blob: bytes) -> str | None:
+    """The key id moto wrote into a ciphertext blob (KMS Decrypt may omit KeyId).
+
+    Relies on ``moto.kms.utils._deserialize_ciphertext_blob`` (moto's own blob format).
+    """
+    from moto.kms import utils as kms_utils  # noqa: PLC0415 - moto loads lazily here
+
+    try:
+        return str(kms_utils._deserialize_ciphertext_blob(blob).key_id)
+    except Exception:
+        return None
+
+
+# ---------------------------------------------------------------------------------------
 # Lambda: functions, versions and aliases (branch lambda-versions)
 #
 # moto's Lambda backend keeps its functions in ``LambdaBackend._lambdas`` (a
@@ -22,8 +40,9 @@ from __future__ import annotations
 # ``LambdaFunction._get_layers_data``, and is extended by wrapping a few of its methods
 # (``patch_method``). Tests: ``tests/test_seams_lambda_versions.py``.
 # ---------------------------------------------------------------------------------------
-from collections.abc import Callable
-from typing import Any
+
+from collections.abc import Callable  # noqa: E402 - this section is self-contained
+from typing import Any  # noqa: E402 - this section is self-contained
 
 _PATCHED_NOTE = "_pplocalaws_wraps"
 
