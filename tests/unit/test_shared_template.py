@@ -548,10 +548,13 @@ def test_gateway_endpoints_serve_every_private_route_table(template: Template) -
         "com.amazonaws.${AWS::Region}.s3",
     }
     for props in gateways.values():
-        assert props["RouteTableIds"] == [
-            ref("PrivateRouteTable"),
-            {"Fn::If": ["NatPerAz", ref("PrivateRouteTableB"), ref("AWS::NoValue")]},
-        ]
+        assert props["RouteTableIds"] == {
+            "Fn::If": [
+                "NatPerAz",
+                [ref("PrivateRouteTable"), ref("PrivateRouteTableB")],
+                [ref("PrivateRouteTable")],
+            ]
+        }
 
 
 # --- egress: what survives the loss of one AZ --------------------------------------------------
@@ -774,3 +777,27 @@ def test_an_unknown_egress_is_refused_naming_stage_and_choices() -> None:
         config.Stage(name="qa", region="us-east-1", account_id="0" * 12, domain="x", egress="two")
     assert "'qa'" in str(refused.value)
     assert "'two'" in str(refused.value)
+
+
+SERVICE_TEMPLATES = sorted((TEMPLATE_PATH.parents[1] / "services").glob("*/template*.yaml"))
+# A variable with one of these in its name would hold a secret; *_ARN and *_TABLE only name one.
+SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "CREDENTIAL")
+
+
+@pytest.mark.parametrize("path", SERVICE_TEMPLATES, ids=lambda p: str(p.parent.name + "/" + p.name))
+def test_functions_hold_no_secret_so_need_no_customer_key(path: Path) -> None:
+    # Lambda Developer Guide, "Securing environment variables": without KmsKeyArn Lambda
+    # encrypts the environment with its AWS managed key and the role needs nothing; with
+    # one, the role needs kms:Decrypt on it. The environment holds no secret, so none.
+    for resource in templates.load(path).resources.values():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        props = resource["Properties"]
+        assert "KmsKeyArn" not in props
+        variables = props["Environment"]["Variables"]
+        holding = [
+            name
+            for name in variables
+            if any(word in name for word in SECRET_WORDS) and not name.endswith(("_ARN", "_TABLE"))
+        ]
+        assert holding == []
