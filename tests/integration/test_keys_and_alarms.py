@@ -6,7 +6,8 @@ CloudWatch's documented statement (SNS Developer Guide, "Key management", "Enabl
 compatibility between event sources from AWS services and encrypted topics"); with the
 statement removed, CloudWatch's publish is refused and nothing is delivered, silently for
 the caller, as on AWS. Staging (egress = "endpoints" in stages.toml) gets a Secrets Manager
-interface endpoint in each private subnet, behind its own security group.
+interface endpoint in each private subnet, behind its own security group; nat-per-az gives
+each private subnet a NAT in its own AZ.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from typing import Any
 
 import pytest
 
-from tests.integration.support import LocalAws, dump, exports
+from ppdeploy import templates
+from tests.integration.support import ROOT, LocalAws, dump, exports
 
 pytestmark = pytest.mark.integration
 ALARM = "purposepath-account-api-errors-dev"
+TEMPLATE_PATH = ROOT / "shared-infrastructure" / "template.yaml"
 
 
 def _inbox(aws: LocalAws, topic: str) -> str:
@@ -86,3 +89,43 @@ def test_staging_reads_secrets_through_an_endpoint_in_each_az(local_aws: LocalAw
     ]
     nats = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
     assert len(nats["NatGateways"]) == 1  # kept for other egress; secrets no longer need it
+
+
+def test_nat_per_az_routes_each_private_subnet_through_its_own_az(local_aws: LocalAws) -> None:
+    # The template itself, as CloudFormation takes it, on a stage no stages.toml entry uses.
+    body = json.dumps(templates.load(TEMPLATE_PATH).document, separators=(",", ":"), sort_keys=True)
+    cfn = local_aws.client("cloudformation")
+    cfn.create_stack(
+        StackName="purposepath-shared-infrastructure-qa",
+        TemplateBody=body,
+        Parameters=[
+            {"ParameterKey": "Stage", "ParameterValue": "qa"},
+            {"ParameterKey": "Egress", "ParameterValue": "nat-per-az"},
+        ],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    cfn.get_waiter("stack_create_complete").wait(
+        StackName="purposepath-shared-infrastructure-qa", WaiterConfig={"Delay": 1}
+    )
+    names = exports(local_aws)
+    ec2 = local_aws.client("ec2")
+    vpc = names["purposepath-vpc-id-qa"]
+    subnets = {
+        s["SubnetId"]: s
+        for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    }
+    nats = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NatGateways"]
+    nat_az = {n["NatGatewayId"]: subnets[n["SubnetId"]]["AvailabilityZone"] for n in nats}
+    assert len(set(nat_az.values())) == 2  # one NAT in each AZ
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+    for private in names["purposepath-private-subnet-ids-qa"].split(","):
+        [table] = [
+            t
+            for t in tables["RouteTables"]
+            if any(a.get("SubnetId") == private for a in t["Associations"])
+        ]
+        [nat] = [r["NatGatewayId"] for r in table["Routes"] if r.get("NatGatewayId")]
+        assert nat_az[nat] == subnets[private]["AvailabilityZone"]
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+    for endpoint in endpoints["VpcEndpoints"]:
+        assert len(endpoint["RouteTableIds"]) == 2  # both private route tables
