@@ -14,6 +14,9 @@ relies on (the seam tests check exactly those).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 # ---------------------------------------------------------------------------------------
 # IAM enforcement (branch iam): the key a KMS ciphertext names.
 # ---------------------------------------------------------------------------------------
@@ -41,8 +44,6 @@ def kms_key_id_of_ciphertext(blob: bytes) -> str | None:
 # (``patch_method``). Tests: ``tests/test_seams_lambda_versions.py``.
 # ---------------------------------------------------------------------------------------
 
-from collections.abc import Callable  # noqa: E402 - this section is self-contained
-from typing import Any  # noqa: E402 - this section is self-contained
 
 _PATCHED_NOTE = "_pplocalaws_wraps"
 
@@ -79,3 +80,40 @@ def patch_method(
     wrapped = wrap(original)
     setattr(wrapped, _PATCHED_NOTE, original)
     setattr(moto_class, name, wrapped)
+
+
+# ---------------------------------------------------------------------------------------
+# Alarm actions (branch keys-and-egress): moto's SetAlarmState changes the state only.
+# ---------------------------------------------------------------------------------------
+
+AlarmStateChanged = Callable[[Any, Any, str], None]
+"""Called with (moto CloudWatch backend, the alarm, its state before the change)."""
+
+_ALARM_STATE_HOOK = "_pplocalaws_alarm_state_hook"
+
+
+def after_alarm_state_change(hook: AlarmStateChanged) -> None:
+    """Run ``hook`` after every ``SetAlarmState`` that moto accepts. Idempotent.
+
+    Relies on ``moto.cloudwatch.models.CloudWatchBackend.set_alarm_state(alarm_name,
+    reason, reason_data, state_value)`` and the backend's public ``alarms`` mapping of
+    name to alarm (with ``state_value``).
+    """
+    from moto.cloudwatch.models import CloudWatchBackend  # noqa: PLC0415 - moto loads lazily
+
+    original = CloudWatchBackend.set_alarm_state
+    if getattr(original, _ALARM_STATE_HOOK, None) is hook:
+        return
+    original = getattr(original, "__wrapped__", original)
+
+    def set_alarm_state(
+        self: Any, alarm_name: str, reason: str, reason_data: str, state_value: str
+    ) -> None:
+        alarm = self.alarms.get(alarm_name)
+        before = alarm.state_value if alarm is not None else ""
+        original(self, alarm_name, reason, reason_data, state_value)
+        hook(self, self.alarms[alarm_name], before)
+
+    set_alarm_state.__wrapped__ = original  # type: ignore[attr-defined]  # unwrap on re-patch
+    setattr(set_alarm_state, _ALARM_STATE_HOOK, hook)
+    CloudWatchBackend.set_alarm_state = set_alarm_state  # type: ignore[method-assign]  # the seam's patch

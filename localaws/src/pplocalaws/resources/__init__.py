@@ -15,6 +15,7 @@ from moto.cloudformation import parsing
 
 MODEL_MODULES = (
     "acm",
+    "alarm_actions",
     "apigatewayv2",
     "apigatewayv2_domains",
     "awslambda",
