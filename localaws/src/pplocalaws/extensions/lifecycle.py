@@ -31,7 +31,7 @@ from moto.ec2 import models as ec2_models
 from moto.ec2.models.core import TaggedEC2Resource
 
 from pplocalaws.extensions import exports as export_registry
-from pplocalaws.extensions import faults, stack_policies
+from pplocalaws.extensions import faults, limits, stack_policies
 from pplocalaws.extensions.events import USER_INITIATED, EventSink
 from pplocalaws.extensions.failures import LocalFailure, describe_failure
 from pplocalaws.extensions.planning import (
@@ -204,6 +204,9 @@ def publication_of(
             shown["Description"] = body["Description"]
         if body.get("Export"):
             name = str(parsing.clean_json(copy.deepcopy(body["Export"]["Name"]), resource_map))
+            problem = limits.export_name_problem(key, name)
+            if problem is not None:
+                raise ResourceFailure(problem)
             shown["ExportName"] = name
             exported.append(Export(op.stack.stack_id, name, str(value)))
         outputs.append(shown)

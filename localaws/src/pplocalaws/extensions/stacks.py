@@ -28,7 +28,10 @@ from typing import Any
 
 from moto.cloudformation.exceptions import AlreadyExistsException, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
-from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudformation.responses import (
+    CloudFormationResponse,
+    get_template_summary_response_from_template,
+)
 from moto.cloudformation.utils import generate_stack_id
 from moto.core.responses import ActionResult, EmptyResult
 
@@ -39,6 +42,7 @@ from pplocalaws.extensions.changeset_model import (
     forget_change_sets,
     live_stack,
 )
+from pplocalaws.extensions.limits import check_template_body
 from pplocalaws.extensions.parameters import as_parameter_text, no_echo_names
 from pplocalaws.extensions.planning import plan_create, plan_update
 from pplocalaws.extensions.stack_model import DELETE_ONLY_STATUSES, LocalStack
@@ -105,6 +109,7 @@ def read_submission_request(
     tags keep the stack's tags (an empty Tags list cannot be told from none on the wire).
     """
     body = request_param(response, "TemplateBody")
+    check_template_body(body)
     url = request_param(response, "TemplateURL")
     use_previous = request_flag(response, "UsePreviousTemplate", False)
     if use_previous and (body or url):
@@ -251,6 +256,7 @@ def get_template(self: CloudFormationResponse) -> ActionResult:
 
 def validate_template(self: CloudFormationResponse) -> ActionResult:
     body = request_param(self, "TemplateBody")
+    check_template_body(body)
     url = request_param(self, "TemplateURL")
     if url:
         body = read_template_url(self, url)
@@ -300,6 +306,24 @@ def validate_template(self: CloudFormationResponse) -> ActionResult:
     return ActionResult(result)
 
 
+def get_template_summary(self: CloudFormationResponse) -> ActionResult:
+    """moto's GetTemplateSummary, with the template size limits of the other calls."""
+    body = request_param(self, "TemplateBody")
+    check_template_body(body)
+    url = request_param(self, "TemplateURL")
+    stack_name = request_param(self, "StackName")
+    if stack_name:
+        stack = self.cloudformation_backend.get_stack(stack_name)
+        if stack.status == "REVIEW_IN_PROGRESS":
+            raise ValidationError(
+                message="GetTemplateSummary cannot be called on REVIEW_IN_PROGRESS stacks."
+            )
+        body = stack.template
+    elif url:
+        body = read_template_url(self, url)
+    return ActionResult(get_template_summary_response_from_template(body))
+
+
 def update_termination_protection(self: CloudFormationResponse) -> ActionResult:
     name = request_param(self, "StackName")
     stack = live_stack(self.cloudformation_backend, name)
@@ -319,5 +343,6 @@ def apply() -> None:
         delete_stack,
         get_template,
         validate_template,
+        get_template_summary,
         update_termination_protection,
     )

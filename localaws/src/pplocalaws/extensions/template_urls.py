@@ -16,6 +16,7 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.s3.models import s3_backends
 
+from pplocalaws.extensions.limits import check_template_object
 from pplocalaws.seams import replace_template_url_reader
 
 _moto_reader: list[Callable[[CloudFormationResponse, str], str]] = []  # set by apply()
@@ -31,6 +32,12 @@ def is_loopback(host: str) -> bool:
 
 
 def _read_template(self: CloudFormationResponse, template_url: str) -> str:
+    text = _read_template_object(self, template_url)
+    check_template_object(text, template_url)
+    return text
+
+
+def _read_template_object(self: CloudFormationResponse, template_url: str) -> str:
     parts = urlparse(template_url)
     if not is_loopback(parts.hostname or ""):
         return _moto_reader[0](self, template_url)
