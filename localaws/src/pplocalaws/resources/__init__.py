@@ -25,6 +25,7 @@ MODEL_MODULES = (
     "iam",
     "kms",
     "logs",
+    "names",
     "s3",
     "secretsmanager",
     "sns",

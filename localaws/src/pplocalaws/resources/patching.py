@@ -22,6 +22,9 @@ from pplocalaws.seams import set_model_create, set_model_delete, set_model_updat
 AfterCreate = Callable[[Any, Properties, str, str], None]
 """Called with (created moto object, cleaned properties, account id, region)."""
 
+BeforeCreate = Callable[[str, Properties, str, str], None]
+"""Called with (physical name, cleaned properties, account id, region) before a create."""
+
 Replaces = Callable[[Properties, Properties], bool]
 """Called with (old, new) properties: True when the change replaces the resource."""
 
@@ -65,6 +68,26 @@ def extend_create(model: type, after_create: AfterCreate) -> None:
         return resource
 
     moto_create = set_model_create(model, create)
+
+
+def check_before_create(model: type, check: BeforeCreate) -> None:
+    """Run ``check`` before the model's create: it raises to refuse the create."""
+    if not _first_time(model, "check"):
+        return
+
+    def create(
+        cls: type,
+        /,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        check(resource_name, properties_of(cloudformation_json), account_id, region_name)
+        return model_create(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    model_create = set_model_create(model, create)
 
 
 def extend_update(model: type, after_update: AfterCreate) -> None:
