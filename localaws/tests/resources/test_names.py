@@ -6,7 +6,9 @@ CREATE_FAILED with the service's error, and the stack rolls back (ROLLBACK_COMPL
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from typing import Any
 
 import boto3
@@ -248,3 +250,48 @@ def test_a_table_name_that_exists_is_refused(cfn: Any, aws: boto3.Session) -> No
     aws.client("dynamodb").create_table(**{k: v for k, v in _table("taken")["Properties"].items()})
     _fails(cfn, {"Table": _table("taken")}, "Table", "Table already exists: taken")
     assert aws.client("dynamodb").describe_table(TableName="taken")
+
+
+def test_a_function_name_that_exists_is_refused(cfn: Any, aws: boto3.Session) -> None:
+    role = aws.client("iam").create_role(
+        RoleName="existing-role", AssumeRolePolicyDocument=json.dumps(ROLE_TRUST)
+    )["Role"]["Arn"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as code:
+        code.writestr("app.py", "def handler(event, context):\n    return 'existing'\n")
+    aws.client("lambda").create_function(
+        FunctionName="taken-function",
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": archive.getvalue()},
+    )
+    resources = {"Role": _role("fn-role"), "Function": _function("taken-function")}
+    _fails(cfn, resources, "Function", "ResourceConflictException")
+    kept = aws.client("lambda").get_function(FunctionName="taken-function")["Configuration"]
+    assert kept["Role"] == role  # the existing function is not overwritten
+
+
+def test_a_topic_name_that_exists_is_refused(cfn: Any, aws: boto3.Session) -> None:
+    aws.client("sns").create_topic(Name="taken-topic")
+    topic = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "taken-topic"}}
+    _fails(cfn, {"Topic": topic}, "Topic", "with identifier 'taken-topic' already exists")
+    assert len(aws.client("sns").list_topics()["Topics"]) == 1
+
+
+def test_an_alarm_name_that_exists_is_refused(cfn: Any, aws: boto3.Session) -> None:
+    settings = {
+        "MetricName": "Errors",
+        "Namespace": "AWS/Lambda",
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "Threshold": 1,
+        "ComparisonOperator": "GreaterThanThreshold",
+    }
+    aws.client("cloudwatch").put_metric_alarm(AlarmName="taken-alarm", **settings)
+    alarm = {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {"AlarmName": "taken-alarm", **settings},
+    }
+    _fails(cfn, {"Alarm": alarm}, "Alarm", "with identifier 'taken-alarm' already exists")

@@ -231,7 +231,11 @@ def execute_change_set(self: CloudFormationResponse) -> EmptyResult:
         raise InvalidChangeSetStatus(change_set.change_set_id, change_set.execution_status)
     stack, submission = change_set.stack, change_set.submission
     operation = lifecycle.Operation(
-        backend, stack, request_param(self, "ClientRequestToken"), stack_policy=stack.policy
+        backend,
+        stack,
+        request_param(self, "ClientRequestToken"),
+        stack_policy=stack.policy,
+        retain_except_on_create=request_flag(self, "RetainExceptOnCreate"),
     )
     change_set.execution_status = "EXECUTE_IN_PROGRESS"
     if change_set.change_set_type == "CREATE":

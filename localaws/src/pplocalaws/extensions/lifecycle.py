@@ -60,12 +60,18 @@ class Operation:
 
     ``stack_policy`` is the policy an update is checked against: the stack's own, or the
     StackPolicyDuringUpdateBody that overrides it for one UpdateStack.
+    ``retain_except_on_create`` is the RetainExceptOnCreate flag of ExecuteChangeSet,
+    CreateStack and UpdateStack: "When set to true, newly created resources are deleted
+    when the operation rolls back. This includes newly created resources marked with a
+    deletion policy of Retain." (ExecuteChangeSet, AWS CloudFormation API Reference:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ExecuteChangeSet.html)
     """
 
     backend: CloudFormationBackend
     stack: LocalStack
     token: str | None = None
     stack_policy: str | None = None
+    retain_except_on_create: bool = False
     events: EventSink = field(init=False)
 
     def __post_init__(self) -> None:
@@ -174,13 +180,20 @@ def _delete_one(
     return True
 
 
-def _rollback_policy(resource_json: Mapping[str, Any]) -> str:
-    """What a rollback does with a resource it created: Retain keeps it, as on AWS.
+def _rollback_policy(resource_json: Mapping[str, Any], *, delete_created: bool) -> str:
+    """What a rollback does with a resource the failed operation created.
 
-    RetainExceptOnCreate exists precisely to delete such a resource instead.
+    Retain keeps it, as on AWS. ``DeletionPolicy: RetainExceptOnCreate`` deletes it: it
+    "behaves like Retain for stack operations, except for the stack operation that
+    initially created the resource. If the stack operation that created the resource is
+    rolled back, CloudFormation deletes the resource." (DeletionPolicy attribute,
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+    The operation's RetainExceptOnCreate flag (``delete_created``) deletes even Retain.
     """
     policy = str(resource_json.get("DeletionPolicy", "Delete"))
-    return "Delete" if policy == "RetainExceptOnCreate" else policy
+    if delete_created or policy == "RetainExceptOnCreate":
+        return "Delete"
+    return policy
 
 
 def publication_of(
@@ -268,7 +281,7 @@ def _fail_create(op: Operation, created: list[str], reason: str, *, rollback: bo
         body = resource_bodies(resource_map)[logical_id]
         if resource is None:
             continue
-        policy = _rollback_policy(body)
+        policy = _rollback_policy(body, delete_created=op.retain_except_on_create)
         if _delete_one(op, resource_map, logical_id, resource, body, policy=policy):
             parsed_resources(resource_map).pop(logical_id, None)
         else:
@@ -493,6 +506,7 @@ class PendingRollback:
     reason: str
     unrestored: list[str]
     attempts: dict[str, int] = field(default_factory=dict)
+    delete_created: bool = False  # the failed operation's RetainExceptOnCreate flag
 
 
 def _roll_back_update(
@@ -506,7 +520,13 @@ def _roll_back_update(
     """Undo an update as far as moto allows; the stack keeps its previous template."""
     op.set_status("UPDATE_ROLLBACK_IN_PROGRESS", reason)
     pending = PendingRollback(
-        old_map, new_map, old_template, journal, reason, list(reversed(journal.updated))
+        old_map,
+        new_map,
+        old_template,
+        journal,
+        reason,
+        list(reversed(journal.updated)),
+        delete_created=op.retain_except_on_create,
     )
     return resume_rollback(op, pending)
 
@@ -549,7 +569,8 @@ def resume_rollback(op: Operation, pending: PendingRollback, skip: Iterable[str]
         resource = parsed_resources(new_map).get(logical_id)
         if resource is not None:
             body = resource_bodies(new_map)[logical_id]
-            _delete_one(op, new_map, logical_id, resource, body, policy=_rollback_policy(body))
+            policy = _rollback_policy(body, delete_created=pending.delete_created)
+            _delete_one(op, new_map, logical_id, resource, body, policy=policy)
     op.set_status("UPDATE_ROLLBACK_COMPLETE")
     op.stack.status_reason = pending.reason
     return False

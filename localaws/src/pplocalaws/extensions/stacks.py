@@ -173,7 +173,12 @@ def create_stack(self: CloudFormationResponse) -> ActionResult:
     on_failure = request_param(self, "OnFailure") or "ROLLBACK"
     rollback = on_failure != "DO_NOTHING" and not request_flag(self, "DisableRollback", False)
     stack.disable_rollback = not rollback
-    operation = lifecycle.Operation(backend, stack, request_param(self, "ClientRequestToken"))
+    operation = lifecycle.Operation(
+        backend,
+        stack,
+        request_param(self, "ClientRequestToken"),
+        retain_except_on_create=request_flag(self, "RetainExceptOnCreate"),
+    )
     created = lifecycle.create(operation, submission, rollback=rollback)
     if not created and on_failure == "DELETE" and lifecycle.delete(operation):
         _finish_delete(backend, stack)
@@ -201,7 +206,11 @@ def update_stack(self: CloudFormationResponse) -> ActionResult:
     in_force = during or stack.policy
     stack.policy = policy_from_request(self, "StackPolicyBody", "StackPolicyURL") or stack.policy
     operation = lifecycle.Operation(
-        backend, stack, request_param(self, "ClientRequestToken"), stack_policy=in_force
+        backend,
+        stack,
+        request_param(self, "ClientRequestToken"),
+        stack_policy=in_force,
+        retain_except_on_create=request_flag(self, "RetainExceptOnCreate"),
     )
     lifecycle.update(
         operation,

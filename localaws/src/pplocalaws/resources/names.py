@@ -22,31 +22,36 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from moto.awslambda.models import LambdaFunction
+from moto.awslambda.exceptions import UnknownFunctionException
+from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.cloudwatch.models import cloudwatch_backends
 from moto.dynamodb.models.table import Table
 from moto.elasticache.models import elasticache_backends
 from moto.iam.models import Role, iam_backends
 from moto.logs.models import LogGroup
 from moto.s3.models import FakeBucket, s3_backends
 from moto.secretsmanager.models import secretsmanager_backends
+from moto.sns.models import Topic, sns_backends
 from moto.utilities.utils import get_partition
 
 from pplocalaws.extensions.failures import LocalFailure
+from pplocalaws.resources.cloudwatch import LocalAlarm
 from pplocalaws.resources.common import Properties
 from pplocalaws.resources.elasticache import LocalReplicationGroup
 from pplocalaws.resources.patching import check_before_create
 from pplocalaws.resources.secretsmanager import LocalSecret
 
 
-class ServiceRefusal(LocalFailure):
-    """The service refused the create; the text is CloudFormation's resource status reason."""
+class NameRefused(LocalFailure):
+    """A create refused for its name; the text is CloudFormation's resource status reason."""
 
-    def __init__(self, service: str, code: str, message: str, handler_code: str) -> None:
-        super().__init__(
-            f'Resource handler returned message: "{code}: {message} (Service: {service})" '
-            f"(HandlerErrorCode: {handler_code})"
-        )
-        self.code = code
+
+def service_refusal(service: str, code: str, message: str, handler_code: str) -> NameRefused:
+    """The service's error as CloudFormation reports a failed resource handler."""
+    return NameRefused(
+        f'Resource handler returned message: "{code}: {message} (Service: {service})" '
+        f"(HandlerErrorCode: {handler_code})"
+    )
 
 
 def _too_long(field: str, name: str, maximum: int) -> str | None:
@@ -123,7 +128,7 @@ def bucket_name_problem(name: str) -> str | None:
 def _check_bucket(name: str, explicit: bool, account_id: str, region: str) -> None:
     problem = bucket_name_problem(name) if explicit else None
     if problem is not None:
-        raise ServiceRefusal(
+        raise service_refusal(
             "S3",
             "InvalidBucketName",
             f"The specified bucket is not valid. ({problem})",
@@ -132,7 +137,7 @@ def _check_bucket(name: str, explicit: bool, account_id: str, region: str) -> No
     if name in s3_backends[account_id][get_partition(region)].buckets:
         # CreateBucket: BucketAlreadyOwnedByYou for the caller's own bucket (another
         # account's bucket is moto's BucketAlreadyExists).
-        raise ServiceRefusal(
+        raise service_refusal(
             "S3",
             "BucketAlreadyOwnedByYou",
             f"Your previous request to create the named bucket succeeded and you already "
@@ -148,7 +153,40 @@ def _check_function(name: str, explicit: bool, account_id: str, region: str) -> 
         _too_long("functionName", name, 64), _off_pattern("functionName", name, r"[a-zA-Z0-9-_]+")
     )
     if problem:
-        raise ServiceRefusal("Lambda", "ValidationException", problem, "InvalidRequest")
+        raise service_refusal("Lambda", "ValidationException", problem, "InvalidRequest")
+    # CreateFunction: ResourceConflictException for a name in use (moto's CloudFormation
+    # model overwrites the function instead).
+    try:
+        lambda_backends[account_id][region].get_function(name)
+    except UnknownFunctionException:
+        return
+    raise service_refusal(
+        "Lambda", "ResourceConflictException", f"Function already exist: {name}", "AlreadyExists"
+    )
+
+
+def _already_exists(resource_type: str, name: str) -> NameRefused:
+    """CloudFormation's own refusal when a handler finds the named resource already there.
+
+    SNS CreateTopic and CloudWatch PutMetricAlarm succeed on an existing name (they are
+    idempotent or overwrite); CloudFormation's handlers check first and fail with
+    AlreadyExists rather than adopt or overwrite what another owner made.
+    """
+    return NameRefused(
+        f"Resource of type '{resource_type}' with identifier '{name}' already exists. "
+        "(HandlerErrorCode: AlreadyExists)"
+    )
+
+
+def _check_topic(name: str, explicit: bool, account_id: str, region: str) -> None:
+    backend = sns_backends[account_id][region]
+    if explicit and any(topic.name == name for topic in backend.topics.values()):
+        raise _already_exists("AWS::SNS::Topic", name)
+
+
+def _check_alarm(name: str, explicit: bool, account_id: str, region: str) -> None:
+    if explicit and name in cloudwatch_backends[account_id][region].alarms:
+        raise _already_exists("AWS::CloudWatch::Alarm", name)
 
 
 # IAM quotas, "Role name": 64 characters; CreateRole RoleName pattern [\w+=,.@-]+.
@@ -158,10 +196,10 @@ def _check_role(name: str, explicit: bool, account_id: str, region: str) -> None
         _too_long("roleName", name, 64), _off_pattern("roleName", name, r"[\w+=,.@-]+")
     )
     if problem:
-        raise ServiceRefusal("Iam", "ValidationError", problem, "InvalidRequest")
+        raise service_refusal("Iam", "ValidationError", problem, "InvalidRequest")
     backend = iam_backends[account_id][get_partition(region)]
     if any(role.name == name for role in backend.roles.values()):
-        raise ServiceRefusal(
+        raise service_refusal(
             "Iam", "EntityAlreadyExists", f"Role with name {name} already exists.", "AlreadyExists"
         )
 
@@ -174,7 +212,7 @@ def _check_log_group(name: str, explicit: bool, account_id: str, region: str) ->
         _off_pattern("logGroupName", name, r"[\.\-_/#A-Za-z0-9]+"),
     )
     if problem:
-        raise ServiceRefusal(
+        raise service_refusal(
             "CloudWatchLogs", "InvalidParameterException", problem, "InvalidRequest"
         )
 
@@ -188,7 +226,7 @@ def _check_table(name: str, explicit: bool, account_id: str, region: str) -> Non
         _off_pattern("tableName", name, r"[a-zA-Z0-9_.-]+"),
     )
     if problem:
-        raise ServiceRefusal("DynamoDb", "ValidationException", problem, "InvalidRequest")
+        raise service_refusal("DynamoDb", "ValidationException", problem, "InvalidRequest")
 
 
 # Secrets Manager CreateSecret: ResourceExistsException for a name in use, and
@@ -199,14 +237,14 @@ def _check_secret(name: str, explicit: bool, account_id: str, region: str) -> No
     if secret is None:
         return
     if getattr(secret, "deleted_date", None) is not None:
-        raise ServiceRefusal(
+        raise service_refusal(
             "SecretsManager",
             "InvalidRequestException",
             "You can't create this secret because a secret with this name is already "
             f"scheduled for deletion. (secret {name})",
             "AlreadyExists",
         )
-    raise ServiceRefusal(
+    raise service_refusal(
         "SecretsManager",
         "ResourceExistsException",
         f"The operation failed because the secret {name} already exists.",
@@ -222,7 +260,7 @@ _GROUP_ID = re.compile(r"[A-Za-z](?:[A-Za-z0-9]|-(?!-))*")
 
 def _check_replication_group(name: str, explicit: bool, account_id: str, region: str) -> None:
     if explicit and (len(name) > 40 or not _GROUP_ID.fullmatch(name) or name.endswith("-")):
-        raise ServiceRefusal(
+        raise service_refusal(
             "ElastiCache",
             "InvalidParameterValue",
             f"The parameter ReplicationGroupId is not valid: {name!r}. It must be 1 to 40 "
@@ -231,7 +269,7 @@ def _check_replication_group(name: str, explicit: bool, account_id: str, region:
             "InvalidRequest",
         )
     if name.lower() in elasticache_backends[account_id][region].replication_groups:
-        raise ServiceRefusal(
+        raise service_refusal(
             "ElastiCache",
             "ReplicationGroupAlreadyExists",
             f"Replication group {name.lower()} already exists.",
@@ -261,6 +299,8 @@ RULES = (
     NameRule(Table, "TableName", _check_table),
     NameRule(LocalSecret, "Name", _check_secret),
     NameRule(LocalReplicationGroup, "ReplicationGroupId", _check_replication_group),
+    NameRule(Topic, "TopicName", _check_topic),
+    NameRule(LocalAlarm, "AlarmName", _check_alarm),
 )
 """DynamoDB's own ResourceInUseException ("Table already exists") and CloudWatch Logs'
 ResourceAlreadyExistsException come from moto's backends, as from AWS."""
