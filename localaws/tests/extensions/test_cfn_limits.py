@@ -122,3 +122,35 @@ def test_an_evaluated_export_name_aws_refuses_fails_the_create(cfn: Any) -> None
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
     assert "Output Out is malformed" in stack["StackStatusReason"]
     assert cfn.list_exports()["Exports"] == []
+
+
+@pytest.mark.parametrize(
+    ("section", "document"),
+    [
+        ("Resources", {"Resources": {"My_Topic": TOPIC}}),
+        ("Resources", {"Resources": {"T" * 256: TOPIC}}),
+        ("Parameters", {"Resources": {"T": TOPIC}, "Parameters": {"a-b": {"Type": "String"}}}),
+        ("Outputs", {"Resources": {"T": TOPIC}, "Outputs": {"Out.Put": {"Value": "x"}}}),
+    ],
+)
+def test_a_logical_id_that_is_not_alphanumeric_is_refused(
+    cfn: Any, section: str, document: dict[str, Any]
+) -> None:
+    with pytest.raises(
+        ClientError, match=f"Template format error: {section} name .* non alphanumeric"
+    ):
+        cfn.create_stack(StackName="s", TemplateBody=json.dumps(document))
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [
+        ("DeletionPolicy", "Retian"),
+        ("DeletionPolicy", "delete"),
+        ("UpdateReplacePolicy", "RetainExceptOnCreate"),
+    ],
+)
+def test_an_unknown_policy_value_is_refused(cfn: Any, attribute: str, value: str) -> None:
+    body = json.dumps({"Resources": {"T": dict(TOPIC, **{attribute: value})}})
+    with pytest.raises(ClientError, match=f"is not a valid {attribute}"):
+        cfn.validate_template(TemplateBody=body)
