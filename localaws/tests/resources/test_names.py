@@ -295,3 +295,43 @@ def test_an_alarm_name_that_exists_is_refused(cfn: Any, aws: boto3.Session) -> N
         "Properties": {"AlarmName": "taken-alarm", **settings},
     }
     _fails(cfn, {"Alarm": alarm}, "Alarm", "with identifier 'taken-alarm' already exists")
+
+
+def _alias(name: str) -> dict[str, Any]:
+    return {
+        "Key": {
+            "Type": "AWS::KMS::Key",
+            "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": []}},
+        },
+        "Alias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": name, "TargetKeyId": {"Ref": "Key"}},
+        },
+    }
+
+
+def test_an_alias_name_that_exists_is_refused(cfn: Any, aws: boto3.Session) -> None:
+    kms = aws.client("kms")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/taken", TargetKeyId=key)
+    _fails(cfn, _alias("alias/taken"), "Alias", "AlreadyExistsException")
+    aliases = {a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"]}
+    assert aliases["alias/taken"] == key  # not re-pointed at the stack's key
+
+
+@pytest.mark.parametrize("name", ["no-prefix", "alias/with space", "alias/aws/reserved"])
+def test_an_alias_name_kms_refuses(cfn: Any, name: str) -> None:
+    _fails(cfn, _alias(name), "Alias", "Exception")
+
+
+def test_a_managed_policy_name_that_exists_is_refused(cfn: Any, aws: boto3.Session) -> None:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    aws.client("iam").create_policy(PolicyName="taken", PolicyDocument=json.dumps(document))
+    policy = {
+        "Type": "AWS::IAM::ManagedPolicy",
+        "Properties": {"ManagedPolicyName": "taken", "PolicyDocument": document},
+    }
+    _fails(cfn, {"Policy": policy}, "Policy", "A policy called taken already exists")

@@ -28,6 +28,7 @@ from moto.cloudwatch.models import cloudwatch_backends
 from moto.dynamodb.models.table import Table
 from moto.elasticache.models import elasticache_backends
 from moto.iam.models import Role, iam_backends
+from moto.kms.models import Alias, kms_backends
 from moto.logs.models import LogGroup
 from moto.s3.models import FakeBucket, s3_backends
 from moto.secretsmanager.models import secretsmanager_backends
@@ -277,6 +278,34 @@ def _check_replication_group(name: str, explicit: bool, account_id: str, region:
         )
 
 
+# KMS CreateAlias: AliasName "alias/" then [a-zA-Z0-9/_-], at most 256 characters, not
+# "alias/aws/" (InvalidAliasNameException); one in use: AlreadyExistsException.
+# https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
+def _check_alias(name: str, explicit: bool, account_id: str, region: str) -> None:
+    if len(name) > 256 or not re.fullmatch(r"alias/[a-zA-Z0-9/_-]+", name):
+        raise service_refusal(
+            "Kms",
+            "InvalidAliasNameException",
+            f"Alias {name} must begin with alias/ and contain only alphanumeric characters, "
+            "forward slashes (/), underscores (_) and dashes (-), at most 256 characters.",
+            "InvalidRequest",
+        )
+    if name.startswith("alias/aws/"):
+        raise service_refusal(
+            "Kms",
+            "NotAuthorizedException",
+            f"Alias {name} begins with alias/aws/, which is reserved for AWS managed keys.",
+            "AccessDenied",
+        )
+    if kms_backends[account_id][region].alias_exists(name):
+        raise service_refusal(
+            "Kms",
+            "AlreadyExistsException",
+            f"An alias with the name arn:aws:kms:{region}:{account_id}:{name} already exists",
+            "AlreadyExists",
+        )
+
+
 @dataclass(frozen=True)
 class NameRule:
     """How one type's name is checked before its create."""
@@ -288,7 +317,10 @@ class NameRule:
     def before_create(
         self, name: str, properties: Properties, account_id: str, region: str
     ) -> None:
-        self.check(name, self.name_property in properties, account_id, region)
+        # The property names the resource when given (moto's Alias has no name type, so
+        # its resource name is a generated one; AliasName is the name).
+        given = properties.get(self.name_property)
+        self.check(str(given) if given else name, given is not None, account_id, region)
 
 
 RULES = (
@@ -301,6 +333,7 @@ RULES = (
     NameRule(LocalReplicationGroup, "ReplicationGroupId", _check_replication_group),
     NameRule(Topic, "TopicName", _check_topic),
     NameRule(LocalAlarm, "AlarmName", _check_alarm),
+    NameRule(Alias, "AliasName", _check_alias),
 )
 """DynamoDB's own ResourceInUseException ("Table already exists") and CloudWatch Logs'
 ResourceAlreadyExistsException come from moto's backends, as from AWS."""
