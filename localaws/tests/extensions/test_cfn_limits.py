@@ -154,3 +154,38 @@ def test_an_unknown_policy_value_is_refused(cfn: Any, attribute: str, value: str
     body = json.dumps({"Resources": {"T": dict(TOPIC, **{attribute: value})}})
     with pytest.raises(ClientError, match=f"is not a valid {attribute}"):
         cfn.validate_template(TemplateBody=body)
+
+
+def test_more_than_200_mappings_or_attributes_are_refused(cfn: Any) -> None:
+    many = {f"M{i}": {"k": {"v": "x"}} for i in range(201)}
+    with pytest.raises(ClientError, match="Mappings count 201 is greater than max allowed 200"):
+        cfn.validate_template(TemplateBody=_template(Mappings=many))
+    wide = {"M": {f"k{i}": {"v": "x"} for i in range(201)}}
+    with pytest.raises(ClientError, match="Mapping M has 201 attributes"):
+        cfn.validate_template(TemplateBody=_template(Mappings=wide))
+
+
+def test_a_description_over_1024_bytes_is_refused(cfn: Any) -> None:
+    cfn.validate_template(TemplateBody=_template(Description="d" * 1024))
+    with pytest.raises(ClientError, match="Description is 1025 bytes"):
+        cfn.validate_template(TemplateBody=_template(Description="d" * 1025))
+
+
+def test_a_parameter_value_over_4096_bytes_is_refused(cfn: Any) -> None:
+    body = _template(Parameters={"P": {"Type": "String"}})
+    with pytest.raises(ClientError, match="Parameter P has a value of 4097 bytes"):
+        cfn.create_stack(
+            StackName="s",
+            TemplateBody=body,
+            Parameters=[{"ParameterKey": "P", "ParameterValue": "v" * 4097}],
+        )
+
+
+@pytest.mark.parametrize("name", ["1starts-with-digit", "under_score", "s" * 129])
+def test_a_stack_name_aws_refuses_is_refused(cfn: Any, name: str) -> None:
+    with pytest.raises(ClientError, match="at 'stackName' failed to satisfy constraint"):
+        cfn.create_stack(StackName=name, TemplateBody=_template())
+    with pytest.raises(ClientError, match="at 'stackName' failed to satisfy constraint"):
+        cfn.create_change_set(
+            StackName=name, ChangeSetName="c", ChangeSetType="CREATE", TemplateBody=_template()
+        )

@@ -41,6 +41,7 @@ from pplocalaws.extensions.changeset_model import (
 )
 from pplocalaws.extensions.errors import InvalidChangeSetStatus
 from pplocalaws.extensions.events import USER_INITIATED, EventSink
+from pplocalaws.extensions.limits import check_stack_name
 from pplocalaws.extensions.planning import ResourceChange, plan_create, plan_update
 from pplocalaws.extensions.stack_model import LocalStack
 from pplocalaws.extensions.stacks import (
@@ -73,6 +74,8 @@ def create_change_set(self: CloudFormationResponse) -> ActionResult:
         return ActionResult({"Id": repeated.change_set_id, "StackId": repeated.stack_id})
     previous = _check_target(stack, stack_name, change_set_type)
 
+    if stack is None:
+        check_stack_name(stack_name)
     target = stack or new_stack(self, stack_name)
     request = read_submission_request(self, previous=previous)
     importing = change_set_type == imports.IMPORT

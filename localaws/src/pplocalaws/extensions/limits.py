@@ -14,6 +14,9 @@ The quotas are from "CloudFormation quotas"
   1,000,000.
 - Resources: 500; Parameters: 200; Outputs: 200 per template, with CloudFormation's
   "Template format error" wording for each.
+- Mappings: 200, each with at most 200 attributes; template description: 1,024 bytes;
+  parameter value: 4,096 bytes; stack name: 128 characters, ``[a-zA-Z][-a-zA-Z0-9]*``
+  (CreateStack StackName). The wording of these errors is the local AWS's.
 - Export names: at most 255 characters ("Output name" quota), made only of alphanumeric
   characters, colons and hyphens ("CloudFormation template Outputs syntax", Export Name:
   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html).
@@ -33,6 +36,12 @@ MAX_RESOURCES = 500
 MAX_PARAMETERS = 200
 MAX_OUTPUTS = 200
 EXPORT_NAME_MAX_LENGTH = 255
+MAX_MAPPINGS = 200
+MAX_MAPPING_ATTRIBUTES = 200
+DESCRIPTION_MAX_BYTES = 1_024
+PARAMETER_VALUE_MAX_BYTES = 4_096
+STACK_NAME_MAX_LENGTH = 128
+_STACK_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]*")
 _EXPORT_NAME = re.compile(r"[A-Za-z0-9:-]+")
 
 
@@ -78,6 +87,54 @@ def check_counts(template: Mapping[str, Any]) -> None:
         raise ValidationError(
             message=f"Template format error: Outputs count {outputs} is greater than max "
             f"allowed {MAX_OUTPUTS}"
+        )
+    _check_mappings(template.get("Mappings") or {})
+    description = template.get("Description")
+    if isinstance(description, str) and len(description.encode()) > DESCRIPTION_MAX_BYTES:
+        raise ValidationError(
+            message="Template format error: the template Description is "
+            f"{len(description.encode())} bytes; the maximum is {DESCRIPTION_MAX_BYTES}."
+        )
+
+
+def _check_mappings(mappings: Mapping[str, Any]) -> None:
+    if len(mappings) > MAX_MAPPINGS:
+        raise ValidationError(
+            message=f"Template format error: Mappings count {len(mappings)} is greater than "
+            f"max allowed {MAX_MAPPINGS}"
+        )
+    for name, mapping in mappings.items():
+        if isinstance(mapping, Mapping) and len(mapping) > MAX_MAPPING_ATTRIBUTES:
+            raise ValidationError(
+                message=f"Template format error: Mapping {name} has {len(mapping)} "
+                f"attributes; the maximum is {MAX_MAPPING_ATTRIBUTES}."
+            )
+
+
+def check_parameter_values(values: Mapping[str, str]) -> None:
+    """Refuse a parameter value over 4,096 bytes."""
+    for name, value in values.items():
+        size = len(str(value).encode())
+        if size > PARAMETER_VALUE_MAX_BYTES:
+            raise ValidationError(
+                message=f"Parameter {name} has a value of {size} bytes; the maximum is "
+                f"{PARAMETER_VALUE_MAX_BYTES} (split it into several parameters)."
+            )
+
+
+def check_stack_name(name: str | None) -> None:
+    """Refuse a stack name CreateStack's StackName constraints refuse."""
+    text = name or ""
+    if len(text) > STACK_NAME_MAX_LENGTH:
+        raise ValidationError(
+            message=f"1 validation error detected: Value at 'stackName' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {STACK_NAME_MAX_LENGTH}"
+        )
+    if not _STACK_NAME.fullmatch(text):
+        raise ValidationError(
+            message=f"1 validation error detected: Value '{text}' at 'stackName' failed to "
+            "satisfy constraint: Member must satisfy regular expression pattern: "
+            "[a-zA-Z][-a-zA-Z0-9]*"
         )
 
 

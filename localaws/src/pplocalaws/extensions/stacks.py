@@ -42,7 +42,7 @@ from pplocalaws.extensions.changeset_model import (
     forget_change_sets,
     live_stack,
 )
-from pplocalaws.extensions.limits import check_template_body
+from pplocalaws.extensions.limits import check_stack_name, check_template_body
 from pplocalaws.extensions.parameters import as_parameter_text, no_echo_names
 from pplocalaws.extensions.planning import plan_create, plan_update
 from pplocalaws.extensions.stack_model import DELETE_ONLY_STATUSES, LocalStack
@@ -164,6 +164,7 @@ def _finish_delete(backend: CloudFormationBackend, stack: LocalStack) -> None:
 def create_stack(self: CloudFormationResponse) -> ActionResult:
     backend: CloudFormationBackend = self.cloudformation_backend
     name = request_param(self, "StackName")
+    check_stack_name(name)
     if live_stack(backend, name) is not None:
         raise AlreadyExistsException(f"Stack [{name}] already exists")
     submission = _prepare_or_reject(self, read_submission_request(self, previous=None), None)

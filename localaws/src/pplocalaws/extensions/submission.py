@@ -138,6 +138,7 @@ def prepare(
     parameters = effective_parameters(
         original.get("Parameters") or {}, supplied_parameters, previous_parameters
     )
+    limits.check_parameter_values(parameters)
     processed = expand(original, parameters, region) if transforms else original
     check_processed(processed)
     _check_capabilities(required_capabilities(processed, transforms), granted)
