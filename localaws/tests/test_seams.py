@@ -118,7 +118,9 @@ def test_set_model_delete(aws: None) -> None:
         Deletable, lambda _self, account, region: calls.append((account, region))
     )
     seams.delete_resource(_topic_map(), Deletable(), {"Type": "AWS::SNS::Topic"})
-    assert calls == [(ACCOUNT, REGION)]
+    assert calls == [(ACCOUNT, REGION)], (
+        "moto changed: ResourceMap._delete_resource no longer calls resource.delete()"
+    )
 
 
 # -- requests and responses ------------------------------------------------------------
@@ -144,7 +146,9 @@ def _served_request(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def test_add_actions(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _served_request(monkeypatch)  # moto dispatched to the added method
+    assert _served_request(monkeypatch), (
+        "moto changed: BaseResponse.call_action no longer dispatches to the snake_case method"
+    )
 
 
 def test_request_param(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -218,7 +222,9 @@ def test_set_model_create() -> None:
 
     moto_create = seams.set_model_create(Model, lambda cls, name: f"ours:{moto_create(name)}")
     assert Model.create_from_cloudformation_json("x") == "ours:moto:x"
-    assert "create_from_cloudformation_json" in vars(CloudFormationModel)
+    assert "create_from_cloudformation_json" in vars(CloudFormationModel), (
+        "moto changed: CloudFormationModel.create_from_cloudformation_json is gone"
+    )
 
 
 def test_set_model_update() -> None:
@@ -229,7 +235,9 @@ def test_set_model_update() -> None:
 
     moto_update = seams.set_model_update(Model, lambda cls, name: f"ours:{moto_update(name)}")
     assert Model.update_from_cloudformation_json("x") == "ours:moto:x"
-    assert "update_from_cloudformation_json" in vars(CloudFormationModel)
+    assert "update_from_cloudformation_json" in vars(CloudFormationModel), (
+        "moto changed: CloudFormationModel.update_from_cloudformation_json is gone"
+    )
 
 
 # -- bucket policies ---------------------------------------------------------------------

@@ -335,3 +335,9 @@ def test_a_managed_policy_name_that_exists_is_refused(cfn: Any, aws: boto3.Sessi
         "Properties": {"ManagedPolicyName": "taken", "PolicyDocument": document},
     }
     _fails(cfn, {"Policy": policy}, "Policy", "A policy called taken already exists")
+
+
+# Secrets Manager CreateSecret Name: 1-512 characters of ASCII letters, digits and /_+=.@-
+@pytest.mark.parametrize("name", ["s" * 513, "my secret", "secret#1"])
+def test_a_secret_name_secrets_manager_refuses(cfn: Any, name: str) -> None:
+    _fails(cfn, {"Secret": _secret(name)}, "Secret", "ValidationException")

@@ -233,7 +233,14 @@ def _check_table(name: str, explicit: bool, account_id: str, region: str) -> Non
 # Secrets Manager CreateSecret: ResourceExistsException for a name in use, and
 # InvalidRequestException for one whose secret is scheduled for deletion.
 # https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html
+# CreateSecret Name: 1-512 characters, "ASCII letters, numbers, and the following
+# characters: /_+=.@-".
 def _check_secret(name: str, explicit: bool, account_id: str, region: str) -> None:
+    problem = explicit and _first_problem(
+        _too_long("name", name, 512), _off_pattern("name", name, r"[A-Za-z0-9/_+=.@-]+")
+    )
+    if problem:
+        raise service_refusal("SecretsManager", "ValidationException", problem, "InvalidRequest")
     secret = secretsmanager_backends[account_id][region].secrets.get(name)
     if secret is None:
         return
