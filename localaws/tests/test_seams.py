@@ -325,6 +325,19 @@ def test_lambda_layers(aws: None) -> None:
     assert [entry["Arn"] for entry in layers] == [layer["LayerVersionArn"]]
 
 
+def test_kms_key_id_of_ciphertext() -> None:
+    """The IAM section's seam (tested in full in test_seams_iam.py): a blob round-trips."""
+    from moto.kms import utils as kms_utils  # noqa: PLC0415 - moto's KMS blob format
+
+    key_id = "0d0bf1c8-8d3f-4a5f-9a5e-5f1b1f6e2a10"
+    blob = kms_utils._serialize_ciphertext_blob(
+        kms_utils.Ciphertext(key_id=key_id, iv=b"i" * 12, ciphertext=b"c", tag=b"t" * 16)
+    )
+    assert seams.kms_key_id_of_ciphertext(blob) == key_id, (
+        "moto changed: kms.utils._deserialize_ciphertext_blob no longer reads the key id"
+    )
+
+
 def test_seam_count_is_reported() -> None:
     """The count the README and the closing note give; change both when it changes."""
-    assert len(seams.SEAMS) == 23
+    assert len(seams.SEAMS) == 24

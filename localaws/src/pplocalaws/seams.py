@@ -314,3 +314,22 @@ def lambda_layers(function: Any, layer_arns: list[str]) -> list[dict[str, Any]]:
     read = _moto_attribute(function, "_get_layers_data", "LambdaFunction._get_layers_data")
     found: list[dict[str, Any]] = read(layer_arns)
     return found
+
+
+# ---------------------------------------------------------------------------------------
+# IAM enforcement (branch iam): the key a KMS ciphertext names.
+# ---------------------------------------------------------------------------------------
+
+
+@seam("kms.utils._deserialize_ciphertext_blob")
+def kms_key_id_of_ciphertext(blob: bytes) -> str | None:
+    """The key id moto wrote into a ciphertext blob (KMS Decrypt may omit KeyId).
+
+    Relies on ``moto.kms.utils._deserialize_ciphertext_blob`` (moto's own blob format).
+    """
+    from moto.kms import utils as kms_utils  # noqa: PLC0415 - moto loads lazily here
+
+    try:
+        return str(kms_utils._deserialize_ciphertext_blob(blob).key_id)
+    except Exception:
+        return None
