@@ -20,7 +20,7 @@ def test_set_alarm_state_keeps_the_signature_the_seam_wraps() -> None:
     )
 
 
-def test_the_hook_sees_the_alarm_and_its_state_before() -> None:
+def test_after_alarm_state_change() -> None:
     seen: list[tuple[str, str, str]] = []
 
     def hook(backend: Any, alarm: Any, before: str) -> None:
