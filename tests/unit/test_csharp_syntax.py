@@ -17,7 +17,8 @@ def _load_tool() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "csharp_syntax", ROOT / "tools" / "csharp_syntax.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
@@ -60,7 +61,8 @@ def test_stray_text_is_an_error_node(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert csharp_syntax.main([str(tmp_path)]) == 1
     out = capsys.readouterr()
     lines = out.out.splitlines()
-    assert lines and all(line.startswith(f"{tmp_path / 'src' / 'Bad.cs'}:3:") for line in lines)
+    assert lines
+    assert all(line.startswith(f"{tmp_path / 'src' / 'Bad.cs'}:3:") for line in lines)
     assert "syntax error" in out.out
     assert "in 2 file(s)" in out.err
 
