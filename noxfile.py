@@ -18,7 +18,7 @@ TEMPLATES = [
 ]
 SERVICE_TESTS = [
     "services/common/tests",
-    "services/account/python/tests",
+    "services/account/tests",
     "services/coaching/tests",
     "services/traction/tests",
 ]

@@ -5,8 +5,8 @@ Every check talks to the service only through a *transport*: a callable
 tests pass one that invokes the handler in-process; ``http_transport(base_url)`` speaks
 HTTP to a deployed or local service of either runtime::
 
-    python services/account/contract/contract_suite.py https://api.dev.purposepath.app/account
-    PP_JWT_SECRET=... python .../contract_suite.py http://127.0.0.1:8080/account \
+    python services/testing/src/pptesting/account_contract.py https://api.dev.purposepath.app/account
+    PP_JWT_SECRET=... python .../account_contract.py http://127.0.0.1:8080/account \
         --jwt-secret-env PP_JWT_SECRET
 
 Standard library only. Each check registers its own users under unique emails and deletes

@@ -9,7 +9,15 @@ from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from contract_suite import CHECKS, Check, ContractFailure, http_transport, main, run_check
+
+from pptesting.account_contract import (
+    CHECKS,
+    Check,
+    ContractFailure,
+    http_transport,
+    main,
+    run_check,
+)
 
 CHECKS_BY_NAME = {item.name: item for item in CHECKS}
 

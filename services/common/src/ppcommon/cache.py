@@ -1,9 +1,11 @@
 """An optional Redis cache: a tiny RESP client over TLS, or a no-op when Redis is away.
 
-The services must answer without Redis (DESIGN §7), so every failure here turns into a
-miss or a no-op: the first failure is logged once, and the connection is not retried for
-``RETRY_AFTER`` seconds so a dead endpoint costs one short connect timeout, not one per
-call. Plain sockets and ``ssl`` keep the artifact free of a redis package.
+The cache only saves reads: every value in it is also in DynamoDB, and a stage may run
+without Redis (the local AWS without redis-server, or an outage), so the services must
+answer without it. Every failure here therefore turns into a miss or a no-op: the first
+failure is logged once, and the connection is not retried for ``RETRY_AFTER`` seconds so
+a dead endpoint costs one short connect timeout, not one per call. Plain sockets and
+``ssl`` keep the artifact free of a redis package.
 """
 
 from __future__ import annotations

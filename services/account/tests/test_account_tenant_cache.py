@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from contract_suite import Client
 
 from account import users
 from ppcommon import cache as ppcache
+from pptesting.account_contract import Client
 
 
 class MemoryCache:

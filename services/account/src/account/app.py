@@ -6,11 +6,7 @@ so a cold start pays only for Powertools and the routes.
 
 from __future__ import annotations
 
-from account.routes import auth, health, tenants
-from ppcommon.http import app_handler, build_app
+from account.routes import auth, tenants
+from ppcommon.http import service_app
 
-app = build_app("account")
-for route_module in (health, auth, tenants):
-    app.include_router(route_module.router)
-
-lambda_handler = app_handler(app)
+app, lambda_handler = service_app("account", auth.router, tenants.router)

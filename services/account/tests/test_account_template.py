@@ -11,7 +11,7 @@ from cfnlint.decode import decode_str
 
 from account.app import app
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "template-python.yaml"
+TEMPLATE = Path(__file__).resolve().parents[1] / "template-python.yaml"
 
 
 @pytest.fixture(scope="module")

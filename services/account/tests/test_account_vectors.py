@@ -14,7 +14,7 @@ from account import passwords, refresh_tokens
 from ppcommon.errors import Unauthorized
 from ppcommon.jwt import verify_access_token
 
-CONTRACT_DIR = Path(__file__).resolve().parents[2] / "contract"
+CONTRACT_DIR = Path(__file__).resolve().parents[1] / "contract"
 VECTORS: dict[str, Any] = json.loads((CONTRACT_DIR / "test-vectors.json").read_text("utf-8"))
 JWT = VECTORS["jwt"]
 

@@ -1,4 +1,4 @@
-"""Test wiring for the Python account service: paths, a mocked AWS, the handler in-process.
+"""Test wiring for the Python account service: a mocked AWS, the handler in-process.
 
 Every test that invokes the handler gets a fresh ``mock_aws()`` holding the four account
 tables exactly as the shared template defines them and a JWT secret. Every test gets a
@@ -12,34 +12,25 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 
-HERE = Path(__file__).resolve().parent
-ACCOUNT_DIR = HERE.parent
-SERVICES_DIR = ACCOUNT_DIR.parent
-for source in (SERVICES_DIR / "common", HERE, ACCOUNT_DIR / "contract"):
-    if str(source) not in sys.path:
-        sys.path.insert(0, str(source))
+from account import passwords
+from account.app import lambda_handler  # builds the app; creates no AWS client
+from ppcommon import aws as ppaws
+from ppcommon import config as ppconfig
+from ppcommon import secrets as ppsecrets
+from pptesting.account_contract import Client
 
-import boto3  # noqa: E402 - after the path setup above, like every import below
-from contract_suite import Client  # noqa: E402
-from moto import mock_aws  # noqa: E402
-
-from account import passwords  # noqa: E402
-from account.app import lambda_handler  # noqa: E402 - builds the app; creates no AWS client
-from ppcommon import aws as ppaws  # noqa: E402
-from ppcommon import config as ppconfig  # noqa: E402
-from ppcommon import secrets as ppsecrets  # noqa: E402
-
-EVENTS_DIR = HERE / "tests" / "events"
+EVENTS_DIR = Path(__file__).resolve().parent / "events"
 REGION = "eu-west-1"
-JWT_SECRET = "account-tests-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFG"  # noqa: S105 - test data, guards nothing
+JWT_SECRET = "account-tests-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFG"
 TABLES = {
     "USERS_TABLE": "purposepath-users-test",
     "TOKENS_TABLE": "purposepath-tokens-test",

@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from contract_suite import PASSWORD, fresh_claims, sign_hs256, unique_email
 
 from account import clock, passwords, sessions, users
+from pptesting.account_contract import PASSWORD, fresh_claims, sign_hs256, unique_email
 
 DAY = 24 * 3600
 

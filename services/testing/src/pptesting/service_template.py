@@ -10,6 +10,7 @@ checks: it has two runtimes and four tables.
 
 from __future__ import annotations
 
+import inspect
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,14 +18,13 @@ from typing import Any, ClassVar
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
+from pptesting.service_fixtures import project_folder
 from pptesting.template import code_routes, imported_exports, load_template, template_routes
-
-SERVICES_DIR = Path(__file__).resolve().parents[2]
 
 
 @cache
-def _template(service: str) -> dict[str, Any]:
-    return load_template(SERVICES_DIR / service / "template.yaml")
+def _template(path: Path) -> dict[str, Any]:
+    return load_template(path)
 
 
 class ServiceTemplateChecks:
@@ -36,7 +36,8 @@ class ServiceTemplateChecks:
 
     @property
     def template(self) -> dict[str, Any]:
-        return _template(self.SERVICE)
+        # The template beside the test module's project: services/<service>/template.yaml.
+        return _template(project_folder(Path(inspect.getfile(type(self)))) / "template.yaml")
 
     @property
     def function(self) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Secrets read once per container from Secrets Manager, validated, never printed.
 
-Every runtime reads the JWT secret the same way (DESIGN §3): SecretString JSON
-``{"secret": "<64+ chars>"}``; the signing key is the UTF-8 bytes of that string.
+Every runtime reads the JWT secret the same way: SecretString JSON
+``{"secret": "<64+ chars>"}``; the signing key is the UTF-8 bytes of that string. A token
+signed by one service (or one runtime of the account service) must verify in every other,
+so the shape is one contract, the one the shared stack's generated secret has.
 """
 
 from __future__ import annotations

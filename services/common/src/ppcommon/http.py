@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from ppcommon.errors import BadRequest, Unauthorized, install_error_handlers
 from ppcommon.jwt import Claims, verify_access_token
@@ -70,6 +71,29 @@ def app_handler(app: APIGatewayHttpResolver) -> Handler:
     if service is None:
         raise TypeError("app_handler needs an app made by ppcommon.http.build_app")
     return _service_handler(app, service)
+
+
+def service_app(
+    service: str, *routers: APIGatewayHttpRouter
+) -> tuple[APIGatewayHttpResolver, Handler]:
+    """A service's whole app and its Lambda handler: ``routers`` plus ``GET /health``.
+
+    Every Python service's ``app.py`` is this one call, so their entry points cannot drift::
+
+        app, lambda_handler = service_app("coaching", routes.router)
+
+    ``/health`` answers without touching AWS, so it proves the function runs; the
+    ``runtime`` field tells the Python and .NET account runtimes apart.
+    """
+    app = build_app(service)
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "service": service, "runtime": "python"}
+
+    return app, app_handler(app)
 
 
 def json_body(app: HttpRequestSource) -> dict[str, Any]:
