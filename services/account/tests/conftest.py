@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from moto import mock_aws
 
@@ -26,6 +25,7 @@ from account.app import lambda_handler  # builds the app; creates no AWS client
 from ppcommon import aws as ppaws
 from ppcommon import config as ppconfig
 from ppcommon import secrets as ppsecrets
+from pptesting import aws as testaws
 from pptesting.account_contract import Client
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
@@ -43,34 +43,6 @@ TEST_ITERATIONS = 1_000
 Transport = Callable[
     [str, str, Mapping[str, str], bytes | None], tuple[int, Mapping[str, str], bytes]
 ]
-
-
-def _create_tables(dynamodb: Any) -> None:
-    def table(name: str, hash_key: str, indexes: Mapping[str, str] = {}) -> None:
-        attributes = {hash_key, *indexes.values()}
-        spec: dict[str, Any] = {
-            "TableName": name,
-            "KeySchema": [{"AttributeName": hash_key, "KeyType": "HASH"}],
-            "AttributeDefinitions": [
-                {"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)
-            ],
-            "BillingMode": "PAY_PER_REQUEST",
-        }
-        if indexes:
-            spec["GlobalSecondaryIndexes"] = [
-                {
-                    "IndexName": index,
-                    "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-                for index, key in indexes.items()
-            ]
-        dynamodb.create_table(**spec)
-
-    table(TABLES["USERS_TABLE"], "userId", {"email-index": "email"})
-    table(TABLES["TOKENS_TABLE"], "tokenHash", {"session-index": "sessionId"})
-    table(TABLES["TENANTS_TABLE"], "tenantId")
-    table(TABLES["SESSIONS_TABLE"], "sessionId", {"user-index": "userId"})
 
 
 def _reset_ppcommon() -> None:
@@ -106,14 +78,13 @@ def account_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     for variable, name in TABLES.items():
         monkeypatch.setenv(variable, name)
     with mock_aws():
-        dynamodb = boto3.resource("dynamodb", region_name=REGION)
-        _create_tables(dynamodb)
-        secret = boto3.client("secretsmanager", region_name=REGION).create_secret(
-            Name="purposepath/jwt-secret/test", SecretString=json.dumps({"secret": JWT_SECRET})
-        )
-        monkeypatch.setenv("JWT_SECRET_ARN", secret["ARN"])
+        # The shared template's schemas, through pptesting's session: its loaded service
+        # models survive from test to test (boto3's default session is new per mock).
+        created = testaws.create_tables("users", "tokens", "tenants", "sessions")
+        assert {testaws.table_variable(t): n for t, n in created.items()} == TABLES
+        monkeypatch.setenv("JWT_SECRET_ARN", testaws.create_jwt_secret(JWT_SECRET))
         _reset_ppcommon()
-        yield dynamodb
+        yield testaws.dynamodb_resource()
     _reset_ppcommon()
 
 

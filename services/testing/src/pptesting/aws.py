@@ -75,6 +75,11 @@ def create_table(logical: str, *, stage: str = "test") -> str:
     return name
 
 
+def dynamodb_resource() -> Any:
+    """The DynamoDB resource of the mocked account (inside ``mock_aws``)."""
+    return _session().resource("dynamodb")
+
+
 def table_variable(logical: str) -> str:
     return f"{logical.upper()}_TABLE"
 
