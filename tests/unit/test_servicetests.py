@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -36,7 +35,6 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 PASSING = "def test_passes():\n    assert True\n"
-SLOW = "import time\n\ndef test_slow():\n    time.sleep(2.5)\n"
 
 
 def test_a_pass_is_remembered_until_something_covered_changes(root: Path) -> None:
@@ -59,11 +57,22 @@ def test_bytecode_and_caches_do_not_count(root: Path) -> None:
 
 
 def test_suites_run_side_by_side(root: Path) -> None:
-    sources = [_service(root, name, SLOW) for name in ("alpha", "beta", "gamma")]
-    started = time.monotonic()
+    # Each suite checks in, then waits for the other two: run one after another, the first
+    # would wait alone and fail. No timing involved, so a busy machine cannot flake it.
+    meeting = root / "meeting"
+    meeting.mkdir()
+    body = (
+        "import time\nfrom pathlib import Path\n\n"
+        "def test_meet(request):\n"
+        f"    here = Path({str(meeting)!r})\n"
+        "    (here / request.path.stem).touch()\n"
+        "    deadline = time.monotonic() + 120\n"
+        "    while len(list(here.iterdir())) < 3 and time.monotonic() < deadline:\n"
+        "        time.sleep(0.05)\n"
+        "    assert len(list(here.iterdir())) == 3\n"
+    )
+    sources = [_service(root, name, body) for name in ("alpha", "beta", "gamma")]
     assert servicetests.run_all(sources) == sources
-    # One after another would take 3 x 2.5 s of sleeping alone.
-    assert time.monotonic() - started < 6.5
 
 
 def test_failures_name_every_failing_service_and_are_not_remembered(root: Path) -> None:
@@ -78,3 +87,15 @@ def test_failures_name_every_failing_service_and_are_not_remembered(root: Path) 
     assert servicetests.run_all([good]) == []  # the passing one was remembered
     with pytest.raises(servicetests.ServiceTestsFailed):
         servicetests.run_all([bad])  # the failing one runs again
+
+
+def test_the_suite_imports_the_sources_it_is_given(root: Path) -> None:
+    folder = root / "services" / "alpha"
+    (folder / "src" / "alpha_pkg").mkdir(parents=True)
+    (folder / "src" / "alpha_pkg" / "__init__.py").write_text(f"WHERE = {str(folder)!r}\n")
+    source = _service(
+        root,
+        "alpha",
+        f"import alpha_pkg\n\ndef test_where():\n    assert alpha_pkg.WHERE == {str(folder)!r}\n",
+    )
+    assert servicetests.run_all([source]) == [source]

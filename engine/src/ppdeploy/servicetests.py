@@ -10,6 +10,7 @@ independent processes, so they run at once: the slowest one sets the wait, not t
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -86,9 +87,27 @@ class _Outcome:
     completed: subprocess.CompletedProcess[str]
 
 
+def _environment(source: ServiceSource) -> dict[str, str]:
+    """The environment with the source folders of the projects under test first on the path.
+
+    The workspace installs the same folders, so in a checkout this changes nothing; in a
+    copy of the project (another checkout, a test's copy) the suite still tests the very
+    files the artifact is built from, not whatever checkout the environment points at.
+    """
+    folders = [folder / "src" for folder in source.covered if (folder / "src").is_dir()]
+    inherited = os.environ.get("PYTHONPATH")
+    paths = [str(folder) for folder in folders] + ([inherited] if inherited else [])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)} if paths else dict(os.environ)
+
+
 def _run_one(source: ServiceSource, argv: list[str]) -> _Outcome:
     completed = subprocess.run(  # noqa: S603 - fixed command over repository paths
-        argv, cwd=project.root(), capture_output=True, text=True, check=False
+        argv,
+        cwd=project.root(),
+        env=_environment(source),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return _Outcome(source, argv, completed)
 
