@@ -110,8 +110,11 @@ def workspace(session: nox.Session) -> dict[str, str]:
 
 
 def in_workspace(session: nox.Session, *args: str, env: dict[str, str] | None = None) -> None:
-    """Run ``args`` with the shared environment's tools first on the PATH."""
-    session.run(*args, env={**workspace(session), **(env or {})}, external=True)
+    """Run ``args`` with the shared environment's tools (its own first on the PATH)."""
+    environment = workspace(session)
+    # nox looks a program up on its own PATH: name the environment's copy explicitly.
+    program = shutil.which(args[0], path=environment["PATH"]) or args[0]
+    session.run(program, *args[1:], env={**environment, **(env or {})}, external=True)
 
 
 def existing(paths: list[str]) -> list[str]:
