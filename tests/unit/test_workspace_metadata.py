@@ -8,7 +8,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
+# hatch_build.py runs inside hatchling (the build backend; the lint extra installs it).
+pytest.importorskip("hatchling.metadata.plugin.interface")
 
 
 def _merged_dependencies() -> list[str]:
