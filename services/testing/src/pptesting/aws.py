@@ -33,7 +33,7 @@ def _session() -> boto3.session.Session:
     return boto3.session.Session()
 
 
-def create_table(logical: str, *, stage: str = "test") -> str:
+def create_table(logical: str, *, stage: str = "test", client: Any = None) -> str:
     """Create table ``logical`` inside ``mock_aws`` and return its name.
 
     Set the name in ``<LOGICAL>_TABLE`` (``table_variable``) with ``monkeypatch.setenv``.
@@ -65,7 +65,7 @@ def create_table(logical: str, *, stage: str = "test") -> str:
     }
     if indexes:
         arguments["GlobalSecondaryIndexes"] = indexes
-    client = _session().client("dynamodb")
+    client = client or _session().client("dynamodb")
     client.create_table(**arguments)
     if schema.get("ttl"):
         client.update_time_to_live(
@@ -85,7 +85,9 @@ def table_variable(logical: str) -> str:
 
 
 def create_tables(*logical: str, stage: str = "test") -> dict[str, str]:
-    return {name: create_table(name, stage=stage) for name in logical}
+    # One client for all of them: making a client costs more than creating a moto table.
+    client = _session().client("dynamodb")
+    return {name: create_table(name, stage=stage, client=client) for name in logical}
 
 
 def create_jwt_secret(secret: str = TEST_JWT_SECRET, *, stage: str = "test") -> str:
