@@ -98,8 +98,10 @@ def workspace(session: nox.Session) -> dict[str, str]:
             installed = []
         if installed != [sys.version, key]:
             session.run(
-                str(python), "-m", "pip", "install", "--quiet", "-e", ".[test,lint]",
-                external=True, silent=True,
+                # --no-compile: bytecode is written on first import, for the modules a
+                # run uses, instead of for every module of every dependency up front.
+                str(python), "-m", "pip", "install", "--quiet", "--no-compile",
+                "-e", ".[test,lint]", external=True, silent=True,
             )  # fmt: skip
             stamp.write_text(f"{sys.version}\n{key}")
     bin_dir = str(WORKSPACE_ENV / "bin")
@@ -151,7 +153,7 @@ def checkov(session: nox.Session) -> None:
     fetching policies and ``BC_SKIP_MAPPING`` from fetching its guideline mappings (which
     otherwise prints a traceback per template), so the log shows only the findings.
     """
-    session.install(CHECKOV)
+    session.install("--no-compile", CHECKOV)
     templates = [arg for template in existing(TEMPLATES) for arg in ("-f", template)]
     session.run(
         "checkov", *templates, "--framework", "cloudformation", "--quiet", "--compact",
