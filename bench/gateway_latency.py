@@ -26,7 +26,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from local_system import ROOT, System, percentile, private_system
+from local_system import System, percentile, private_system
 
 PATH = "/coaching/health"
 DOMAIN = "api.dev.purposepath.app"
@@ -55,8 +55,6 @@ def _through_gateway(system: System, count: int) -> list[float]:
 
 def _in_process_handler() -> Callable[[dict[str, Any]], Any]:
     """The coaching handler imported here, configured as its template configures it."""
-    for source in (ROOT / "services" / "common", ROOT / "services" / "coaching" / "src"):
-        sys.path.insert(0, str(source))
     os.environ.update(
         STAGE="dev",
         POWERTOOLS_SERVICE_NAME="coaching",
@@ -64,7 +62,7 @@ def _in_process_handler() -> Callable[[dict[str, Any]], Any]:
         POWERTOOLS_TRACE_DISABLED="true",
         AWS_DEFAULT_REGION="us-east-1",
     )
-    from coaching.app import lambda_handler  # noqa: PLC0415 - after the path and environment
+    from coaching.app import lambda_handler  # noqa: PLC0415 - after the environment
     from pplocalaws.gateway import events  # noqa: PLC0415 - same module the gateway uses
     from pplocalaws.gateway.worker import LambdaContext  # noqa: PLC0415
 

@@ -23,15 +23,13 @@ from typing import Any
 
 import pytest
 
+# The services' own cache client (ppcommon is installed in the workspace).
+from ppcommon.cache import RedisCache
 from pplocalaws import redis
 from pplocalaws.background import answers
 from pplocalaws.gateway.discovery import FunctionConfig
 from pplocalaws.gateway.workers import LocalAwsSettings, worker_environment
-from tests.integration.support import ROOT, LocalAws
-
-sys.path.insert(0, str(ROOT / "services" / "common"))
-# The services' own cache client, from their tree (they are not an installed package).
-from ppcommon.cache import RedisCache
+from tests.integration.support import LocalAws
 
 pytestmark = pytest.mark.integration
 

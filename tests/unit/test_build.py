@@ -17,14 +17,12 @@ def source(tmp_path: Path) -> catalog.ServiceSource:
     common = tmp_path / "common" / "ppcommon"
     common.mkdir(parents=True)
     (common / "__init__.py").write_text("")
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text("# pure Python only; none needed here\n")
     return catalog.ServiceSource(
         service="demo",
         runtime="python",
         template=tmp_path / "template.yaml",
         packages=(package, common),
-        requirements=requirements,
+        requirements=(),  # pure Python only; none needed here
         tests=tmp_path / "tests",
     )
 

@@ -61,10 +61,7 @@ def _files(folder: Path) -> Iterator[Path]:
 
 
 def _requirements(source: ServiceSource) -> list[str]:
-    if source.requirements is None or not source.requirements.exists():
-        return []
-    lines = source.requirements.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+    return list(source.requirements)
 
 
 def _hash_update(digest: hashlib._Hash, *parts: str | bytes) -> None:

@@ -89,18 +89,37 @@ class PreparedService:
     artifact: builds.Artifact
 
 
-def prepare_service(
-    source: catalog.ServiceSource, reporter: Reporter, *, skip_tests: bool
-) -> PreparedService:
-    """Build the artifact and run the service's own tests (once per artifact)."""
-    artifact = builds.build(source)
-    state = "reused" if artifact.reused else "built"
-    reporter.info(f"{source.key}: artifact {state} ({artifact.size / 1_000_000:.2f} MB)")
+def prepare_services(
+    sources: Iterable[catalog.ServiceSource],
+    reporter: Reporter,
+    *,
+    skip_tests: bool,
+    force: bool = False,
+) -> list[PreparedService]:
+    """Build each artifact, then run the services' own tests side by side.
+
+    A suite runs only when something it reads changed since it last passed (or ``force``).
+    """
+    prepared = []
+    for source in sources:
+        artifact = builds.build(source)
+        state = "reused" if artifact.reused else "built"
+        reporter.info(f"{source.key}: artifact {state} ({artifact.size / 1_000_000:.2f} MB)")
+        prepared.append(PreparedService(source, artifact))
     if skip_tests:
-        reporter.warn(f"{source.key}: tests skipped (--skip-tests)")
-    elif servicetests.run(source, artifact):
-        reporter.success(f"{source.key}: tests passed")
-    return PreparedService(source, artifact)
+        for service in prepared:
+            reporter.warn(f"{service.source.key}: tests skipped (--skip-tests)")
+        return prepared
+    for tested in servicetests.run_all([service.source for service in prepared], force=force):
+        reporter.success(f"{tested.key}: tests passed")
+    return prepared
+
+
+def prepare_service(
+    source: catalog.ServiceSource, reporter: Reporter, *, skip_tests: bool, force: bool = False
+) -> PreparedService:
+    """Build the artifact and run the service's own tests (see ``prepare_services``)."""
+    return prepare_services([source], reporter, skip_tests=skip_tests, force=force)[0]
 
 
 def service_spec(
@@ -190,7 +209,7 @@ def deploy_service(
     sketch = stacks.service_sketch(session.stage, source)
     ensure_shared(session, service)
     check_imports(session, sketch)
-    prepared = prepare_service(source, session.reporter, skip_tests=skip_tests)
+    prepared = prepare_service(source, session.reporter, skip_tests=skip_tests, force=session.force)
     return session.deploy(service_spec(session, prepared))
 
 
@@ -221,10 +240,10 @@ def deploy_all(
     """``invoke deploy --all``: every stack of the stage, wave by wave."""
     stage_stacks, sources = stage_graph(session)
     waves = stage_stacks.waves()
-    prepared = {
-        name: prepare_service(source, session.reporter, skip_tests=skip_tests)
-        for name, source in sources.items()
-    }
+    services = prepare_services(
+        sources.values(), session.reporter, skip_tests=skip_tests, force=session.force
+    )
+    prepared = dict(zip(sources, services, strict=True))
     for number, wave in enumerate(waves, start=1):
         session.reporter.info(f"wave {number}: {', '.join(wave)}")
 

@@ -68,23 +68,32 @@ def test_issue_refuses_an_empty_tenant() -> None:
 
 @pytest.mark.parametrize(
     ("name", "token", "reason"),
+    # Named by the defect: the tokens differ per process (random ids), so pytest-xdist's
+    # workers would otherwise collect different test ids.
     [
-        ("alg none", tokens.alg_none(tokens.claims(now=NOW)), "algorithm"),
-        ("other secret", tokens.sign(tokens.claims(now=NOW), tokens.OTHER_SECRET), "signature"),
-        ("tampered", tokens.tampered(tokens.sign(tokens.claims(now=NOW)), tid="t2"), "signature"),
-        ("expired", tokens.sign(tokens.claims(now=NOW - 901)), "expired"),
-        ("missing tid", tokens.sign(tokens.claims(now=NOW, tid=None)), "'tid'"),
-        ("missing sub", tokens.sign(tokens.claims(now=NOW, sub=None)), "'sub'"),
-        ("missing exp", tokens.sign(tokens.claims(now=NOW, exp=None)), "'exp'"),
-        ("wrong aud", tokens.sign(tokens.claims(now=NOW, aud="x")), "audience"),
-        ("wrong iss", tokens.sign(tokens.claims(now=NOW, iss="x")), "issuer"),
-        ("refresh typ", tokens.sign(tokens.claims(now=NOW, typ="refresh")), "not an access"),
-        ("no typ", tokens.sign(tokens.claims(now=NOW, typ=None)), "not an access"),
-        ("too long", tokens.sign(tokens.claims(now=NOW, ttl=3601)), "lifetime"),
-        ("future iat", tokens.sign(tokens.claims(now=NOW + 600)), "future"),
-        ("opaque", tokens.refresh_token(), "not a JWT"),
-        ("garbage", "a.b.c", "malformed"),
-        ("empty", "", "not a JWT"),
+        pytest.param(*case, id=case[0])
+        for case in [
+            ("alg none", tokens.alg_none(tokens.claims(now=NOW)), "algorithm"),
+            ("other secret", tokens.sign(tokens.claims(now=NOW), tokens.OTHER_SECRET), "signature"),
+            (
+                "tampered",
+                tokens.tampered(tokens.sign(tokens.claims(now=NOW)), tid="t2"),
+                "signature",
+            ),
+            ("expired", tokens.sign(tokens.claims(now=NOW - 901)), "expired"),
+            ("missing tid", tokens.sign(tokens.claims(now=NOW, tid=None)), "'tid'"),
+            ("missing sub", tokens.sign(tokens.claims(now=NOW, sub=None)), "'sub'"),
+            ("missing exp", tokens.sign(tokens.claims(now=NOW, exp=None)), "'exp'"),
+            ("wrong aud", tokens.sign(tokens.claims(now=NOW, aud="x")), "audience"),
+            ("wrong iss", tokens.sign(tokens.claims(now=NOW, iss="x")), "issuer"),
+            ("refresh typ", tokens.sign(tokens.claims(now=NOW, typ="refresh")), "not an access"),
+            ("no typ", tokens.sign(tokens.claims(now=NOW, typ=None)), "not an access"),
+            ("too long", tokens.sign(tokens.claims(now=NOW, ttl=3601)), "lifetime"),
+            ("future iat", tokens.sign(tokens.claims(now=NOW + 600)), "future"),
+            ("opaque", tokens.refresh_token(), "not a JWT"),
+            ("garbage", "a.b.c", "malformed"),
+            ("empty", "", "not a JWT"),
+        ]
     ],
 )
 def test_every_defect_is_unauthorized(name: str, token: str, reason: str) -> None:

@@ -4,7 +4,7 @@ using PurposePath.Account.Auth;
 namespace PurposePath.Account.Tests;
 
 /// <summary>
-/// The HTTP contract (contract/contract_suite.py) through the Lambda handler, over
+/// The HTTP contract (services/testing/src/pptesting/account_contract.py) through the Lambda handler, over
 /// in-memory stores: status codes, bodies, error shapes and the session rules.
 /// </summary>
 public sealed class AccountApiTests

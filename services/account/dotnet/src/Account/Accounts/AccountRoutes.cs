@@ -4,7 +4,7 @@ using PurposePath.Account.Http;
 namespace PurposePath.Account.Accounts;
 
 /// <summary>
-/// The HTTP contract of the account service (contract/contract_suite.py), one handler per
+/// The HTTP contract of the account service (services/testing/src/pptesting/account_contract.py), one handler per
 /// route. <c>template-dotnet.yaml</c> declares exactly <see cref="Router.Routes"/>.
 /// </summary>
 public static class AccountRoutes

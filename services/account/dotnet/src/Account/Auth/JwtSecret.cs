@@ -17,9 +17,12 @@ public interface IJwtSecretSource
 }
 
 /// <summary>
-/// The JWT secret from Secrets Manager, read once per container (DESIGN §3): SecretString
-/// JSON <c>{"secret": "&lt;64+ chars&gt;"}</c>; the key is the UTF-8 bytes of that string,
-/// exactly as ppcommon.secrets reads it. A failed read is retried by the next request.
+/// The JWT secret from Secrets Manager, read once per container: SecretString JSON
+/// <c>{"secret": "&lt;64+ chars&gt;"}</c>; the key is the UTF-8 bytes of that string,
+/// exactly as ppcommon.secrets reads it. One format for every runtime is what lets a token
+/// issued by one runtime verify in another (the account service switches runtime in place
+/// while coaching and traction keep verifying its tokens); the shared stack creates the
+/// secret in that shape. A failed read is retried by the next request.
 /// </summary>
 public sealed class SecretsManagerJwtSecret : IJwtSecretSource
 {

@@ -1,0 +1,121 @@
+"""The runtime-agnostic contract suite, run in-process against the Python handler, and
+over real HTTP through the suite's own ``http_transport`` to prove that path works too."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from pptesting.account_contract import (
+    CHECKS,
+    Check,
+    ContractFailure,
+    http_transport,
+    main,
+    run_check,
+)
+
+CHECKS_BY_NAME = {item.name: item for item in CHECKS}
+
+
+@pytest.mark.parametrize("item", CHECKS, ids=[item.name for item in CHECKS])
+def test_contract_in_process(item: Check, transport, jwt_secret: str) -> None:
+    run_check(item, transport, jwt_secret)
+
+
+def test_the_suite_fails_a_service_that_breaks_the_contract(transport) -> None:
+    # A service that forgets to rotate: it hands back the presented refresh token.
+    def no_rotation(method: str, path: str, headers: Mapping[str, str], body: bytes | None):
+        status, got, content = transport(method, path, headers, body)
+        if path == "/auth/refresh" and status == 200 and body is not None:
+            pair = json.loads(content)
+            pair["refreshToken"] = json.loads(body)["refreshToken"]
+            content = json.dumps(pair).encode()
+        return status, got, content
+
+    with pytest.raises(ContractFailure, match="rotate"):
+        run_check(CHECKS_BY_NAME["refresh_rotates_and_reuse_revokes_the_session"], no_rotation)
+
+
+def test_the_suite_fails_a_service_that_accepts_forged_tokens(transport, jwt_secret) -> None:
+    def accepts_everything(method: str, path: str, headers: Mapping[str, str], body: bytes | None):
+        if path == "/auth/me" and method == "GET":
+            return 200, {"content-type": "application/json"}, b"{}"
+        return transport(method, path, headers, body)
+
+    with pytest.raises(ContractFailure, match="401"):
+        run_check(
+            CHECKS_BY_NAME["forged_and_malformed_access_tokens_are_refused"], accepts_everything
+        )
+
+
+@pytest.fixture
+def local_http_base_url(transport) -> Iterator[str]:
+    """The in-process handler behind a loopback HTTP server on a free port."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            path = self.path.removeprefix("/account")
+            status, headers, content = transport(self.command, path, dict(self.headers), body)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
+        do_GET = do_POST = do_DELETE = _serve
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # keep test output clean
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/account"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_suite_runs_over_http(local_http_base_url: str, jwt_secret: str) -> None:
+    transport = http_transport(local_http_base_url)
+    for name in (
+        "health_answers",
+        "register_and_login_issue_a_token_pair",
+        "logout_ends_the_session",
+        "tokens_signed_with_the_real_secret_are_still_checked",
+    ):
+        run_check(CHECKS_BY_NAME[name], transport, jwt_secret)
+
+
+def test_the_command_line_reports_and_skips_secret_checks(
+    local_http_base_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            local_http_base_url,
+            "--only",
+            "health_answers",
+            "--only",
+            "tokens_signed_with_the_real_secret_are_still_checked",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "ok   health_answers" in out
+    assert "SKIP tokens_signed_with_the_real_secret_are_still_checked" in out
+
+
+def test_http_transport_refuses_other_schemes() -> None:
+    with pytest.raises(ValueError, match="https://"):
+        http_transport("file:///etc/passwd")

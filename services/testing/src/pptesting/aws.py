@@ -1,0 +1,138 @@
+"""Tables and secrets exactly as the shared template defines them, for moto tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+
+import boto3
+import pytest
+
+TEST_JWT_SECRET = "test-secret-" + "0123456789abcdef" * 4  # 76 characters, above the minimum
+
+_S = "S"
+
+# Mirrors shared-infrastructure/template.yaml (the services brief lists the key schemas).
+TABLE_SCHEMAS: dict[str, dict[str, Any]] = {
+    "users": {"hash": "userId", "indexes": {"email-index": "email"}},
+    "tokens": {"hash": "tokenHash", "indexes": {"session-index": "sessionId"}, "ttl": True},
+    "tenants": {"hash": "tenantId", "indexes": {}},
+    "sessions": {"hash": "sessionId", "indexes": {"user-index": "userId"}, "ttl": True},
+    "coaching": {"hash": "pk", "range": "sk", "indexes": {}, "ttl": True},
+    "traction": {"hash": "pk", "range": "sk", "indexes": {}},
+}
+
+
+@cache
+def _session() -> boto3.session.Session:
+    # moto replaces boto3's default session on every mock start; this one keeps the loaded
+    # service models across tests.
+    return boto3.session.Session()
+
+
+def create_table(logical: str, *, stage: str = "test", client: Any = None) -> str:
+    """Create table ``logical`` inside ``mock_aws`` and return its name.
+
+    Set the name in ``<LOGICAL>_TABLE`` (``table_variable``) with ``monkeypatch.setenv``.
+    """
+    schema = TABLE_SCHEMAS[logical]
+    name = f"purposepath-{logical}-{stage}"
+    keys = [{"AttributeName": schema["hash"], "KeyType": "HASH"}]
+    attributes = {schema["hash"]}
+    if "range" in schema:
+        keys.append({"AttributeName": schema["range"], "KeyType": "RANGE"})
+        attributes.add(schema["range"])
+    indexes = []
+    for index_name, index_hash in schema["indexes"].items():
+        attributes.add(index_hash)
+        indexes.append(
+            {
+                "IndexName": index_name,
+                "KeySchema": [{"AttributeName": index_hash, "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        )
+    arguments: dict[str, Any] = {
+        "TableName": name,
+        "KeySchema": keys,
+        "AttributeDefinitions": [
+            {"AttributeName": attribute, "AttributeType": _S} for attribute in sorted(attributes)
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if indexes:
+        arguments["GlobalSecondaryIndexes"] = indexes
+    client = client or _session().client("dynamodb")
+    client.create_table(**arguments)
+    if schema.get("ttl"):
+        client.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"},
+        )
+    return name
+
+
+def dynamodb_resource() -> Any:
+    """The DynamoDB resource of the mocked account (inside ``mock_aws``)."""
+    return _session().resource("dynamodb")
+
+
+def table_variable(logical: str) -> str:
+    return f"{logical.upper()}_TABLE"
+
+
+def create_tables(*logical: str, stage: str = "test") -> dict[str, str]:
+    # One client for all of them: making a client costs more than creating a moto table.
+    client = _session().client("dynamodb")
+    return {name: create_table(name, stage=stage, client=client) for name in logical}
+
+
+def create_jwt_secret(secret: str = TEST_JWT_SECRET, *, stage: str = "test") -> str:
+    """Create the JWT secret in the shared format; set its ARN in ``JWT_SECRET_ARN``."""
+    response = (
+        _session()
+        .client("secretsmanager")
+        .create_secret(
+            Name=f"purposepath/jwt-secret/{stage}", SecretString=json.dumps({"secret": secret})
+        )
+    )
+    arn: str = response["ARN"]
+    return arn
+
+
+FAKE_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # moto's fake credentials
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "STAGE": "test",
+    "POWERTOOLS_METRICS_NAMESPACE": "PurposePath",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+@contextmanager
+def service_aws(monkeypatch: pytest.MonkeyPatch, service: str, *tables: str) -> Iterator[None]:
+    """A fresh container of ``service`` against a fresh moto account: its tables, the JWT
+    secret, fake credentials, no Redis, every ppcommon cache cleared."""
+    from moto import mock_aws  # noqa: PLC0415 - test-only dependency, needed only here
+
+    from pptesting import reset_ppcommon  # noqa: PLC0415 - the package imports this module
+
+    for name, value in FAKE_AWS_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", service)
+    for name in ("REDIS_ENDPOINT", "REDIS_AUTH_SECRET_ARN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        for logical, table_name in create_tables(*tables).items():
+            monkeypatch.setenv(table_variable(logical), table_name)
+        monkeypatch.setenv("JWT_SECRET_ARN", create_jwt_secret())
+        reset_ppcommon()
+        yield
+    reset_ppcommon()

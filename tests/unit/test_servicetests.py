@@ -1,0 +1,101 @@
+"""The services' suites run side by side, once per set of inputs; a change or --force reruns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ppdeploy import catalog, servicetests
+
+
+def _service(root: Path, name: str, body: str) -> catalog.ServiceSource:
+    folder = root / "services" / name
+    (folder / "tests").mkdir(parents=True)
+    (folder / "tests" / f"test_{name}.py").write_text(body)
+    return catalog.ServiceSource(
+        service=name,
+        runtime="python",
+        template=folder / "template.yaml",
+        packages=(),
+        requirements=(),
+        tests=folder / "tests",
+        covered=(folder, root / "services" / "common"),
+    )
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "stages.toml").write_text("")
+    (tmp_path / "services" / "common").mkdir(parents=True)
+    (tmp_path / "services" / "common" / "shared.py").write_text("VALUE = 1\n")
+    monkeypatch.setenv("PPDEPLOY_ROOT", str(tmp_path))
+    monkeypatch.setenv("PPDEPLOY_STATE_DIR", str(tmp_path / ".state"))
+    return tmp_path
+
+
+PASSING = "def test_passes():\n    assert True\n"
+
+
+def test_a_pass_is_remembered_until_something_covered_changes(root: Path) -> None:
+    source = _service(root, "alpha", PASSING)
+    assert servicetests.run_all([source]) == [source]
+    assert servicetests.run_all([source]) == []  # nothing changed: not run again
+    (root / "services" / "common" / "shared.py").write_text("VALUE = 2\n")
+    assert servicetests.run_all([source]) == [source]  # a shared file changed
+    (root / "services" / "alpha" / "tests" / "test_more.py").write_text(PASSING)
+    assert servicetests.run_all([source]) == [source]  # a test file was added
+    assert servicetests.run_all([source], force=True) == [source]
+
+
+def test_bytecode_and_caches_do_not_count(root: Path) -> None:
+    source = _service(root, "alpha", PASSING)
+    before = servicetests.tests_hash(source)
+    (root / "services" / "alpha" / "tests" / "__pycache__").mkdir()
+    (root / "services" / "alpha" / "tests" / "__pycache__" / "x.pyc").write_bytes(b"\0")
+    assert servicetests.tests_hash(source) == before
+
+
+def test_suites_run_side_by_side(root: Path) -> None:
+    # Each suite checks in, then waits for the other two: run one after another, the first
+    # would wait alone and fail. No timing involved, so a busy machine cannot flake it.
+    meeting = root / "meeting"
+    meeting.mkdir()
+    body = (
+        "import time\nfrom pathlib import Path\n\n"
+        "def test_meet(request):\n"
+        f"    here = Path({str(meeting)!r})\n"
+        "    (here / request.path.stem).touch()\n"
+        "    deadline = time.monotonic() + 120\n"
+        "    while len(list(here.iterdir())) < 3 and time.monotonic() < deadline:\n"
+        "        time.sleep(0.05)\n"
+        "    assert len(list(here.iterdir())) == 3\n"
+    )
+    sources = [_service(root, name, body) for name in ("alpha", "beta", "gamma")]
+    assert servicetests.run_all(sources) == sources
+
+
+def test_failures_name_every_failing_service_and_are_not_remembered(root: Path) -> None:
+    good = _service(root, "alpha", PASSING)
+    bad = _service(root, "beta", "def test_fails():\n    assert 1 == 2\n")
+    with pytest.raises(servicetests.ServiceTestsFailed) as caught:
+        servicetests.run_all([good, bad])
+    assert "beta-python" in caught.value.what
+    assert "alpha" not in caught.value.what
+    assert "assert 1 == 2" in (caught.value.cause or "")
+    assert "pytest" in caught.value.fix
+    assert servicetests.run_all([good]) == []  # the passing one was remembered
+    with pytest.raises(servicetests.ServiceTestsFailed):
+        servicetests.run_all([bad])  # the failing one runs again
+
+
+def test_the_suite_imports_the_sources_it_is_given(root: Path) -> None:
+    folder = root / "services" / "alpha"
+    (folder / "src" / "alpha_pkg").mkdir(parents=True)
+    (folder / "src" / "alpha_pkg" / "__init__.py").write_text(f"WHERE = {str(folder)!r}\n")
+    source = _service(
+        root,
+        "alpha",
+        f"import alpha_pkg\n\ndef test_where():\n    assert alpha_pkg.WHERE == {str(folder)!r}\n",
+    )
+    assert servicetests.run_all([source]) == [source]
