@@ -29,6 +29,7 @@ import nox
 
 ROOT = Path(__file__).parent
 TEMPLATES = [
+    "bootstrap/template.yaml",
     "shared-infrastructure/template.yaml",
     *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("services/*/template*.yaml")),
 ]
