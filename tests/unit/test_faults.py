@@ -11,13 +11,13 @@ import botocore.exceptions
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from ppdeploy.cloudformation import CloudFormation
-from ppdeploy.deploy import deploy_stack
+from ppdeploy.aws.cloudformation import CloudFormation
+from ppdeploy.aws.target import Target
 from ppdeploy.errors import TargetError
 from ppdeploy.model import StackSpec
-from ppdeploy.target import Target
 from ppdeploy.templates import Template
-from ppdeploy.ui import Reporter
+from ppdeploy.ui.terminal import Reporter
+from ppdeploy.workflows.stack_deploy import deploy_stack
 
 NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
 

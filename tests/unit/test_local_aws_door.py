@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ppdeploy import local_aws
+from ppdeploy.aws import local_aws
 from ppdeploy.errors import InputError, TargetError
 
 

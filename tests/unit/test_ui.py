@@ -6,8 +6,8 @@ import io
 import re
 from datetime import UTC, datetime
 
-from ppdeploy.cloudformation import StackEvent
-from ppdeploy.ui import STACK_TYPE, Reporter, StackProgress
+from ppdeploy.aws.cloudformation import StackEvent
+from ppdeploy.ui.terminal import STACK_TYPE, Reporter, StackProgress
 
 SHARED = "purposepath-shared-infrastructure-dev"
 COACHING = "purposepath-coaching-api-dev"

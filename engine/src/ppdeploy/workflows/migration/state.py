@@ -14,11 +14,11 @@ from typing import Any
 import botocore.exceptions
 
 from ppdeploy import naming, project, templates
-from ppdeploy.cloudformation import CloudFormation, StackResource, StackState
+from ppdeploy.aws.cloudformation import CloudFormation, StackResource, StackState
 from ppdeploy.config import Stage
-from ppdeploy.graph import resolve_name
-from ppdeploy.migrate import surgery
+from ppdeploy.decide.graph import resolve_name
 from ppdeploy.templates import Template
+from ppdeploy.workflows.migration import surgery
 
 TABLE_TYPE = "AWS::DynamoDB::Table"
 SECRET_TYPE = "AWS::SecretsManager::Secret"  # noqa: S105 - a resource type name, no secret

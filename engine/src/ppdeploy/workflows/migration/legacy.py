@@ -11,14 +11,14 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from ppdeploy.deploy import deploy_stack
+from ppdeploy.decide.fingerprint import TAG
 from ppdeploy.errors import DeployError
-from ppdeploy.fingerprint import TAG
-from ppdeploy.migrate import surgery
-from ppdeploy.migrate.state import Reading
 from ppdeploy.model import StackSpec
 from ppdeploy.templates import Template
-from ppdeploy.workflows import StageSession
+from ppdeploy.workflows.migration import surgery
+from ppdeploy.workflows.migration.state import Reading
+from ppdeploy.workflows.session import StageSession
+from ppdeploy.workflows.stack_deploy import deploy_stack
 
 MASKED = "****"  # what DescribeStacks shows for a NoEcho parameter
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from ppdeploy import guard
-from ppdeploy.cloudformation import CloudFormation, StackEvent, first_failure
+from ppdeploy.aws.cloudformation import CloudFormation, StackEvent, first_failure
+from ppdeploy.decide import guard
 from ppdeploy.errors import DeployError, InputError, RefusedError
-from ppdeploy.ui import Reporter
+from ppdeploy.events import Reporter, ResourceEvent, StackNote, StackOutcome
 
 
 def _token(kind: str) -> str:
@@ -39,7 +39,9 @@ def delete(cfn: CloudFormation, stack: str, reporter: Reporter, *, assume_yes: b
     cfn.delete_stack(stack, token=_token("delete"))
     # By id: once deleted, the name no longer finds the stack or its events.
     final, events = cfn.wait(
-        state.stack_id, after_event=mark, on_event=lambda event: reporter.event(stack, event)
+        state.stack_id,
+        after_event=mark,
+        on_event=lambda event: reporter.emit(ResourceEvent(stack, event)),
     )
     if final is not None and final.status != "DELETE_COMPLETE":
         failure = first_failure(events)
@@ -50,8 +52,8 @@ def delete(cfn: CloudFormation, stack: str, reporter: Reporter, *, assume_yes: b
         )
     retained = [e.logical_id for e in events if e.status == "DELETE_SKIPPED"]
     if retained:
-        reporter.info(f"{stack}: kept (DeletionPolicy Retain): {', '.join(retained)}")
-    reporter.success(f"{stack}: deleted")
+        reporter.emit(StackNote(stack, f"kept (DeletionPolicy Retain): {', '.join(retained)}"))
+    reporter.emit(StackOutcome(stack, "deleted"))
 
 
 def failed_resources(events: list[StackEvent]) -> list[StackEvent]:
@@ -92,8 +94,12 @@ def recover(
         )
     failed = failed_resources(cfn.events(stack))
     for event in failed:
-        reporter.warn(
-            f"{stack}: {event.logical_id} ({event.resource_type}) {event.status}: {event.reason}"
+        reporter.emit(
+            StackNote(
+                stack,
+                f"{event.logical_id} ({event.resource_type}) {event.status}: {event.reason}",
+                "warn",
+            )
         )
     unknown = sorted(set(skip) - {event.logical_id for event in failed})
     if unknown:
@@ -112,7 +118,7 @@ def recover(
     mark = cfn.latest_event_id(stack)
     cfn.continue_update_rollback(stack, skip=skip, token=_token("recover"))
     final, _ = cfn.wait(
-        stack, after_event=mark, on_event=lambda event: reporter.event(stack, event)
+        stack, after_event=mark, on_event=lambda event: reporter.emit(ResourceEvent(stack, event))
     )
     if final is None or final.status != "UPDATE_ROLLBACK_COMPLETE":
         raise DeployError(
@@ -121,4 +127,6 @@ def recover(
             fix="read `invoke events --stack` for the resource that failed again; skip it if "
             "it cannot be rolled back",
         )
-    reporter.success(f"{stack}: rollback completed; deploy again to apply your change")
+    reporter.emit(
+        StackNote(stack, "rollback completed; deploy again to apply your change", "success")
+    )

@@ -14,7 +14,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from ppdeploy import local_aws as localaws
+from ppdeploy.aws import local_aws as localaws
 from ppdeploy.config import Stage
 from ppdeploy.errors import InputError, TargetError
 

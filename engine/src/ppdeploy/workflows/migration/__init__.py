@@ -6,6 +6,11 @@ moves the domain mappings to the new APIs; ``surgery`` edits templates; ``legacy
 ``importing`` run the legacy-stack updates and the IMPORT change sets.
 """
 
-from ppdeploy.migrate.workflow import STOP_AFTER_VARIABLE, MigrationStopped, Options, migrate
+from ppdeploy.workflows.migration.sequence import (
+    STOP_AFTER_VARIABLE,
+    MigrationStopped,
+    Options,
+    migrate,
+)
 
 __all__ = ["STOP_AFTER_VARIABLE", "MigrationStopped", "Options", "migrate"]

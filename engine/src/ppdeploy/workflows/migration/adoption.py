@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ppdeploy import naming, stacks
-from ppdeploy.cloudformation import ResourceToImport
+from ppdeploy import naming
+from ppdeploy.aws.cloudformation import ResourceToImport
+from ppdeploy.decide import stacks
 from ppdeploy.errors import DeployError, RefusedError
-from ppdeploy.migrate import importing, legacy, surgery
-from ppdeploy.migrate.state import (
+from ppdeploy.events import Message
+from ppdeploy.model import StackSpec
+from ppdeploy.workflows.migration import importing, legacy, surgery
+from ppdeploy.workflows.migration.state import (
     SECRET_TYPE,
     TABLE_TYPE,
     Adoption,
@@ -24,8 +27,7 @@ from ppdeploy.migrate.state import (
     shared_template,
     stack_document,
 )
-from ppdeploy.model import StackSpec
-from ppdeploy.workflows import StageSession
+from ppdeploy.workflows.session import StageSession
 
 Say = Callable[[str], None]
 
@@ -37,8 +39,11 @@ def retain_and_unexport(session: StageSession, reading: Reading) -> None:
     ]
     clashing = reading.clashing_exports
     if not to_retain and not clashing:
-        session.reporter.success(
-            "already done: the legacy stack retains its data and exports none of our names"
+        session.reporter.emit(
+            Message(
+                "already done: the legacy stack retains its data and exports none of our names",
+                "success",
+            )
         )
         return
     blocked = [export for export in clashing if export.importers]
@@ -53,12 +58,14 @@ def retain_and_unexport(session: StageSession, reading: Reading) -> None:
     document = surgery.retained(reading.legacy_template, to_retain)
     document = surgery.unexported(document, [export.output_key for export in clashing])
     if to_retain:
-        session.reporter.info(
-            f"{reading.legacy_name}: DeletionPolicy Retain on {', '.join(to_retain)}"
+        session.reporter.emit(
+            Message(f"{reading.legacy_name}: DeletionPolicy Retain on {', '.join(to_retain)}")
         )
     if clashing:
-        session.reporter.info(
-            f"{reading.legacy_name}: no longer exports {', '.join(e.name for e in clashing)}"
+        session.reporter.emit(
+            Message(
+                f"{reading.legacy_name}: no longer exports {', '.join(e.name for e in clashing)}"
+            )
         )
     legacy.update(session, reading, document)
 
@@ -67,7 +74,9 @@ def release(session: StageSession, reading: Reading, reader: Reader) -> None:
     """(b) The legacy stack drops its tables and secret; Retain keeps them, in no stack."""
     holding = [a for a in reading.adoptions if a.legacy is not None]
     if not holding:
-        session.reporter.success("already done: the legacy stack holds no table or secret we adopt")
+        session.reporter.emit(
+            Message("already done: the legacy stack holds no table or secret we adopt", "success")
+        )
         return
     unsafe = [a.legacy.logical_id for a in holding if a.legacy and not a.retained_in_legacy]
     if unsafe:
@@ -83,10 +92,13 @@ def release(session: StageSession, reading: Reading, reader: Reader) -> None:
     # The stateful guard refuses removing a table or a secret unless its logical id is
     # allowed: exactly these are, because step 2a made them Retain, so removing them from
     # the stack keeps them (and their data) where they are.
-    session.reporter.warn(
-        f"{reading.legacy_name}: removing {', '.join(ids)} from the stack; the stateful guard "
-        "allows exactly these because they are DeletionPolicy Retain: they are kept, owned by "
-        "no stack, until the shared stack imports them"
+    session.reporter.emit(
+        Message(
+            f"{reading.legacy_name}: removing {', '.join(ids)} from the stack; the stateful guard "
+            "allows exactly these because they are DeletionPolicy Retain: they are kept, owned by "
+            "no stack, until the shared stack imports them",
+            "warn",
+        )
     )
     legacy.update(session, reading, document, allow_removing=ids)
 
@@ -103,7 +115,9 @@ def import_into_shared(session: StageSession, reading: Reading, reader: Reader) 
     """(c) The shared stack imports the tables and secret that belong to no stack."""
     unowned = [a for a in reading.adoptions if a.unowned]
     if not unowned:
-        session.reporter.success("already done: no released table or secret is waiting for import")
+        session.reporter.emit(
+            Message("already done: no released table or secret is waiting for import", "success")
+        )
         return
     spec = shared_spec(session)
     name = spec.name

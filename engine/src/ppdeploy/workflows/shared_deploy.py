@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ppdeploy.config import Stage
+from ppdeploy.decide.stacks import shared_spec
+from ppdeploy.events import Reporter
 from ppdeploy.model import DeployResult
-from ppdeploy.stacks import shared_spec
-from ppdeploy.ui import Reporter
-from ppdeploy.workflows import StageSession
+from ppdeploy.workflows.session import StageSession
 
 
 def deploy_shared(

@@ -10,14 +10,17 @@ where the last run stopped.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from ppdeploy import catalog, guard, lifecycle, naming, verify, workflows
+from ppdeploy import catalog, naming
+from ppdeploy.decide import guard
 from ppdeploy.errors import DeployError, InputError, PPDeployError, RefusedError
-from ppdeploy.migrate import adoption, legacy, mappings, plan, surgery
-from ppdeploy.migrate.state import Reader, Reading
-from ppdeploy.workflows import StageSession
+from ppdeploy.events import Message, TableShown
+from ppdeploy.workflows import lifecycle, urls, verify
+from ppdeploy.workflows.migration import adoption, legacy, mappings, migration_plan, surgery
+from ppdeploy.workflows.migration.state import Reader, Reading
+from ppdeploy.workflows.service_deploy import current_runtime, prepare_service, service_spec
+from ppdeploy.workflows.session import StageSession
 
 # Test-only: stop after the named step ("2b", or "2" for all of step 2) as if interrupted.
 STOP_AFTER_VARIABLE = "PPDEPLOY_MIGRATE_STOP_AFTER"
@@ -35,14 +38,18 @@ class Options:
     legacy_stack: str
     skip_tests: bool
     delete_legacy: bool
-    service_urls: Callable[[], Mapping[str, str]]  # where verify walks its journey
+    # --local: the port to start the local gateway on when it is not running (verify
+    # walks its journey through it); on AWS the custom domain is used.
+    gateway_port: int | None = None
 
 
 def _checkpoint(session: StageSession, step: str) -> None:
     wanted = os.environ.get(STOP_AFTER_VARIABLE, "")
     last_of_wanted = [s for s in STEPS if s.startswith(wanted)][-1:] if wanted else []
     if step in (wanted, *last_of_wanted):
-        session.reporter.warn(f"stopping after step {step} ({STOP_AFTER_VARIABLE}, test-only)")
+        session.reporter.emit(
+            Message(f"stopping after step {step} ({STOP_AFTER_VARIABLE}, test-only)", "warn")
+        )
         raise MigrationStopped(
             f"migrate stopped after step {step}",
             cause=f"{STOP_AFTER_VARIABLE}={wanted} is set (a test hook)",
@@ -51,7 +58,7 @@ def _checkpoint(session: StageSession, step: str) -> None:
 
 
 def _heading(session: StageSession, step: str, title: str) -> None:
-    session.reporter.info(f"step {step}: {title}")
+    session.reporter.emit(Message(f"step {step}: {title}"))
 
 
 def migrate(session: StageSession, options: Options) -> None:
@@ -60,10 +67,12 @@ def migrate(session: StageSession, options: Options) -> None:
     reading = reader.read()
     _check_source(session, reading)
     _heading(session, "1", f"plan for migrating {options.legacy_stack}")
-    session.reporter.table(
-        f"migration of {options.legacy_stack} (stage {session.stage.name})",
-        ("what", "now", "what happens"),
-        plan.rows(reading, delete_legacy=options.delete_legacy),
+    session.reporter.emit(
+        TableShown(
+            f"migration of {options.legacy_stack} (stage {session.stage.name})",
+            ("what", "now", "what happens"),
+            tuple(migration_plan.rows(reading, delete_legacy=options.delete_legacy)),
+        )
     )
     if not session.reporter.confirm("Run this migration?", assume_yes=session.assume_yes):
         raise RefusedError("the migration was not approved; nothing was changed")
@@ -88,7 +97,7 @@ def migrate(session: StageSession, options: Options) -> None:
             cause="every token issued with the old value is now refused",
             fix="restore the previous version (its AWSPREVIOUS stage) in Secrets Manager",
         )
-    session.reporter.success(f"{secret}: value unchanged (compared by SHA-256)")
+    session.reporter.emit(Message(f"{secret}: value unchanged (compared by SHA-256)", "success"))
     _checkpoint(session, "2d")
 
     _heading(session, "3", "the new service stacks")
@@ -98,21 +107,26 @@ def migrate(session: StageSession, options: Options) -> None:
     _heading(session, "4", "the domain mappings move to the new APIs")
     moving = reader.read().mappings
     if not moving:
-        session.reporter.success("already done: no mapping of the legacy stack is left to move")
+        session.reporter.emit(
+            Message("already done: no mapping of the legacy stack is left to move", "success")
+        )
     for mapping in moving:
         mappings.move(session, reader, mapping)
     _checkpoint(session, "4")
 
     _heading(session, "5", "verify")
-    verify.run(verify.Journey(urls=options.service_urls(), report=session.reporter.info))
-    session.reporter.success("verify passed")
+    journey_urls = urls.service_urls(session, start_gateway_on=options.gateway_port)
+    verify.run(verify.Journey(urls=journey_urls, report=session.say))
+    session.reporter.emit(Message("verify passed", "success"))
     _checkpoint(session, "5")
 
     if options.delete_legacy:
         _heading(session, "6", f"delete {options.legacy_stack}, its data retained")
         _delete_legacy(session, reader.read())
         _checkpoint(session, "6")
-    session.reporter.success(f"migrated {options.legacy_stack} to stage {session.stage.name}")
+    session.reporter.emit(
+        Message(f"migrated {options.legacy_stack} to stage {session.stage.name}", "success")
+    )
 
 
 def _check_source(session: StageSession, reading: Reading) -> None:
@@ -134,9 +148,9 @@ def _deploy_services(session: StageSession, reading: Reading, *, skip_tests: boo
     """Each service stack; a service whose mapping still has to move gets no mapping yet."""
     moving = {m.service for m in reading.mappings if not m.in_service_stack}
     for service in naming.SERVICES:
-        source = catalog.service(service, workflows.current_runtime(session, service))
-        prepared = workflows.prepare_service(source, session.reporter, skip_tests=skip_tests)
-        spec = workflows.service_spec(session, prepared)
+        source = catalog.service(service, current_runtime(session, service))
+        prepared = prepare_service(source, session.reporter, skip_tests=skip_tests)
+        spec = service_spec(session, prepared)
         if reading.domain is not None:
             # The key is taken until step 4 moves the legacy mapping; creating a second
             # mapping with the same key would fail.
@@ -147,7 +161,9 @@ def _deploy_services(session: StageSession, reading: Reading, *, skip_tests: boo
 
 def _delete_legacy(session: StageSession, reading: Reading) -> None:
     if reading.legacy is None:
-        session.reporter.success(f"already done: {reading.legacy_name} does not exist")
+        session.reporter.emit(
+            Message(f"already done: {reading.legacy_name} does not exist", "success")
+        )
         return
     held = [m for m in reading.mappings if m.legacy_id is not None]
     if held:
@@ -165,8 +181,8 @@ def _delete_legacy(session: StageSession, reading: Reading) -> None:
         and not surgery.is_retained(reading.legacy_template, r.logical_id)
     )
     if unretained:
-        session.reporter.info(
-            f"{reading.legacy_name}: DeletionPolicy Retain on {', '.join(unretained)}"
+        session.reporter.emit(
+            Message(f"{reading.legacy_name}: DeletionPolicy Retain on {', '.join(unretained)}")
         )
         legacy.update(session, reading, surgery.retained(reading.legacy_template, unretained))
     lifecycle.delete(

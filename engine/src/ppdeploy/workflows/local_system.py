@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ppdeploy import local_aws as localaws
-from ppdeploy import naming, project
+from ppdeploy import project
+from ppdeploy.aws import local_aws as localaws
 from ppdeploy.config import Stage
 
 
@@ -64,11 +64,6 @@ def ensure_zone(route53: Any, stage: Stage) -> str:
             return str(zone["Id"]).rsplit("/", 1)[-1]
     created = route53.create_hosted_zone(Name=name, CallerReference=f"ppdeploy-{uuid.uuid4()}")
     return str(created["HostedZone"]["Id"]).rsplit("/", 1)[-1]
-
-
-def service_urls(gateway_url: str) -> dict[str, str]:
-    """Each service's base URL through the local gateway (its domain mapping)."""
-    return {service: f"{gateway_url}/{naming.MAPPING_KEYS[service]}" for service in naming.SERVICES}
 
 
 def stop_started() -> list[str]:

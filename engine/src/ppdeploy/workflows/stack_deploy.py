@@ -12,17 +12,23 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 
-from ppdeploy import fingerprint, graph, guard
-from ppdeploy.cloudformation import (
+from ppdeploy.aws.cloudformation import (
     NEVER_CREATED_STATES,
     ChangeSet,
     CloudFormation,
     StackState,
     first_failure,
 )
+from ppdeploy.decide import fingerprint, guard
 from ppdeploy.errors import DeployError, RefusedError
-from ppdeploy.model import DeployResult, StackSpec
-from ppdeploy.ui import Reporter
+from ppdeploy.events import (
+    ChangeSetComputed,
+    Reporter,
+    ResourceEvent,
+    StackNote,
+    StackOutcome,
+)
+from ppdeploy.model import DeployOutcome, DeployResult, StackSpec
 
 Approve = Callable[[StackSpec, ChangeSet], bool]
 
@@ -36,16 +42,19 @@ def _settle(cfn: CloudFormation, spec: StackSpec, reporter: Reporter) -> StackSt
     """The stack's state once nothing is in progress and any failed create is cleared away."""
     state = cfn.describe(spec.name)
     if state is not None and state.in_progress and state.status != "REVIEW_IN_PROGRESS":
-        reporter.warn(f"{spec.name} is {state.status}; waiting for it to finish")
+        reporter.emit(StackNote(spec.name, f"{state.status}: waiting for it to finish", "warn"))
         state, _ = cfn.wait(
             spec.name,
             after_event=cfn.latest_event_id(spec.name),
-            on_event=lambda event: reporter.event(spec.name, event),
+            on_event=lambda event: reporter.emit(ResourceEvent(spec.name, event)),
         )
     if state is not None and state.status in NEVER_CREATED_STATES:
-        reporter.warn(
-            f"{spec.name} never finished creating ({state.status}); "
-            "deleting it so it can be created again"
+        reporter.emit(
+            StackNote(
+                spec.name,
+                f"never finished creating ({state.status}); deleting it so it can be created again",
+                "warn",
+            )
         )
         mark = cfn.latest_event_id(spec.name)
         cfn.delete_stack(spec.name, token=_token("delete"))
@@ -64,18 +73,6 @@ def _settle(cfn: CloudFormation, spec: StackSpec, reporter: Reporter) -> StackSt
             "then deploy again",
         )
     return state
-
-
-def stamp(
-    cfn: CloudFormation,
-    spec: StackSpec,
-    exports_now: Callable[[], Mapping[str, str]] | None = None,
-) -> StackSpec:
-    """``spec`` with its fingerprint, over the current values of what it imports."""
-    names = graph.imports_of(spec)
-    exports = (exports_now or cfn.exports)() if names else {}
-    imported = {name: exports.get(name, "") for name in names}
-    return fingerprint.stamped(spec, fingerprint.compute(spec, imported))
 
 
 def deploy_stack(
@@ -97,11 +94,10 @@ def deploy_stack(
     ``exports_now`` reads the current exports (a caller may share one reading).
     """
     started = time.monotonic()
-    spec = stamp(cfn, spec, exports_now)
+    spec = fingerprint.stamp(cfn, spec, exports_now)
     state = _settle(cfn, spec, reporter)
     if not force and state is not None and fingerprint.unchanged(state, spec.tags[fingerprint.TAG]):
-        reporter.success(f"{spec.name}: unchanged")
-        return DeployResult(spec.name, "unchanged", time.monotonic() - started, state.outputs)
+        return _finished(reporter, spec, "unchanged", started, state.outputs)
     precheck(spec)
     creating = state is None or state.status == "REVIEW_IN_PROGRESS"
     token = _token("deploy")
@@ -117,8 +113,7 @@ def deploy_stack(
     if change_set.empty:
         cfn.delete_change_set(change_set.change_set_id)
         assert state is not None  # noqa: S101 - an empty change set needs an existing stack
-        reporter.success(f"{spec.name}: unchanged")
-        return DeployResult(spec.name, "unchanged", time.monotonic() - started, state.outputs)
+        return _finished(reporter, spec, "unchanged", started, state.outputs)
     if change_set.status != "CREATE_COMPLETE":
         _discard(cfn, spec, change_set, creating=creating)
         raise DeployError(
@@ -126,18 +121,28 @@ def deploy_stack(
             cause=change_set.reason or change_set.status,
             fix="correct the template or parameters named in the cause",
         )
-    reporter.change_set(spec.name, change_set)
+    reporter.emit(ChangeSetComputed(spec.name, change_set))
     try:
         allowed = _review(cfn, spec, change_set, allow_replace, approve, creating=creating)
     except BaseException:
         _discard(cfn, spec, change_set, creating=creating)
         raise
     for danger in allowed:
-        reporter.warn(f"{spec.name}: explicitly allowed: {danger.describe()}")
+        reporter.emit(StackNote(spec.name, f"explicitly allowed: {danger.describe()}", "warn"))
     final = _execute(cfn, spec, change_set, reporter, token, creating=creating, allowed=allowed)
-    outcome = "created" if creating else "updated"
-    reporter.success(f"{spec.name}: {outcome}")
-    return DeployResult(spec.name, outcome, time.monotonic() - started, final.outputs)
+    return _finished(reporter, spec, "created" if creating else "updated", started, final.outputs)
+
+
+def _finished(
+    reporter: Reporter,
+    spec: StackSpec,
+    outcome: DeployOutcome,
+    started: float,
+    outputs: dict[str, str],
+) -> DeployResult:
+    seconds = time.monotonic() - started
+    reporter.emit(StackOutcome(spec.name, outcome, seconds))
+    return DeployResult(spec.name, outcome, seconds, outputs)
 
 
 def _review(
@@ -176,7 +181,9 @@ def _execute(
     try:
         cfn.execute_change_set(change_set.change_set_id, token=token)
         final, events = cfn.wait(
-            spec.name, after_event=mark, on_event=lambda event: reporter.event(spec.name, event)
+            spec.name,
+            after_event=mark,
+            on_event=lambda event: reporter.emit(ResourceEvent(spec.name, event)),
         )
     finally:
         if spec.stack_policy and cfn.describe(spec.name) is not None:

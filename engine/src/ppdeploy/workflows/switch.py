@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from ppdeploy import catalog, naming, stacks, verify, workflows
+from ppdeploy import catalog, naming
+from ppdeploy.decide import stacks
 from ppdeploy.errors import InputError, PPDeployError
+from ppdeploy.events import StackNote
 from ppdeploy.model import DeployResult
-from ppdeploy.verify import VerifyFailed
+from ppdeploy.workflows import urls, verify
+from ppdeploy.workflows.service_deploy import current_runtime, prepare_service, service_spec
+from ppdeploy.workflows.session import StageSession
+from ppdeploy.workflows.verify import VerifyFailed
 
 SWITCHABLE = "account"
 
@@ -25,13 +30,19 @@ class SwitchedBack(PPDeployError):
 
 
 def switch_runtime(
-    session: workflows.StageSession,
+    session: StageSession,
     service: str,
     to: str,
     *,
-    service_urls: Callable[[], Mapping[str, str]],
+    service_urls: Callable[[], Mapping[str, str]] | None = None,
+    walk: Callable[[verify.Journey], None] = verify.run,
 ) -> DeployResult:
-    """Deploy ``service`` on runtime ``to``, verify, and switch back if verify fails."""
+    """Deploy ``service`` on runtime ``to``, verify, and switch back if verify fails.
+
+    ``service_urls`` (default: ``urls.service_urls``) says where the services answer;
+    ``walk`` walks the verify journey (default: the real one, over HTTP).
+    """
+    read_urls = service_urls or (lambda: urls.service_urls(session))
     if service != SWITCHABLE:
         raise InputError(
             f"service {service!r} has one runtime only",
@@ -40,17 +51,17 @@ def switch_runtime(
         )
     target = catalog.service(service, to)  # refuses an unknown runtime by name
     stack = naming.service_stack(service, session.stage.name)
-    current = workflows.current_runtime(session, service)
+    current = current_runtime(session, service)
     if current is None:
         raise InputError(
             f"{stack} is not deployed, so there is no runtime to switch from",
             fix=f"deploy it first: `invoke deploy --service {service} --runtime {to}`",
         )
     if current == to:
-        session.reporter.success(f"{stack} already runs {to}; nothing to switch")
+        session.reporter.emit(StackNote(stack, f"already runs {to}; nothing to switch", "success"))
         state = session.cfn.describe(stack)
         return DeployResult(stack, "unchanged", 0.0, state.outputs if state else {})
-    urls = {service: service_urls()[service]}  # the route must exist before any change
+    journey_urls = {service: read_urls()[service]}  # the route must exist before any change
     state = session.cfn.describe(stack)
     assert state is not None  # noqa: S101 - current_runtime found the stack
     # Switching back redeploys exactly what runs now: its template and its artifact.
@@ -61,13 +72,15 @@ def switch_runtime(
         artifact_key=state.parameters["ArtifactKey"],
         domain=state.parameters.get("DomainName", ""),
     )
-    prepared = workflows.prepare_service(target, session.reporter, skip_tests=False)
-    session.reporter.info(f"{stack}: switching {current} -> {to}")
-    result = session.deploy(workflows.service_spec(session, prepared))
+    prepared = prepare_service(target, session.reporter, skip_tests=False)
+    session.reporter.emit(StackNote(stack, f"switching {current} -> {to}"))
+    result = session.deploy(service_spec(session, prepared))
     try:
-        verify.run(verify.Journey(urls=urls, report=session.reporter.info, expected_runtime=to))
+        walk(verify.Journey(urls=journey_urls, report=session.say, expected_runtime=to))
     except VerifyFailed as failure:
-        session.reporter.warn(f"{stack}: verify failed on {to}; switching back to {current}")
+        session.reporter.emit(
+            StackNote(stack, f"verify failed on {to}; switching back to {current}", "warn")
+        )
         session.deploy(previous)
         raise SwitchedBack(
             f"{stack} failed verify on {to} and was switched back to {current}",
@@ -75,5 +88,5 @@ def switch_runtime(
             fix=f"fix the {to} runtime (its logs: `invoke logs --service {service}`) and "
             "switch again",
         ) from failure
-    session.reporter.success(f"{stack}: now runs {to}; verify passed")
+    session.reporter.emit(StackNote(stack, f"now runs {to}; verify passed", "success"))
     return result

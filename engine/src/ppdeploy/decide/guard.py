@@ -1,4 +1,8 @@
-"""Guards that run on a computed change set before it is executed (DESIGN §5, guards 1 and 2).
+"""Guards that run on a computed change set before it is executed.
+
+A change set says, before anything happens, which resources CloudFormation would remove or
+replace; these guards read it so that data is never lost to a rename or a create-only
+property, and a stack is never left importing an export that vanished.
 
 1. Stateful guard: a change set that removes or replaces a stateful resource (a table, a
    bucket, a cache, a secret, a certificate, a custom domain, a key, a log group) is
@@ -7,7 +11,9 @@
    delete of a stack whose exports are imported, is refused naming the importers.
 
 Both only decide; they read what they need through ``CloudFormation`` and raise
-``RefusedError`` so nothing is changed.
+``RefusedError`` so nothing is changed. CloudFormation itself refuses to delete an export
+that is imported, but only while executing, after other resources of the update may already
+have changed; refusing on the change set changes nothing at all.
 """
 
 from __future__ import annotations
@@ -17,8 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ppdeploy import graph
-from ppdeploy.cloudformation import ChangeSet, CloudFormation, ResourceChange
+from ppdeploy.aws.cloudformation import ChangeSet, CloudFormation, ResourceChange
+from ppdeploy.decide import graph
 from ppdeploy.errors import RefusedError
 from ppdeploy.model import StackSpec
 from ppdeploy.templates import parse

@@ -10,8 +10,9 @@ from typing import Any
 
 import botocore.exceptions
 
-from ppdeploy import naming, stacks
-from ppdeploy.cloudformation import CloudFormation, StackEvent
+from ppdeploy import naming
+from ppdeploy.aws.cloudformation import CloudFormation, StackEvent
+from ppdeploy.decide import stacks
 from ppdeploy.errors import InputError
 
 SINCE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

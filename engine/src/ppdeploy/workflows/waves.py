@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from ppdeploy import events
 from ppdeploy.errors import PPDeployError
 from ppdeploy.model import DeployResult
 
@@ -18,7 +19,7 @@ class Outcome:
     """One row of the summary: what happened to a stack and, when it did not deploy, why."""
 
     stack: str
-    status: str  # created | updated | unchanged | failed | skipped
+    status: events.Outcome  # created | updated | unchanged | failed | skipped
     seconds: float = 0.0
     reason: str = ""
     result: DeployResult | None = None
@@ -39,17 +40,22 @@ def run_waves(
     action: Callable[[str], DeployResult],
     *,
     max_concurrency: int = DEFAULT_CONCURRENCY,
+    on_wave: Callable[[int, Sequence[str]], None] = lambda _number, _wave: None,
 ) -> list[Outcome]:
-    """Apply ``action`` to every stack of each wave; after a failed wave, skip the rest."""
+    """Apply ``action`` to every stack of each wave; after a failed wave, skip the rest.
+
+    ``on_wave`` hears of each wave (numbered from 1) as it starts.
+    """
     outcomes: list[Outcome] = []
     failed: list[str] = []
-    for wave in waves:
+    for number, wave in enumerate(waves, start=1):
         if failed:
             outcomes += [
                 Outcome(name, "skipped", reason=f"not started: {', '.join(failed)} failed")
                 for name in wave
             ]
             continue
+        on_wave(number, wave)
         with ThreadPoolExecutor(max_workers=max(1, min(max_concurrency, len(wave)))) as pool:
             results = list(pool.map(lambda name: _run_one(name, action), wave))
         outcomes += results

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 import uuid
 
-from ppdeploy.cloudformation import ResourceToImport
+from ppdeploy.aws.cloudformation import ResourceToImport
 from ppdeploy.errors import DeployError, RefusedError
-from ppdeploy.migrate import legacy, surgery
-from ppdeploy.workflows import StageSession
+from ppdeploy.events import ChangeSetComputed, Message, ResourceEvent
+from ppdeploy.workflows.migration import legacy, surgery
+from ppdeploy.workflows.session import StageSession
 
 
 def run_import(
@@ -45,14 +46,16 @@ def run_import(
             cause=change_set.reason or change_set.status,
             fix="correct what the cause names and migrate again",
         )
-    session.reporter.change_set(stack, change_set)
+    session.reporter.emit(ChangeSetComputed(stack, change_set))
     if not session.reporter.confirm(f"Import {what} into {stack}?", assume_yes=session.assume_yes):
         cfn.delete_change_set(change_set.change_set_id)
         raise RefusedError(f"the import into {stack} was not approved; nothing was changed")
     mark = cfn.latest_event_id(stack)
     cfn.execute_change_set(change_set.change_set_id, token=token)
     final, _ = cfn.wait(
-        stack, after_event=mark, on_event=lambda event: session.reporter.event(stack, event)
+        stack,
+        after_event=mark,
+        on_event=lambda event: session.reporter.emit(ResourceEvent(stack, event)),
     )
     if final is None or final.status != "IMPORT_COMPLETE":
         raise DeployError(
@@ -62,4 +65,4 @@ def run_import(
             fix=f"read `invoke events --stack {stack}` for the resource that failed, then "
             "migrate again",
         )
-    session.reporter.success(f"{stack}: imported {what}")
+    session.reporter.emit(Message(f"{stack}: imported {what}", "success"))

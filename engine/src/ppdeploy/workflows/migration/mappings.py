@@ -9,13 +9,16 @@ brings the service stack back to its own template and fingerprint.
 
 from __future__ import annotations
 
-from ppdeploy import catalog, naming, stacks
-from ppdeploy.cloudformation import ResourceToImport
+from ppdeploy import catalog, naming
+from ppdeploy.aws.cloudformation import ResourceToImport
+from ppdeploy.decide import stacks
 from ppdeploy.errors import DeployError
-from ppdeploy.migrate import importing, legacy, surgery
-from ppdeploy.migrate.state import MAPPING_TYPE, DomainMapping, Reader, stack_document
+from ppdeploy.events import Message
 from ppdeploy.model import StackSpec
-from ppdeploy.workflows import StageSession, current_runtime
+from ppdeploy.workflows.migration import importing, legacy, surgery
+from ppdeploy.workflows.migration.state import MAPPING_TYPE, DomainMapping, Reader, stack_document
+from ppdeploy.workflows.service_deploy import current_runtime
+from ppdeploy.workflows.session import StageSession
 
 SERVICE_MAPPING_ID = "ServiceApiMapping"  # the mapping's logical id in every service template
 
@@ -24,8 +27,8 @@ def move(session: StageSession, reader: Reader, mapping: DomainMapping) -> None:
     """Re-point, release and import one mapping; each part skipped when already true."""
     where = f"{mapping.domain}/{mapping.key}"
     if mapping.done:
-        session.reporter.success(
-            f"already done: {where} is served by the new {mapping.service} API"
+        session.reporter.emit(
+            Message(f"already done: {where} is served by the new {mapping.service} API", "success")
         )
         return
     target = reader.service_api(mapping.service)
@@ -44,15 +47,22 @@ def move(session: StageSession, reader: Reader, mapping: DomainMapping) -> None:
             Stage=api_stage,
             ApiMappingKey=mapping.key,
         )
-        session.reporter.success(
-            f"{where}: re-pointed in place from API {mapping.api_id} to {api_id} (no gap)"
+        session.reporter.emit(
+            Message(
+                f"{where}: re-pointed in place from API {mapping.api_id} to {api_id} (no gap)",
+                "success",
+            )
         )
     else:
-        session.reporter.success(f"already done: {where} points at the new API {api_id}")
+        session.reporter.emit(
+            Message(f"already done: {where} points at the new API {api_id}", "success")
+        )
     if mapping.legacy_id is not None:
         _release(session, reader, mapping.legacy_id)
     else:
-        session.reporter.success(f"already done: the legacy stack no longer holds {where}")
+        session.reporter.emit(
+            Message(f"already done: the legacy stack no longer holds {where}", "success")
+        )
     if not mapping.in_service_stack:
         _import(session, mapping)
 
@@ -63,7 +73,9 @@ def _release(session: StageSession, reader: Reader, logical_id: str) -> None:
     template = reading.legacy_template
     assert template is not None  # noqa: S101 - the legacy stack owns the mapping
     if not surgery.is_retained(template, logical_id):
-        session.reporter.info(f"{reading.legacy_name}: DeletionPolicy Retain on {logical_id}")
+        session.reporter.emit(
+            Message(f"{reading.legacy_name}: DeletionPolicy Retain on {logical_id}")
+        )
         template = surgery.retained(template, [logical_id])
         legacy.update(session, reading, template)
         reading = reader.read()
@@ -72,7 +84,7 @@ def _release(session: StageSession, reader: Reader, logical_id: str) -> None:
         for r in session.cfn.resources(reading.legacy_name)
         if r.logical_id == logical_id
     )
-    session.reporter.info(f"{reading.legacy_name}: removing {logical_id} (kept: Retain)")
+    session.reporter.emit(Message(f"{reading.legacy_name}: removing {logical_id} (kept: Retain)"))
     document = surgery.released(
         template, {logical_id: surgery.Resolved(ref=physical, attributes={})}
     )

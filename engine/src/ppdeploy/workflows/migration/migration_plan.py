@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ppdeploy import naming
-from ppdeploy.migrate.state import Adoption, DomainMapping, LegacyExport, Reading
+from ppdeploy.workflows.migration.state import Adoption, DomainMapping, LegacyExport, Reading
 
 Row = tuple[str, str, str]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ppdeploy import guard, naming, preflight, project, templates
+from ppdeploy import naming, project, templates
 from ppdeploy.catalog import ServiceSource
 from ppdeploy.config import Stage
+from ppdeploy.decide import guard, preflight
 from ppdeploy.model import StackSpec
 
 RUNTIME_TAG = "purposepath:runtime"

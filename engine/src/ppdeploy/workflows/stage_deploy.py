@@ -1,0 +1,96 @@
+"""``invoke deploy --all`` (and ``invoke up``): every stack of a stage, wave by wave.
+
+The graph comes from the templates (what each imports from the others); a wave deploys in
+parallel, and after a failed wave no later wave starts. Progress goes out as events: the
+stage's stacks first, each wave, each stack's outcome, then the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ppdeploy import catalog, naming
+from ppdeploy.decide import graph, stacks
+from ppdeploy.errors import PPDeployError
+from ppdeploy.events import StackOutcome, StageFinished, StageStarted, WaveStarted
+from ppdeploy.model import DeployResult
+from ppdeploy.workflows import waves
+from ppdeploy.workflows.service_deploy import current_runtime, prepare_service, service_spec
+from ppdeploy.workflows.session import StageSession
+
+
+def stage_graph(
+    session: StageSession,
+) -> tuple[graph.StackGraph, dict[str, catalog.ServiceSource]]:
+    """Every stack of the stage, ordered by what each imports from the others."""
+    sources = {
+        naming.service_stack(service, session.stage.name): catalog.service(
+            service, current_runtime(session, service)
+        )
+        for service in naming.SERVICES
+    }
+    sketches = [stacks.shared_spec(session.stage)]
+    sketches += [stacks.service_sketch(session.stage, source) for source in sources.values()]
+    return graph.build(sketches, existing_exports=session.exports()), sources
+
+
+def deploy_all(
+    session: StageSession, *, max_concurrency: int, skip_tests: bool
+) -> list[waves.Outcome]:
+    """Every stack of the stage, wave by wave; one outcome per stack (failures included)."""
+    stage_stacks, sources = stage_graph(session)
+    prepared = {
+        name: prepare_service(source, session.reporter, skip_tests=skip_tests)
+        for name, source in sources.items()
+    }
+
+    def deploy_one(name: str) -> DeployResult:
+        if name in prepared:
+            return session.deploy(service_spec(session, prepared[name]))
+        return session.deploy(stage_stacks.specs[name])
+
+    def wave_started(number: int, wave: Sequence[str]) -> None:
+        session.reporter.emit(WaveStarted(number, tuple(wave)))
+
+    return waves.run_waves(
+        stage_stacks.waves(), deploy_one, max_concurrency=max_concurrency, on_wave=wave_started
+    )
+
+
+def stage_stack_names(stage: str) -> tuple[str, ...]:
+    return (naming.shared_stack(stage), *(naming.service_stack(s, stage) for s in naming.SERVICES))
+
+
+def deploy_whole_stage(
+    session: StageSession,
+    *,
+    max_concurrency: int = waves.DEFAULT_CONCURRENCY,
+    skip_tests: bool = False,
+) -> list[waves.Outcome]:
+    """Every stack of the stage with its progress and summary as events; raise on a failure.
+
+    ``deploy --all`` and ``up`` share it, so both show the same progress and the same report.
+    """
+    stage = session.stage.name
+    session.reporter.emit(StageStarted(stage, stage_stack_names(stage)))
+    outcomes: list[waves.Outcome] = []
+    try:
+        outcomes = deploy_all(session, max_concurrency=max_concurrency, skip_tests=skip_tests)
+    finally:
+        # Also when the graph or a build fails before any wave: the live view must close.
+        session.reporter.emit(
+            StageFinished(
+                stage,
+                tuple(StackOutcome(o.stack, o.status, o.seconds, o.reason) for o in outcomes),
+            )
+        )
+    failures = [o for o in outcomes if o.status == "failed"]
+    if failures:
+        first = failures[0].error
+        assert first is not None  # noqa: S101 - a failed outcome carries its error
+        raise PPDeployError(
+            f"{len(failures)} stack(s) failed: {', '.join(o.stack for o in failures)}",
+            cause=str(first),
+            fix=first.fix or "correct the cause and run the same command again",
+        )
+    return outcomes

@@ -1,0 +1,37 @@
+"""``invoke plan``: the waves of a stage and what a deploy would do to each stack.
+
+Services are built (not uploaded, not tested) so their specs are the ones a deploy would
+send; each stack is previewed by ``decide.plan``, which changes nothing.
+"""
+
+from __future__ import annotations
+
+from ppdeploy import catalog, naming
+from ppdeploy.decide.plan import StackPlan, preview
+from ppdeploy.workflows.service_deploy import prepare_service, service_spec
+from ppdeploy.workflows.session import StageSession
+from ppdeploy.workflows.stage_deploy import stage_graph
+
+
+def plan_stage(session: StageSession, service: str | None = None) -> list[StackPlan]:
+    """The plan for every stack of the stage, or for one service (and the shared stack)."""
+    if service is not None:
+        catalog.service(service)  # an unknown service is refused by name
+    stage_stacks, sources = stage_graph(session)
+    shared_name = naming.shared_stack(session.stage.name)
+    wanted = set(stage_stacks.specs)
+    if service is not None:
+        wanted = {shared_name, naming.service_stack(service, session.stage.name)}
+        sources = {name: src for name, src in sources.items() if name in wanted}
+    bucket_exported = naming.export("artifacts-bucket", session.stage.name) in session.exports()
+    plans = []
+    for number, wave in enumerate(stage_stacks.waves(), start=1):
+        for name in (n for n in wave if n in wanted):
+            spec = stage_stacks.specs[name]
+            if name in sources and bucket_exported:
+                prepared = prepare_service(sources[name], session.reporter, skip_tests=True)
+                spec = service_spec(session, prepared, upload=False)
+            plans.append(
+                preview(session.cfn, spec, number, force=session.force, exports_now=session.exports)
+            )
+    return plans
