@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,9 +13,9 @@ from botocore.awsrequest import AWSResponse
 from ppdeploy.aws.cloudformation import CloudFormation
 from ppdeploy.aws.target import Target
 from ppdeploy.errors import TargetError
+from ppdeploy.events import Recorder, StackNote
 from ppdeploy.model import StackSpec
 from ppdeploy.templates import Template
-from ppdeploy.ui.terminal import Reporter
 from ppdeploy.workflows.stack_deploy import deploy_stack
 
 NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
@@ -138,10 +137,9 @@ def test_a_stack_in_progress_is_waited_for(tmp_path: Any) -> None:
 
     cfn, _ = _cfn(answer)
     template = Template(tmp_path / "t.yaml", "Resources: {}\n", {"Resources": {}})
-    out = io.StringIO()
-    reporter = Reporter(out, interactive=False)
+    reporter = Recorder()
     spec = StackSpec(name="s", template=template)
     with pytest.raises(Exception):  # noqa: B017, PT011 - stops at the change set (no fake for it)
         deploy_stack(cfn, spec, reporter, approve=lambda *_: True)
     assert seen[:3] == ["UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"]
-    assert "is UPDATE_IN_PROGRESS; waiting for it to finish" in out.getvalue()
+    assert StackNote("s", "UPDATE_IN_PROGRESS: waiting for it to finish", "warn") in reporter.events
