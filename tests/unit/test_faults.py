@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import botocore.exceptions
+import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
 
@@ -70,9 +70,8 @@ def backoff_delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 def _cfn(answer: Callable[[str], AWSResponse]) -> tuple[CloudFormation, list[str]]:
     """A CloudFormation adapter whose HTTP layer is ``answer(operation)``; records calls."""
-    session = boto3.Session(
-        aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1"
-    )
+    session = botocore.session.get_session()
+    session.set_credentials("k", "s")
     client = Target("us-east-1", "https://cloudformation.invalid", session).client("cloudformation")
     calls: list[str] = []
 

@@ -2,17 +2,22 @@
 
 Every AWS client the engine makes comes from ``Target.client`` so retries (botocore's
 standard mode), timeouts and the endpoint are decided in one place.
+
+Clients come from botocore's own session, not boto3's: boto3 adds resources and the S3
+transfer manager, which the engine never uses, and importing them costs more than a whole
+no-op deploy of a stage should take. The credential chain is botocore's either way.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.session
 
 from ppdeploy.aws import local_aws as localaws
 from ppdeploy.config import Stage
@@ -42,8 +47,12 @@ class Target:
 
     region: str
     endpoint_url: str | None = None
-    session: boto3.Session = field(repr=False, default_factory=boto3.Session)
+    session: botocore.session.Session = field(
+        repr=False, default_factory=botocore.session.get_session
+    )
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Clients are thread-safe, making them is not: stacks of a wave ask for them at once.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def is_local(self) -> bool:
@@ -60,14 +69,15 @@ class Target:
 
     def client(self, service: str) -> Any:
         """A cached client for ``service`` (boto3 clients are thread-safe)."""
-        if service not in self._clients:
-            self._clients[service] = self.session.client(
-                service,  # type: ignore[call-overload]
-                region_name=self.region,
-                endpoint_url=self.endpoint_url,
-                config=_CLIENT_CONFIG,
-            )
-        return self._clients[service]
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self.session.create_client(
+                    service,
+                    region_name=self.region,
+                    endpoint_url=self.endpoint_url,
+                    config=_CLIENT_CONFIG,
+                )
+            return self._clients[service]
 
     def account_id(self) -> str:
         try:
@@ -103,11 +113,8 @@ def local(stage: Stage) -> Target:
             cause="--local deploys to the embedded local AWS on this machine",
             fix="start it with `invoke local.start` (or use `invoke up`)",
         )
-    session = boto3.Session(
-        region_name=stage.region,
-        aws_access_key_id=LOCAL_KEY_ID,
-        aws_secret_access_key=LOCAL_SECRET_KEY,
-    )
+    session = botocore.session.get_session()
+    session.set_credentials(LOCAL_KEY_ID, LOCAL_SECRET_KEY)
     return Target(region=stage.region, endpoint_url=endpoint, session=session)
 
 
@@ -121,7 +128,7 @@ def aws(stage: Stage) -> Target:
             fix=f"unset AWS_REGION (or set it to {stage.region}), or change the stage's "
             "region in stages.toml",
         )
-    session = boto3.Session(region_name=stage.region)
+    session = botocore.session.get_session()
     if session.get_credentials() is None:
         raise TargetError(
             "no AWS credentials found",

@@ -1,7 +1,7 @@
 """The plain log: one timestamped line per event, for CI, pipes and files.
 
-It needs no terminal library for its lines (a no-op deploy off a terminal imports none);
-tables, which only the end of a command prints, are drawn by rich, loaded then.
+It needs no terminal library (a no-op deploy off a terminal imports none): lines are
+written as they are, and tables are drawn as plain text (``text_table``).
 """
 
 from __future__ import annotations
@@ -14,10 +14,7 @@ from typing import TextIO
 
 from ppdeploy.errors import RefusedError
 from ppdeploy.events import ProgressEvent, StageFinished, TableShown
-from ppdeploy.ui import words
-
-# Logs are read later, in files and CI pages: tables keep one line per row.
-PLAIN_TABLE_WIDTH = 200
+from ppdeploy.ui import text_table, words
 
 
 def summary_rows(event: StageFinished) -> list[tuple[str, str, str, str]]:
@@ -66,12 +63,9 @@ class PlainLog:
             self.table(event.title, event.columns, event.rows)
 
     def table(self, title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-        from ppdeploy.ui import tables  # noqa: PLC0415 - rich loads only when a table is drawn
-
         with self._lock:
-            tables.print_table(
-                self._stream, title, columns, rows, terminal=False, width=PLAIN_TABLE_WIDTH
-            )
+            self._stream.write(text_table.render(title, columns, rows))
+            self._stream.flush()
 
     def confirm(self, question: str, *, assume_yes: bool) -> bool:
         with self._lock:

@@ -1,4 +1,4 @@
-"""Tables drawn with rich, for both views: cells shown as given, no markup, no emoji codes."""
+"""Tables drawn with rich for the terminal view: cells shown as given, no markup, no emoji."""
 
 from __future__ import annotations
 
@@ -15,16 +15,9 @@ def plain(text: object, style: str = "") -> Text:
     return Text(str(text), style=style)
 
 
-def console(stream: TextIO, *, terminal: bool, width: int | None = None) -> Console:
-    return Console(
-        file=stream,
-        force_terminal=terminal,
-        no_color=not terminal,
-        highlight=False,
-        emoji=False,
-        soft_wrap=True,
-        width=width,
-    )
+def console(stream: TextIO) -> Console:
+    """A console for a terminal: colours on, markup and emoji codes off."""
+    return Console(file=stream, force_terminal=True, highlight=False, emoji=False, soft_wrap=True)
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Table:
@@ -34,15 +27,3 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) 
     for row in rows:
         drawn.add_row(*(plain(cell) for cell in row))
     return drawn
-
-
-def print_table(
-    stream: TextIO,
-    title: str,
-    columns: Sequence[str],
-    rows: Iterable[Sequence[object]],
-    *,
-    terminal: bool,
-    width: int | None = None,
-) -> None:
-    console(stream, terminal=terminal, width=width).print(table(title, columns, rows))

@@ -121,7 +121,7 @@ class TerminalView:
     def __init__(self, stream: TextIO | None = None, input_stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stdout
         self._input = input_stream or sys.stdin
-        self._console = tables.console(self._stream, terminal=True)
+        self._console = tables.console(self._stream)
         self._lock = threading.RLock()
         self.progress: StackProgress | None = None
         self._live: Live | None = None
