@@ -7,13 +7,13 @@ stage's stacks first, each wave, each stack's outcome, then the summary.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ppdeploy import catalog, naming
 from ppdeploy.decide import graph, stacks
 from ppdeploy.errors import PPDeployError
 from ppdeploy.events import StackOutcome, StageFinished, StageStarted, WaveStarted
-from ppdeploy.model import DeployResult
+from ppdeploy.model import DeployResult, StackSpec
 from ppdeploy.workflows import waves
 from ppdeploy.workflows.service_deploy import current_runtime, prepare_service, service_spec
 from ppdeploy.workflows.session import StageSession
@@ -52,10 +52,30 @@ def deploy_all(
         for name, source in sources.items()
     }
 
+    def spec_for(name: str) -> StackSpec:
+        if name in prepared:  # uploaded now: the shared stack's bucket exists by this wave
+            return service_spec(session, prepared[name])
+        return stage_stacks.specs[name]
+
+    return deploy_graph(session, stage_stacks, spec_for, max_concurrency=max_concurrency)
+
+
+def deploy_graph(
+    session: StageSession,
+    stage_stacks: graph.StackGraph,
+    spec_for: Callable[[str], StackSpec] | None = None,
+    *,
+    max_concurrency: int = waves.DEFAULT_CONCURRENCY,
+) -> list[waves.Outcome]:
+    """Deploy the stacks of ``stage_stacks`` wave by wave.
+
+    ``spec_for`` gives the spec to deploy for a stack name when it is only known once its
+    wave starts (a service's artifact key); by default it is the graph's own spec.
+    """
+    find = spec_for or stage_stacks.specs.__getitem__
+
     def deploy_one(name: str) -> DeployResult:
-        if name in prepared:
-            return session.deploy(service_spec(session, prepared[name]))
-        return session.deploy(stage_stacks.specs[name])
+        return session.deploy(find(name))
 
     def wave_started(number: int, wave: Sequence[str]) -> None:
         session.reporter.emit(WaveStarted(number, tuple(wave)))
@@ -74,16 +94,23 @@ def deploy_whole_stage(
     *,
     max_concurrency: int = waves.DEFAULT_CONCURRENCY,
     skip_tests: bool = False,
+    stage_stacks: graph.StackGraph | None = None,
 ) -> list[waves.Outcome]:
     """Every stack of the stage with its progress and summary as events; raise on a failure.
 
     ``deploy --all`` and ``up`` share it, so both show the same progress and the same report.
+    ``stage_stacks`` deploys a graph made elsewhere instead of the repository's stage (the
+    scale benchmark's generated stages).
     """
     stage = session.stage.name
-    session.reporter.emit(StageStarted(stage, stage_stack_names(stage)))
+    names = tuple(stage_stacks.specs) if stage_stacks else stage_stack_names(stage)
+    session.reporter.emit(StageStarted(stage, names))
     outcomes: list[waves.Outcome] = []
     try:
-        outcomes = deploy_all(session, max_concurrency=max_concurrency, skip_tests=skip_tests)
+        if stage_stacks is None:
+            outcomes = deploy_all(session, max_concurrency=max_concurrency, skip_tests=skip_tests)
+        else:
+            outcomes = deploy_graph(session, stage_stacks, max_concurrency=max_concurrency)
     finally:
         # Also when the graph or a build fails before any wave: the live view must close.
         session.reporter.emit(
