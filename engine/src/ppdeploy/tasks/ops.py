@@ -1,4 +1,8 @@
-"""Operations tasks: status, exports, outputs, events and logs, without the `aws` CLI."""
+"""Operations tasks: status, exports, outputs, events and logs, without the `aws` CLI.
+
+As in every task module, the engine loads inside the task bodies: loading ``tasks.py``
+for one command must not load what another command needs.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ LOCAL_HELP = "read the embedded local AWS"
 
 
 def _cfn(stage: str, local: bool) -> tuple[Any, CloudFormation]:
-    """The stage's target and its CloudFormation adapter (boto3 loads here, not on import)."""
+    """The stage's target and its CloudFormation adapter (botocore loads here, not on import)."""
     from ppdeploy import config  # noqa: PLC0415 - tasks load the engine when they run
     from ppdeploy.aws import target as targets  # noqa: PLC0415 - tasks load the engine when they run
     from ppdeploy.aws.cloudformation import CloudFormation  # noqa: PLC0415 - tasks load the engine when they run
