@@ -95,3 +95,20 @@ def test_repository_stages_are_valid() -> None:
         stage = config.stage(name, root / "stages.toml")
         assert stage.region
     assert config.known_stages(root / "stages.toml") == ["dev", "prod", "staging"]
+
+
+def test_a_stage_whose_names_cannot_exist_in_its_region_is_refused_at_load(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "stages.toml"
+    path.write_text(STAGES + '\n[stages.feature-abcdefgh]\nregion = "ap-southeast-2"\n')
+
+    # Asking for another stage still finds it: it is declared, so it must be deployable.
+    with pytest.raises(InputError) as refused:
+        config.stage("dev", path)
+
+    text = str(refused.value)
+    assert "stage 'feature-abcdefgh' (ap-southeast-2)" in text
+    assert "purposepath-artifacts-123456789012-ap-southeast-2-feature-abcdefgh" in text
+    assert "allow 3 to 63" in text
+    assert "shorter stage name" in text

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ppdeploy import naming, project
+from ppdeploy import name_limits, naming, project, templates
 from ppdeploy.errors import InputError
 
 ACCOUNT_ID_LENGTH = 12
@@ -27,6 +27,8 @@ class Stage:
     email_from: str = "no-reply@purposepath.app"
     alarm_email: str = ""
     termination_protection: bool = False
+    # owner/name of the repository whose deploy workflow may assume the stage's deploy role.
+    github_repository: str = ""
 
     @property
     def has_custom_domain(self) -> bool:
@@ -106,7 +108,30 @@ def stage(name: str, path: Path | None = None) -> Stage:
             cause="an AWS account id is 12 digits",
             fix="set account_id for the stage in stages.toml",
         )
+    check_derived_names(stages)
     return Stage(name=name, **{**settings, "account_id": account_id})
+
+
+def check_derived_names(stages: dict[str, dict[str, Any]]) -> None:
+    """Every stage's resource names fit AWS's limits in that stage's region, or one error.
+
+    All stages, not only the one asked for: a stage whose names cannot exist should be
+    found when it is declared, not on its first deploy.
+    """
+    places = [
+        name_limits.Place(
+            stage=name,
+            # The account id's length is what matters; a stage not set up yet has 12 digits too.
+            account_id=str(settings.get("account_id") or "0" * ACCOUNT_ID_LENGTH),
+            region=str(settings.get("region", "")),
+        )
+        for name, settings in stages.items()
+    ]
+    documents = {
+        str(path.relative_to(project.root())): templates.load(path).document
+        for path in project.templates()
+    }
+    name_limits.check(places, documents)
 
 
 def known_stages(path: Path | None = None) -> list[str]:

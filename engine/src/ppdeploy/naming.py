@@ -78,6 +78,10 @@ def check_stage(stage: str) -> str:
     return stage
 
 
+def bootstrap_stack(stage: str) -> str:
+    return f"{PREFIX}-bootstrap-{stage}"
+
+
 def shared_stack(stage: str) -> str:
     return f"{PREFIX}-shared-infrastructure-{stage}"
 

@@ -36,3 +36,15 @@ def state_dir(project_root: Path | None = None) -> Path:
 
 def shared_template(project_root: Path | None = None) -> Path:
     return (project_root or root()) / "shared-infrastructure" / "template.yaml"
+
+
+def bootstrap_template(project_root: Path | None = None) -> Path:
+    return (project_root or root()) / "bootstrap" / "template.yaml"
+
+
+def templates(project_root: Path | None = None) -> list[Path]:
+    """Every CloudFormation template the project deploys: bootstrap, shared, services."""
+    base = project_root or root()
+    found = [bootstrap_template(base), shared_template(base)]
+    found += sorted(base.glob("services/*/template*.yaml"))
+    return [path for path in found if path.is_file()]

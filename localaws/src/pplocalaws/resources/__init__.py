@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "ec2",
     "elasticache",
     "iam",
+    "iam_oidc",
     "kms",
     "logs",
     "s3",
