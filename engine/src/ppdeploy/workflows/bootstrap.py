@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ppdeploy import naming, project, templates
-from ppdeploy.cloudformation import CloudFormation, StackState
+from ppdeploy.aws.cloudformation import CloudFormation, StackState
+from ppdeploy.aws.template_store import TemplateStore
 from ppdeploy.config import Stage
 from ppdeploy.model import StackSpec
-from ppdeploy.template_store import TemplateStore
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
 PROVIDER_LOGICAL_ID = "GitHubOidcProvider"
