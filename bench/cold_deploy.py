@@ -14,7 +14,7 @@ import argparse
 
 import deploy_harness as harness
 
-from ppdeploy import executor
+from ppdeploy.workflows import waves
 
 STAGE = "dev"
 
@@ -42,7 +42,7 @@ def main() -> None:
         f"median of {options.repeats}",
         [
             (
-                f"--max-concurrency {executor.DEFAULT_CONCURRENCY} (default)",
+                f"--max-concurrency {waves.DEFAULT_CONCURRENCY} (default)",
                 harness.spread(parallel_runs),
             ),
             ("--max-concurrency 1", harness.spread(sequential_runs)),

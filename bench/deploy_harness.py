@@ -61,7 +61,7 @@ class LocalAws:
 @contextmanager
 def local_aws() -> Iterator[LocalAws]:
     """A local AWS of the benchmark's own, on a free port, with its own state folder."""
-    from ppdeploy import local_aws as process  # noqa: PLC0415 - after PPDEPLOY_STATE_DIR is set
+    from ppdeploy.aws import local_aws as process  # noqa: PLC0415 - after PPDEPLOY_STATE_DIR is set
 
     with tempfile.TemporaryDirectory(prefix="ppdeploy-bench-") as state:
         previous = os.environ.get("PPDEPLOY_STATE_DIR")

@@ -45,7 +45,8 @@ class System:
         """A fresh gateway on the same port: no warm worker, no unpacked code (a cold start)."""
         if self.state_dir is None or self.aws_url is None:
             raise RuntimeError("only a system this process started can be restarted")
-        from ppdeploy import config, local_aws  # noqa: PLC0415 - needs PPDEPLOY_STATE_DIR set first
+        from ppdeploy import config  # noqa: PLC0415 - needs PPDEPLOY_STATE_DIR set first
+        from ppdeploy.aws import local_aws  # noqa: PLC0415 - same
 
         previous = os.environ.get("PPDEPLOY_STATE_DIR")
         os.environ["PPDEPLOY_STATE_DIR"] = str(self.state_dir)

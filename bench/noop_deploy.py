@@ -1,31 +1,34 @@
-"""A no-op deploy of the whole stage: ours against `sam deploy` of the same four stacks.
+"""A no-op deploy of the whole stage, against baselines timed in the same run.
 
-One local AWS of the bench's own. First ours: a cold `invoke deploy --all --local --yes`,
-then the timed no-op runs of the same command (every stack skipped on its fingerprint).
-Then the local AWS is emptied and `sam deploy` creates the same four stacks (same
-templates, parameter values, tags and function zips), in dependency order, and the timed
-no-op runs follow: `sam deploy` once per stack, as its docs have it, each creating a
-change set that holds no change. Each tool is timed on stacks it deployed itself: `sam`
-adds a SamResourceId entry to every resource's Metadata, so a stack deployed by one tool
-is a changed template to the other.
+One local AWS of the bench's own. A cold `invoke deploy --all --local --yes` first, then
+the timed no-op runs of the same command (every stack skipped on its fingerprint), each a
+whole process as a person runs it. In the same run, on the same machine: the baselines
+`python -c pass` (interpreter start) and `python -c "import boto3"` (the one library a
+deploy cannot do without), so the figure reads as a ratio that travels between machines.
 
-Target (issue 4): ours at most 1 s of wall time for the whole stage and at least 10 times
-faster than the `sam deploy` sequence.
+Target (issue 14): ours at most 0.5 s of wall time on this machine.
 
-    python bench/noop_deploy.py [--repeats N] [--skip-tests]
+`--against-sam` adds the older comparison: the local AWS is emptied and `sam deploy`
+creates the same four stacks (same templates, parameter values, tags and function zips),
+in dependency order, and its no-op runs are timed (`sam deploy` once per stack, as its docs
+have it, each creating a change set that holds no change). Each tool is timed on stacks it
+deployed itself: `sam` adds a SamResourceId entry to every resource's Metadata, so a stack
+deployed by one tool is a changed template to the other.
+
+    python bench/noop_deploy.py [--repeats N] [--skip-tests] [--against-sam]
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 import deploy_harness as harness
 
 from ppdeploy import catalog, naming, project
 
 STAGE = "dev"
-TARGET_SECONDS = 1.0
-TARGET_RATIO = 10.0
+TARGET_SECONDS = 0.5
 SAM_TEMPLATES_BUCKET = "ppdeploy-bench-sam-templates"
 
 
@@ -55,53 +58,74 @@ def function_zips(aws: harness.LocalAws, stacks: list[harness.DeployedStack]) ->
     return {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
 
 
+def baselines(env: dict[str, str], repeats: int) -> dict[str, list[float]]:
+    """Interpreter start, and interpreter start plus boto3, timed like our command."""
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        'python -c "import boto3"': [sys.executable, "-c", "import boto3"],
+    }
+    return {
+        label: [harness.timed(command, env) for _ in range(repeats)]
+        for label, command in commands.items()
+    }
+
+
+def against_sam(aws: harness.LocalAws, repeats: int) -> tuple[list[float], float, str]:
+    """`sam deploy` of the same stacks: its no-op runs, its cold deploy, its version."""
+    sam = harness.sam_executable()
+    stacks = stage_stacks(aws)
+    zips = function_zips(aws, stacks)
+    aws.reset()
+    sam_env, workdir = harness.sam_env(aws), harness.sam_workdir()
+    # `sam deploy` uploads each template to S3 first; before the shared stack exists
+    # there is no artifacts bucket, so the templates get a bucket of their own.
+    aws.client("s3").create_bucket(Bucket=SAM_TEMPLATES_BUCKET)
+    commands = [harness.sam_deploy_command(sam, s, SAM_TEMPLATES_BUCKET) for s in stacks]
+    cold = harness.timed(commands[0], sam_env, workdir)
+    bucket = artifacts_bucket(aws)
+    for key, body in zips.items():
+        aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    cold += sum(harness.timed(command, sam_env, workdir) for command in commands[1:])
+    runs = [
+        sum(harness.timed(command, sam_env, workdir) for command in commands)
+        for _ in range(repeats)
+    ]
+    return runs, cold, harness.sam_version(sam)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed runs of each (median)")
     parser.add_argument(
         "--skip-tests", action="store_true", help="do not run the services' own tests"
     )
+    parser.add_argument(
+        "--against-sam", action="store_true", help="also time `sam deploy` of the same stacks"
+    )
     options = parser.parse_args()
     tests = ["--skip-tests"] if options.skip_tests else []
     ours = harness.invoke("deploy", "--all", "--stage", STAGE, "--local", "--yes", *tests)
-    sam = harness.sam_executable()
 
     with harness.local_aws() as aws:
         ours_cold = harness.timed(ours, aws.env)
         ours_runs = [harness.timed(ours, aws.env) for _ in range(options.repeats)]
-        stacks = stage_stacks(aws)
-        zips = function_zips(aws, stacks)
+        base = baselines(aws.env, options.repeats)
+        sam = against_sam(aws, options.repeats) if options.against_sam else None
 
-        aws.reset()
-        sam_env, workdir = harness.sam_env(aws), harness.sam_workdir()
-        # `sam deploy` uploads each template to S3 first; before the shared stack exists
-        # there is no artifacts bucket, so the templates get a bucket of their own.
-        aws.client("s3").create_bucket(Bucket=SAM_TEMPLATES_BUCKET)
-        commands = [harness.sam_deploy_command(sam, s, SAM_TEMPLATES_BUCKET) for s in stacks]
-        sam_cold = harness.timed(commands[0], sam_env, workdir)
-        bucket = artifacts_bucket(aws)
-        for key, body in zips.items():
-            aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
-        sam_cold += sum(harness.timed(command, sam_env, workdir) for command in commands[1:])
-        sam_runs = [
-            sum(harness.timed(command, sam_env, workdir) for command in commands)
-            for _ in range(options.repeats)
-        ]
-
-    ours_median, sam_median = harness.median(ours_runs), harness.median(sam_runs)
-    ratio = sam_median / ours_median
+    ours_median = harness.median(ours_runs)
+    rows = [("ours: invoke deploy --all --local --yes (no-op)", harness.spread(ours_runs))]
+    for label, runs in base.items():
+        rows.append((f"baseline: {label}", harness.spread(runs)))
+        rows.append((f"ratio ours / {label}", f"{ours_median / harness.median(runs):.1f}x"))
+    rows.append((f"target: ours <= {TARGET_SECONDS} s", verdict(ours_median <= TARGET_SECONDS)))
+    rows.append(("set-up: ours cold deploy --all", f"{ours_cold:.2f} s"))
+    if sam is not None:
+        sam_runs, sam_cold, version = sam
+        rows.append((f"sam deploy x4 ({version})", harness.spread(sam_runs)))
+        rows.append(("ratio sam / ours", f"{harness.median(sam_runs) / ours_median:.1f}x"))
+        rows.append(("set-up: sam deploy x4, cold", f"{sam_cold:.2f} s"))
     harness.print_table(
-        f"no-op deploy of stage {STAGE} ({len(stacks)} stacks), wall seconds, "
-        f"median of {options.repeats}",
-        [
-            ("ours: invoke deploy --all --local --yes", harness.spread(ours_runs)),
-            (f"sam deploy x{len(stacks)} ({harness.sam_version(sam)})", harness.spread(sam_runs)),
-            ("ratio sam / ours", f"{ratio:.1f}x"),
-            (f"target: ours <= {TARGET_SECONDS:.0f} s", verdict(ours_median <= TARGET_SECONDS)),
-            (f"target: ratio >= {TARGET_RATIO:.0f}x", verdict(ratio >= TARGET_RATIO)),
-            ("set-up: ours cold deploy --all", f"{ours_cold:.2f} s"),
-            ("set-up: sam deploy x4, cold", f"{sam_cold:.2f} s"),
-        ],
+        f"no-op deploy of stage {STAGE}, wall seconds, median of {options.repeats}", rows
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ppdeploy import local_aws as process
+from ppdeploy.aws import local_aws as process
 from tests.integration.support import LocalAws, free_port
 
 

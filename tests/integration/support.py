@@ -16,9 +16,11 @@ from typing import Any
 
 import boto3
 
-from ppdeploy import config, localstage, workflows
-from ppdeploy import local_aws as embedded
-from ppdeploy.ui import Reporter
+from ppdeploy import config
+from ppdeploy.aws import local_aws as embedded
+from ppdeploy.ui.plain_log import PlainLog
+from ppdeploy.workflows import local_system
+from ppdeploy.workflows.session import StageSession
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -86,21 +88,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def deploy_shared_stage(aws: LocalAws, stage_name: str) -> workflows.StageSession:
+def deploy_shared_stage(aws: LocalAws, stage_name: str) -> StageSession:
     """A quiet session on the local ``stage_name``, its shared stack deployed.
 
     The stage's hosted zone is made first, so the shared stack gets its custom domain;
     `invoke deploy-shared` runs as a person would, and its output is the failure message.
     """
     stage = config.stage(stage_name)
-    session = workflows.StageSession.open(
+    session = StageSession.open(
         stage,
-        Reporter(io.StringIO(), interactive=False),
+        PlainLog(io.StringIO()),
         use_local=True,
         assume_yes=True,
         force=False,
     )
-    zone = localstage.ensure_zone(session.target.client("route53"), stage)
+    zone = local_system.ensure_zone(session.target.client("route53"), stage)
     shared = aws.invoke(
         "deploy-shared", "--stage", stage_name, "--local", "--yes", "--hosted-zone-id", zone
     )

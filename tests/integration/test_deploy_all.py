@@ -21,8 +21,10 @@ from typing import Any
 
 import pytest
 
-from ppdeploy import config, naming, workflows
-from ppdeploy.ui import Reporter
+from ppdeploy import config, naming
+from ppdeploy.ui.plain_log import PlainLog
+from ppdeploy.workflows.session import StageSession
+from ppdeploy.workflows.stage_deploy import deploy_all
 from tests.integration.support import ROOT, LocalAws, dump, live_stacks
 
 pytestmark = pytest.mark.integration
@@ -85,11 +87,11 @@ def test_cold_deploy_all_runs_shared_alone_then_the_three_services(local_aws: Lo
     assert ANSI_ESCAPE not in result.stdout
 
 
-class WaveBarrierReporter(Reporter):
+class WaveBarrierReporter(PlainLog):
     """Approves each service stack only once every service stack is waiting for approval."""
 
     def __init__(self, services: list[str]) -> None:
-        super().__init__(io.StringIO(), interactive=False)
+        super().__init__(io.StringIO())
         self._services = services
         # A guard against a hang, not a timed assertion: a sequential engine breaks it.
         self._barrier = threading.Barrier(len(services), timeout=120)
@@ -102,11 +104,11 @@ class WaveBarrierReporter(Reporter):
 
 def test_wave_two_deploys_the_three_services_at_the_same_time(local_aws: LocalAws) -> None:
     reporter = WaveBarrierReporter(SERVICE_STACKS)
-    session = workflows.StageSession.open(
+    session = StageSession.open(
         config.stage("dev"), reporter, use_local=True, assume_yes=True, force=False
     )
 
-    outcomes = workflows.deploy_all(session, max_concurrency=4, skip_tests=True)
+    outcomes = deploy_all(session, max_concurrency=4, skip_tests=True)
 
     assert {o.stack: o.status for o in outcomes} == dict.fromkeys(ALL_STACKS, "created")
     spans = {stack: span(local_aws, stack) for stack in SERVICE_STACKS}
@@ -132,7 +134,7 @@ def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def create_change_set_calls(session: workflows.StageSession) -> list[str]:
+def create_change_set_calls(session: StageSession) -> list[str]:
     """Every CreateChangeSet and ExecuteChangeSet the session's client sends, by stack."""
     sent: list[str] = []
 
@@ -165,15 +167,15 @@ def test_unchanged_stage_is_skipped_without_change_sets_and_one_change_redeploys
         assert now.get("LastUpdatedTime") == updated_at[stack].get("LastUpdatedTime"), stack
 
     # The same no-op in-process, counting the change-set calls the engine sends.
-    session = workflows.StageSession.open(
+    session = StageSession.open(
         config.stage("dev"),
-        Reporter(io.StringIO(), interactive=False),
+        PlainLog(io.StringIO()),
         use_local=True,
         assume_yes=True,
         force=False,
     )
     sent = create_change_set_calls(session)
-    outcomes = workflows.deploy_all(session, max_concurrency=4, skip_tests=True)
+    outcomes = deploy_all(session, max_concurrency=4, skip_tests=True)
     assert {o.stack: o.status for o in outcomes} == dict.fromkeys(ALL_STACKS, "unchanged")
     assert sent == []
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from ppdeploy import local_aws as embedded
+from ppdeploy.aws import local_aws as embedded
 from pplocalaws.gateway.runtimes import InterpreterFinder
 from tests.integration.support import LocalAws
 

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from ppdeploy import config, localstage, verify, workflows
-from ppdeploy.tasks.deploy import deploy_whole_stage
-from ppdeploy.ui import Reporter
+from ppdeploy import config
+from ppdeploy.ui.plain_log import PlainLog
+from ppdeploy.workflows import local_system, urls, verify
+from ppdeploy.workflows.session import StageSession
+from ppdeploy.workflows.stage_deploy import deploy_whole_stage
 from tests.integration.support import LocalAws, exports, serving_gateway
 
 pytestmark = pytest.mark.integration
@@ -28,19 +30,17 @@ REMOVED_SID = "CoachingTable"
 
 def _deploy_stage(aws: LocalAws) -> config.Stage:
     settings = config.stage(STAGE)
-    reporter = Reporter(io.StringIO(), interactive=False)
-    session = workflows.StageSession.open(
-        settings, reporter, use_local=True, assume_yes=True, force=False
-    )
-    zone = localstage.ensure_zone(session.target.client("route53"), settings)
+    reporter = PlainLog(io.StringIO())
+    session = StageSession.open(settings, reporter, use_local=True, assume_yes=True, force=False)
+    zone = local_system.ensure_zone(session.target.client("route53"), settings)
     session.stage = settings.with_overrides(hosted_zone_id=zone)
-    deploy_whole_stage(session, reporter, skip_tests=True)
+    deploy_whole_stage(session, skip_tests=True)
     return settings
 
 
 def _journey(gateway_url: str) -> list[str]:
     steps: list[str] = []
-    verify.run(verify.Journey(urls=localstage.service_urls(gateway_url), report=steps.append))
+    verify.run(verify.Journey(urls=urls.gateway_urls(gateway_url), report=steps.append))
     return steps
 
 

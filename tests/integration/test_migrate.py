@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from ppdeploy import local_aws as embedded
 from ppdeploy import naming
+from ppdeploy.aws import local_aws as embedded
 from tests.fixtures.legacy import seed, stack
 from tests.integration.support import LocalAws, dump, exports, free_port
 

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from ppdeploy import templates
-from ppdeploy.cloudformation import CloudFormation
-from ppdeploy.deploy import deploy_stack
+from ppdeploy.aws.cloudformation import CloudFormation
 from ppdeploy.errors import DeployError
 from ppdeploy.model import StackSpec
-from ppdeploy.ui import Reporter
+from ppdeploy.ui.plain_log import PlainLog
+from ppdeploy.workflows.stack_deploy import deploy_stack
 from tests.integration.support import LocalAws, dump
 
 pytestmark = pytest.mark.integration
@@ -49,7 +49,7 @@ def deploy(aws: LocalAws, stack: StackSpec) -> tuple[Any, str]:
         result = deploy_stack(
             cfn,
             stack,
-            Reporter(out, interactive=False),
+            PlainLog(out),
             approve=lambda *_: True,
             allow_replace=frozenset({"Table"}),  # these tests replace the table on purpose
         )

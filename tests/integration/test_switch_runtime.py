@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ppdeploy import build, catalog, naming, workflows
+from ppdeploy import build, catalog, naming
+from ppdeploy.workflows.service_deploy import PreparedService, service_spec
 from tests.integration.support import LocalAws, deploy_shared_stage, dump, serving_gateway
 
 pytestmark = pytest.mark.integration
@@ -31,10 +32,10 @@ def fixture_dotnet_artifact(tmp_path: Path) -> build.Artifact:
 def dotnet_account(local_aws: LocalAws, tmp_path: Path) -> Iterator[str]:
     """A stage with a custom domain and the account stack deployed from the .NET template."""
     session = deploy_shared_stage(local_aws, "dev")
-    prepared = workflows.PreparedService(
+    prepared = PreparedService(
         catalog.service("account", "dotnet"), fixture_dotnet_artifact(tmp_path)
     )
-    session.deploy(workflows.service_spec(session, prepared))
+    session.deploy(service_spec(session, prepared))
     with serving_gateway(local_aws, session.stage.domain) as url:
         yield url
 

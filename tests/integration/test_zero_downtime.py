@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from ppdeploy import build, catalog, naming, workflows
+from ppdeploy import build, catalog, naming
+from ppdeploy.workflows.service_deploy import PreparedService, prepare_service, service_spec
 from tests.fixtures.legacy import seed, stack
 from tests.integration.support import LocalAws, deploy_shared_stage, dump, serving_gateway
 
@@ -115,16 +116,16 @@ def test_redeploying_the_account_service_with_a_changed_artifact_drops_no_reques
 ) -> None:
     session = deploy_shared_stage(local_aws, STAGE)
     source = catalog.service("account", "python")
-    first = workflows.prepare_service(source, session.reporter, skip_tests=True)
-    session.deploy(workflows.service_spec(session, first))
+    first = prepare_service(source, session.reporter, skip_tests=True)
+    session.deploy(service_spec(session, first))
     lambdas = local_aws.client("lambda")
     function = naming.function_name("account", STAGE)
     code_before = lambdas.get_function(FunctionName=function)["Configuration"]["CodeSha256"]
-    second = workflows.PreparedService(source, changed_artifact(first.artifact, tmp_path))
+    second = PreparedService(source, changed_artifact(first.artifact, tmp_path))
     wait_until_served(f"{served_gateway}/account/health")
 
     with Prober(f"{served_gateway}/account/health") as prober:
-        result = session.deploy(workflows.service_spec(session, second))
+        result = session.deploy(service_spec(session, second))
 
     assert result.outcome == "updated"
     assert lambdas.get_function(FunctionName=function)["Configuration"]["CodeSha256"] != (

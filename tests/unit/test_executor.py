@@ -1,9 +1,9 @@
 import threading
 import time
 
-from ppdeploy import executor
 from ppdeploy.errors import DeployError
 from ppdeploy.model import DeployResult
+from ppdeploy.workflows import waves
 
 
 def test_a_wave_runs_in_parallel_and_waves_in_order() -> None:
@@ -16,7 +16,7 @@ def test_a_wave_runs_in_parallel_and_waves_in_order() -> None:
             barrier.wait()  # only passes when all three services run at once
         return DeployResult(name, "created", 0.0)
 
-    outcomes = executor.run_waves([["shared"], ["a", "b", "c"]], action, max_concurrency=4)
+    outcomes = waves.run_waves([["shared"], ["a", "b", "c"]], action, max_concurrency=4)
     assert [o.status for o in outcomes] == ["created"] * 4
     assert started["shared"] <= min(started["a"], started["b"], started["c"])
 
@@ -36,7 +36,7 @@ def test_concurrency_is_bounded() -> None:
             running -= 1
         return DeployResult(name, "unchanged", 0.0)
 
-    executor.run_waves([[f"s{i}" for i in range(6)]], action, max_concurrency=2)
+    waves.run_waves([[f"s{i}" for i in range(6)]], action, max_concurrency=2)
     assert peak == 2
 
 
@@ -49,7 +49,7 @@ def test_no_new_wave_starts_after_a_failure() -> None:
             raise DeployError("b ended in ROLLBACK_COMPLETE")
         return DeployResult(name, "updated", 0.0)
 
-    outcomes = executor.run_waves([["a", "b"], ["c"]], action)
+    outcomes = waves.run_waves([["a", "b"], ["c"]], action)
     by_stack = {o.stack: o for o in outcomes}
     assert by_stack["a"].status == "updated"
     assert by_stack["b"].status == "failed"

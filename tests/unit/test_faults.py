@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import botocore.exceptions
+import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from ppdeploy.cloudformation import CloudFormation
-from ppdeploy.deploy import deploy_stack
+from ppdeploy.aws.cloudformation import CloudFormation
+from ppdeploy.aws.target import Target
 from ppdeploy.errors import TargetError
+from ppdeploy.events import Recorder, StackNote
 from ppdeploy.model import StackSpec
-from ppdeploy.target import Target
 from ppdeploy.templates import Template
-from ppdeploy.ui import Reporter
+from ppdeploy.workflows.stack_deploy import deploy_stack
 
 NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
 
@@ -71,9 +70,8 @@ def backoff_delays(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 def _cfn(answer: Callable[[str], AWSResponse]) -> tuple[CloudFormation, list[str]]:
     """A CloudFormation adapter whose HTTP layer is ``answer(operation)``; records calls."""
-    session = boto3.Session(
-        aws_access_key_id="k", aws_secret_access_key="s", region_name="us-east-1"
-    )
+    session = botocore.session.get_session()
+    session.set_credentials("k", "s")
     client = Target("us-east-1", "https://cloudformation.invalid", session).client("cloudformation")
     calls: list[str] = []
 
@@ -138,10 +136,9 @@ def test_a_stack_in_progress_is_waited_for(tmp_path: Any) -> None:
 
     cfn, _ = _cfn(answer)
     template = Template(tmp_path / "t.yaml", "Resources: {}\n", {"Resources": {}})
-    out = io.StringIO()
-    reporter = Reporter(out, interactive=False)
+    reporter = Recorder()
     spec = StackSpec(name="s", template=template)
     with pytest.raises(Exception):  # noqa: B017, PT011 - stops at the change set (no fake for it)
         deploy_stack(cfn, spec, reporter, approve=lambda *_: True)
     assert seen[:3] == ["UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"]
-    assert "is UPDATE_IN_PROGRESS; waiting for it to finish" in out.getvalue()
+    assert StackNote("s", "UPDATE_IN_PROGRESS: waiting for it to finish", "warn") in reporter.events

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from ppdeploy import fingerprint, templates
-from ppdeploy.cloudformation import StackState
+from ppdeploy import templates
+from ppdeploy.aws.cloudformation import StackState
+from ppdeploy.decide import fingerprint
 from ppdeploy.model import StackSpec
 
 

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from ppdeploy import graph, templates
+from ppdeploy import templates
+from ppdeploy.decide import graph
 from ppdeploy.errors import InputError
 from ppdeploy.model import StackSpec
 

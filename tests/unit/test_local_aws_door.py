@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import sys
-from pathlib import Path
 
 import pytest
 
-from ppdeploy import local_aws
-from ppdeploy.errors import InputError, TargetError
+from ppdeploy.aws import local_aws
+from ppdeploy.errors import TargetError
 
 
 def test_the_door_s_default_ports_are_the_local_aws_s() -> None:
@@ -29,20 +27,3 @@ def test_a_missing_local_aws_package_is_explained(monkeypatch: pytest.MonkeyPatc
 
     assert "not installed" in refused.value.what
     assert "pip install" in refused.value.fix
-
-
-def test_a_busy_port_is_a_target_error_naming_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    pytest.importorskip("pplocalaws.control")
-    monkeypatch.setenv("PPDEPLOY_STATE_DIR", str(tmp_path))
-
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        with pytest.raises(TargetError, match=f"port {port}") as refused:
-            local_aws.start(port)
-
-    assert not isinstance(refused.value, InputError)
-    assert "--port" in refused.value.fix

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ppdeploy.errors import InputError
-from ppdeploy.migrate import surgery
+from ppdeploy.workflows.migration import surgery
 
 LEGACY = {
     "Parameters": {"Stage": {"Type": "String"}},

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from ppdeploy import preflight, templates
+from ppdeploy import templates
 from ppdeploy.config import Stage
+from ppdeploy.decide import preflight
 from ppdeploy.errors import InputError, TemplateError
 
 DEV = Stage(name="dev", region="us-east-1", account_id="123456789012", domain="api.dev.x.app")

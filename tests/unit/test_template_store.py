@@ -7,13 +7,13 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from ppdeploy.errors import TargetError, TemplateError
-from ppdeploy.template_store import (
+from ppdeploy.aws.template_store import (
     MAX_BODY_BYTES,
     MAX_URL_BYTES,
     TemplateStore,
     template_argument,
 )
+from ppdeploy.errors import TargetError, TemplateError
 
 
 class FakeS3:

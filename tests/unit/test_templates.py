@@ -1,4 +1,5 @@
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,46 @@ def test_body_too_large_even_as_json_is_refused(tmp_path: Path) -> None:
     path.write_text(f"Resources:\n{resources}\n")
     with pytest.raises(TemplateError, match="at most 51200 bytes"):
         templates.load(path).body_for_upload()
+
+
+def test_a_parse_is_cached_by_the_text_and_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PPDEPLOY_STATE_DIR", str(tmp_path / "state"))
+    path = tmp_path / "t.yaml"
+    path.write_text("Resources:\n  Topic: {Type: AWS::SNS::Topic}\n", encoding="utf-8")
+
+    first = templates.load(path)
+    (cached,) = (tmp_path / "state" / "cache" / "templates").glob("*.pickle")
+    cached.write_bytes(pickle.dumps({"Resources": {"FromCache": {}}}))
+
+    assert set(templates.load(path).resources) == {"FromCache"}  # read from the cache
+    path.write_text("Resources:\n  Queue: {Type: AWS::SQS::Queue}\n", encoding="utf-8")
+    assert set(templates.load(path).resources) == {"Queue"}  # new text, new parse
+    assert set(first.resources) == {"Topic"}
+
+
+def test_an_unreadable_cache_entry_is_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PPDEPLOY_STATE_DIR", str(tmp_path / "state"))
+    path = tmp_path / "t.yaml"
+    path.write_text("Resources:\n  Topic: {Type: AWS::SNS::Topic}\n", encoding="utf-8")
+    templates.load(path)
+    (cached,) = (tmp_path / "state" / "cache" / "templates").glob("*.pickle")
+    cached.write_bytes(b"not a pickle")
+
+    assert set(templates.load(path).resources) == {"Topic"}
+    assert pickle.loads(cached.read_bytes()) == templates.load(path).document  # noqa: S301 - written by the test run
+
+
+def test_a_template_with_an_error_is_never_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PPDEPLOY_STATE_DIR", str(tmp_path / "state"))
+    path = tmp_path / "t.yaml"
+    path.write_text("Resources: [unclosed\n", encoding="utf-8")
+
+    with pytest.raises(TemplateError, match=r"t\.yaml:2"):
+        templates.load(path)
+    assert not list((tmp_path / "state" / "cache" / "templates").glob("*.pickle"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ppdeploy.templates import Template
 
@@ -19,11 +20,14 @@ class StackSpec:
     stack_policy: str | None = None  # JSON; set after every deploy when given
 
 
+DeployOutcome = Literal["created", "updated", "unchanged"]
+
+
 @dataclass(frozen=True)
 class DeployResult:
     """What a deploy did to one stack."""
 
     stack: str
-    outcome: str  # created | updated | unchanged
+    outcome: DeployOutcome
     seconds: float
     outputs: dict[str, str] = field(default_factory=dict)

@@ -1,7 +1,13 @@
-"""The naming contract (DESIGN §3): the one place every name of the platform is made.
+"""The naming contract: the one place every name of the platform is made.
 
-Templates build the same names with ``!Sub``; the unit tests check that the shared
-template exports exactly ``SHARED_EXPORTS`` and that services import only from it.
+Every stack, export, table, secret and log group is named ``purposepath-{what}-{stage}``
+(or a path with the stage at its end), so two stages never share a resource in one account
+and a name says which stage it belongs to. The engine finds stacks and exports by these
+names instead of storing ids, so the names must never drift: templates build the same names
+with ``!Sub``, and the unit tests check that the shared template exports exactly
+``SHARED_EXPORTS`` and that services import only from it. The stage name is short and
+plain (see ``STAGE_PATTERN``) because AWS's tightest name rules (ElastiCache ids) apply
+to names built from it.
 """
 
 from __future__ import annotations

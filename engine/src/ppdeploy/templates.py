@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ppdeploy.errors import TemplateError
+from ppdeploy import project
+from ppdeploy.errors import InputError, TemplateError
 
 # CloudFormation refuses a TemplateBody over this size; larger bodies go by S3 URL.
 MAX_BODY_BYTES = 51_200
@@ -115,7 +119,7 @@ def parse(text: str, path: Path) -> dict[str, Any]:
 
 
 def load(path: Path) -> Template:
-    """Read and parse the template at ``path``."""
+    """Read and parse the template at ``path`` (a parse is reused while its text is the same)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as error:
@@ -123,4 +127,43 @@ def load(path: Path) -> Template:
             f"template {path} does not exist",
             fix="check the path, or restore the file from the repository",
         ) from error
-    return Template(path=path, body=text, document=parse(text, path))
+    return Template(path=path, body=text, document=parsed(text, path))
+
+
+def parsed(text: str, path: Path) -> dict[str, Any]:
+    """``parse(text, path)``, cached on disk by the SHA-256 of the text.
+
+    Every deploy and plan reads every template of the stage, and parsing YAML is the
+    slowest part of a no-op deploy once there are tens of stacks; unpickling the parsed
+    form is some thirty times faster. Keyed by content, a cached parse can never be stale;
+    only templates that parsed cleanly are cached, so errors always name their line.
+    """
+    folder = _cache_folder()
+    if folder is None:
+        return parse(text, path)
+    entry = folder / f"{hashlib.sha256(text.encode()).hexdigest()}.pickle"
+    try:
+        # The engine wrote this file itself, into the checkout's git-ignored state folder.
+        document = pickle.loads(entry.read_bytes())  # noqa: S301 - see the line above
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+        document = None  # not cached yet, or unreadable: parse again and rewrite it
+    if isinstance(document, dict):
+        return document
+    document = parse(text, path)
+    partial = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_bytes(pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(entry)  # atomic: a parallel run never reads half a file
+    except OSError:
+        partial.unlink(missing_ok=True)  # a read-only state folder only costs speed
+    return document
+
+
+def _cache_folder() -> Path | None:
+    """Where parsed templates are kept; None outside a checkout (nothing is cached)."""
+    try:
+        folder = project.state_dir() / "cache" / "templates"
+        folder.mkdir(parents=True, exist_ok=True)
+    except (InputError, OSError):
+        return None
+    return folder

@@ -1,16 +1,21 @@
-"""``invoke deploy`` and ``invoke plan``: service stacks and whole stages."""
+"""``invoke deploy``, ``invoke plan`` and ``invoke switch-runtime``: flags in, workflow called.
+
+The engine is imported inside each task body, so ``invoke --list`` and every other task
+load only what they use (a no-op ``deploy --all`` off a terminal never loads rich).
+"""
 
 from __future__ import annotations
 
 from invoke.context import Context
 from invoke.tasks import task
 
-from ppdeploy import config, executor, localstage, naming, switch, workflows
-from ppdeploy import local_aws as localaws
-from ppdeploy import plan as plans
-from ppdeploy.errors import InputError, PPDeployError, TargetError
+from ppdeploy import naming
+from ppdeploy.errors import InputError
 from ppdeploy.tasks.edge import at_edge
-from ppdeploy.ui import Reporter
+
+# Repeated from workflows.waves so the flag's help needs no engine import; a unit test
+# holds them equal.
+DEFAULT_CONCURRENCY = 4
 
 
 def _scope(service: str | None, all_: bool) -> None:
@@ -32,8 +37,7 @@ def _scope(service: str | None, all_: bool) -> None:
         "yes": "deploy without asking (also deploys a missing shared stack)",
         "skip-tests": "do not run the service's own tests first",
         "force": "deploy even when nothing changed (no fingerprint skip)",
-        "max-concurrency": "with --all: stacks deployed at once "
-        f"(default {executor.DEFAULT_CONCURRENCY})",
+        "max-concurrency": f"with --all: stacks deployed at once (default {DEFAULT_CONCURRENCY})",
         "allow-replace": "let the deploy remove or replace this stateful resource (logical id; "
         "repeatable)",
     },
@@ -49,72 +53,43 @@ def deploy(
     yes: bool = False,
     skip_tests: bool = False,
     force: bool = False,
-    max_concurrency: int = executor.DEFAULT_CONCURRENCY,
+    max_concurrency: int = DEFAULT_CONCURRENCY,
     allow_replace: list[str] | None = None,
 ) -> None:
     """Deploy a service (checking what it depends on) or, with --all, every stack of a stage."""
+    from ppdeploy import config, ui  # noqa: PLC0415 - see the module docstring
+    from ppdeploy.workflows import service_deploy, stage_deploy  # noqa: PLC0415 - same
+    from ppdeploy.workflows.session import StageSession  # noqa: PLC0415 - same
+
     _scope(service, all_)
     if max_concurrency < 1:
         raise InputError(
             f"--max-concurrency {max_concurrency} is below 1", fix="give 1 or more (default 4)"
         )
-    reporter = Reporter()
-    session = workflows.StageSession.open(
+    if all_ and runtime:
+        raise InputError("--runtime applies to --service account only", fix="drop --runtime")
+    view = ui.for_output()
+    session = StageSession.open(
         config.stage(stage),
-        reporter,
+        view,
         use_local=local,
         assume_yes=yes,
         force=force,
         allow_replace=allow_replace or (),
     )
-    if service:
-        result = workflows.deploy_service(session, service, runtime, skip_tests=skip_tests)
-        rows = [(key, value) for key, value in sorted(result.outputs.items())]
-        domain = session.exports().get(naming.export("api-domain-name", stage))
-        if domain:
-            rows.append(("DomainUrl", f"https://{domain}/{service}"))
-        reporter.table(
-            f"{result.stack} ({result.outcome}, {result.seconds:.1f} s)", ("output", "value"), rows
-        )
-        return
-    if runtime:
-        raise InputError("--runtime applies to --service account only", fix="drop --runtime")
-    deploy_whole_stage(session, reporter, max_concurrency=max_concurrency, skip_tests=skip_tests)
-
-
-def deploy_whole_stage(
-    session: workflows.StageSession,
-    reporter: Reporter,
-    *,
-    max_concurrency: int = executor.DEFAULT_CONCURRENCY,
-    skip_tests: bool = False,
-) -> None:
-    """Every stack of the stage in waves, with live progress and a summary; raise on failure."""
-    stage = session.stage.name
-    stage_stacks = [
-        naming.shared_stack(stage),
-        *(naming.service_stack(s, stage) for s in naming.SERVICES),
-    ]
-    with reporter.live_progress(stage_stacks) as progress:
-        outcomes = workflows.deploy_all(
+    if not service:
+        stage_deploy.deploy_whole_stage(
             session, max_concurrency=max_concurrency, skip_tests=skip_tests
         )
-        for outcome in outcomes:
-            progress.finish(outcome.stack, outcome.status, outcome.seconds)
-    reporter.table(
-        f"stage {stage}",
-        ("stack", "result", "seconds", "reason"),
-        [(o.stack, o.status, f"{o.seconds:.1f}", o.reason) for o in outcomes],
+        return
+    result = service_deploy.deploy_service(session, service, runtime, skip_tests=skip_tests)
+    rows = [(key, value) for key, value in sorted(result.outputs.items())]
+    domain = session.exports().get(naming.export("api-domain-name", stage))
+    if domain:
+        rows.append(("DomainUrl", f"https://{domain}/{naming.MAPPING_KEYS[service]}"))
+    view.table(
+        f"{result.stack} ({result.outcome}, {result.seconds:.1f} s)", ("output", "value"), rows
     )
-    failures = [o for o in outcomes if o.status == "failed"]
-    if failures:
-        first = failures[0].error
-        assert first is not None  # noqa: S101 - a failed outcome carries its error
-        raise PPDeployError(
-            f"{len(failures)} stack(s) failed: {', '.join(o.stack for o in failures)}",
-            cause=str(first),
-            fix=first.fix or "correct the cause and run the same command again",
-        )
 
 
 @task(
@@ -134,32 +109,18 @@ def plan(
     local: bool = False,
 ) -> None:
     """Show the waves and what a deploy would do to each stack; changes nothing."""
+    from ppdeploy import config, ui  # noqa: PLC0415 - see the module docstring
+    from ppdeploy.ui import plan_view  # noqa: PLC0415 - same
+    from ppdeploy.workflows.session import StageSession  # noqa: PLC0415 - same
+    from ppdeploy.workflows.stage_plan import plan_stage  # noqa: PLC0415 - same
+
     if service and all_:
         raise InputError("give --service NAME or --all, not both", fix="drop one of them")
-    reporter = Reporter()
-    session = workflows.StageSession.open(
-        config.stage(stage), reporter, use_local=local, assume_yes=False, force=False
+    view = ui.for_output()
+    session = StageSession.open(
+        config.stage(stage), view, use_local=local, assume_yes=False, force=False
     )
-    rows = []
-    items = plans.plan_stage(session, service)
-    for item in items:
-        dangerous = {danger.logical_id: danger for danger in item.dangers}
-        lines = []
-        for change in item.changes:
-            line = f"{change.action} {change.logical_id}"
-            if change.replacement not in ("", "False"):
-                line += f" (replacement {change.replacement})"
-            if change.logical_id in dangerous:
-                line = f"DANGEROUS {line}: {dangerous[change.logical_id].because}"
-            lines.append(line)
-        rows.append((str(item.wave), item.stack, item.action, "\n".join(lines)))
-    reporter.table(f"plan for stage {stage}", ("wave", "stack", "action", "changes"), rows)
-    for item in items:
-        for danger in item.dangers:
-            reporter.warn(
-                f"DANGEROUS: {item.stack}: {danger.describe()}; a deploy refuses it unless "
-                f"given --allow-replace {danger.logical_id}"
-            )
+    plan_view.show(view, stage, plan_stage(session, service))
 
 
 @task(
@@ -181,20 +142,11 @@ def switch_runtime(
     yes: bool = False,
 ) -> None:
     """Switch the account service's runtime in place (same API, same mapping), then verify."""
-    reporter = Reporter()
-    session = workflows.StageSession.open(
-        config.stage(stage), reporter, use_local=local, assume_yes=yes, force=False
+    from ppdeploy import config, ui  # noqa: PLC0415 - see the module docstring
+    from ppdeploy.workflows import switch  # noqa: PLC0415 - same
+    from ppdeploy.workflows.session import StageSession  # noqa: PLC0415 - same
+
+    session = StageSession.open(
+        config.stage(stage), ui.for_output(), use_local=local, assume_yes=yes, force=False
     )
-
-    def urls() -> dict[str, str]:
-        if not local:
-            return workflows.service_urls(session)
-        served = localaws.gateway_status()
-        if not served.running or served.url is None:
-            raise TargetError(
-                "the local gateway is not running, so the switch could not be verified",
-                fix="run `invoke up` first; nothing was changed",
-            )
-        return localstage.service_urls(served.url)
-
-    switch.switch_runtime(session, service, to, service_urls=urls)
+    switch.switch_runtime(session, service, to)

@@ -5,12 +5,9 @@ from __future__ import annotations
 from invoke.context import Context
 from invoke.tasks import task
 
-from ppdeploy import config, localstage, naming, workflows
-from ppdeploy import local_aws as localaws
-from ppdeploy import migrate as migration
-from ppdeploy.errors import TargetError
+from ppdeploy import naming
+from ppdeploy.aws import local_aws
 from ppdeploy.tasks.edge import at_edge
-from ppdeploy.ui import Reporter
 
 
 @task(
@@ -22,7 +19,7 @@ from ppdeploy.ui import Reporter
         "delete-legacy": "after verify, delete the legacy stack (its data resources retained)",
         "skip-tests": "do not run the services' own tests before deploying them",
         "port": "--local: port of the local gateway if migrate starts it "
-        f"(default {localaws.GATEWAY_PORT})",
+        f"(default {local_aws.GATEWAY_PORT})",
     }
 )
 @at_edge
@@ -34,37 +31,22 @@ def migrate(
     yes: bool = False,
     delete_legacy: bool = False,
     skip_tests: bool = False,
-    port: int = localaws.GATEWAY_PORT,
+    port: int = local_aws.GATEWAY_PORT,
 ) -> None:
     """Move a stage off the legacy stack: adopt its data, deploy ours, move the mappings, verify."""
-    reporter = Reporter()
-    settings = config.stage(stage)
-    session = workflows.StageSession.open(
-        settings, reporter, use_local=local, assume_yes=yes, force=False
+    from ppdeploy import config, ui  # noqa: PLC0415 - tasks load the engine when they run
+    from ppdeploy.workflows import migration  # noqa: PLC0415 - same
+    from ppdeploy.workflows.session import StageSession  # noqa: PLC0415 - same
+
+    session = StageSession.open(
+        config.stage(stage), ui.for_output(), use_local=local, assume_yes=yes, force=False
     )
-
-    def service_urls() -> dict[str, str]:
-        if not local:
-            return workflows.service_urls(session)
-        served = localaws.gateway_status()
-        if not served.running:
-            endpoint = localaws.endpoint()
-            if endpoint is None:
-                raise TargetError("the local AWS is not running", fix="run `invoke up`")
-            reporter.info(f"the local gateway is not running: starting it on port {port}")
-            served = localaws.start_gateway(
-                endpoint, port=port, region=settings.region, domain=settings.domain
-            )
-            localstage.remember(localstage.Started(local_aws=False, gateway=True))
-        assert served.url is not None  # noqa: S101 - a running gateway has its URL
-        return localstage.service_urls(served.url)
-
     migration.migrate(
         session,
         migration.Options(
             legacy_stack=from_stack or naming.legacy_stack(stage),
             skip_tests=skip_tests,
             delete_legacy=delete_legacy,
-            service_urls=service_urls,
+            gateway_port=port if local else None,
         ),
     )

@@ -1,24 +1,34 @@
-"""Operations tasks: status, exports, outputs, events and logs, without the `aws` CLI."""
+"""Operations tasks: status, exports, outputs, events and logs, without the `aws` CLI.
+
+As in every task module, the engine loads inside the task bodies: loading ``tasks.py``
+for one command must not load what another command needs.
+"""
 
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING, Any
 
 from invoke.context import Context
 from invoke.tasks import task
 
-from ppdeploy import config, lifecycle, naming, ops
-from ppdeploy import target as targets
-from ppdeploy.cloudformation import CloudFormation
+from ppdeploy import naming, ui
 from ppdeploy.errors import InputError
 from ppdeploy.tasks.edge import at_edge
-from ppdeploy.ui import Reporter
+
+if TYPE_CHECKING:
+    from ppdeploy.aws.cloudformation import CloudFormation
 
 STAGE_HELP = "stage (declared in stages.toml; default dev)"
 LOCAL_HELP = "read the embedded local AWS"
 
 
-def _cfn(stage: str, local: bool) -> tuple[targets.Target, CloudFormation]:
+def _cfn(stage: str, local: bool) -> tuple[Any, CloudFormation]:
+    """The stage's target and its CloudFormation adapter (botocore loads here, not on import)."""
+    from ppdeploy import config  # noqa: PLC0415 - tasks load the engine when they run
+    from ppdeploy.aws import target as targets  # noqa: PLC0415 - tasks load the engine when they run
+    from ppdeploy.aws.cloudformation import CloudFormation  # noqa: PLC0415 - tasks load the engine when they run
+
     target = targets.for_stage(config.stage(stage), use_local=local)
     return target, CloudFormation(target.client("cloudformation"), poll_seconds=target.poll_seconds)
 
@@ -27,21 +37,25 @@ def _cfn(stage: str, local: bool) -> tuple[targets.Target, CloudFormation]:
 @at_edge
 def status(c: Context, stage: str = "dev", local: bool = False) -> None:
     """Every stack of the stage: status, last change, and the account service's runtime."""
+    from ppdeploy.workflows import inspect  # noqa: PLC0415 - tasks load the engine when they run
+
     _, cfn = _cfn(stage, local)
-    rows = [(s.stack, s.status, s.last_change, s.runtime) for s in ops.stage_status(cfn, stage)]
-    Reporter().table(f"stage {stage}", ("stack", "status", "last change", "runtime"), rows)
+    rows = [(s.stack, s.status, s.last_change, s.runtime) for s in inspect.stage_status(cfn, stage)]
+    ui.for_output().table(f"stage {stage}", ("stack", "status", "last change", "runtime"), rows)
 
 
 @task(help={"stage": STAGE_HELP, "local": LOCAL_HELP})
 @at_edge
 def exports(c: Context, stage: str = "dev", local: bool = False) -> None:
     """Each export of the stage, its value, and the stacks importing it."""
+    from ppdeploy.workflows import inspect  # noqa: PLC0415 - tasks load the engine when they run
+
     _, cfn = _cfn(stage, local)
     rows = [
         (name, value, ", ".join(importers) or "-")
-        for name, value, importers in ops.stage_exports(cfn, stage)
+        for name, value, importers in inspect.stage_exports(cfn, stage)
     ]
-    Reporter().table(f"exports of stage {stage}", ("export", "value", "imported by"), rows)
+    ui.for_output().table(f"exports of stage {stage}", ("export", "value", "imported by"), rows)
 
 
 @task(help={"stack": "the stack's name", "stage": STAGE_HELP, "local": LOCAL_HELP})
@@ -55,7 +69,7 @@ def outputs(c: Context, stack: str, stage: str = "dev", local: bool = False) -> 
             f"stack {stack} does not exist",
             fix=f"`invoke status --stage {stage}` lists the stage's stacks",
         )
-    Reporter().table(
+    ui.for_output().table(
         f"{stack} ({state.status})", ("output", "value"), sorted(state.outputs.items())
     )
 
@@ -73,12 +87,14 @@ def events(
     c: Context, stack: str, limit: int = 30, stage: str = "dev", local: bool = False
 ) -> None:
     """The latest events of one stack, oldest first, with the reason of each failure."""
+    from ppdeploy.workflows import inspect  # noqa: PLC0415 - tasks load the engine when they run
+
     _, cfn = _cfn(stage, local)
     rows = [
         (f"{e.timestamp:%Y-%m-%d %H:%M:%S}", e.logical_id, e.resource_type, e.status, e.reason)
-        for e in ops.recent_events(cfn, stack, limit)
+        for e in inspect.recent_events(cfn, stack, limit)
     ]
-    Reporter().table(
+    ui.for_output().table(
         f"events of {stack}", ("time (UTC)", "resource", "type", "status", "reason"), rows
     )
 
@@ -102,14 +118,16 @@ def logs(
     local: bool = False,
 ) -> None:
     """A service's CloudWatch Logs from --since ago; --follow keeps tailing."""
+    from ppdeploy.workflows import inspect  # noqa: PLC0415 - tasks load the engine when they run
+
     if service not in naming.SERVICES:
         raise InputError(
             f"unknown service {service!r}", fix=f"use one of: {', '.join(naming.SERVICES)}"
         )
-    seconds = ops.parse_since(since)
+    seconds = inspect.parse_since(since)
     target, _ = _cfn(stage, local)
     with contextlib.suppress(KeyboardInterrupt):
-        for line in ops.log_lines(
+        for line in inspect.log_lines(
             target.client("logs"),
             naming.log_group(service, stage),
             since_seconds=seconds,
@@ -131,8 +149,10 @@ def delete_stack(
     c: Context, stack: str, stage: str = "dev", local: bool = False, yes: bool = False
 ) -> None:
     """Delete a stack, unless another stack imports its exports (retained data stays)."""
+    from ppdeploy.workflows import lifecycle  # noqa: PLC0415 - tasks load the engine when they run
+
     _, cfn = _cfn(stage, local)
-    lifecycle.delete(cfn, stack, Reporter(), assume_yes=yes)
+    lifecycle.delete(cfn, stack, ui.for_output(), assume_yes=yes)
 
 
 @task(
@@ -155,5 +175,7 @@ def recover(
     yes: bool = False,
 ) -> None:
     """Continue a rollback stuck in UPDATE_ROLLBACK_FAILED, after showing what failed."""
+    from ppdeploy.workflows import lifecycle  # noqa: PLC0415 - tasks load the engine when they run
+
     _, cfn = _cfn(stage, local)
-    lifecycle.recover(cfn, stack, skip or [], Reporter(), assume_yes=yes)
+    lifecycle.recover(cfn, stack, skip or [], ui.for_output(), assume_yes=yes)

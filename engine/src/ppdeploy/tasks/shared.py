@@ -7,9 +7,7 @@ from pathlib import Path
 from invoke.context import Context
 from invoke.tasks import task
 
-from ppdeploy import config, shared
 from ppdeploy.tasks.edge import at_edge
-from ppdeploy.ui import Reporter
 
 
 @task(
@@ -45,7 +43,10 @@ def deploy_shared(
     force: bool = False,
 ) -> None:
     """Deploy the shared infrastructure stack (VPC, tables, cache, secret, domain, alarms)."""
-    reporter = Reporter()
+    from ppdeploy import config, ui  # noqa: PLC0415 - tasks load the engine when they run
+    from ppdeploy.workflows import shared_deploy  # noqa: PLC0415 - tasks load the engine when they run
+
+    reporter = ui.for_output()
     settings = config.stage(stage).with_overrides(
         hosted_zone_id=hosted_zone_id,
         jwt_secret_arn=jwt_secret_arn,
@@ -53,7 +54,7 @@ def deploy_shared(
         email_from=email_from,
         alarm_email=alarm_email,
     )
-    result = shared.deploy_shared(
+    result = shared_deploy.deploy_shared(
         settings,
         reporter,
         use_local=local,

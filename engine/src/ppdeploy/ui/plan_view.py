@@ -1,0 +1,41 @@
+"""``invoke plan``'s table: each stack's wave, action and changes, dangers called out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ppdeploy.events import Message
+
+if TYPE_CHECKING:
+    from ppdeploy.decide.plan import StackPlan
+    from ppdeploy.ui import View
+
+
+def rows(plans: Sequence[StackPlan]) -> list[tuple[str, str, str, str]]:
+    found = []
+    for item in plans:
+        dangerous = {danger.logical_id: danger for danger in item.dangers}
+        lines = []
+        for change in item.changes:
+            line = f"{change.action} {change.logical_id}"
+            if change.replacement not in ("", "False"):
+                line += f" (replacement {change.replacement})"
+            if change.logical_id in dangerous:
+                line = f"DANGEROUS {line}: {dangerous[change.logical_id].because}"
+            lines.append(line)
+        found.append((str(item.wave), item.stack, item.action, "\n".join(lines)))
+    return found
+
+
+def show(view: View, stage: str, plans: Sequence[StackPlan]) -> None:
+    view.table(f"plan for stage {stage}", ("wave", "stack", "action", "changes"), rows(plans))
+    for item in plans:
+        for danger in item.dangers:
+            view.emit(
+                Message(
+                    f"DANGEROUS: {item.stack}: {danger.describe()}; a deploy refuses it unless "
+                    f"given --allow-replace {danger.logical_id}",
+                    "warn",
+                )
+            )

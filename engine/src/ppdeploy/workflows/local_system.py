@@ -1,0 +1,78 @@
+"""The whole system on this machine (``invoke up`` / ``invoke down``).
+
+Locally every stage gets its custom domain: ``up`` makes a Route53 zone for it in the
+local AWS, so the shared stack creates the certificate, the domain and the mappings, and
+the local gateway serves ``/account``, ``/coaching`` and ``/traction`` as API Gateway
+would. What ``up`` started is written down, so ``down`` stops exactly that.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ppdeploy import project
+from ppdeploy.aws import local_aws as localaws
+from ppdeploy.config import Stage
+
+
+def _record() -> Path:
+    return project.state_dir() / "up.json"
+
+
+@dataclass(frozen=True)
+class Started:
+    local_aws: bool
+    gateway: bool
+
+
+def remember(started: Started) -> None:
+    previous = recall()
+    merged = Started(
+        local_aws=started.local_aws or previous.local_aws,
+        gateway=started.gateway or previous.gateway,
+    )
+    _record().write_text(json.dumps(merged.__dict__), encoding="utf-8")
+
+
+def recall() -> Started:
+    try:
+        raw = json.loads(_record().read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return Started(local_aws=False, gateway=False)
+    return Started(local_aws=bool(raw.get("local_aws")), gateway=bool(raw.get("gateway")))
+
+
+def forget() -> None:
+    _record().unlink(missing_ok=True)
+
+
+def zone_name(stage: Stage) -> str:
+    """The zone that holds the stage's domain: the domain without its first label."""
+    return stage.domain.split(".", 1)[1]
+
+
+def ensure_zone(route53: Any, stage: Stage) -> str:
+    """The id of the local Route53 zone for the stage's domain, created when missing."""
+    name = zone_name(stage)
+    zones = route53.list_hosted_zones_by_name(DNSName=name)["HostedZones"]
+    for zone in zones:
+        if zone["Name"].rstrip(".") == name:
+            return str(zone["Id"]).rsplit("/", 1)[-1]
+    created = route53.create_hosted_zone(Name=name, CallerReference=f"ppdeploy-{uuid.uuid4()}")
+    return str(created["HostedZone"]["Id"]).rsplit("/", 1)[-1]
+
+
+def stop_started() -> list[str]:
+    """Stop what ``up`` started; the names of what was stopped."""
+    started = recall()
+    stopped = []
+    if started.gateway and localaws.stop_gateway():
+        stopped.append("local gateway")
+    if started.local_aws and localaws.stop():
+        stopped.append("local AWS")
+    forget()
+    return stopped

@@ -1,0 +1,171 @@
+"""Step 2: the shared stack adopts the legacy tables and secret, with no data loss.
+
+(a) the legacy stack retains them (DeletionPolicy Retain) and stops exporting the names
+the shared stack exports; (b) it drops them, so they belong to no stack; (c) the shared
+stack imports them (an IMPORT change set over the shared template reduced to them);
+(d) the full shared template is deployed. Each part reads the real state first and
+says "already done" when there is nothing left for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ppdeploy import naming
+from ppdeploy.aws.cloudformation import ResourceToImport
+from ppdeploy.decide import stacks
+from ppdeploy.errors import DeployError, RefusedError
+from ppdeploy.events import Message
+from ppdeploy.model import StackSpec
+from ppdeploy.workflows.migration import importing, legacy, surgery
+from ppdeploy.workflows.migration.state import (
+    SECRET_TYPE,
+    TABLE_TYPE,
+    Adoption,
+    Reader,
+    Reading,
+    shared_template,
+    stack_document,
+)
+from ppdeploy.workflows.session import StageSession
+
+Say = Callable[[str], None]
+
+
+def retain_and_unexport(session: StageSession, reading: Reading) -> None:
+    """(a) Retain on the legacy tables and secret; the clashing exports dropped."""
+    to_retain = [
+        a.legacy.logical_id for a in reading.adoptions if a.legacy and not a.retained_in_legacy
+    ]
+    clashing = reading.clashing_exports
+    if not to_retain and not clashing:
+        session.reporter.emit(
+            Message(
+                "already done: the legacy stack retains its data and exports none of our names",
+                "success",
+            )
+        )
+        return
+    blocked = [export for export in clashing if export.importers]
+    if blocked:
+        raise RefusedError(
+            f"refused: other stacks still import exports of {reading.legacy_name} that the "
+            "shared stack must take over, so nothing was changed",
+            cause="; ".join(f"{e.name} is imported by {', '.join(e.importers)}" for e in blocked),
+            fix="deploy those stacks without the import (or delete them), then migrate again",
+        )
+    assert reading.legacy_template is not None  # noqa: S101 - a live legacy stack has one
+    document = surgery.retained(reading.legacy_template, to_retain)
+    document = surgery.unexported(document, [export.output_key for export in clashing])
+    if to_retain:
+        session.reporter.emit(
+            Message(f"{reading.legacy_name}: DeletionPolicy Retain on {', '.join(to_retain)}")
+        )
+    if clashing:
+        session.reporter.emit(
+            Message(
+                f"{reading.legacy_name}: no longer exports {', '.join(e.name for e in clashing)}"
+            )
+        )
+    legacy.update(session, reading, document)
+
+
+def release(session: StageSession, reading: Reading, reader: Reader) -> None:
+    """(b) The legacy stack drops its tables and secret; Retain keeps them, in no stack."""
+    holding = [a for a in reading.adoptions if a.legacy is not None]
+    if not holding:
+        session.reporter.emit(
+            Message("already done: the legacy stack holds no table or secret we adopt", "success")
+        )
+        return
+    unsafe = [a.legacy.logical_id for a in holding if a.legacy and not a.retained_in_legacy]
+    if unsafe:
+        raise DeployError(
+            f"{reading.legacy_name} would delete {', '.join(unsafe)} on release",
+            cause="they are not DeletionPolicy Retain yet",
+            fix="run the migration again: step 2a sets Retain first",
+        )
+    resolved = {a.legacy.logical_id: _resolved(a, reader) for a in holding if a.legacy}
+    assert reading.legacy_template is not None  # noqa: S101 - a live legacy stack has one
+    document = surgery.released(reading.legacy_template, resolved)
+    ids = sorted(resolved)
+    # The stateful guard refuses removing a table or a secret unless its logical id is
+    # allowed: exactly these are, because step 2a made them Retain, so removing them from
+    # the stack keeps them (and their data) where they are.
+    session.reporter.emit(
+        Message(
+            f"{reading.legacy_name}: removing {', '.join(ids)} from the stack; the stateful guard "
+            "allows exactly these because they are DeletionPolicy Retain: they are kept, owned by "
+            "no stack, until the shared stack imports them",
+            "warn",
+        )
+    )
+    legacy.update(session, reading, document, allow_removing=ids)
+
+
+def _resolved(adoption: Adoption, reader: Reader) -> surgery.Resolved:
+    assert adoption.legacy is not None  # noqa: S101 - only held resources are released
+    physical = adoption.legacy.physical_id
+    if adoption.resource_type == TABLE_TYPE:
+        return surgery.Resolved(ref=physical, attributes={"Arn": reader.table_arn(physical)})
+    return surgery.Resolved(ref=physical, attributes={"Id": physical})
+
+
+def import_into_shared(session: StageSession, reading: Reading, reader: Reader) -> None:
+    """(c) The shared stack imports the tables and secret that belong to no stack."""
+    unowned = [a for a in reading.adoptions if a.unowned]
+    if not unowned:
+        session.reporter.emit(
+            Message("already done: no released table or secret is waiting for import", "success")
+        )
+        return
+    spec = shared_spec(session)
+    name = spec.name
+    state = reading.shared
+    creating = state is None or state.status == "REVIEW_IN_PROGRESS"
+    if not creating and state is not None and state.in_progress:
+        raise DeployError(
+            f"{name} is {state.status}", fix="wait for it to finish, then migrate again"
+        )
+    base = None if creating else _deployed(session, name)
+    ids = [a.shared_id for a in unowned]
+    document = surgery.import_template(shared_template().document, ids, base)
+    importing.run_import(
+        session,
+        name,
+        document,
+        parameters=spec.parameters if state is None or creating else dict(state.parameters),
+        tags=spec.tags if state is None or creating else dict(state.tags),
+        resources=[_to_import(a, reader) for a in unowned],
+        what=", ".join(a.name for a in unowned),
+    )
+
+
+def _deployed(session: StageSession, name: str) -> surgery.Document:
+    document = stack_document(session.cfn, name)
+    assert document is not None  # noqa: S101 - the stack exists
+    return document
+
+
+def _to_import(adoption: Adoption, reader: Reader) -> ResourceToImport:
+    if adoption.resource_type == TABLE_TYPE:
+        return ResourceToImport(TABLE_TYPE, adoption.shared_id, {"TableName": adoption.name})
+    arn = reader.physical_id(SECRET_TYPE, adoption.name)
+    assert arn is not None  # noqa: S101 - an unowned adoption exists
+    return ResourceToImport(SECRET_TYPE, adoption.shared_id, {"Id": arn})
+
+
+def shared_spec(session: StageSession) -> StackSpec:
+    """The shared stack without a hosted zone: the legacy domain stays where it is."""
+    stage = session.stage.with_overrides(hosted_zone_id="")
+    return stacks.shared_spec(stage)
+
+
+def deploy_shared(session: StageSession) -> None:
+    """(d) The full shared template: the other tables, the outputs and exports."""
+    session.deploy(shared_spec(session))
+
+
+def secret_digest(reader: Reader, stage: str) -> str | None:
+    """SHA-256 of the JWT secret's value (never the value), None when there is none."""
+    return reader.secret_digest(naming.jwt_secret(stage))

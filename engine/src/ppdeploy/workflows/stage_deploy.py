@@ -1,0 +1,131 @@
+"""``invoke deploy --all`` (and ``invoke up``): every stack of a stage, wave by wave.
+
+The graph comes from the templates (what each imports from the others); a wave deploys in
+parallel, and after a failed wave no later wave starts. Progress goes out as events: the
+stage's stacks first, each wave, each stack's outcome, then the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ppdeploy import catalog, naming
+from ppdeploy.decide import graph, stacks
+from ppdeploy.errors import PPDeployError
+from ppdeploy.events import StackOutcome, StageFinished, StageStarted, WaveStarted
+from ppdeploy.model import DeployResult, StackSpec
+from ppdeploy.workflows import waves
+from ppdeploy.workflows.service_deploy import current_runtime, prepare_services, service_spec
+from ppdeploy.workflows.session import StageSession
+
+
+def stage_graph(
+    session: StageSession,
+) -> tuple[graph.StackGraph, dict[str, catalog.ServiceSource]]:
+    """Every stack of the stage, ordered by what each imports from the others."""
+    sources = {
+        naming.service_stack(service, session.stage.name): catalog.service(
+            service, deployed_runtime(session, service)
+        )
+        for service in naming.SERVICES
+    }
+    sketches = [stacks.shared_spec(session.stage)]
+    sketches += [stacks.service_sketch(session.stage, source) for source in sources.values()]
+    return graph.build(sketches, existing_exports=session.exports()), sources
+
+
+def deployed_runtime(session: StageSession, service: str) -> str | None:
+    """The runtime a service's stack runs now; asked of CloudFormation only for a service
+    with a choice of runtimes (one call fewer per stack on every deploy and plan)."""
+    if len(catalog.RUNTIMES_OF.get(service, ())) < 2:
+        return None  # its only runtime, the catalog's default
+    return current_runtime(session, service)
+
+
+def deploy_all(
+    session: StageSession, *, max_concurrency: int, skip_tests: bool
+) -> list[waves.Outcome]:
+    """Every stack of the stage, wave by wave; one outcome per stack (failures included)."""
+    stage_stacks, sources = stage_graph(session)
+    services = prepare_services(
+        sources.values(), session.reporter, skip_tests=skip_tests, force=session.force
+    )
+    prepared = dict(zip(sources, services, strict=True))
+
+    def spec_for(name: str) -> StackSpec:
+        if name in prepared:  # uploaded now: the shared stack's bucket exists by this wave
+            return service_spec(session, prepared[name])
+        return stage_stacks.specs[name]
+
+    return deploy_graph(session, stage_stacks, spec_for, max_concurrency=max_concurrency)
+
+
+def deploy_graph(
+    session: StageSession,
+    stage_stacks: graph.StackGraph,
+    spec_for: Callable[[str], StackSpec] | None = None,
+    *,
+    max_concurrency: int = waves.DEFAULT_CONCURRENCY,
+) -> list[waves.Outcome]:
+    """Deploy the stacks of ``stage_stacks`` wave by wave.
+
+    ``spec_for`` gives the spec to deploy for a stack name when it is only known once its
+    wave starts (a service's artifact key); by default it is the graph's own spec.
+    """
+    find = spec_for or stage_stacks.specs.__getitem__
+
+    def deploy_one(name: str) -> DeployResult:
+        return session.deploy(find(name))
+
+    def wave_started(number: int, wave: Sequence[str]) -> None:
+        session.reporter.emit(WaveStarted(number, tuple(wave)))
+
+    return waves.run_waves(
+        stage_stacks.waves(), deploy_one, max_concurrency=max_concurrency, on_wave=wave_started
+    )
+
+
+def stage_stack_names(stage: str) -> tuple[str, ...]:
+    return (naming.shared_stack(stage), *(naming.service_stack(s, stage) for s in naming.SERVICES))
+
+
+def deploy_whole_stage(
+    session: StageSession,
+    *,
+    max_concurrency: int = waves.DEFAULT_CONCURRENCY,
+    skip_tests: bool = False,
+    stage_stacks: graph.StackGraph | None = None,
+) -> list[waves.Outcome]:
+    """Every stack of the stage with its progress and summary as events; raise on a failure.
+
+    ``deploy --all`` and ``up`` share it, so both show the same progress and the same report.
+    ``stage_stacks`` deploys a graph made elsewhere instead of the repository's stage (the
+    scale benchmark's generated stages).
+    """
+    stage = session.stage.name
+    names = tuple(stage_stacks.specs) if stage_stacks else stage_stack_names(stage)
+    session.reporter.emit(StageStarted(stage, names))
+    outcomes: list[waves.Outcome] = []
+    try:
+        if stage_stacks is None:
+            outcomes = deploy_all(session, max_concurrency=max_concurrency, skip_tests=skip_tests)
+        else:
+            outcomes = deploy_graph(session, stage_stacks, max_concurrency=max_concurrency)
+    finally:
+        # Also when the graph or a build fails before any wave: the live view must close.
+        session.reporter.emit(
+            StageFinished(
+                stage,
+                tuple(StackOutcome(o.stack, o.status, o.seconds, o.reason) for o in outcomes),
+            )
+        )
+    failures = [o for o in outcomes if o.status == "failed"]
+    if failures:
+        first = failures[0].error
+        assert first is not None  # noqa: S101 - a failed outcome carries its error
+        raise PPDeployError(
+            f"{len(failures)} stack(s) failed: {', '.join(o.stack for o in failures)}",
+            cause=str(first),
+            fix=first.fix or "correct the cause and run the same command again",
+        )
+    return outcomes

@@ -1,0 +1,39 @@
+"""``invoke up``: the whole system on this machine, from nothing to a verified stage.
+
+The local AWS starts (or is reused), the stage gets a local Route53 zone so the shared
+stack creates its custom domain, every stack deploys wave by wave, the local gateway
+starts in front of the APIs, and verify walks its journey through it. What ``up`` started
+is written down, so ``down`` stops exactly that.
+"""
+
+from __future__ import annotations
+
+from ppdeploy.aws import local_aws
+from ppdeploy.config import Stage
+from ppdeploy.events import Message, Reporter
+from ppdeploy.workflows import local_system, urls, verify
+from ppdeploy.workflows.session import StageSession
+from ppdeploy.workflows.stage_deploy import deploy_whole_stage
+
+
+def bring_up(
+    stage: Stage, reporter: Reporter, *, port: int, aws_port: int, skip_tests: bool
+) -> dict[str, str]:
+    """Start, deploy, serve and verify the stage here; each service's local base URL."""
+    was_running = local_aws.status().running
+    current = local_aws.start(aws_port)
+    local_system.remember(local_system.Started(local_aws=not was_running, gateway=False))
+    reporter.emit(Message(f"local AWS: {current.url}"))
+    session = StageSession.open(stage, reporter, use_local=True, assume_yes=True, force=False)
+    zone = local_system.ensure_zone(session.target.client("route53"), stage)
+    session.stage = stage.with_overrides(hosted_zone_id=zone)
+    deploy_whole_stage(session, skip_tests=skip_tests)
+    assert current.url is not None  # noqa: S101 - a running local AWS has its URL
+    served = local_aws.start_gateway(
+        current.url, port=port, region=stage.region, domain=stage.domain
+    )
+    local_system.remember(local_system.Started(local_aws=False, gateway=True))
+    assert served.url is not None  # noqa: S101 - a running gateway has its URL
+    found = urls.gateway_urls(served.url)
+    verify.run(verify.Journey(urls=found, report=session.say))
+    return found
