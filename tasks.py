@@ -2,9 +2,10 @@
 
 from invoke.collection import Collection
 
-from ppdeploy.tasks import deploy, local, migrate, ops, services, shared, system
+from ppdeploy.tasks import bootstrap, deploy, local, migrate, ops, services, shared, system
 
 namespace = Collection(
+    bootstrap.bootstrap,
     shared.deploy_shared,
     deploy.deploy,
     deploy.plan,

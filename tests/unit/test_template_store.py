@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import botocore.exceptions
@@ -51,7 +52,7 @@ def test_a_body_that_fits_goes_as_template_body() -> None:
     s3 = FakeS3()
     body = "x" * MAX_BODY_BYTES
 
-    assert template_argument(body, store(s3), stack="s") == {"TemplateBody": body}
+    assert template_argument(body, lambda: store(s3), stack="s") == {"TemplateBody": body}
     assert s3.puts == 0
 
 
@@ -59,8 +60,8 @@ def test_a_larger_body_is_uploaded_once_and_sent_as_an_aws_url() -> None:
     s3 = FakeS3()
     body = "y" * (MAX_BODY_BYTES + 1)
 
-    first = template_argument(body, store(s3), stack="s")
-    second = template_argument(body, store(s3), stack="s")
+    first = template_argument(body, lambda: store(s3), stack="s")
+    second = template_argument(body, lambda: store(s3), stack="s")
 
     assert first == second
     assert first["TemplateURL"].startswith("https://deploy-bucket.s3.eu-west-1.amazonaws.com/")
@@ -71,14 +72,16 @@ def test_a_larger_body_is_uploaded_once_and_sent_as_an_aws_url() -> None:
 
 
 def test_on_the_local_aws_the_url_is_path_style_on_its_endpoint() -> None:
-    url = template_argument("z" * 60_000, store(FakeS3(), "http://127.0.0.1:4566"), stack="s")
+    url = template_argument(
+        "z" * 60_000, lambda: store(FakeS3(), "http://127.0.0.1:4566"), stack="s"
+    )
 
     assert url["TemplateURL"].startswith("http://127.0.0.1:4566/deploy-bucket/templates/")
 
 
 def test_over_one_megabyte_is_refused_naming_the_limit() -> None:
     with pytest.raises(TemplateError) as refused:
-        template_argument("w" * (MAX_URL_BYTES + 1), store(FakeS3()), stack="big")
+        template_argument("w" * (MAX_URL_BYTES + 1), lambda: store(FakeS3()), stack="big")
 
     assert "big" in refused.value.what
     assert str(MAX_URL_BYTES) in refused.value.cause
@@ -93,7 +96,26 @@ def test_a_large_template_without_a_store_says_to_bootstrap() -> None:
 
 def test_a_bucket_that_cannot_be_used_is_a_target_error() -> None:
     with pytest.raises(TargetError) as refused:
-        template_argument("u" * 60_000, store(FakeS3(fail_with="AccessDenied")), stack="s")
+        template_argument("u" * 60_000, lambda: store(FakeS3(fail_with="AccessDenied")), stack="s")
 
     assert "deploy-bucket" in refused.value.what
     assert "AccessDenied" in refused.value.what
+
+
+def test_an_indented_json_body_is_compacted_before_it_is_uploaded() -> None:
+    s3 = FakeS3()
+    document = {"Resources": {f"R{n}": {"Type": "AWS::SNS::Topic"} for n in range(900)}}
+    indented = json.dumps(document, indent=8)
+    assert len(indented) > MAX_BODY_BYTES
+
+    sent = template_argument(indented, lambda: store(s3), stack="s")
+
+    assert json.loads(sent["TemplateBody"]) == document
+    assert s3.puts == 0
+
+
+def test_the_store_is_asked_for_only_when_a_template_needs_it() -> None:
+    def no_store() -> TemplateStore:
+        raise AssertionError("a small template must not look for the deployment bucket")
+
+    assert template_argument("{}", no_store, stack="s") == {"TemplateBody": "{}"}

@@ -78,15 +78,21 @@ def test_large_body_is_sent_as_compact_json(tmp_path: Path) -> None:
     assert json.loads(body) == template.document
 
 
-def test_body_too_large_even_as_json_is_refused(tmp_path: Path) -> None:
+def test_body_too_large_even_as_json_is_still_compact_json(tmp_path: Path) -> None:
+    """The adapter sends such a body by TemplateURL (test_template_store); it stays small."""
     resources = "\n".join(
         f"  Topic{i}:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: {'t' * 200}"
         for i in range(300)
     )
     path = tmp_path / "t.yaml"
     path.write_text(f"Resources:\n{resources}\n")
-    with pytest.raises(TemplateError, match="at most 51200 bytes"):
-        templates.load(path).body_for_upload()
+    template = templates.load(path)
+
+    body = template.body_for_upload()
+
+    assert len(body) > templates.MAX_BODY_BYTES
+    assert json.loads(body) == template.document
+    assert ": " not in body
 
 
 def test_a_parse_is_cached_by_the_text_and_reused(

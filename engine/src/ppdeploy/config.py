@@ -120,6 +120,8 @@ def stage(name: str, path: Path | None = None) -> Stage:
             cause="an AWS account id is 12 digits",
             fix="set account_id for the stage in stages.toml",
         )
+    if settings.get("github_repository"):
+        naming.check_repository(str(settings["github_repository"]))
     check_derived_names(stages)
     return Stage(name=name, **{**settings, "account_id": account_id})
 

@@ -78,6 +78,20 @@ def check_stage(stage: str) -> str:
     return stage
 
 
+REPOSITORY_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
+
+
+def check_repository(repository: str) -> str:
+    """Return ``repository`` when it is a GitHub owner/name, else raise naming the fix."""
+    if not REPOSITORY_PATTERN.fullmatch(repository):
+        raise InputError(
+            f"repository {repository!r} is not a GitHub owner/name",
+            cause="the deploy role trusts the tokens GitHub issues to one repository's jobs",
+            fix="give it as OWNER/NAME, for example purposepath/deployment",
+        )
+    return repository
+
+
 def bootstrap_stack(stage: str) -> str:
     return f"{PREFIX}-bootstrap-{stage}"
 

@@ -82,17 +82,13 @@ class Template:
         return "AWS::Serverless-2016-10-31" in names
 
     def body_for_upload(self) -> str:
-        """The body CloudFormation accepts: the text itself, or compact JSON when that fits."""
+        """The smallest body to send: the text itself when it fits, else compact JSON.
+
+        One over the TemplateBody limit even then goes by TemplateURL (aws/template_store).
+        """
         if len(self.body.encode()) <= MAX_BODY_BYTES:
             return self.body
-        compact = json.dumps(self.document, separators=(",", ":"), sort_keys=True)
-        if len(compact.encode()) <= MAX_BODY_BYTES:
-            return compact
-        raise TemplateError(
-            f"template {self.path} is {len(compact.encode())} bytes even as compact JSON",
-            cause=f"CloudFormation accepts a template body of at most {MAX_BODY_BYTES} bytes",
-            fix="split the template or move repeated parts into mappings",
-        )
+        return json.dumps(self.document, separators=(",", ":"), sort_keys=True)
 
 
 def parse(text: str, path: Path) -> dict[str, Any]:

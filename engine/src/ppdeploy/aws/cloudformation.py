@@ -16,7 +16,10 @@ from typing import Any
 
 import botocore.exceptions
 
+from ppdeploy.aws.template_store import UploadsFor, template_argument
 from ppdeploy.errors import DeployError, TargetError
+
+RoleFor = Callable[[str], "str | None"]
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 EMPTY_CHANGE_SET_REASONS = ("didn't contain changes", "No updates are to be performed")
@@ -173,9 +176,20 @@ def _resource_change(raw: dict[str, Any]) -> ResourceChange:
 class CloudFormation:
     """CloudFormation calls for one target; ``poll_seconds`` paces every wait."""
 
-    def __init__(self, client: Any, *, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        poll_seconds: float,
+        uploads: UploadsFor | None = None,
+        role_for: RoleFor | None = None,
+    ) -> None:
         self._client = client
         self.poll_seconds = poll_seconds
+        # Where a template over the TemplateBody limit goes (asked only when one is), and
+        # which role CloudFormation acts as for a stack (None: the caller's credentials).
+        self.uploads = uploads
+        self.role_for = role_for
 
     def _call(self, action: str, **kwargs: Any) -> Any:
         """Call ``action``; unusable credentials or endpoints become a TargetError."""
@@ -311,7 +325,7 @@ class CloudFormation:
             "StackName": stack_name,
             "ChangeSetName": change_set_name,
             "ChangeSetType": change_set_type,
-            "TemplateBody": template_body,
+            **template_argument(template_body, self.uploads, stack=stack_name),
             "Parameters": [
                 {"ParameterKey": key, "ParameterValue": value}
                 for key, value in sorted(parameters.items())
@@ -320,6 +334,9 @@ class CloudFormation:
             "Capabilities": CAPABILITIES,
             "ClientToken": token,
         }
+        role = self.role_for(stack_name) if self.role_for else None
+        if role:
+            request["RoleARN"] = role
         if resources_to_import:
             request["ResourcesToImport"] = [
                 {

@@ -11,14 +11,16 @@ templates never overwrite each other's object.
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import botocore.exceptions
 
 from ppdeploy.errors import TargetError, TemplateError
+from ppdeploy.templates import MAX_BODY_BYTES
 
-MAX_BODY_BYTES = 51_200
 # AWS says "1 MB" without saying which; the smaller reading is the safe one (the local AWS
 # refuses past it too).
 MAX_URL_BYTES = 1_000_000
@@ -84,15 +86,35 @@ class TemplateStore:
         )
 
 
-def template_argument(body: str, store: TemplateStore | None, *, stack: str) -> dict[str, str]:
-    """``{"TemplateBody": ...}`` when the body fits, else ``{"TemplateURL": ...}`` via ``store``."""
-    if len(body.encode("utf-8")) <= MAX_BODY_BYTES:
+UploadsFor = Callable[[], TemplateStore]
+"""Gives the store when a template needs one (finding or making the bucket is work)."""
+
+
+def template_argument(body: str, uploads: UploadsFor | None, *, stack: str) -> dict[str, str]:
+    """``{"TemplateBody": ...}`` when the body fits, else ``{"TemplateURL": ...}`` via the store.
+
+    A JSON body over the limit is first sent compact, which often fits.
+    """
+    body = _compact_if_json(body) if _size(body) > MAX_BODY_BYTES else body
+    if _size(body) <= MAX_BODY_BYTES:
         return {"TemplateBody": body}
-    if store is None:
+    if uploads is None:
         raise TemplateError(
-            f"the template of {stack} is {len(body.encode('utf-8'))} bytes",
+            f"the template of {stack} is {_size(body)} bytes",
             cause=f"CloudFormation accepts a TemplateBody of at most {MAX_BODY_BYTES} bytes; "
             "larger templates go through the stage's deployment bucket, which is not known here",
             fix="deploy the stage's bootstrap stack first (`invoke bootstrap --stage STAGE`)",
         )
-    return {"TemplateURL": store.url_for(body, stack=stack)}
+    return {"TemplateURL": uploads().url_for(body, stack=stack)}
+
+
+def _size(body: str) -> int:
+    return len(body.encode("utf-8"))
+
+
+def _compact_if_json(body: str) -> str:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body  # YAML: sent as it is (the engine compacts its own templates earlier)
+    return json.dumps(document, separators=(",", ":"), sort_keys=True)

@@ -11,12 +11,16 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ppdeploy import naming
 from ppdeploy.aws import target as targets
 from ppdeploy.aws.cloudformation import CloudFormation
+from ppdeploy.aws.template_store import TemplateStore
 from ppdeploy.config import Stage
-from ppdeploy.decide import preflight
+from ppdeploy.decide import preflight, stacks
 from ppdeploy.events import Message, Reporter, StackNote
 from ppdeploy.model import DeployResult, StackSpec
+from ppdeploy.templates import MAX_BODY_BYTES
+from ppdeploy.workflows import bootstrap_stack as bootstraps
 from ppdeploy.workflows.stack_deploy import deploy_stack
 
 
@@ -34,6 +38,12 @@ class StageSession:
     # One reading of the exports serves every stack until a deploy changes something.
     _exports: dict[str, str] | None = field(default=None, init=False, repr=False)
     _exports_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    # The stage's bootstrap stack, looked up once, when a change set is first made.
+    _bootstrap: bootstraps.Bootstrap | None = field(default=None, init=False, repr=False)
+    _bootstrap_known: bool = field(default=False, init=False, repr=False)
+    _bootstrap_lock: threading.RLock = field(
+        default_factory=threading.RLock, init=False, repr=False
+    )
 
     @classmethod
     def open(
@@ -48,7 +58,10 @@ class StageSession:
     ) -> StageSession:
         target = targets.for_stage(stage, use_local=use_local)
         cfn = CloudFormation(target.client("cloudformation"), poll_seconds=target.poll_seconds)
-        return cls(stage, target, cfn, reporter, assume_yes, force, frozenset(allow_replace))
+        session = cls(stage, target, cfn, reporter, assume_yes, force, frozenset(allow_replace))
+        cfn.uploads = session.template_store
+        cfn.role_for = session.execution_role
+        return session
 
     def say(self, text: str) -> None:
         """A line of progress (verify's journey reports its steps through it)."""
@@ -87,3 +100,60 @@ class StageSession:
     def lint(self, spec: StackSpec) -> None:
         for warning in preflight.lint(spec.template, self.stage.region):
             self.reporter.emit(StackNote(spec.name, f"cfn-lint: {warning}", "warn"))
+
+    # -- the bootstrap stack -----------------------------------------------------------
+
+    def bootstrap(self) -> bootstraps.Bootstrap | None:
+        """The stage's bootstrap stack when it exists (one lookup per session)."""
+        with self._bootstrap_lock:
+            if not self._bootstrap_known:
+                self._bootstrap = bootstraps.found(self.cfn, self.stage)
+                self._bootstrap_known = True
+            return self._bootstrap
+
+    def deploy_bootstrap(self, repository: str | None = None) -> DeployResult:
+        """Deploy the stage's bootstrap stack (``invoke bootstrap``, or on first need)."""
+        with self._bootstrap_lock:
+            spec = bootstraps.spec(
+                self.stage,
+                repository=self.stage.github_repository if repository is None else repository,
+                provider_arn=bootstraps.github_provider_arn(
+                    self.target.client("iam"), self.cfn, self.stage
+                ),
+                tags=stacks.tags(self.stage, "bootstrap"),
+            )
+            result = self.deploy(spec)
+            self._bootstrap = bootstraps.Bootstrap.from_outputs(result.outputs)
+            self._bootstrap_known = True
+            return result
+
+    def template_store(self) -> TemplateStore:
+        """The deployment bucket, for a template over the TemplateBody limit.
+
+        Made on first need, as ``sam deploy --resolve-s3`` makes its bucket.
+        """
+        with self._bootstrap_lock:
+            found = self.bootstrap()
+            if found is None:
+                self.say(
+                    f"a template is over CloudFormation's {MAX_BODY_BYTES}-byte TemplateBody "
+                    f"limit: deploying {naming.bootstrap_stack(self.stage.name)} first, for "
+                    "its deployment bucket"
+                )
+                self.deploy_bootstrap()
+                found = self.bootstrap()
+            assert found is not None  # noqa: S101 - deploy_bootstrap set it or raised
+            return found.store(
+                self.target.client("s3"), self.target.region, self.target.endpoint_url
+            )
+
+    def execution_role(self, stack: str) -> str | None:
+        """The role CloudFormation deploys ``stack`` as: the bootstrap's, once it exists.
+
+        The bootstrap stack itself is deployed with the caller's own credentials: it makes
+        the execution role and the OIDC trust, which that role may not touch.
+        """
+        if stack == naming.bootstrap_stack(self.stage.name):
+            return None
+        found = self.bootstrap()
+        return found.execution_role_arn if found else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ppdeploy import naming, project, templates
-from ppdeploy.aws.cloudformation import CloudFormation, StackState
+from ppdeploy.aws.cloudformation import CloudFormation
 from ppdeploy.aws.template_store import TemplateStore
 from ppdeploy.config import Stage
 from ppdeploy.model import StackSpec
@@ -82,10 +82,10 @@ def spec(stage: Stage, *, repository: str, provider_arn: str, tags: dict[str, st
     )
 
 
-def describe(state: StackState) -> list[tuple[str, str]]:
+def describe(outputs: dict[str, str]) -> list[tuple[str, str]]:
     """The rows a person needs after a bootstrap: what to put where."""
-    rows = sorted(state.outputs.items())
-    if "DeployRoleArn" in state.outputs:
+    rows = sorted(outputs.items())
+    if "DeployRoleArn" in outputs:
         rows.append(
             ("next", "set the GitHub environment's AWS_DEPLOY_ROLE_ARN secret to DeployRoleArn")
         )
