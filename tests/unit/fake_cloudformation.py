@@ -74,6 +74,8 @@ class FakeCloudFormation:
     changes: tuple[ResourceChange, ...] = ()
     then: dict[str, Then] = field(default_factory=dict)  # operation -> its result
     calls: list[tuple[str, ...]] = field(default_factory=list)
+    # stack -> whether its last execution asked for RetainExceptOnCreate
+    retain_except_on_create: dict[str, bool] = field(default_factory=dict)
     policies: list[tuple[str, str]] = field(default_factory=list)
     poll_seconds: float = 0.0
     _pending: dict[str, Then] = field(default_factory=dict)
@@ -146,9 +148,12 @@ class FakeCloudFormation:
     def delete_change_set(self, change_set_id: str) -> None:
         self.calls.append(("delete_change_set", change_set_id))
 
-    def execute_change_set(self, change_set_id: str, *, token: str) -> None:
+    def execute_change_set(
+        self, change_set_id: str, *, token: str, retain_except_on_create: bool = False
+    ) -> None:
         stack, kind = self._change_sets[change_set_id]
         self.calls.append(("execute_change_set", stack))
+        self.retain_except_on_create[stack] = retain_except_on_create
         default = stack_state(
             stack,
             "CREATE_COMPLETE" if kind == "CREATE" else "UPDATE_COMPLETE",

@@ -91,6 +91,8 @@ def test_a_new_stack_is_created_through_a_create_change_set() -> None:
     assert ("execute_change_set", STACK) in cfn.calls
     assert [type(e) for e in reporter.events] == [ChangeSetComputed, ResourceEvent, StackOutcome]
     assert reporter.events[-1] == StackOutcome(STACK, "created", result.seconds)
+    # A failed first create must delete what it made, Retain included, so a retry can work.
+    assert cfn.retain_except_on_create[STACK] is True
 
 
 def test_a_matching_fingerprint_skips_the_stack_without_a_change_set() -> None:
@@ -347,3 +349,16 @@ def test_a_stack_policy_lifts_deny_statements_for_the_permitted_ids_only() -> No
     assert allow == {"Effect": "Allow", "Action": "Update:*", "Resource": "*"}
     assert deny["NotResource"] == ["LogicalResourceId/UsersTable"]
     assert "Resource" not in deny
+
+
+def test_an_update_keeps_retain_on_rollback() -> None:
+    cfn, reporter = (
+        FakeCloudFormation(changes=(ResourceChange("Modify", "Topic", "AWS::SNS::Topic"),)),
+        Recorder(),
+    )
+    deployed(cfn)
+
+    deploy_stack(cfn, spec(parameters={"Stage": "dev", "X": "y"}), reporter, approve=approve_all)  # type: ignore[arg-type]
+
+    assert ("create_change_set", STACK, "UPDATE") in cfn.calls
+    assert cfn.retain_except_on_create[STACK] is False

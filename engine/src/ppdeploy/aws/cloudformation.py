@@ -392,9 +392,17 @@ class CloudFormation:
             raise
         return [summary["ChangeSetId"] for summary in response.get("Summaries", [])]
 
-    def execute_change_set(self, change_set_id: str, *, token: str) -> None:
+    def execute_change_set(
+        self, change_set_id: str, *, token: str, retain_except_on_create: bool = False
+    ) -> None:
+        """Start the change set. ``retain_except_on_create``: a rollback deletes what this
+        operation created, ``Retain`` resources included (ExecuteChangeSet API reference,
+        RetainExceptOnCreate), so a failed first create leaves nothing that blocks a retry."""
+        request: dict[str, Any] = {"ChangeSetName": change_set_id, "ClientRequestToken": token}
+        if retain_except_on_create:
+            request["RetainExceptOnCreate"] = True
         try:
-            self._call("execute_change_set", ChangeSetName=change_set_id, ClientRequestToken=token)
+            self._call("execute_change_set", **request)
         except botocore.exceptions.ClientError as error:
             raise DeployError(
                 "CloudFormation refused to execute the change set",

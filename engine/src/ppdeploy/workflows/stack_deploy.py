@@ -179,7 +179,11 @@ def _execute(
         cfn.set_stack_policy(spec.name, stack_policy(spec.stack_policy, permitted))
     mark = cfn.latest_event_id(spec.name)
     try:
-        cfn.execute_change_set(change_set.change_set_id, token=token)
+        # A first create that fails must not leave its Retain tables, buckets and secrets
+        # behind: they would make every retry fail on "already exists". Updates keep Retain.
+        cfn.execute_change_set(
+            change_set.change_set_id, token=token, retain_except_on_create=creating
+        )
         final, events = cfn.wait(
             spec.name,
             after_event=mark,
