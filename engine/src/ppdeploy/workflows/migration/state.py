@@ -18,7 +18,7 @@ from ppdeploy.aws.cloudformation import CloudFormation, StackResource, StackStat
 from ppdeploy.config import Stage
 from ppdeploy.decide.graph import resolve_name
 from ppdeploy.templates import Template
-from ppdeploy.workflows.migration import surgery
+from ppdeploy.workflows.migration import create_only, surgery
 
 TABLE_TYPE = "AWS::DynamoDB::Table"
 SECRET_TYPE = "AWS::SecretsManager::Secret"  # noqa: S105 - a resource type name, no secret
@@ -47,10 +47,37 @@ class Adoption:
     retained_in_legacy: bool
     in_shared: bool
     exists: bool
+    # Tables: the live one (the legacy's, or one in no stack) and the template's, and
+    # what differs between them in what only creation sets (see create_only).
+    live_keys: create_only.TableKeys | None = None
+    target_keys: create_only.TableKeys | None = None
+    differences: tuple[create_only.Difference, ...] = ()
 
     @property
     def unowned(self) -> bool:
-        return self.exists and self.legacy is None and not self.in_shared
+        return self.exists and self.legacy is None and not self.in_shared and not self.differences
+
+    @property
+    def moves(self) -> bool:
+        """Its data is copied into a new table of the shared stack (the names differ, so
+        both can exist); the legacy table stays in the legacy stack."""
+        return (
+            bool(self.differences)
+            and self.live_keys is not None
+            and (self.target_keys is not None and self.live_keys.name != self.target_keys.name)
+        )
+
+    @property
+    def blocked(self) -> bool:
+        """It differs from the template but has the template's name: it can neither be
+        imported (an import cannot change it) nor sit beside a new table of that name."""
+        return bool(self.differences) and not self.moves
+
+    @property
+    def renames(self) -> dict[str, str]:
+        assert self.live_keys is not None  # noqa: S101 - only asked of a table that moves
+        assert self.target_keys is not None  # noqa: S101 - same
+        return create_only.key_renames(self.live_keys, self.target_keys)
 
 
 @dataclass(frozen=True)
@@ -163,15 +190,37 @@ class Reader:
             name = resolve_name(
                 resource["Properties"][NAME_PROPERTIES[kind]], parameters, logical_id
             )
+            # The legacy resource of that name, else (a table of another name) the one with
+            # the same logical id: the predecessor's template used our logical ids.
             legacy = next(
                 (r for r in legacy_resources if r.resource_type == kind and _names(r, name)),
+                None,
+            ) or next(
+                (
+                    r
+                    for r in legacy_resources
+                    if kind == TABLE_TYPE and r.resource_type == kind and r.logical_id == logical_id
+                ),
                 None,
             )
             exists = legacy is not None or logical_id in shared_ids or self._exists(kind, name)
             if not exists:
                 continue
+            live = target = None
+            differences: tuple[create_only.Difference, ...] = ()
+            if kind == TABLE_TYPE and (legacy is not None or logical_id not in shared_ids):
+                live = create_only.live_table(
+                    self._client("dynamodb").describe_table(
+                        TableName=legacy.physical_id if legacy else name
+                    )["Table"]
+                )
+                target = create_only.template_table(name, resource["Properties"])
+                differences = tuple(create_only.differences(live, target))
             found.append(
                 Adoption(
+                    live_keys=live,
+                    target_keys=target,
+                    differences=differences,
                     shared_id=logical_id,
                     resource_type=kind,
                     name=name,
