@@ -58,8 +58,8 @@ def _mapping(reading: Reading, mapping: DomainMapping) -> Row:
     stack = naming.service_stack(mapping.service, reading.stage.name)
     thing = f"mapping {mapping.domain}/{mapping.key}"
     owner = (
-        f"{reading.legacy_name} {mapping.legacy_id}"
-        if mapping.legacy_id
+        f"{mapping.held_by} {mapping.held_as}"
+        if mapping.held_by
         else (stack if mapping.in_service_stack else "no stack")
     )
     now = f"API {mapping.api_id}, held by {owner}"
@@ -68,8 +68,8 @@ def _mapping(reading: Reading, mapping: DomainMapping) -> Row:
     return (
         thing,
         now,
-        f"re-pointed in place to the new {mapping.service} API (no gap), released from "
-        f"the legacy stack, imported into {stack}",
+        f"released from {mapping.held_by or 'no stack'} (the domain stays where it is), "
+        f"re-pointed in place to the new {mapping.service} API (no gap), imported into {stack}",
     )
 
 

@@ -97,9 +97,17 @@ class DomainMapping:
     key: str
     api_id: str
     service: str  # the new service serving this key
-    legacy_id: str | None  # its logical id in the legacy stack, while the legacy owns it
+    held_by: str | None  # the old stack holding it (the legacy or its domain stack), if any
+    held_as: str | None  # its logical id there
     in_service_stack: bool
     target_api: str | None  # the new service's API_TYPE id (None: not deployed yet)
+
+    @property
+    def legacy_id(self) -> str | None:
+        """Its logical id in the legacy stack itself (None: not held there)."""
+        return self.held_as if self.held_by == self.legacy_stack else None
+
+    legacy_stack: str = ""
 
     @property
     def repointed(self) -> bool:
@@ -134,6 +142,11 @@ class Reading:
         return domains[0] if domains else None
 
 
+def domain_stack(stage: str) -> str:
+    """The predecessor's separate custom-domain stack: the domain and its API mappings."""
+    return f"{naming.PREFIX}-api-domain-{stage}"
+
+
 def shared_template() -> Template:
     return templates.load(project.shared_template())
 
@@ -166,7 +179,7 @@ class Reader:
             legacy_template=legacy_template,
             adoptions=tuple(self._adoptions(legacy_resources, legacy_template, shared_ids)),
             exports=tuple(self._exports(legacy)),
-            mappings=tuple(self._mappings(legacy_resources)),
+            mappings=tuple(self._mappings(legacy_resources, self._domain_stack_resources())),
             shared=shared,
         )
 
@@ -281,11 +294,23 @@ class Reader:
 
     # -- domain mappings ----------------------------------------------------------------
 
-    def _mappings(self, legacy_resources: list[StackResource]) -> list[DomainMapping]:
+    def _domain_stack_resources(self) -> list[StackResource]:
+        name = domain_stack(self._stage.name)
+        return self._cfn.resources(name) if self._cfn.describe(name) else []
+
+    def _mappings(
+        self, legacy_resources: list[StackResource], domain_resources: list[StackResource]
+    ) -> list[DomainMapping]:
         """Mappings on any custom domain whose key a new service serves, which the legacy
-        owns or points at, or which point at the new service's API_TYPE."""
-        legacy_mappings = {
-            r.physical_id: r.logical_id for r in legacy_resources if r.resource_type == MAPPING_TYPE
+        or its domain stack owns, or which point at the legacy or the new service's API."""
+        holders = {
+            r.physical_id: (stack, r.logical_id)
+            for stack, resources in (
+                (domain_stack(self._stage.name), domain_resources),
+                (self._legacy_name, legacy_resources),
+            )
+            for r in resources
+            if r.resource_type == MAPPING_TYPE
         }
         legacy_apis = {r.physical_id for r in legacy_resources if r.resource_type == API_TYPE}
         service_apis = {service: self.service_api(service) for service in naming.SERVICES}
@@ -310,7 +335,7 @@ class Reader:
                 api = service_apis[service]
                 target = api[0] if api is not None else None
                 ours = mapping_id in service_mappings[service] or api_id == target
-                if mapping_id not in legacy_mappings and api_id not in legacy_apis and not ours:
+                if mapping_id not in holders and api_id not in legacy_apis and not ours:
                     continue
                 found.append(
                     DomainMapping(
@@ -319,7 +344,9 @@ class Reader:
                         key=raw.get("ApiMappingKey", ""),
                         api_id=api_id,
                         service=service,
-                        legacy_id=legacy_mappings.get(mapping_id),
+                        held_by=holders.get(mapping_id, (None, None))[0],
+                        held_as=holders.get(mapping_id, (None, None))[1],
+                        legacy_stack=self._legacy_name,
                         in_service_stack=mapping_id in service_mappings[service],
                         target_api=target,
                     )
