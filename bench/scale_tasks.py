@@ -11,14 +11,19 @@ repository's tasks, the engine loads inside the task body.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke.context import Context
 from invoke.tasks import task
 
 from ppdeploy.tasks.edge import at_edge
 
+if TYPE_CHECKING:
+    from ppdeploy.decide.graph import StackGraph
+    from ppdeploy.workflows.session import StageSession
 
-def _open(templates_folder: str, stage: str) -> tuple[object, object]:
+
+def _open(templates_folder: str, stage: str) -> tuple[StageSession, StackGraph]:
     from ppdeploy import config, templates, ui  # noqa: PLC0415 - as the repository's tasks
     from ppdeploy.decide import graph  # noqa: PLC0415 - same
     from ppdeploy.model import StackSpec  # noqa: PLC0415 - same
@@ -46,7 +51,7 @@ def deploy(c: Context, templates: str, stage: str = "dev") -> None:
     from ppdeploy.workflows.stage_deploy import deploy_whole_stage  # noqa: PLC0415 - as above
 
     session, stage_stacks = _open(templates, stage)
-    deploy_whole_stage(session, stage_stacks=stage_stacks)  # type: ignore[arg-type]
+    deploy_whole_stage(session, stage_stacks=stage_stacks)
 
 
 @task
@@ -58,4 +63,4 @@ def plan(c: Context, templates: str, stage: str = "dev") -> None:
     from ppdeploy.workflows.stage_plan import plan_graph  # noqa: PLC0415 - same
 
     session, stage_stacks = _open(templates, stage)
-    plan_view.show(ui.for_output(), stage, plan_graph(session, stage_stacks))  # type: ignore[arg-type]
+    plan_view.show(ui.for_output(), stage, plan_graph(session, stage_stacks))
