@@ -21,6 +21,7 @@ from ppdeploy.workflows import lifecycle, verify
 from ppdeploy.workflows.migration import (
     adoption,
     journey,
+    key_switch,
     legacy,
     mappings,
     migration_plan,
@@ -99,7 +100,7 @@ def migrate(session: StageSession, options: Options) -> None:
     adoption.import_into_shared(session, reader.read(), reader)
     _checkpoint(session, "2c")
     _heading(session, "2d", "the shared stack, in full")
-    adoption.deploy_shared(session)
+    key_switch.deploy_shared(session, reader)
     if reader.secret_digest(secret) != before:
         raise DeployError(
             f"the JWT secret {secret} changed value during the shared deploy",
