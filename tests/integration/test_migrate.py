@@ -208,6 +208,9 @@ def test_migrate_interrupted_after_every_step_finishes_the_job(
     deleted = legacy_stage.migrate("--yes", "--delete-legacy")
     assert deleted.returncode == 0, dump(deleted)
     assert f"{LEGACY}: deleted" in deleted.stdout
+    assert f"until a person deletes them: {LEGACY}-refresh-tokens, {LEGACY}-tenants, " in (
+        deleted.stdout
+    )
     assert LEGACY not in [
         s["StackName"] for s in aws.client("cloudformation").describe_stacks()["Stacks"]
     ]

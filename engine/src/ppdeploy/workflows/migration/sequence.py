@@ -203,3 +203,12 @@ def _delete_legacy(session: StageSession, reading: Reading) -> None:
     lifecycle.delete(
         session.cfn, reading.legacy_name, session.reporter, assume_yes=session.assume_yes
     )
+    copied = sorted(a.live_keys.name for a in reading.adoptions if a.moves and a.live_keys)
+    if copied:
+        session.reporter.emit(
+            Message(
+                f"kept, in no stack, until a person deletes them: {', '.join(copied)} (their "
+                "items were copied into the shared stack's tables)",
+                "warn",
+            )
+        )
