@@ -118,6 +118,23 @@ def deployment(local_aws_server: LocalAws) -> Deployment:
     role = aws.client("iam").create_role(
         RoleName="gateway-test", AssumeRolePolicyDocument=TRUST_POLICY
     )["Role"]["Arn"]
+    # The handler runs with this role's session and the local AWS enforces its policy.
+    aws.client("iam").put_role_policy(
+        RoleName="gateway-test",
+        PolicyName="notes",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:PutObject", "s3:GetObject"],
+                        "Resource": f"arn:aws:s3:::{DATA_BUCKET}/notes/*",
+                    }
+                ],
+            }
+        ),
+    )
     s3.create_bucket(Bucket=ARTIFACTS_BUCKET)
     s3.create_bucket(Bucket=DATA_BUCKET)
     echo = functions.create_function(
@@ -313,7 +330,7 @@ def test_the_handler_runs_with_its_environment_and_runtime(
     assert env["GREETING"] == "hello"
     assert env["AWS_ENDPOINT_URL"] == deployment.aws.endpoint
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
-    assert env["AWS_ACCESS_KEY_ID"] == "testing"
+    assert env["AWS_ACCESS_KEY_ID"].startswith("ASIA")  # its role's session, as on Lambda
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == FUNCTION
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
     assert env["_HANDLER"] == "echo.handler"

@@ -13,3 +13,20 @@ relies on (the seam tests check exactly those).
 """
 
 from __future__ import annotations
+
+# ---------------------------------------------------------------------------------------
+# IAM enforcement (branch iam): the key a KMS ciphertext names.
+# ---------------------------------------------------------------------------------------
+
+
+def kms_key_id_of_ciphertext(blob: bytes) -> str | None:
+    """The key id moto wrote into a ciphertext blob (KMS Decrypt may omit KeyId).
+
+    Relies on ``moto.kms.utils._deserialize_ciphertext_blob`` (moto's own blob format).
+    """
+    from moto.kms import utils as kms_utils  # noqa: PLC0415 - moto loads lazily here
+
+    try:
+        return str(kms_utils._deserialize_ciphertext_blob(blob).key_id)
+    except Exception:
+        return None

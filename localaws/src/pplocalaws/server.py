@@ -23,6 +23,14 @@ from types import FrameType
 
 from pplocalaws.problems import BadOption, LocalAwsProblem, Unavailable
 
+
+def enabled_by_default() -> bool:
+    """IAM enforcement unless PPLOCALAWS_IAM says off (no heavy import for --help)."""
+    from pplocalaws.iam.enforcement import enabled_by_default as from_env  # noqa: PLC0415
+
+    return from_env()
+
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
 READY_TIMEOUT_SECONDS = 30.0
@@ -97,11 +105,13 @@ def _check_port_free(host: str, port: int) -> None:
             ) from error
 
 
-def serve(host: str, port: int) -> int:
-    """Run the server until SIGTERM/SIGINT; the exit status."""
-    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - heavy import, after arg checks
+def serve(host: str, port: int, *, enforce_iam: bool = True) -> int:
+    """Run the server until SIGTERM/SIGINT; the exit status.
 
-    from pplocalaws.extensions import install  # noqa: PLC0415 - same
+    ``enforce_iam``: authorise role-session calls (pplocalaws.iam.enforcement).
+    """
+    from pplocalaws.extensions import install  # noqa: PLC0415 - heavy import, after arg checks
+    from pplocalaws.iam.serving import EnforcingServer  # noqa: PLC0415 - same
 
     install()
     stop = threading.Event()
@@ -112,7 +122,7 @@ def serve(host: str, port: int) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     _check_port_free(host, port)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server = EnforcingServer(host, port, enforce=enforce_iam)
     server.start()
     try:
         url = _url(host, port)
@@ -131,9 +141,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help="loopback address to listen on")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port to listen on")
+    parser.add_argument(
+        "--iam",
+        choices=("on", "off"),
+        default=None,
+        help="authorise functions' role-session calls (default: $PPLOCALAWS_IAM, else on)",
+    )
     arguments = parser.parse_args(argv)
     try:
-        return serve(loopback_host(arguments.host), arguments.port)
+        enforce = enabled_by_default() if arguments.iam is None else arguments.iam == "on"
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        return serve(loopback_host(arguments.host), arguments.port, enforce_iam=enforce)
     except LocalAwsProblem as error:
         print(f"error: {error}", file=sys.stderr)
         return 2 if isinstance(error, BadOption) else 3

@@ -187,7 +187,7 @@ def build_server(
     clients = LocalAwsClients(endpoint, region)
     catalog = Catalog(lambda: read_topology(clients))
     registry = WorkerRegistry(
-        LocalAwsSettings(endpoint, region),
+        LocalAwsSettings(endpoint, region, role_sessions=True),
         ArtifactStore(clients, work_folder / "code"),
         provide_runtime_packages(work_folder / "runtime"),
         max_workers=max_workers,

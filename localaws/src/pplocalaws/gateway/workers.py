@@ -7,8 +7,12 @@ pool starts from the new code and the old one is retired (idle workers stop now,
 when their invocation ends). A worker that times out or dies is killed and not reused.
 
 Workers get a clean environment, not the gateway's: the function's variables, Lambda's
-runtime variables, and AWS settings that point every SDK call at the local AWS with fake
-credentials (no profile or credentials file of the person running the gateway is read).
+runtime variables, and AWS settings that point every SDK call at the local AWS (no
+profile or credentials file of the person running the gateway is read). With
+``role_sessions`` (the gateway's default) each worker gets its own session of the
+function's execution role, assumed in the local AWS's STS as Lambda does, so the local
+AWS authorises its calls (pplocalaws.iam); a worker whose credentials would expire
+before an invocation could finish is replaced instead of reused.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pplocalaws.gateway import worker as worker_protocol
 from pplocalaws.gateway.artifacts import ArtifactStore, CodeUnavailable
 from pplocalaws.gateway.discovery import FAKE_CREDENTIAL, FunctionConfig, Revision
 from pplocalaws.gateway.runtimes import Interpreter, InterpreterFinder, UnsupportedRuntime
+from pplocalaws.iam.sessions import Issued, RoleSessions, RoleUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +45,16 @@ INIT_TIMEOUT_SECONDS = 30.0
 ACQUIRE_TIMEOUT_SECONDS = 30.0
 STOP_GRACE_SECONDS = 2.0
 WORKER_SCRIPT = Path(worker_protocol.__file__)
+# A worker is not reused when its role credentials expire sooner than its function's
+# timeout plus this: Lambda's credentials never run out mid-invocation.
+CREDENTIALS_MARGIN_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
 class LocalAwsSettings:
     endpoint: str
     region: str
+    role_sessions: bool = False  # the gateway turns it on; unit tests run without STS
 
 
 # What an invocation came to; the dispatcher turns each into API Gateway's answer.
@@ -96,6 +105,7 @@ class Launch:
     code_folder: Path
     runtime_packages: Path
     environment: Mapping[str, str]
+    credentials: RoleSessions | None = None  # None: the fixed test credentials
 
 
 def worker_environment(
@@ -144,13 +154,28 @@ class WorkerStartError(Exception):
 class Worker:
     """One child process running the function's handler, talking over two pipes."""
 
-    def __init__(self, process: subprocess.Popen[bytes], request_fd: int, response_fd: int) -> None:
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        request_fd: int,
+        response_fd: int,
+        credentials_expire_at: float = float("inf"),
+    ) -> None:
         self._process = process
         self._request_fd = request_fd
         self._response_fd = response_fd
+        self.credentials_expire_at = credentials_expire_at
 
     @classmethod
     def start(cls, launch: Launch, init_timeout: float = INIT_TIMEOUT_SECONDS) -> Worker:
+        environment = dict(launch.environment)
+        issued = Issued({}, float("inf"))
+        if launch.credentials is not None:
+            try:
+                issued = launch.credentials.issue()
+            except RoleUnavailable as error:
+                raise WorkerStartError(str(error)) from error
+            environment.update(issued.environment)
         child_reads, parent_writes = os.pipe()
         parent_reads, child_writes = os.pipe()
         try:
@@ -165,7 +190,7 @@ class Worker:
                     str(launch.runtime_packages),
                 ],
                 pass_fds=(child_reads, child_writes),
-                env=dict(launch.environment),
+                env=environment,
                 cwd=launch.code_folder,
                 stdin=subprocess.DEVNULL,
             )
@@ -177,7 +202,7 @@ class Worker:
             ) from error
         os.close(child_reads)
         os.close(child_writes)
-        started = cls(process, parent_writes, parent_reads)
+        started = cls(process, parent_writes, parent_reads, issued.expires_at)
         try:
             hello = worker_protocol.read_frame(parent_reads, time.monotonic() + init_timeout)
         except worker_protocol.FrameTimeout:
@@ -275,9 +300,21 @@ class FunctionPool:
                 if remaining <= 0:
                     return Busy()
                 self._condition.wait(remaining)
+            stale = None
             if self._idle:
-                return self._idle.pop()
-            self._count += 1  # reserve the slot, then start outside the lock
+                idle = self._idle.pop()
+                if self._fresh(idle):
+                    return idle
+                stale = idle  # its slot is reused for a worker with fresh credentials
+            else:
+                self._count += 1  # reserve the slot, then start outside the lock
+        if stale is not None:
+            log.info(
+                "%s: worker %d's credentials expire soon, replacing it",
+                self.launch.function.name,
+                stale.pid,
+            )
+            stale.stop()
         try:
             started = Worker.start(self.launch)
         except WorkerStartError as error:
@@ -294,6 +331,10 @@ class FunctionPool:
             self._max_workers,
         )
         return started
+
+    def _fresh(self, worker: Worker) -> bool:
+        needed = self.launch.function.timeout_seconds + CREDENTIALS_MARGIN_SECONDS
+        return worker.credentials_expire_at - time.time() > needed
 
     def _release(self, used: Worker, *, reusable: bool) -> None:
         with self._condition:
@@ -402,5 +443,12 @@ class WorkerRegistry:
             return _Entry(function.revision, None, Unavailable(reason), remembered=False)
         log.info("%s: %s", function.name, interpreter.describe(function.runtime))
         environment = worker_environment(function, code_folder, self._runtime_packages, self._aws)
-        launch = Launch(function, interpreter, code_folder, self._runtime_packages, environment)
+        credentials = None
+        if self._aws.role_sessions:
+            credentials = RoleSessions(
+                self._aws.endpoint, self._aws.region, function.name, FAKE_CREDENTIAL
+            )
+        launch = Launch(
+            function, interpreter, code_folder, self._runtime_packages, environment, credentials
+        )
         return _Entry(function.revision, FunctionPool(launch, self._max_workers))

@@ -1,0 +1,206 @@
+"""SNS, SES, EventBridge, CloudWatch, CloudWatch Logs and STS calls in IAM's terms."""
+
+from __future__ import annotations
+
+import re
+
+from pplocalaws.iam import lookups
+from pplocalaws.iam.request import Call, KmsUse, Need, Request
+
+# --------------------------------------------------------------------------------------
+# SNS (query): "Actions, resources, and condition keys for Amazon SNS"
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html)
+# --------------------------------------------------------------------------------------
+_SNS_TOPIC_OPERATIONS = {
+    "Publish", "PublishBatch", "Subscribe", "GetTopicAttributes", "SetTopicAttributes",
+    "DeleteTopic", "ListSubscriptionsByTopic", "TagResource", "ListTagsForResource",
+}  # fmt: skip
+_SNS_ANY_RESOURCE = {"ListTopics", "ListSubscriptions"}
+
+
+def sns(request: Request, operation: str) -> Call:
+    form = request.form()
+    action = f"sns:{operation}"
+    if operation in _SNS_ANY_RESOURCE:
+        return Call("sns", "query", operation, (Need(action, "*"),))
+    if operation == "CreateTopic":
+        arn = f"arn:aws:sns:{request.region}:{request.account}:{form.get('Name', '')}"
+        return Call("sns", "query", operation, (Need(action, arn),))
+    if operation in _SNS_TOPIC_OPERATIONS:
+        arn = form.get("TopicArn") or form.get("TargetArn") or form.get("ResourceArn") or ""
+        if operation == "PublishBatch":
+            action = "sns:Publish"  # PublishBatch is authorised as sns:Publish
+        if not arn:
+            return Call("sns", "query", operation, unmodelled=f"SNS {operation} without a topic")
+        return Call(
+            "sns",
+            "query",
+            operation,
+            (Need(action, arn),),
+            _topic_key_uses(request, operation, arn),
+        )
+    return Call("sns", "query", operation, unmodelled=f"SNS {operation}")
+
+
+def _topic_key_uses(request: Request, operation: str, topic_arn: str) -> tuple[KmsUse, ...]:
+    # "Encryption at rest" > "Setting up AWS KMS permissions" (SNS Developer Guide,
+    # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html): a publisher to a
+    # topic encrypted with a customer managed key needs kms:GenerateDataKey* and
+    # kms:Decrypt on that key. Encryption context not documented: none is set.
+    if operation not in ("Publish", "PublishBatch"):
+        return ()
+    key = lookups.topic_key(request.account, request.region, topic_arn)
+    if not key:
+        return ()
+    via = f"sns.{request.region}.amazonaws.com"
+    return (KmsUse(key, "kms:GenerateDataKey", via, {}), KmsUse(key, "kms:Decrypt", via, {}))
+
+
+# --------------------------------------------------------------------------------------
+# SES (v1 query, v2 REST): "Actions, resources, and condition keys for Amazon SES"
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonses.html):
+# sending is authorised on the sending identity, with ses:FromAddress.
+# --------------------------------------------------------------------------------------
+def _identity_arn(request: Request, address: str) -> str:
+    identity = lookups.ses_identity(request.account, request.region, address)
+    return f"arn:aws:ses:{request.region}:{request.account}:identity/{identity}"
+
+
+def _address_of(source: str) -> str:
+    found = re.search(r"<([^>]+)>", source)
+    return (found.group(1) if found else source).strip()
+
+
+def ses_query(request: Request, operation: str) -> Call:
+    form = request.form()
+    if operation in ("SendEmail", "SendRawEmail", "SendTemplatedEmail", "SendBulkTemplatedEmail"):
+        source = _address_of(form.get("Source", ""))
+        if not source:
+            return Call("ses", "query", operation, unmodelled=f"SES {operation} without Source")
+        need = Need(
+            f"ses:{operation}", _identity_arn(request, source), {"ses:fromaddress": (source,)}
+        )
+        return Call("ses", "query", operation, (need,))
+    if operation in (
+        "ListIdentities",
+        "GetSendQuota",
+        "GetSendStatistics",
+        "VerifyEmailIdentity",
+        "VerifyDomainIdentity",
+    ):
+        return Call("ses", "query", operation, (Need(f"ses:{operation}", "*"),))
+    return Call("ses", "query", operation, unmodelled=f"SES {operation}")
+
+
+def ses_v2(request: Request) -> Call:
+    if request.method.upper() == "POST" and request.path.rstrip("/") == "/v2/email/outbound-emails":
+        source = _address_of(str(request.json_body().get("FromEmailAddress", "")))
+        if not source:
+            return Call(
+                "ses",
+                "rest-json",
+                "SendEmail",
+                unmodelled="SES v2 SendEmail without FromEmailAddress",
+            )
+        need = Need("ses:SendEmail", _identity_arn(request, source), {"ses:fromaddress": (source,)})
+        return Call("ses", "rest-json", "SendEmail", (need,))
+    return Call(
+        "ses", "rest-json", request.path, unmodelled=f"SES v2 {request.method} {request.path}"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# EventBridge: "Actions, resources, and condition keys for Amazon EventBridge"
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html)
+# --------------------------------------------------------------------------------------
+def _bus_arn(request: Request, bus: str) -> str:
+    if bus.startswith("arn:"):
+        return bus
+    return f"arn:aws:events:{request.region}:{request.account}:event-bus/{bus or 'default'}"
+
+
+def events(request: Request, operation: str) -> Call:
+    body = request.json_body()
+    if operation == "PutEvents":
+        buses = dict.fromkeys(
+            str(e.get("EventBusName") or "default") for e in body.get("Entries") or []
+        )
+        needs = tuple(Need("events:PutEvents", _bus_arn(request, bus)) for bus in buses)
+        return Call("events", "json", operation, needs)
+    if operation in ("ListRules", "ListEventBuses"):
+        return Call("events", "json", operation, (Need(f"events:{operation}", "*"),))
+    if operation in (
+        "PutRule",
+        "DescribeRule",
+        "DeleteRule",
+        "PutTargets",
+        "RemoveTargets",
+        "EnableRule",
+        "DisableRule",
+    ):
+        name = str(body.get("Name") or body.get("Rule") or "")
+        bus = str(body.get("EventBusName") or "default")
+        prefix = "" if bus == "default" else f"{bus}/"
+        arn = f"arn:aws:events:{request.region}:{request.account}:rule/{prefix}{name}"
+        return Call("events", "json", operation, (Need(f"events:{operation}", arn),))
+    return Call("events", "json", operation, unmodelled=f"EventBridge {operation}")
+
+
+# --------------------------------------------------------------------------------------
+# CloudWatch: "Actions, resources, and condition keys for Amazon CloudWatch"
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html):
+# metric operations have no resource type ("*"); alarms are resources.
+# --------------------------------------------------------------------------------------
+_CLOUDWATCH_ANY_RESOURCE = {
+    "PutMetricData",
+    "GetMetricData",
+    "GetMetricStatistics",
+    "ListMetrics",
+    "DescribeAlarms",
+}
+
+
+def cloudwatch(request: Request, operation: str, protocol: str) -> Call:
+    if operation in _CLOUDWATCH_ANY_RESOURCE:
+        return Call("cloudwatch", protocol, operation, (Need(f"cloudwatch:{operation}", "*"),))
+    return Call("cloudwatch", protocol, operation, unmodelled=f"CloudWatch {operation}")
+
+
+# --------------------------------------------------------------------------------------
+# CloudWatch Logs: "Actions, resources, and condition keys for Amazon CloudWatch Logs"
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html)
+# --------------------------------------------------------------------------------------
+def logs(request: Request, operation: str) -> Call:
+    body = request.json_body()
+    group = str(body.get("logGroupName", ""))
+    stream = str(body.get("logStreamName", ""))
+    base = f"arn:aws:logs:{request.region}:{request.account}:log-group:{group}"
+    if operation in ("CreateLogStream", "PutLogEvents", "GetLogEvents") and group and stream:
+        return Call(
+            "logs", "json", operation, (Need(f"logs:{operation}", f"{base}:log-stream:{stream}"),)
+        )
+    if (
+        operation
+        in (
+            "CreateLogGroup",
+            "DescribeLogStreams",
+            "DeleteLogGroup",
+            "PutRetentionPolicy",
+            "FilterLogEvents",
+        )
+        and group
+    ):
+        return Call("logs", "json", operation, (Need(f"logs:{operation}", base),))
+    if operation == "DescribeLogGroups":
+        return Call("logs", "json", operation, (Need("logs:DescribeLogGroups", "*"),))
+    return Call("logs", "json", operation, unmodelled=f"CloudWatch Logs {operation}")
+
+
+# --------------------------------------------------------------------------------------
+# STS: GetCallerIdentity needs no permission ("GetCallerIdentity", AWS STS API Reference:
+# "No permissions are required to perform this operation").
+# --------------------------------------------------------------------------------------
+def sts(request: Request, operation: str) -> Call:
+    if operation == "GetCallerIdentity":
+        return Call("sts", "query", operation, always_allowed=True)
+    return Call("sts", "query", operation, unmodelled=f"STS {operation}")
