@@ -1,10 +1,11 @@
 """Issue 7: `invoke migrate` from the predecessor's legacy stack, against the local AWS.
 
 The legacy fixture (tests/fixtures/legacy) is the predecessor's `purposepath-api-dev`: the
-users, tokens and tenants tables and the JWT secret without DeletionPolicy, exports under
-our names, and its account function mapped at /account on a domain made by hand, seeded
-with users. The services' own tests are skipped (--skip-tests): they are not the point
-here and cost ~40 s each run.
+users, tokens and tenants tables keyed as the original was (`id`, `jti`, `tenant_id`, so
+their data is copied into the shared stack's tables, not imported), the JWT secret without
+DeletionPolicy, exports under our names, and its account function mapped at /account on a
+domain made by hand, seeded with users. The services' own tests are skipped (--skip-tests):
+they are not the point here and cost ~40 s each run.
 """
 
 from __future__ import annotations
@@ -130,7 +131,8 @@ def assert_migrated(stage: LegacyStage) -> None:
         for e in page["Exports"]
     }
     assert all(exporters.get(name) == shared_id for name in CLASHING), exporters
-    # The tables and the secret are the shared stack's, the same ones with the same data.
+    # The tables are the shared stack's, keyed as the services key them, holding every
+    # legacy item; the secret is the same one with the same value.
     owned = stack_resources(aws, SHARED)
     assert owned["UsersTable"] == "purposepath-users-dev"
     assert owned["TenantsTable"] == "purposepath-tenants-dev"
@@ -141,6 +143,11 @@ def assert_migrated(stage: LegacyStage) -> None:
     assert {u.tenant_id for u in stage.users} <= item_keys(
         aws, "purposepath-tenants-dev", "tenantId"
     )
+    # The legacy tables are kept, untouched, until a person deletes them.
+    assert item_keys(aws, f"{LEGACY}-users", "id") == {
+        key for u in stage.users for key in (u.user_id, f"EMAIL#{u.email}")
+    }
+    assert item_keys(aws, f"{LEGACY}-tenants", "tenant_id") == {u.tenant_id for u in stage.users}
     # The same mapping, re-pointed to the new account API and owned by its stack.
     account = cfn.describe_stacks(StackName=ACCOUNT)["Stacks"][0]
     api_id = next(o["OutputValue"] for o in account["Outputs"] if o["OutputKey"] == "ApiId")
@@ -185,6 +192,7 @@ def test_migrate_interrupted_after_every_step_finishes_the_job(
 
     assert finished.returncode == 0, dump(finished)
     assert "verify passed" in finished.stdout
+    assert f"is kept in {LEGACY} until a person deletes it" in finished.stdout
     assert_migrated(legacy_stage)
     verified = aws.invoke("verify", "--stage", STAGE, "--local")
     assert verified.returncode == 0, dump(verified)
@@ -200,6 +208,9 @@ def test_migrate_interrupted_after_every_step_finishes_the_job(
     deleted = legacy_stage.migrate("--yes", "--delete-legacy")
     assert deleted.returncode == 0, dump(deleted)
     assert f"{LEGACY}: deleted" in deleted.stdout
+    assert f"until a person deletes them: {LEGACY}-refresh-tokens, {LEGACY}-tenants, " in (
+        deleted.stdout
+    )
     assert LEGACY not in [
         s["StackName"] for s in aws.client("cloudformation").describe_stacks()["Stacks"]
     ]

@@ -66,7 +66,9 @@ def role_policy_documents(account: str, role_arn: str) -> list[str] | None:
         role = backend.get_role_by_arn(role_arn)
     except Exception:  # moto raises its IAMNotFoundException
         return None
-    documents = list(role.policies.values())
+    # PutRolePolicy stores the document's text; CloudFormation's AWS::IAM::Role Policies
+    # leave moto the template's mapping. AWS evaluates both alike: text for the parser.
+    documents = [d if isinstance(d, str) else json.dumps(d) for d in role.policies.values()]
     for policy in list(role.managed_policies.values()):
         for version in policy.versions:
             if version.version_id == policy.default_version_id:

@@ -17,7 +17,7 @@ from ppdeploy.decide import stacks
 from ppdeploy.errors import DeployError, RefusedError
 from ppdeploy.events import Message
 from ppdeploy.model import StackSpec
-from ppdeploy.workflows.migration import importing, legacy, surgery
+from ppdeploy.workflows.migration import copying, importing, legacy, surgery
 from ppdeploy.workflows.migration.state import (
     SECRET_TYPE,
     TABLE_TYPE,
@@ -72,7 +72,9 @@ def retain_and_unexport(session: StageSession, reading: Reading) -> None:
 
 def release(session: StageSession, reading: Reading, reader: Reader) -> None:
     """(b) The legacy stack drops its tables and secret; Retain keeps them, in no stack."""
-    holding = [a for a in reading.adoptions if a.legacy is not None]
+    # A table whose data moves stays in the legacy stack (Retain): the legacy API keeps
+    # serving from it until the mapping moves, and a person deletes it afterwards.
+    holding = [a for a in reading.adoptions if a.legacy is not None and not a.moves]
     if not holding:
         session.reporter.emit(
             Message("already done: the legacy stack holds no table or secret we adopt", "success")
@@ -164,6 +166,70 @@ def shared_spec(session: StageSession) -> StackSpec:
 def deploy_shared(session: StageSession) -> None:
     """(d) The full shared template: the other tables, the outputs and exports."""
     session.deploy(shared_spec(session))
+
+
+def blocked(reading: Reading) -> None:
+    """Refuse, before any change, a table that differs from the template under its name."""
+    refused = [a for a in reading.adoptions if a.blocked]
+    if not refused:
+        return
+    raise RefusedError(
+        "refused: "
+        + "; ".join(
+            f"{a.name} differs from the shared template in what only creation sets ("
+            + ", ".join(f"{d.property}: live {d.live}, template {d.wanted}" for d in a.differences)
+            + ")"
+            for a in refused
+        )
+        + ", so nothing was changed",
+        cause="an import adopts a table as it is, and a table of the template's keys cannot "
+        "be created beside it under the same name",
+        fix="copy its items into a table of another name with the template's keys and point "
+        "the legacy stack at that one (or delete the table if its data is not needed), "
+        "then migrate again",
+    )
+
+
+def copy_moved(session: StageSession, reading: Reading, *, switched: bool) -> None:
+    """Copy each moved legacy table into the shared stack's table, then check the copy.
+
+    Before the switch (``switched`` False) the target holds only copies, so the counts
+    and every item must match; after it (the catch-up copy of what the legacy API wrote
+    meanwhile) the new services may have written or updated items, so only a missing
+    legacy item fails.
+    """
+    moving = [a for a in reading.adoptions if a.moves]
+    if not moving:
+        return
+    dynamodb = session.target.client("dynamodb")
+    for adoption in moving:
+        assert adoption.live_keys is not None  # noqa: S101 - a moved table has both
+        assert adoption.target_keys is not None  # noqa: S101 - same
+        source, target = adoption.live_keys.name, adoption.target_keys.name
+        keys = [name for name, _ in adoption.target_keys.keys.values()]
+        renames = adoption.renames
+        result = copying.copy_table(dynamodb, source, target, renames, keys)
+        check = copying.check_copy(dynamodb, source, target, renames, keys)
+        same = check.target_items == check.source_items and not check.changed
+        if check.missing or (not switched and not same):
+            raise DeployError(
+                f"the copy of {source} into {target} is incomplete: {check.source_items} items "
+                f"in {source}, {check.target_items} in {target}, missing "
+                f"{', '.join(check.missing[:5]) or 'none'}, different "
+                f"{', '.join(check.changed[:5]) or 'none'}",
+                cause="something else wrote to the new table, or the copy was interrupted",
+                fix="migrate again (the copy writes only missing items); the legacy table is "
+                "unchanged",
+            )
+        renamed = ", ".join(f"{old} -> {new}" for old, new in renames.items()) or "none"
+        session.reporter.emit(
+            Message(
+                f"{target}: {check.source_items} items of {source} present with the same "
+                f"content ({result.written} written now; keys renamed: {renamed}); {source} "
+                f"is kept in {reading.legacy_name} until a person deletes it",
+                "success",
+            )
+        )
 
 
 def secret_digest(reader: Reader, stage: str) -> str | None:

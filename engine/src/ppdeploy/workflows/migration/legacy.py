@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from ppdeploy.aws.cloudformation import StackState
 from ppdeploy.decide.fingerprint import TAG
 from ppdeploy.errors import DeployError
 from ppdeploy.model import StackSpec
@@ -41,6 +42,18 @@ def update(
         raise DeployError(
             f"the legacy stack {reading.legacy_name} disappeared during the migration"
         )
+    update_stack(session, state, document, allow_removing=allow_removing)
+
+
+def update_stack(
+    session: StageSession,
+    state: StackState,
+    document: surgery.Document,
+    *,
+    allow_removing: Iterable[str] = (),
+) -> None:
+    """Deploy ``document`` to one of the predecessor's stacks (the legacy or its domain
+    stack), with its own parameters and tags."""
     masked = sorted(key for key, value in state.parameters.items() if value == MASKED)
     if masked:
         raise DeployError(

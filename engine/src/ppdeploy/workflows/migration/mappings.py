@@ -1,8 +1,10 @@
 """Step 4: each domain mapping moves to the new service's API with no gap.
 
 API Gateway v2 re-points a mapping in place (UpdateApiMapping keeps its id), so the path
-never goes unmapped. CloudFormation's view is then made true: the legacy stack releases
-the mapping (Retain, then removed from its template) and the service stack imports it as
+never goes unmapped. CloudFormation's view stays true: the stack holding it (the legacy
+stack, or the predecessor's separate domain stack ``purposepath-api-domain-{stage}``)
+releases the mapping first (Retain, then removed from its template), it is re-pointed,
+and the service stack imports it as
 ``ServiceApiMapping`` with its DomainName parameter set; a normal deploy afterwards
 brings the service stack back to its own template and fingerprint.
 """
@@ -24,7 +26,12 @@ SERVICE_MAPPING_ID = "ServiceApiMapping"  # the mapping's logical id in every se
 
 
 def move(session: StageSession, reader: Reader, mapping: DomainMapping) -> None:
-    """Re-point, release and import one mapping; each part skipped when already true."""
+    """Release, re-point and import one mapping; each part skipped when already true.
+
+    The old stack (the legacy, or its separate domain stack) lets go of the mapping first,
+    so no stack's template ever says the mapping points elsewhere than it does (no drift,
+    even if the run stops between two parts); the domain itself stays where it is.
+    """
     where = f"{mapping.domain}/{mapping.key}"
     if mapping.done:
         session.reporter.emit(
@@ -37,6 +44,12 @@ def move(session: StageSession, reader: Reader, mapping: DomainMapping) -> None:
             f"{where} cannot move: {naming.service_stack(mapping.service, session.stage.name)} "
             "is not deployed",
             fix="run the migration again: step 3 deploys the service stacks",
+        )
+    if mapping.held_by is not None and mapping.held_as is not None:
+        _release(session, mapping.held_by, mapping.held_as)
+    else:
+        session.reporter.emit(
+            Message(f"already done: no stack of the predecessor holds {where}", "success")
         )
     api_id, api_stage = target
     if mapping.api_id != api_id:
@@ -57,38 +70,32 @@ def move(session: StageSession, reader: Reader, mapping: DomainMapping) -> None:
         session.reporter.emit(
             Message(f"already done: {where} points at the new API {api_id}", "success")
         )
-    if mapping.legacy_id is not None:
-        _release(session, reader, mapping.legacy_id)
-    else:
-        session.reporter.emit(
-            Message(f"already done: the legacy stack no longer holds {where}", "success")
-        )
     if not mapping.in_service_stack:
         _import(session, mapping)
 
 
-def _release(session: StageSession, reader: Reader, logical_id: str) -> None:
-    """The legacy stack lets go of the mapping: Retain first, then out of its template."""
-    reading = reader.read()
-    template = reading.legacy_template
-    assert template is not None  # noqa: S101 - the legacy stack owns the mapping
+def _release(session: StageSession, stack: str, logical_id: str) -> None:
+    """``stack`` lets go of the mapping: Retain first, then out of its template."""
+    template = stack_document(session.cfn, stack)
+    state = session.cfn.describe(stack)
+    assert template is not None  # noqa: S101 - the stack holds the mapping
+    assert state is not None  # noqa: S101 - same
     if not surgery.is_retained(template, logical_id):
-        session.reporter.emit(
-            Message(f"{reading.legacy_name}: DeletionPolicy Retain on {logical_id}")
-        )
+        session.reporter.emit(Message(f"{stack}: DeletionPolicy Retain on {logical_id}"))
         template = surgery.retained(template, [logical_id])
-        legacy.update(session, reading, template)
-        reading = reader.read()
+        legacy.update_stack(session, state, template)
+        state = session.cfn.describe(stack)
+        assert state is not None  # noqa: S101 - an update keeps the stack
     physical = next(
-        r.physical_id
-        for r in session.cfn.resources(reading.legacy_name)
-        if r.logical_id == logical_id
+        r.physical_id for r in session.cfn.resources(stack) if r.logical_id == logical_id
     )
-    session.reporter.emit(Message(f"{reading.legacy_name}: removing {logical_id} (kept: Retain)"))
+    session.reporter.emit(
+        Message(f"{stack}: removing {logical_id} (kept: Retain; the domain stays where it is)")
+    )
     document = surgery.released(
         template, {logical_id: surgery.Resolved(ref=physical, attributes={})}
     )
-    legacy.update(session, reading, document)
+    legacy.update_stack(session, state, document)
 
 
 def service_spec_on(session: StageSession, service: str, domain: str) -> StackSpec:

@@ -11,6 +11,22 @@ Row = tuple[str, str, str]
 def _adoption(reading: Reading, adoption: Adoption) -> Row:
     thing = f"{adoption.resource_type.split('::')[-1].lower()} {adoption.name}"
     shared = naming.shared_stack(reading.stage.name)
+    if adoption.blocked:
+        differs = ", ".join(
+            f"{d.property} is {d.live}, the template's {d.wanted}" for d in adoption.differences
+        )
+        return thing, f"{differs}", "REFUSED: cannot be imported nor created beside it"
+    if adoption.moves:
+        assert adoption.live_keys is not None  # noqa: S101 - a moved table has both
+        assert adoption.target_keys is not None  # noqa: S101 - same
+        where = f"{reading.legacy_name} {adoption.legacy.logical_id}" if adoption.legacy else ""
+        return (
+            f"table {adoption.live_keys.name}",
+            f"{where}, keyed {adoption.live_keys.describe()}",
+            f"items copied into {shared}'s new {adoption.target_keys.name} keyed "
+            f"{adoption.target_keys.describe()}, checked item by item, before the switch and "
+            f"again after it; the legacy table is kept (Retain) until a person deletes it",
+        )
     if adoption.in_shared:
         return thing, f"in {shared}", "nothing: already adopted"
     if adoption.legacy is not None:
@@ -42,8 +58,8 @@ def _mapping(reading: Reading, mapping: DomainMapping) -> Row:
     stack = naming.service_stack(mapping.service, reading.stage.name)
     thing = f"mapping {mapping.domain}/{mapping.key}"
     owner = (
-        f"{reading.legacy_name} {mapping.legacy_id}"
-        if mapping.legacy_id
+        f"{mapping.held_by} {mapping.held_as}"
+        if mapping.held_by
         else (stack if mapping.in_service_stack else "no stack")
     )
     now = f"API {mapping.api_id}, held by {owner}"
@@ -52,8 +68,8 @@ def _mapping(reading: Reading, mapping: DomainMapping) -> Row:
     return (
         thing,
         now,
-        f"re-pointed in place to the new {mapping.service} API (no gap), released from "
-        f"the legacy stack, imported into {stack}",
+        f"released from {mapping.held_by or 'no stack'} (the domain stays where it is), "
+        f"re-pointed in place to the new {mapping.service} API (no gap), imported into {stack}",
     )
 
 

@@ -1,7 +1,8 @@
 """``invoke migrate``: from the legacy stack to the shared and service stacks, resumable.
 
 Steps (the issue's numbering): 1 plan; 2 adopt the tables and secret (2a retain and
-unexport, 2b release, 2c import, 2d full shared deploy); 3 service stacks; 4 move the
+unexport, 2b release, 2c import, 2d full shared deploy and the copy of each table whose
+key schema or name differs from the template's); 3 service stacks; 4 move the
 domain mappings; 5 verify; 6 (only with --delete-legacy) delete the legacy stack. Each
 step reads the real state first and skips what is already done, so a rerun continues
 where the last run stopped.
@@ -16,8 +17,16 @@ from ppdeploy import catalog, naming
 from ppdeploy.decide import guard
 from ppdeploy.errors import DeployError, InputError, PPDeployError, RefusedError
 from ppdeploy.events import Message, TableShown
-from ppdeploy.workflows import lifecycle, urls, verify
-from ppdeploy.workflows.migration import adoption, legacy, mappings, migration_plan, surgery
+from ppdeploy.workflows import lifecycle, verify
+from ppdeploy.workflows.migration import (
+    adoption,
+    journey,
+    key_switch,
+    legacy,
+    mappings,
+    migration_plan,
+    surgery,
+)
 from ppdeploy.workflows.migration.state import Reader, Reading
 from ppdeploy.workflows.service_deploy import current_runtime, prepare_service, service_spec
 from ppdeploy.workflows.session import StageSession
@@ -74,6 +83,7 @@ def migrate(session: StageSession, options: Options) -> None:
             tuple(migration_plan.rows(reading, delete_legacy=options.delete_legacy)),
         )
     )
+    adoption.blocked(reading)
     if not session.reporter.confirm("Run this migration?", assume_yes=session.assume_yes):
         raise RefusedError("the migration was not approved; nothing was changed")
     _checkpoint(session, "1")
@@ -90,7 +100,7 @@ def migrate(session: StageSession, options: Options) -> None:
     adoption.import_into_shared(session, reader.read(), reader)
     _checkpoint(session, "2c")
     _heading(session, "2d", "the shared stack, in full")
-    adoption.deploy_shared(session)
+    key_switch.deploy_shared(session, reader)
     if reader.secret_digest(secret) != before:
         raise DeployError(
             f"the JWT secret {secret} changed value during the shared deploy",
@@ -98,6 +108,9 @@ def migrate(session: StageSession, options: Options) -> None:
             fix="restore the previous version (its AWSPREVIOUS stage) in Secrets Manager",
         )
     session.reporter.emit(Message(f"{secret}: value unchanged (compared by SHA-256)", "success"))
+    # Once a new service is deployed it may write to the new tables, so a rerun's copy
+    # can no longer expect them to hold exactly the legacy items.
+    adoption.copy_moved(session, reader.read(), switched=reader.service_api("account") is not None)
     _checkpoint(session, "2d")
 
     _heading(session, "3", "the new service stacks")
@@ -112,10 +125,12 @@ def migrate(session: StageSession, options: Options) -> None:
         )
     for mapping in moving:
         mappings.move(session, reader, mapping)
+    # What the legacy API wrote between the copy and the switch.
+    adoption.copy_moved(session, reader.read(), switched=True)
     _checkpoint(session, "4")
 
     _heading(session, "5", "verify")
-    journey_urls = urls.service_urls(session, start_gateway_on=options.gateway_port)
+    journey_urls = journey.journey_urls(session, start_gateway_on=options.gateway_port)
     verify.run(verify.Journey(urls=journey_urls, report=session.say))
     session.reporter.emit(Message("verify passed", "success"))
     _checkpoint(session, "5")
@@ -188,3 +203,12 @@ def _delete_legacy(session: StageSession, reading: Reading) -> None:
     lifecycle.delete(
         session.cfn, reading.legacy_name, session.reporter, assume_yes=session.assume_yes
     )
+    copied = sorted(a.live_keys.name for a in reading.adoptions if a.moves and a.live_keys)
+    if copied:
+        session.reporter.emit(
+            Message(
+                f"kept, in no stack, until a person deletes them: {', '.join(copied)} (their "
+                "items were copied into the shared stack's tables)",
+                "warn",
+            )
+        )

@@ -18,7 +18,7 @@ from ppdeploy.aws.cloudformation import CloudFormation, StackResource, StackStat
 from ppdeploy.config import Stage
 from ppdeploy.decide.graph import resolve_name
 from ppdeploy.templates import Template
-from ppdeploy.workflows.migration import surgery
+from ppdeploy.workflows.migration import create_only, surgery
 
 TABLE_TYPE = "AWS::DynamoDB::Table"
 SECRET_TYPE = "AWS::SecretsManager::Secret"  # noqa: S105 - a resource type name, no secret
@@ -47,10 +47,37 @@ class Adoption:
     retained_in_legacy: bool
     in_shared: bool
     exists: bool
+    # Tables: the live one (the legacy's, or one in no stack) and the template's, and
+    # what differs between them in what only creation sets (see create_only).
+    live_keys: create_only.TableKeys | None = None
+    target_keys: create_only.TableKeys | None = None
+    differences: tuple[create_only.Difference, ...] = ()
 
     @property
     def unowned(self) -> bool:
-        return self.exists and self.legacy is None and not self.in_shared
+        return self.exists and self.legacy is None and not self.in_shared and not self.differences
+
+    @property
+    def moves(self) -> bool:
+        """Its data is copied into a new table of the shared stack (the names differ, so
+        both can exist); the legacy table stays in the legacy stack."""
+        return (
+            bool(self.differences)
+            and self.live_keys is not None
+            and (self.target_keys is not None and self.live_keys.name != self.target_keys.name)
+        )
+
+    @property
+    def blocked(self) -> bool:
+        """It differs from the template but has the template's name: it can neither be
+        imported (an import cannot change it) nor sit beside a new table of that name."""
+        return bool(self.differences) and not self.moves
+
+    @property
+    def renames(self) -> dict[str, str]:
+        assert self.live_keys is not None  # noqa: S101 - only asked of a table that moves
+        assert self.target_keys is not None  # noqa: S101 - same
+        return create_only.key_renames(self.live_keys, self.target_keys)
 
 
 @dataclass(frozen=True)
@@ -70,9 +97,17 @@ class DomainMapping:
     key: str
     api_id: str
     service: str  # the new service serving this key
-    legacy_id: str | None  # its logical id in the legacy stack, while the legacy owns it
+    held_by: str | None  # the old stack holding it (the legacy or its domain stack), if any
+    held_as: str | None  # its logical id there
     in_service_stack: bool
     target_api: str | None  # the new service's API_TYPE id (None: not deployed yet)
+
+    @property
+    def legacy_id(self) -> str | None:
+        """Its logical id in the legacy stack itself (None: not held there)."""
+        return self.held_as if self.held_by == self.legacy_stack else None
+
+    legacy_stack: str = ""
 
     @property
     def repointed(self) -> bool:
@@ -107,6 +142,11 @@ class Reading:
         return domains[0] if domains else None
 
 
+def domain_stack(stage: str) -> str:
+    """The predecessor's separate custom-domain stack: the domain and its API mappings."""
+    return f"{naming.PREFIX}-api-domain-{stage}"
+
+
 def shared_template() -> Template:
     return templates.load(project.shared_template())
 
@@ -139,7 +179,7 @@ class Reader:
             legacy_template=legacy_template,
             adoptions=tuple(self._adoptions(legacy_resources, legacy_template, shared_ids)),
             exports=tuple(self._exports(legacy)),
-            mappings=tuple(self._mappings(legacy_resources)),
+            mappings=tuple(self._mappings(legacy_resources, self._domain_stack_resources())),
             shared=shared,
         )
 
@@ -163,15 +203,37 @@ class Reader:
             name = resolve_name(
                 resource["Properties"][NAME_PROPERTIES[kind]], parameters, logical_id
             )
+            # The legacy resource of that name, else (a table of another name) the one with
+            # the same logical id: the predecessor's template used our logical ids.
             legacy = next(
                 (r for r in legacy_resources if r.resource_type == kind and _names(r, name)),
+                None,
+            ) or next(
+                (
+                    r
+                    for r in legacy_resources
+                    if kind == TABLE_TYPE and r.resource_type == kind and r.logical_id == logical_id
+                ),
                 None,
             )
             exists = legacy is not None or logical_id in shared_ids or self._exists(kind, name)
             if not exists:
                 continue
+            live = target = None
+            differences: tuple[create_only.Difference, ...] = ()
+            if kind == TABLE_TYPE and (legacy is not None or logical_id not in shared_ids):
+                live = create_only.live_table(
+                    self._client("dynamodb").describe_table(
+                        TableName=legacy.physical_id if legacy else name
+                    )["Table"]
+                )
+                target = create_only.template_table(name, resource["Properties"])
+                differences = tuple(create_only.differences(live, target))
             found.append(
                 Adoption(
+                    live_keys=live,
+                    target_keys=target,
+                    differences=differences,
                     shared_id=logical_id,
                     resource_type=kind,
                     name=name,
@@ -232,11 +294,23 @@ class Reader:
 
     # -- domain mappings ----------------------------------------------------------------
 
-    def _mappings(self, legacy_resources: list[StackResource]) -> list[DomainMapping]:
+    def _domain_stack_resources(self) -> list[StackResource]:
+        name = domain_stack(self._stage.name)
+        return self._cfn.resources(name) if self._cfn.describe(name) else []
+
+    def _mappings(
+        self, legacy_resources: list[StackResource], domain_resources: list[StackResource]
+    ) -> list[DomainMapping]:
         """Mappings on any custom domain whose key a new service serves, which the legacy
-        owns or points at, or which point at the new service's API_TYPE."""
-        legacy_mappings = {
-            r.physical_id: r.logical_id for r in legacy_resources if r.resource_type == MAPPING_TYPE
+        or its domain stack owns, or which point at the legacy or the new service's API."""
+        holders = {
+            r.physical_id: (stack, r.logical_id)
+            for stack, resources in (
+                (domain_stack(self._stage.name), domain_resources),
+                (self._legacy_name, legacy_resources),
+            )
+            for r in resources
+            if r.resource_type == MAPPING_TYPE
         }
         legacy_apis = {r.physical_id for r in legacy_resources if r.resource_type == API_TYPE}
         service_apis = {service: self.service_api(service) for service in naming.SERVICES}
@@ -261,7 +335,7 @@ class Reader:
                 api = service_apis[service]
                 target = api[0] if api is not None else None
                 ours = mapping_id in service_mappings[service] or api_id == target
-                if mapping_id not in legacy_mappings and api_id not in legacy_apis and not ours:
+                if mapping_id not in holders and api_id not in legacy_apis and not ours:
                     continue
                 found.append(
                     DomainMapping(
@@ -270,7 +344,9 @@ class Reader:
                         key=raw.get("ApiMappingKey", ""),
                         api_id=api_id,
                         service=service,
-                        legacy_id=legacy_mappings.get(mapping_id),
+                        held_by=holders.get(mapping_id, (None, None))[0],
+                        held_as=holders.get(mapping_id, (None, None))[1],
+                        legacy_stack=self._legacy_name,
                         in_service_stack=mapping_id in service_mappings[service],
                         target_api=target,
                     )
