@@ -4,8 +4,10 @@ moto 5.2.5 keeps a function's zip in memory and its GetFunction answers ``Code.L
 as ``https://awslambda-REGION-tasks.s3.REGION.amazonaws.com/<S3Key>``, a URL nothing
 serves. The S3Key in it is the one the function was created from (CloudFormation's
 ``Code: {S3Bucket, S3Key}``), so the object is found by that key among the local buckets.
-A function uploaded inline (``ZipFile``) has no S3 object; moto's own state dump
-(``/moto-api/data.json``) still holds its base64 zip, so that is the fallback. Either way
+Each (function, version) is fetched with its qualifier (see ``FunctionConfig.qualifier``),
+so a version's code is its own, not ``$LATEST``'s. A function uploaded inline
+(``ZipFile``) has no S3 object; moto's own state dump (``/moto-api/data.json``) still
+holds its base64 zip, so that is the fallback. Either way
 the bytes must hash to the function's CodeSha256, or they are not its code.
 """
 
@@ -102,10 +104,17 @@ class ArtifactStore:
 
     def _fetch(self, function: FunctionConfig) -> bytes:
         try:
-            described = self._clients.awslambda.get_function(FunctionName=function.name)
+            described = self._clients.awslambda.get_function(
+                FunctionName=function.name, Qualifier=function.qualifier
+            )
         except ClientError as error:
             raise CodeUnavailable(f"GetFunction failed: {error}") from error
         expected = described["Configuration"].get("CodeSha256", "")
+        if expected != function.code_sha256:  # deployed again since the gateway's reading
+            raise CodeUnavailable(
+                f"{function.key} changed while its code was fetched (CodeSha256 {expected}, "
+                f"read as {function.code_sha256}); the next request reads it again"
+            )
         code = described.get("Code") or {}
         if code.get("RepositoryType") not in (None, "S3"):
             raise CodeUnavailable("container image functions cannot run in the local gateway")

@@ -2,7 +2,9 @@
 
 A :class:`Topology` is one immutable reading of the HTTP APIs (routes, integrations,
 stages), the custom domains with their API mappings, and the Lambda functions'
-configurations. :class:`Catalog` keeps the current one and re-reads it at most once a
+configurations: of ``$LATEST`` as invocations run it (during an update, the previous code
+and configuration, see ``INVOKED_QUALIFIER``), and of the versions and aliases the
+integrations name. :class:`Catalog` keeps the current one and re-reads it at most once a
 second while requests come in (in the background), before use when it has grown old, and
 sooner when a request finds no API, route or function (rate limited), so a deploy is
 picked up without restarting the gateway and the hot path makes no AWS calls.
@@ -35,8 +37,16 @@ _CLIENT_CONFIG = Config(
     connect_timeout=2, read_timeout=10, retries={"mode": "standard", "max_attempts": 2}
 )
 _FUNCTION_ARN = re.compile(
-    r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:(?P<name>[A-Za-z0-9_-]+)(?::[^/]+)?"
+    r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:(?P<name>[A-Za-z0-9_-]+)"
+    r"(?::(?P<qualifier>[A-Za-z0-9$_-]+))?"
 )
+LATEST = "$LATEST"
+# The local AWS's read of what an invocation of $LATEST runs now: during an update, the
+# previous code and configuration ("Lambda function states"). It is local only: "." is
+# outside Lambda's qualifier pattern. The same constant as
+# ``pplocalaws.resources.lambda_updates.INVOKED_QUALIFIER`` (held equal by a test; the
+# gateway does not import moto).
+INVOKED_QUALIFIER = "$LATEST.invoked"
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,7 @@ class Integration:
     payload_format: str
     function_name: str | None  # None when the URI names no Lambda function
     timeout_seconds: float = DEFAULT_INTEGRATION_TIMEOUT_SECONDS
+    qualifier: str | None = None  # the version or alias the URI names; None: $LATEST
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,13 @@ class FunctionConfig:
     memory_mb: int
     code_sha256: str
     last_modified: str
+    version: str = LATEST  # "$LATEST" or a published version number
+    qualifier: str = INVOKED_QUALIFIER  # what GetFunction takes to fetch exactly this code
+
+    @property
+    def key(self) -> str:
+        """One (function, version), the unit a worker pool serves: ``name`` or ``name:N``."""
+        return self.name if self.version == LATEST else f"{self.name}:{self.version}"
 
     @property
     def revision(self) -> Revision:
@@ -91,22 +109,44 @@ class FunctionConfig:
 
 
 @dataclass(frozen=True)
+class AliasRoute:
+    """An alias: its version, and the other version with the share of traffic it takes."""
+
+    function_version: str
+    additional_version: str | None = None
+    additional_weight: float = 0.0
+
+
+@dataclass(frozen=True)
 class Topology:
     apis: Mapping[str, HttpApi] = field(default_factory=dict)
     # domain name -> mapping key ("" for (none)) -> (api id, stage)
     domains: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
-    functions: Mapping[str, FunctionConfig] = field(default_factory=dict)
+    functions: Mapping[str, FunctionConfig] = field(default_factory=dict)  # $LATEST, by name
+    # (function name, version number) -> that published version
+    versions: Mapping[tuple[str, str], FunctionConfig] = field(default_factory=dict)
+    # (function name, alias name) -> where the alias routes
+    aliases: Mapping[tuple[str, str], AliasRoute] = field(default_factory=dict)
+
+
+def function_target_of(integration_uri: str) -> tuple[str, str | None] | None:
+    """(function name, qualifier or None) an integration invokes, from its URI.
+
+    ``arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`` or
+    ``arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/<that ARN>/invocations``
+    (API Gateway HTTP API "Working with AWS Lambda proxy integrations": the integration
+    URI is the function's ARN, and a qualified ARN invokes that version or alias).
+    """
+    found = _FUNCTION_ARN.search(integration_uri or "")
+    if found is None:
+        return None
+    return found.group("name"), found.group("qualifier")
 
 
 def function_name_of(integration_uri: str) -> str | None:
-    """The function an integration invokes, from its ARN or its API Gateway invocation URI.
-
-    ``arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`` or
-    ``arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/<that ARN>/invocations``.
-    A qualifier (alias or version) is ignored: the gateway runs the function's latest code.
-    """
-    found = _FUNCTION_ARN.search(integration_uri or "")
-    return found.group("name") if found else None
+    """The function an integration invokes (its qualifier left out)."""
+    target = function_target_of(integration_uri)
+    return target[0] if target else None
 
 
 class LocalAwsClients:
@@ -141,17 +181,18 @@ def _items(call: Callable[..., dict[str, Any]], **arguments: Any) -> Iterator[di
 def _read_api(clients: LocalAwsClients, api: dict[str, Any]) -> HttpApi:
     api_id = api["ApiId"]
     gateway = clients.apigatewayv2
-    integrations = {
-        item["IntegrationId"]: Integration(
+    integrations = {}
+    for item in _items(gateway.get_integrations, ApiId=api_id):
+        name, qualifier = function_target_of(item.get("IntegrationUri", "")) or (None, None)
+        integrations[item["IntegrationId"]] = Integration(
             integration_id=item["IntegrationId"],
             integration_type=str(item.get("IntegrationType", "")).upper(),
             uri=item.get("IntegrationUri", ""),
             payload_format=str(item.get("PayloadFormatVersion", "2.0")),
-            function_name=function_name_of(item.get("IntegrationUri", "")),
+            function_name=name,
             timeout_seconds=int(item.get("TimeoutInMillis") or 30_000) / 1000,
+            qualifier=qualifier if qualifier != LATEST else None,
         )
-        for item in _items(gateway.get_integrations, ApiId=api_id)
-    }
     routes = tuple(
         Route.parse(item["RouteKey"], _integration_id(item.get("Target")))
         for item in _items(gateway.get_routes, ApiId=api_id)
@@ -169,22 +210,68 @@ def _integration_id(target: str | None) -> str | None:
     return target.removeprefix("integrations/")
 
 
+def _function_config(item: Mapping[str, Any], version: str, qualifier: str) -> FunctionConfig:
+    return FunctionConfig(
+        name=item["FunctionName"],
+        arn=item["FunctionArn"],
+        handler=item.get("Handler", ""),
+        runtime=item.get("Runtime", ""),
+        environment=dict((item.get("Environment") or {}).get("Variables") or {}),
+        timeout_seconds=int(item.get("Timeout", 3)),
+        memory_mb=int(item.get("MemorySize", 128)),
+        code_sha256=item.get("CodeSha256", ""),
+        last_modified=item.get("LastModified", ""),
+        version=version,
+        qualifier=qualifier,
+    )
+
+
 def _read_functions(clients: LocalAwsClients) -> dict[str, FunctionConfig]:
     functions: dict[str, FunctionConfig] = {}
     for page in clients.awslambda.get_paginator("list_functions").paginate():
-        for item in page["Functions"]:
-            functions[item["FunctionName"]] = FunctionConfig(
-                name=item["FunctionName"],
-                arn=item["FunctionArn"],
-                handler=item.get("Handler", ""),
-                runtime=item.get("Runtime", ""),
-                environment=dict((item.get("Environment") or {}).get("Variables") or {}),
-                timeout_seconds=int(item.get("Timeout", 3)),
-                memory_mb=int(item.get("MemorySize", 128)),
-                code_sha256=item.get("CodeSha256", ""),
-                last_modified=item.get("LastModified", ""),
-            )
+        for listed in page["Functions"]:
+            item = listed
+            if listed.get("LastUpdateStatus") == "InProgress":  # runs its previous snapshot
+                item = _configuration(clients, listed["FunctionName"], INVOKED_QUALIFIER) or listed
+            functions[item["FunctionName"]] = _function_config(item, LATEST, INVOKED_QUALIFIER)
     return functions
+
+
+def _configuration(clients: LocalAwsClients, name: str, qualifier: str) -> dict[str, Any] | None:
+    """GetFunctionConfiguration, or None when the function or qualifier does not exist."""
+    try:
+        answer: dict[str, Any] = clients.awslambda.get_function_configuration(
+            FunctionName=name, Qualifier=qualifier
+        )
+    except clients.awslambda.exceptions.ResourceNotFoundException:
+        return None
+    return answer
+
+
+def _read_qualified(
+    clients: LocalAwsClients, targets: set[tuple[str, str]]
+) -> tuple[dict[tuple[str, str], FunctionConfig], dict[tuple[str, str], AliasRoute]]:
+    """The versions and aliases integrations name (and the versions those aliases route to)."""
+    aliases: dict[tuple[str, str], AliasRoute] = {}
+    wanted: set[tuple[str, str]] = set()
+    for name, qualifier in targets:
+        if qualifier.isdigit():
+            wanted.add((name, qualifier))
+            continue
+        try:
+            alias = clients.awslambda.get_alias(FunctionName=name, Name=qualifier)
+        except clients.awslambda.exceptions.ResourceNotFoundException:
+            continue  # the dispatcher says the alias does not exist
+        weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+        extra, weight = next(iter(weights.items()), (None, 0.0))
+        aliases[(name, qualifier)] = AliasRoute(alias["FunctionVersion"], extra, float(weight))
+        wanted.update((name, v) for v in (alias["FunctionVersion"], extra) if v and v != LATEST)
+    versions = {}
+    for name, number in wanted:
+        item = _configuration(clients, name, number)
+        if item is not None:
+            versions[(name, number)] = _function_config(item, number, number)
+    return versions, aliases
 
 
 def read_topology(clients: LocalAwsClients) -> Topology:
@@ -202,7 +289,20 @@ def read_topology(clients: LocalAwsClients) -> Topology:
             _mapping_key(mapping.get("ApiMappingKey")): (mapping["ApiId"], mapping["Stage"])
             for mapping in _items(gateway.get_api_mappings, DomainName=name)
         }
-    return Topology(apis=apis, domains=domains, functions=_read_functions(clients))
+    targets = {
+        (integration.function_name, integration.qualifier)
+        for api in apis.values()
+        for integration in api.integrations.values()
+        if integration.function_name and integration.qualifier
+    }
+    versions, aliases = _read_qualified(clients, targets)
+    return Topology(
+        apis=apis,
+        domains=domains,
+        functions=_read_functions(clients),
+        versions=versions,
+        aliases=aliases,
+    )
 
 
 def _mapping_key(key: str | None) -> str:

@@ -13,16 +13,32 @@ the handler raised or returned something unusable -> 502 ``{"message":"Internal 
 Error"}``; the function's timeout (capped by the integration's) passed -> 503
 ``{"message":"Service Unavailable"}``. A function the gateway cannot run (a runtime other
 than Python, code it cannot fetch) -> 502 whose message says why, so the cause is visible.
+
+An integration runs exactly what its URI names (API Gateway HTTP API "Working with AWS
+Lambda proxy integrations"; Lambda "Lambda function versions", "Lambda function
+aliases"): the unqualified function or ``$LATEST`` as invocations of it run now, a
+published version, or an alias. A weighted alias picks its additional version for the
+share of invocations its weight says, independently per invocation ("Weighted aliases":
+"Lambda routes the specified percentage of traffic to the additional version"), with
+:attr:`Gateway.chooser` (seedable, for tests).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import uuid
 from dataclasses import dataclass
 
 from pplocalaws.gateway import events
-from pplocalaws.gateway.discovery import Catalog, FunctionConfig, HttpApi, Topology
+from pplocalaws.gateway.discovery import (
+    LATEST,
+    Catalog,
+    FunctionConfig,
+    HttpApi,
+    Integration,
+    Topology,
+)
 from pplocalaws.gateway.events import HttpResponse, IncomingRequest, RouteContext
 from pplocalaws.gateway.routing import match_mapping, match_route, split_path
 from pplocalaws.gateway.workers import (
@@ -50,6 +66,7 @@ class Target:
     function: FunctionConfig | None
     problem: str | None  # why the route cannot reach a function, else None
     timeout_seconds: float
+    integration: Integration | None = None  # set when the function is still to be chosen
 
 
 def _host_name(request: IncomingRequest) -> str:
@@ -69,11 +86,13 @@ class Gateway:
         *,
         region: str,
         default_domain: str | None = None,
+        chooser: random.Random | None = None,
     ) -> None:
         self._catalog = catalog
         self._workers = workers
         self._region = region
         self._default_domain = default_domain
+        self.chooser = chooser or random.Random()  # noqa: S311 - traffic split, not security
 
     def handle(self, request: IncomingRequest) -> HttpResponse:
         target = self._resolve(self._catalog.current(), request)
@@ -114,6 +133,43 @@ class Gateway:
         return response
 
     def _resolve(self, topology: Topology, request: IncomingRequest) -> Target | None:
+        target = self._route(topology, request)
+        if target is None or target.function is not None or target.integration is None:
+            return target
+        function, problem = self._function_for(topology, target.integration)
+        return Target(target.context, function, problem, target.timeout_seconds)
+
+    def _function_for(
+        self, topology: Topology, integration: Integration
+    ) -> tuple[FunctionConfig | None, str | None]:
+        """What one invocation through ``integration`` runs, or why nothing can."""
+        name = integration.function_name or ""
+        qualifier = integration.qualifier
+        if qualifier is None or qualifier == LATEST:
+            return self._latest(topology, name)
+        version = qualifier
+        if not qualifier.isdigit():
+            alias = topology.aliases.get((name, qualifier))
+            if alias is None:
+                return None, f"alias {qualifier} of function {name} does not exist in the local AWS"
+            version = alias.function_version
+            if alias.additional_version and self.chooser.random() < alias.additional_weight:
+                version = alias.additional_version
+            if version == LATEST:
+                return self._latest(topology, name)
+        function = topology.versions.get((name, version))
+        if function is None:
+            return None, f"version {version} of function {name} does not exist in the local AWS"
+        return function, None
+
+    @staticmethod
+    def _latest(topology: Topology, name: str) -> tuple[FunctionConfig | None, str | None]:
+        function = topology.functions.get(name)
+        if function is None:
+            return None, f"function {name} does not exist in the local AWS"
+        return function, None
+
+    def _route(self, topology: Topology, request: IncomingRequest) -> Target | None:
         if request.raw_path.startswith(API_PREFIX):
             return self._resolve_direct(topology, request)
         host = _host_name(request)
@@ -192,9 +248,5 @@ class Gateway:
                 f"integration {integration.integration_id} uses payload format "
                 f"{integration.payload_format}; the local gateway sends format 2.0 only"
             )
-        function = None
-        if problem is None:
-            function = topology.functions.get(integration.function_name or "")
-            if function is None:
-                problem = f"function {integration.function_name} does not exist in the local AWS"
-        return Target(context, function, problem, integration.timeout_seconds)
+        chosen_later = integration if problem is None else None
+        return Target(context, None, problem, integration.timeout_seconds, chosen_later)

@@ -2,7 +2,8 @@
 
 Like Lambda, each worker runs one invocation at a time; a function's pool grows on demand
 up to a bound and a request waits for a free worker beyond it. A pool belongs to one
-revision of the function (CodeSha256 + LastModified): when a deploy changes either, a new
+(function, version) snapshot, ``$LATEST`` or a published version, and to one revision of
+it (CodeSha256 + LastModified + settings): when a deploy changes either, a new
 pool starts from the new code and the old one is retired (idle workers stop now, busy ones
 when their invocation ends). A worker that times out or dies is killed and not reused.
 
@@ -118,7 +119,7 @@ def worker_environment(
     on loopback (``pplocalaws.redis``), so the services' cache must not start TLS.
     On AWS the variable is never set and the cache keeps TLS on.
     """
-    stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
+    stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{function.version}]{uuid.uuid4().hex}"
     return {
         "PATH": os.environ.get("PATH", os.defpath),
         "LANG": "en_US.UTF-8",
@@ -131,7 +132,7 @@ def worker_environment(
         "LAMBDA_RUNTIME_DIR": str(runtime_packages),
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
         "AWS_LAMBDA_FUNCTION_NAME": function.name,
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_VERSION": function.version,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
@@ -367,7 +368,7 @@ class _Entry:
 
 
 class WorkerRegistry:
-    """One pool per function, replaced when the function's revision changes."""
+    """One pool per (function, version), replaced when that snapshot's revision changes."""
 
     def __init__(
         self,
@@ -407,26 +408,32 @@ class WorkerRegistry:
                 entry.pool.retire()
 
     def _entry_for(self, function: FunctionConfig) -> _Entry:
+        key = function.key
         with self._lock:
-            entry = self._entries.get(function.name)
+            entry = self._entries.get(key)
             if entry is not None and entry.revision == function.revision:
                 return entry
-            preparing = self._preparing.setdefault(function.name, threading.Lock())
+            preparing = self._preparing.setdefault(key, threading.Lock())
         with preparing:  # one preparation per function; other functions go on meanwhile
             with self._lock:
-                entry = self._entries.get(function.name)
+                entry = self._entries.get(key)
                 if entry is not None and entry.revision == function.revision:
                     return entry
             fresh = self._prepare(function)
             previous = None
+            in_use: set[str] = set()
             if fresh.remembered:
                 with self._lock:
-                    previous = self._entries.get(function.name)
-                    self._entries[function.name] = fresh
+                    previous = self._entries.get(key)
+                    self._entries[key] = fresh
+                    in_use = {
+                        e.pool.launch.function.code_sha256 for e in self._entries.values() if e.pool
+                    }
         if previous is not None and previous.pool is not None:
-            log.info("%s: new revision deployed, replacing its workers", function.name)
+            log.info("%s: new revision deployed, replacing its workers", key)
             previous.pool.retire()
-            self._artifacts.forget(previous.pool.launch.function, keep=function)
+            if previous.pool.launch.function.code_sha256 not in in_use:  # another version's
+                self._artifacts.forget(previous.pool.launch.function, keep=function)
         return fresh
 
     def _prepare(self, function: FunctionConfig) -> _Entry:

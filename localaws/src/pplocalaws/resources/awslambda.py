@@ -5,6 +5,14 @@ and ReservedConcurrentExecutions from the template; Architectures, TracingConfig
 KmsKeyArn, Layers and EphemeralStorage are dropped (our functions are arm64
 with X-Ray tracing). A narrow wrapper applies them after moto's create and update.
 
+moto's update applies configuration and code at once. CloudFormation updates a function
+through UpdateFunctionConfiguration and UpdateFunctionCode, each only when its part of the
+template changed, and waits for each to complete ("Lambda function states": an update is
+InProgress, then Successful, and a second one is refused meanwhile). So the update here
+runs them one after the other through ``lambda_updates``, configuration first: in between
+the function runs the new configuration with the old code. (The order CloudFormation uses
+is not documented; the point is that the two take effect separately.)
+
 moto's model adds the raw CloudFormation properties as a policy statement (no statement
 id, CloudFormation's field names), returns an object whose Ref is nothing, and cannot be
 deleted. This one adds a proper statement through the Lambda backend's AddPermission,
@@ -21,8 +29,23 @@ from moto.awslambda.exceptions import UnknownFunctionException
 from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
 from moto.core.common_models import CloudFormationModel
 
-from pplocalaws.resources.common import LocalModel, Properties, require
-from pplocalaws.resources.patching import extend_create, extend_update
+from pplocalaws import seams
+from pplocalaws.resources import lambda_updates, lambda_versions
+from pplocalaws.resources.common import (
+    LocalModel,
+    Properties,
+    properties_of,
+    recreate,
+    require,
+    requires_replacement,
+)
+from pplocalaws.resources.patching import (
+    extend_create,
+    record_properties,
+    recorded_properties,
+    recording,
+    set_update,
+)
 
 RESOURCE_TYPE = "AWS::Lambda::Permission"
 # CloudFormation property -> AddPermission request field.
@@ -47,12 +70,58 @@ def _apply_dropped_settings(
     function.architectures = list(properties.get("Architectures", ["x86_64"]))
     function.tracing_config = properties.get("TracingConfig") or {"Mode": "PassThrough"}
     function.kms_key_arn = properties.get("KmsKeyArn")
-    function.layers = function._get_layers_data(properties.get("Layers", []))  # moto's own parser
+    function.layers = seams.lambda_layers_data(function, properties.get("Layers", []))
     function.ephemeral_storage = (properties.get("EphemeralStorage") or {}).get("Size", 512)
 
 
-extend_create(LambdaFunction, _apply_dropped_settings)
-extend_update(LambdaFunction, _apply_dropped_settings)
+FUNCTION_TYPE = "AWS::Lambda::Function"
+# UpdateFunctionConfiguration's defaults for what a template leaves out: a property removed
+# from the template goes back to Lambda's default, as CloudFormation does.
+_CONFIGURATION_DEFAULTS: Properties = {
+    "Description": "",
+    "MemorySize": 128,
+    "Timeout": 3,
+    "Environment": {"Variables": {}},
+}
+
+
+def _configuration(properties: Properties) -> Properties:
+    return {key: value for key, value in properties.items() if key != "Code"}
+
+
+def _update_function(
+    cls: type,
+    original_resource: LambdaFunction,
+    new_resource_name: str,
+    cloudformation_json: dict[str, object],
+    account_id: str,
+    region_name: str,
+) -> LambdaFunction:
+    new = properties_of(cloudformation_json)
+    old = recorded_properties(original_resource)
+    if requires_replacement(FUNCTION_TYPE, old, new):
+        replaced: LambdaFunction = recreate(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        )
+        return replaced
+    if _configuration(old) != _configuration(new):
+        lambda_updates.wait_until_updated(original_resource)
+        with lambda_updates.updating(original_resource):
+            original_resource.update_configuration({**_CONFIGURATION_DEFAULTS, **new})
+            _apply_dropped_settings(original_resource, new, account_id, region_name)
+        lambda_updates.wait_until_updated(original_resource)
+    if old.get("Code") != new.get("Code"):
+        lambda_updates.wait_until_updated(original_resource)
+        with lambda_updates.updating(original_resource):
+            original_resource.update_function_code(dict(new["Code"]))
+        lambda_updates.wait_until_updated(original_resource)
+    record_properties(original_resource, new)
+    return original_resource
+
+
+extend_create(LambdaFunction, recording(_apply_dropped_settings))
+set_update(LambdaFunction, _update_function)
+__all__ = ["LocalLambdaPermission", "lambda_versions"]
 
 
 class LocalLambdaPermission(LocalModel, CloudFormationModel):
