@@ -45,7 +45,7 @@ def test_each_wrapped_moto_method_keeps_its_parameters(
     assert found == parameters, f"moto's {moto_class.__name__}.{name} now takes {found}"
 
 
-def test_the_backend_keeps_its_functions_in_a_lambda_storage() -> None:
+def test_lambda_storage() -> None:
     backend = LambdaBackend("us-east-1", "123456789012")
 
     storage = seams.lambda_storage(backend)
@@ -54,6 +54,12 @@ def test_the_backend_keeps_its_functions_in_a_lambda_storage() -> None:
     assert hasattr(seams.lambda_function_arns(storage), "get"), "moto's LambdaStorage._arns changed"
     for used in ("get_function_by_name_or_arn_forbid_qualifier", "publish_version"):
         assert hasattr(storage, used), f"moto's LambdaStorage.{used} is gone"
+
+
+def test_lambda_function_arns() -> None:
+    storage = seams.lambda_storage(LambdaBackend("us-east-1", "123456789012"))
+
+    assert hasattr(seams.lambda_function_arns(storage), "get"), "moto's LambdaStorage._arns changed"
 
 
 def test_a_function_parses_layer_arns_itself() -> None:
@@ -71,7 +77,7 @@ def test_the_function_and_alias_attributes_the_models_use_are_set_by_moto() -> N
         assert f"self.{attribute}" in alias_init, f"moto's LambdaAlias.{attribute} changed"
 
 
-def test_patch_method_wraps_once_and_refuses_a_missing_method() -> None:
+def test_patch_method() -> None:
     class Model:
         def call(self) -> str:
             return "moto"

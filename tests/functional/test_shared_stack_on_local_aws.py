@@ -79,7 +79,9 @@ def _export_names(aws: boto3.Session) -> set[str]:
 def _conditional_resources(has_zone: bool) -> set[str]:
     """Logical ids the template creates for Stage=dev with or without a hosted zone."""
     resources = cfn_yaml.load(str(TEMPLATE_PATH))["Resources"]
-    skipped = {"IsProd", "HasAlarmEmail"} | (set() if has_zone else {"HasHostedZone"})
+    # Egress defaults to single-nat: no second NAT, no Secrets Manager endpoint.
+    skipped = {"IsProd", "HasAlarmEmail", "NatPerAz", "SecretsEndpoint"}
+    skipped |= set() if has_zone else {"HasHostedZone"}
     return {name for name, body in resources.items() if body.get("Condition") not in skipped}
 
 

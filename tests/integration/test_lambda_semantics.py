@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from ppdeploy import local_aws as embedded
+from ppdeploy.aws import local_aws as embedded
 from tests.integration.support import LocalAws
 
 pytestmark = pytest.mark.integration

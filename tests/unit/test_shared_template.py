@@ -8,6 +8,7 @@ stage ``${Stage}``, so a template name that drifts from the naming contract fail
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -20,7 +21,7 @@ from cfnlint.api import lint_file
 from cfnlint.config import ManualArgs
 from cfnlint.decode import cfn_yaml
 
-from ppdeploy import naming
+from ppdeploy import naming, templates
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "shared-infrastructure" / "template.yaml"
 
@@ -535,19 +536,72 @@ def test_redis_is_encrypted_and_authenticated_by_its_secret(template: Template) 
     assert output_exporting(template, "redis-auth-secret-arn")["Value"] == ref(secret_id)
 
 
-def test_gateway_endpoints_serve_the_private_route_table(template: Template) -> None:
+def test_gateway_endpoints_serve_every_private_route_table(template: Template) -> None:
     endpoints = resources_of_type(template, "AWS::EC2::VPCEndpoint").values()
-    services = {
+    gateways = {
         endpoint["Properties"]["ServiceName"]["Fn::Sub"]: endpoint["Properties"]
         for endpoint in endpoints
+        if endpoint["Properties"]["VpcEndpointType"] == "Gateway"
     }
-    assert set(services) == {
+    assert set(gateways) == {
         "com.amazonaws.${AWS::Region}.dynamodb",
         "com.amazonaws.${AWS::Region}.s3",
     }
-    for props in services.values():
-        assert props["VpcEndpointType"] == "Gateway"
-        assert props["RouteTableIds"] == [ref("PrivateRouteTable")]
+    for props in gateways.values():
+        assert props["RouteTableIds"] == {
+            "Fn::If": [
+                "NatPerAz",
+                [ref("PrivateRouteTable"), ref("PrivateRouteTableB")],
+                [ref("PrivateRouteTable")],
+            ]
+        }
+
+
+# --- egress: what survives the loss of one AZ --------------------------------------------------
+
+
+def test_egress_parameter_offers_the_three_choices(template: Template) -> None:
+    egress = template["Parameters"]["Egress"]
+    assert egress["AllowedValues"] == ["single-nat", "nat-per-az", "endpoints"]
+    assert egress["Default"] == "single-nat"
+    assert template["Conditions"]["NatPerAz"] == {"Fn::Equals": [ref("Egress"), "nat-per-az"]}
+    assert template["Conditions"]["SecretsEndpoint"] == {"Fn::Equals": [ref("Egress"), "endpoints"]}
+
+
+def test_nat_per_az_gives_az_b_its_own_nat_and_route(template: Template) -> None:
+    resources = template["Resources"]
+    for name in ("NatElasticIpB", "NatGatewayB", "PrivateRouteTableB", "PrivateDefaultRouteB"):
+        assert resources[name]["Condition"] == "NatPerAz", name
+    assert resources["NatGatewayB"]["Properties"]["SubnetId"] == ref("PublicSubnetB")
+    assert resources["PrivateDefaultRouteB"]["Properties"]["NatGatewayId"] == ref("NatGatewayB")
+    association = resources["PrivateSubnetBRouteTableAssociation"]["Properties"]
+    assert association["RouteTableId"] == {
+        "Fn::If": ["NatPerAz", ref("PrivateRouteTableB"), ref("PrivateRouteTable")]
+    }
+    # The one NAT every choice keeps stays in AZ A, serving subnet A.
+    assert resources["NatGateway"]["Properties"]["SubnetId"] == ref("PublicSubnetA")
+    assert "Condition" not in resources["NatGateway"]
+
+
+def test_secrets_endpoint_sits_in_every_az_behind_its_own_group(template: Template) -> None:
+    resources = template["Resources"]
+    endpoint = resources["SecretsManagerEndpoint"]
+    props = endpoint["Properties"]
+    assert endpoint["Condition"] == "SecretsEndpoint"
+    assert props["VpcEndpointType"] == "Interface"
+    assert props["ServiceName"] == sub("com.amazonaws.${AWS::Region}.secretsmanager")
+    assert props["PrivateDnsEnabled"] is True  # the SDK's default endpoint name resolves here
+    assert props["SubnetIds"] == [ref("PrivateSubnetA"), ref("PrivateSubnetB")]
+    assert props["SecurityGroupIds"] == [get_att("EndpointSecurityGroup", "GroupId")]
+    group = resources["EndpointSecurityGroup"]
+    assert group["Condition"] == "SecretsEndpoint"
+    [ingress] = group["Properties"]["SecurityGroupIngress"]
+    assert (ingress["IpProtocol"], ingress["FromPort"], ingress["ToPort"]) == ("tcp", 443, 443)
+    assert ingress["SourceSecurityGroupId"] == get_att("LambdaSecurityGroup", "GroupId")
+    [statement] = props["PolicyDocument"]["Statement"]
+    assert statement["Resource"] == sub(
+        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:*"
+    )
 
 
 # --- least privilege and encryption -----------------------------------------------------------
@@ -596,6 +650,33 @@ def test_data_key_rotates_and_admits_no_anonymous_principal(template: Template) 
     principals = [statement["Principal"] for statement in key["KeyPolicy"]["Statement"]]
     assert "*" not in principals
     assert all(principal.get("AWS", "") != "*" for principal in principals)
+
+
+def test_alarm_topic_key_lets_cloudwatch_alarms_of_the_stage_publish(template: Template) -> None:
+    # SNS Developer Guide, "Key management", "Enable compatibility between event sources
+    # from AWS services and encrypted topics".
+    statements = template["Resources"]["DataKey"]["Properties"]["KeyPolicy"]["Statement"]
+    [statement] = [
+        s for s in statements if s["Principal"].get("Service") == "cloudwatch.amazonaws.com"
+    ]
+    assert statement["Effect"] == "Allow"
+    assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")},
+        "ArnLike": {
+            "aws:SourceArn": sub(
+                "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}"
+                ":alarm:purposepath-*-${Stage}"
+            )
+        },
+    }
+    alarm_names = [
+        alarm["Properties"]["AlarmName"]["Fn::Sub"]
+        for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values()
+    ]
+    assert all(re.fullmatch(r"purposepath-.*-\$\{Stage\}", name) for name in alarm_names)
+    topic = template["Resources"]["AlarmTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == get_att("DataKey", "Arn")
 
 
 def test_every_bucket_blocks_public_access_and_plain_http(template: Template) -> None:
@@ -659,6 +740,64 @@ def test_availability_zones_never_name_the_region(template: Template) -> None:
     assert not named, f"moto breaks on !GetAZs with a region ({named}); use !GetAZs ''"
 
 
+def test_template_body_fits_cloudformations_limit() -> None:
+    # "CloudFormation quotas": TemplateBody is at most 51,200 bytes; the engine sends the
+    # template as compact JSON.
+    compact = json.dumps(
+        templates.load(TEMPLATE_PATH).document, separators=(",", ":"), sort_keys=True
+    )
+    assert len(compact.encode()) <= 51_200
+
+
 def test_cfn_lint_including_informational_rules_is_clean() -> None:
     matches = lint_file(TEMPLATE_PATH, config=ManualArgs(include_checks=["I"]))
     assert [str(match) for match in matches] == []
+
+
+def test_stages_choose_their_egress_and_dev_keeps_one_nat(template: Template) -> None:
+    from ppdeploy import config  # noqa: PLC0415 - only this test reads stages.toml
+
+    allowed = template["Parameters"]["Egress"]["AllowedValues"]
+    chosen = {
+        name: config.stage(name).shared_parameters()["Egress"]
+        for name in ("dev", "staging", "prod")
+    }
+    assert chosen["dev"] == "single-nat"
+    assert chosen["staging"] != "single-nat"
+    assert chosen["prod"] != "single-nat"
+    assert set(chosen.values()) <= set(allowed)
+    assert list(config.EGRESS_CHOICES) == allowed
+
+
+def test_an_unknown_egress_is_refused_naming_stage_and_choices() -> None:
+    from ppdeploy import config  # noqa: PLC0415
+    from ppdeploy.errors import InputError  # noqa: PLC0415
+
+    with pytest.raises(InputError) as refused:
+        config.Stage(name="qa", region="us-east-1", account_id="0" * 12, domain="x", egress="two")
+    assert "'qa'" in str(refused.value)
+    assert "'two'" in str(refused.value)
+
+
+SERVICE_TEMPLATES = sorted((TEMPLATE_PATH.parents[1] / "services").glob("*/template*.yaml"))
+# A variable with one of these in its name would hold a secret; *_ARN and *_TABLE only name one.
+SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "CREDENTIAL")
+
+
+@pytest.mark.parametrize("path", SERVICE_TEMPLATES, ids=lambda p: str(p.parent.name + "/" + p.name))
+def test_functions_hold_no_secret_so_need_no_customer_key(path: Path) -> None:
+    # Lambda Developer Guide, "Securing environment variables": without KmsKeyArn Lambda
+    # encrypts the environment with its AWS managed key and the role needs nothing; with
+    # one, the role needs kms:Decrypt on it. The environment holds no secret, so none.
+    for resource in templates.load(path).resources.values():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        props = resource["Properties"]
+        assert "KmsKeyArn" not in props
+        variables = props["Environment"]["Variables"]
+        holding = [
+            name
+            for name in variables
+            if any(word in name for word in SECRET_WORDS) and not name.endswith(("_ARN", "_TABLE"))
+        ]
+        assert holding == []

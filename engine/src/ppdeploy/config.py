@@ -11,6 +11,7 @@ from ppdeploy import name_limits, naming, project, templates
 from ppdeploy.errors import InputError
 
 ACCOUNT_ID_LENGTH = 12
+EGRESS_CHOICES = ("single-nat", "nat-per-az", "endpoints")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,16 @@ class Stage:
     termination_protection: bool = False
     # owner/name of the repository whose deploy workflow may assume the stage's deploy role.
     github_repository: str = ""
+    # How the private subnets reach AWS APIs (the shared template's Egress parameter).
+    egress: str = "single-nat"
+
+    def __post_init__(self) -> None:
+        if self.egress not in EGRESS_CHOICES:
+            raise InputError(
+                f"stage {self.name!r} has egress {self.egress!r}",
+                cause=f"egress is one of: {', '.join(EGRESS_CHOICES)}",
+                fix=f"set egress for [stages.{self.name}] in stages.toml to one of them",
+            )
 
     @property
     def has_custom_domain(self) -> bool:
@@ -51,6 +62,7 @@ class Stage:
             "RedisNodeType": self.redis_node_type,
             "EmailFrom": self.email_from,
             "AlarmEmail": self.alarm_email,
+            "Egress": self.egress,
         }
 
 

@@ -3,22 +3,324 @@
 moto is extended through its internals: resource models registered in its CloudFormation
 parser, response methods added to its response classes, private state of its stacks read
 and written. Each such touch lives here, behind a named function, so that a moto upgrade
-breaks this module and nothing else, and ``tests/test_seams.py`` names the moto attribute
+breaks this module and nothing else, and ``tests/test_seams*.py`` names the moto attribute
 that changed. No other module of this package reads an underscore attribute of a moto
 object or assigns to a moto class.
 
-Sections: CloudFormation stacks and templates; CloudFormation responses; resource models;
-Lambda; IAM and STS; others as they are needed. Each seam says which moto attribute it
-relies on (the seam tests check exactly those).
+Each seam is declared with :func:`seam`, naming the moto attribute(s) it relies on;
+``SEAMS`` lists them (its length is the number of seams), and every seam has a test named
+``test_<seam function>`` in a ``tests/test_seams*.py`` file.
+
+Sections: CloudFormation resource maps; requests and responses; CloudFormation parsing;
+resource model patches; bucket policies; services. Other areas add a headed section at
+the end.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from moto.cloudformation import parsing
+from moto.cloudformation.parsing import ResourceMap
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.responses import BaseResponse
+
+Function = TypeVar("Function", bound=Callable[..., Any])
+
+SEAMS: dict[str, tuple[str, ...]] = {}
+"""Seam function name -> the moto attributes it relies on ("Class.attribute")."""
+
+
+def seam(*moto_attributes: str) -> Callable[[Function], Function]:
+    """Declare a function as a seam relying on ``moto_attributes``."""
+
+    def declare(function: Function) -> Function:
+        SEAMS[function.__name__] = moto_attributes
+        return function
+
+    return declare
+
+
+class MotoChanged(RuntimeError):
+    """moto no longer has an attribute a seam relies on."""
+
+    def __init__(self, attribute: str) -> None:
+        super().__init__(
+            f"moto changed: {attribute} is gone; update pplocalaws.seams for this moto "
+            "version (or pin the moto version this package was written for)"
+        )
+
+
+def _moto_attribute(owner: Any, name: str, shown: str) -> Any:
+    """``owner.name``, or MotoChanged naming ``shown`` ("Class.attribute")."""
+    try:
+        return getattr(owner, name)
+    except AttributeError:
+        raise MotoChanged(shown) from None
+
+
+def _replace(owner: type, name: str, replacement: Any) -> Any:
+    """Put ``replacement`` on a moto class; return what was there (moto's own, first time).
+
+    The original is kept on the replacement's ``__wrapped__`` chain by the callers that
+    wrap; here it is only checked to exist, so a renamed moto method fails loudly instead
+    of the patch silently adding an attribute moto never calls.
+    """
+    original = _moto_attribute(owner, name, f"{owner.__name__}.{name}")
+    setattr(owner, name, replacement)
+    return original
+
+
+# -- CloudFormation resource maps ------------------------------------------------------
+@seam("ResourceMap._parsed_resources")
+def parsed_resources(resource_map: ResourceMap) -> dict[str, Any]:
+    """The map's live dict of logical id -> created resource (and parameters, pseudo ids).
+
+    The dict itself, not a copy: writes go to the map, which is how a stack operation
+    keeps, moves and forgets resources between the old and the new map.
+    """
+    found: dict[str, Any] = _moto_attribute(
+        resource_map, "_parsed_resources", "ResourceMap._parsed_resources"
+    )
+    return found
+
+
+@seam("ResourceMap._resource_json_map")
+def resource_bodies(resource_map: ResourceMap) -> dict[str, Any]:
+    """The map's template Resources: logical id -> resource JSON (Type, Properties, ...)."""
+    found: dict[str, Any] = _moto_attribute(
+        resource_map, "_resource_json_map", "ResourceMap._resource_json_map"
+    )
+    return found
+
+
+@seam("ResourceMap._delete_resource")
+def delete_resource(resource_map: ResourceMap, resource: Any, body: dict[str, Any]) -> None:
+    """Delete one resource the way moto's stack delete does (its ``delete``, or the fallback)."""
+    _moto_attribute(resource_map, "_delete_resource", "ResourceMap._delete_resource")(
+        resource, body
+    )
+
+
+# -- requests and responses ------------------------------------------------------------
+@seam("BaseResponse._get_param")
+def request_param(response: BaseResponse, name: str, default: Any = None) -> Any:
+    """A request parameter (lists and structures parsed), or ``default`` when absent."""
+    return _moto_attribute(response, "_get_param", "BaseResponse._get_param")(name, default)
+
+
+@seam("BaseResponse._get_bool_param")
+def request_flag(response: BaseResponse, name: str, default: bool = False) -> bool:
+    """A boolean request parameter ("true"/"false"), or ``default`` when absent."""
+    read = _moto_attribute(response, "_get_bool_param", "BaseResponse._get_bool_param")
+    return bool(read(name, default))
+
+
+@seam("BaseResponse._get_action")
+def request_action(response: BaseResponse) -> str:
+    """The request's action name (CreateStack, ...), "" when it has none."""
+    return str(_moto_attribute(response, "_get_action", "BaseResponse._get_action")() or "")
+
+
+@seam("CloudFormationResponse._get_stack_from_s3_url")
+def read_template_url(response: CloudFormationResponse, url: str) -> str:
+    """The template a TemplateURL names (through the reader installed by template_urls)."""
+    read = _moto_attribute(
+        response, "_get_stack_from_s3_url", "CloudFormationResponse._get_stack_from_s3_url"
+    )
+    return str(read(url))
+
+
+_moto_template_reader: list[Callable[[CloudFormationResponse, str], str]] = []
+
+
+@seam("CloudFormationResponse._get_stack_from_s3_url")
+def replace_template_url_reader(
+    reader: Callable[[CloudFormationResponse, str], str],
+) -> Callable[[CloudFormationResponse, str], str]:
+    """Make ``reader`` read every TemplateURL; returns moto's own reader (for other hosts)."""
+    if not _moto_template_reader:
+        _moto_template_reader.append(
+            _moto_attribute(
+                CloudFormationResponse,
+                "_get_stack_from_s3_url",
+                "CloudFormationResponse._get_stack_from_s3_url",
+            )
+        )
+    _replace(CloudFormationResponse, "_get_stack_from_s3_url", reader)
+    return _moto_template_reader[0]
+
+
+@seam("BaseResponse.call_action")
+def wrap_call_action(
+    response_class: type[BaseResponse],
+    wrap: Callable[[Callable[..., Any]], Callable[..., Any]],
+) -> None:
+    """Route every call of ``response_class`` through ``wrap(moto's call_action)``, once."""
+    current = _moto_attribute(response_class, "call_action", "BaseResponse.call_action")
+    if getattr(current, "__wrapped__", None) is not None:
+        return  # already wrapped: never a wrapper on a wrapper
+    wrapped = wrap(current)
+    wrapped.__wrapped__ = current  # type: ignore[attr-defined]  # marks it wrapped
+    _replace(response_class, "call_action", wrapped)
+
+
+@seam("BaseResponse.call_action (dispatch by snake_case method name)")
+def add_actions(response_class: type[BaseResponse], *actions: Callable[..., Any]) -> None:
+    """Serve each action by its function, named as moto names it (create_stack, ...).
+
+    moto dispatches a request to the response method named after the action in
+    snake_case; a new or replaced method there is how an action is added or fixed.
+    """
+    _moto_attribute(response_class, "call_action", "BaseResponse.call_action")
+    for action in actions:
+        setattr(response_class, action.__name__, action)
+
+
+# -- CloudFormation parsing -------------------------------------------------------------
+_moto_class_lookup: list[Callable[[str], Any]] = []
+
+
+@seam("parsing.resource_class_from_type")
+def replace_resource_class_lookup(lookup: Callable[[str], Any]) -> Callable[[str], Any]:
+    """Make moto's parser find resource models through ``lookup``; returns moto's own.
+
+    parse_resource and validate_outputs look the function up as a module global.
+    """
+    if not _moto_class_lookup:
+        _moto_class_lookup.append(
+            _moto_attribute(parsing, "resource_class_from_type", "parsing.resource_class_from_type")
+        )
+    parsing.resource_class_from_type = lookup  # type: ignore[assignment]  # patching moto's parser
+    return _moto_class_lookup[0]
+
+
+@seam("parsing.get_model_list.cache_clear", "parsing.get_model_map.cache_clear")
+def forget_model_lists() -> None:
+    """Clear moto's memoised model lists, so models defined since are found."""
+    for name in ("get_model_list", "get_model_map", "get_name_type_map"):
+        memoised = _moto_attribute(parsing, name, f"parsing.{name}")
+        _moto_attribute(memoised, "cache_clear", f"parsing.{name}.cache_clear")()
+
+
+# -- resource model patches --------------------------------------------------------------
+@seam("CloudFormationModel.create_from_cloudformation_json")
+def set_model_create(model: type, create: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a moto model a new create classmethod; returns the bound one it had."""
+    current: Callable[..., Any] = _moto_attribute(
+        model,
+        "create_from_cloudformation_json",
+        f"{model.__name__}.create_from_cloudformation_json",
+    )
+    model.create_from_cloudformation_json = classmethod(create)  # type: ignore[attr-defined]  # patching moto's model
+    return current
+
+
+@seam("CloudFormationModel.update_from_cloudformation_json")
+def set_model_update(model: type, update: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a moto model a new update classmethod; returns the bound one it had.
+
+    Every moto model has one (CloudFormationModel declares it abstract); a model without
+    a real handler has the abstract one, which ``lifecycle`` recognises.
+    """
+    current: Callable[..., Any] = _moto_attribute(
+        model,
+        "update_from_cloudformation_json",
+        f"{model.__name__}.update_from_cloudformation_json",
+    )
+    model.update_from_cloudformation_json = classmethod(update)  # type: ignore[attr-defined]  # patching moto's model
+    return current
+
+
+@seam("ResourceMap._delete_resource (calls resource.delete(account_id, region) first)")
+def set_model_delete(model: type, delete: Callable[[Any, str, str], None]) -> None:
+    """Give a moto model the ``delete(account_id, region)`` moto's stack delete calls first."""
+    model.delete = delete  # type: ignore[attr-defined]  # patching moto's model
+
+
+# -- bucket policies (moto's IAM policy classes) ------------------------------------------
+@seam("IAMPolicyStatement._statement")
+def statement_document(statement: Any) -> dict[str, Any]:
+    """The JSON of one statement of a moto ``IAMPolicyStatement``."""
+    found: dict[str, Any] = _moto_attribute(
+        statement, "_statement", "IAMPolicyStatement._statement"
+    )
+    return found
+
+
+@seam("IAMPolicyStatement._check_conditions")
+def set_statement_condition_check(check: Callable[[Any, dict[str, str] | None], bool]) -> None:
+    """Make moto evaluate a statement's Condition with ``check(statement, request values)``."""
+    from moto.iam.access_control import IAMPolicyStatement  # noqa: PLC0415 - moto's IAM, once
+
+    _replace(IAMPolicyStatement, "_check_conditions", check)
+
+
+@seam("IAMPolicyStatement.is_action_permitted")
+def wrap_statement_permission(
+    wrap: Callable[[Callable[..., Any]], Callable[..., Any]],
+) -> None:
+    """Route every statement's ``is_action_permitted`` through ``wrap(moto's)``, once."""
+    from moto.iam.access_control import IAMPolicyStatement  # noqa: PLC0415 - moto's IAM, once
+
+    current = _moto_attribute(
+        IAMPolicyStatement, "is_action_permitted", "IAMPolicyStatement.is_action_permitted"
+    )
+    if getattr(current, "__wrapped__", None) is not None:
+        return
+    wrapped = wrap(current)
+    wrapped.__wrapped__ = current  # type: ignore[attr-defined]  # marks it wrapped
+    _replace(IAMPolicyStatement, "is_action_permitted", wrapped)
+
+
+@seam("FakeBucket.get_permission")
+def set_bucket_permission(permission: Callable[[Any, str, str], Any]) -> None:
+    """Make S3 decide a request against a bucket's policy with ``permission``."""
+    from moto.s3.models import FakeBucket  # noqa: PLC0415 - moto's S3, once
+
+    _replace(FakeBucket, "get_permission", permission)
+
+
+# -- services ----------------------------------------------------------------------------
+@seam("Topic._create_default_topic_policy", "Topic._policy_json")
+def reset_topic_policy(topic: Any, region_name: str, account_id: str) -> None:
+    """Give an SNS topic back SNS's default access policy (moto's own default)."""
+    default = _moto_attribute(
+        topic, "_create_default_topic_policy", "Topic._create_default_topic_policy"
+    )(region_name, account_id, topic.name)
+    _moto_attribute(topic, "_policy_json", "Topic._policy_json")
+    topic._policy_json = default
+
+
+@seam("NatGateway._eni")
+def nat_gateway_interface(nat: Any) -> Any:
+    """The network interface moto made for a NAT gateway (it keeps it private)."""
+    return _moto_attribute(nat, "_eni", "NatGateway._eni")
+
+
+@seam("Table._get_default_encryption_key")
+def table_default_kms_key(table: Any, account_id: str, region_name: str) -> str:
+    """The KMS key id DynamoDB uses for a table's SSE when the template names none."""
+    read = _moto_attribute(
+        table, "_get_default_encryption_key", "Table._get_default_encryption_key"
+    )
+    return str(read(account_id, region_name))
+
+
+@seam("LambdaFunction._get_layers_data")
+def lambda_layers(function: Any, layer_arns: list[str]) -> Any:
+    """moto's own parse of a function's Layers (ARNs) into its stored layer records."""
+    read = _moto_attribute(function, "_get_layers_data", "LambdaFunction._get_layers_data")
+    return read(layer_arns)
+
 
 # ---------------------------------------------------------------------------------------
 # IAM enforcement (branch iam): the key a KMS ciphertext names.
 # ---------------------------------------------------------------------------------------
 
 
+@seam("kms.utils._deserialize_ciphertext_blob")
 def kms_key_id_of_ciphertext(blob: bytes) -> str | None:
     """The key id moto wrote into a ciphertext blob (KMS Decrypt may omit KeyId).
 
@@ -41,27 +343,34 @@ def kms_key_id_of_ciphertext(blob: bytes) -> str | None:
 # (``patch_method``). Tests: ``tests/test_seams_lambda_versions.py``.
 # ---------------------------------------------------------------------------------------
 
-from collections.abc import Callable  # noqa: E402 - this section is self-contained
-from typing import Any  # noqa: E402 - this section is self-contained
 
 _PATCHED_NOTE = "_pplocalaws_wraps"
 
 
+@seam("LambdaBackend._lambdas")
 def lambda_storage(backend: Any) -> Any:
     """The ``LambdaStorage`` behind a ``LambdaBackend`` (moto: ``LambdaBackend._lambdas``)."""
-    return backend._lambdas
+    return _moto_attribute(backend, "_lambdas", "LambdaBackend._lambdas")
 
 
+@seam("LambdaStorage._arns")
 def lambda_function_arns(storage: Any) -> Any:
     """A ``LambdaStorage``'s ARN -> function index (moto: ``LambdaStorage._arns``)."""
-    return storage._arns
+    return _moto_attribute(storage, "_arns", "LambdaStorage._arns")
 
 
-def lambda_layers_data(function: Any, layer_arns: list[str]) -> Any:
-    """moto's own parsing of layer version ARNs (``LambdaFunction._get_layers_data``)."""
-    return function._get_layers_data(layer_arns)
-
-
+@seam(
+    "LambdaBackend.update_function_code",
+    "LambdaBackend.update_function_configuration",
+    "LambdaBackend.get_function",
+    "LambdaBackend.publish_version",
+    "LambdaBackend.create_alias",
+    "LambdaBackend.update_alias",
+    "LambdaBackend.delete_function",
+    "LambdaFunction.get_configuration",
+    "LambdaResponse.publish_version",
+    "LambdaResponse.update_alias",
+)
 def patch_method(
     moto_class: type, name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
 ) -> None:
@@ -79,3 +388,41 @@ def patch_method(
     wrapped = wrap(original)
     setattr(wrapped, _PATCHED_NOTE, original)
     setattr(moto_class, name, wrapped)
+
+
+# ---------------------------------------------------------------------------------------
+# Alarm actions (branch keys-and-egress): moto's SetAlarmState changes the state only.
+# ---------------------------------------------------------------------------------------
+
+AlarmStateChanged = Callable[[Any, Any, str], None]
+"""Called with (moto CloudWatch backend, the alarm, its state before the change)."""
+
+_ALARM_STATE_HOOK = "_pplocalaws_alarm_state_hook"
+
+
+@seam("CloudWatchBackend.set_alarm_state")
+def after_alarm_state_change(hook: AlarmStateChanged) -> None:
+    """Run ``hook`` after every ``SetAlarmState`` that moto accepts. Idempotent.
+
+    Relies on ``moto.cloudwatch.models.CloudWatchBackend.set_alarm_state(alarm_name,
+    reason, reason_data, state_value)`` and the backend's public ``alarms`` mapping of
+    name to alarm (with ``state_value``).
+    """
+    from moto.cloudwatch.models import CloudWatchBackend  # noqa: PLC0415 - moto loads lazily
+
+    original = CloudWatchBackend.set_alarm_state
+    if getattr(original, _ALARM_STATE_HOOK, None) is hook:
+        return
+    original = getattr(original, "__wrapped__", original)
+
+    def set_alarm_state(
+        self: Any, alarm_name: str, reason: str, reason_data: str, state_value: str
+    ) -> None:
+        alarm = self.alarms.get(alarm_name)
+        before = alarm.state_value if alarm is not None else ""
+        original(self, alarm_name, reason, reason_data, state_value)
+        hook(self, self.alarms[alarm_name], before)
+
+    set_alarm_state.__wrapped__ = original  # type: ignore[attr-defined]  # unwrap on re-patch
+    setattr(set_alarm_state, _ALARM_STATE_HOOK, hook)
+    CloudWatchBackend.set_alarm_state = set_alarm_state  # type: ignore[method-assign]  # the seam's patch

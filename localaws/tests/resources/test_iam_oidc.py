@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import boto3
+
+from pplocalaws.extensions import install
 
 GITHUB = "https://token.actions.githubusercontent.com"
 THUMBPRINT = "6938fd4d98bab03faadb97b34396831e3780aea1"
@@ -60,24 +61,34 @@ def test_client_ids_update_in_place(aws: boto3.Session) -> None:
     assert provider["ClientIDList"] == ["sts.amazonaws.com", "x"]
 
 
-def test_a_second_provider_for_the_same_issuer_is_refused(
-    aws: boto3.Session, assert_create_fails: Callable[[str, str], None]
-) -> None:
+def _failure(cfn: Any, stack: str, template_body: str) -> str:
+    """Create ``stack``; it must fail and roll back. The reasons CloudFormation gives."""
+    install()  # events and rollback as CloudFormation does them, whatever ran before
+    cfn.create_stack(StackName=stack, TemplateBody=template_body)
+    described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+    assert described["StackStatus"] == "ROLLBACK_COMPLETE"
+    events = cfn.describe_stack_events(StackName=stack)["StackEvents"]
+    return " ".join(e.get("ResourceStatusReason", "") for e in events)
+
+
+def test_a_second_provider_for_the_same_issuer_is_refused(aws: boto3.Session) -> None:
     cfn, iam = aws.client("cloudformation"), aws.client("iam")
+    install()
     cfn.create_stack(StackName="first", TemplateBody=template())
 
-    assert_create_fails(template(), f"Provider with url {GITHUB} already exists")
+    reasons = _failure(cfn, "second", template())
 
+    assert f"Provider with url {GITHUB} already exists." in reasons  # EntityAlreadyExists
     assert len(iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]) == 1
 
 
-def test_a_url_without_https_is_refused(
-    aws: boto3.Session, assert_create_fails: Callable[[str, str], None]
-) -> None:
-    assert_create_fails(template(url="http://issuer.example"), "must begin with https://")
+def test_a_url_without_https_is_refused(aws: boto3.Session) -> None:
+    cfn, iam = aws.client("cloudformation"), aws.client("iam")
 
-    providers = aws.client("iam").list_open_id_connect_providers()
-    assert providers["OpenIDConnectProviderList"] == []
+    reasons = _failure(cfn, "s", template(url="http://issuer.example"))
+
+    assert "must begin with https://" in reasons
+    assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
 
 
 def test_delete_stack_removes_the_provider(aws: boto3.Session) -> None:

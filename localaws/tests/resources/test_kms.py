@@ -74,3 +74,27 @@ def test_delete_stack_removes_alias_and_key(aws: boto3.Session) -> None:
 
     assert "alias/purposepath-dev" not in {a["AliasName"] for a in kms.list_aliases()["Aliases"]}
     assert key_id not in {k["KeyId"] for k in kms.list_keys()["Keys"]}
+
+
+def test_get_key_policy_answers_the_templates_policy_as_json_text(aws: boto3.Session) -> None:
+    # "GetKeyPolicy": Policy is a String, also for a key whose template gave a mapping.
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Account",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    template = {
+        "Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": policy}}}
+    }
+    aws.client("cloudformation").create_stack(StackName="k", TemplateBody=json.dumps(template))
+    [key] = aws.client("kms").list_keys()["Keys"]
+    answered = aws.client("kms").get_key_policy(KeyId=key["KeyId"], PolicyName="default")
+    assert isinstance(answered["Policy"], str)
+    assert json.loads(answered["Policy"]) == policy

@@ -18,6 +18,9 @@ models) in the process that serves or mocks AWS, before the first CloudFormation
 - ``apigatewayv2_actions``  UpdateApiMapping, which moto's API Gateway v2 lacks
 - ``template_urls``      a TemplateURL on a loopback address is read path-style
 
+``limits`` (CloudFormation's template quotas) is called by ``stacks``, ``changesets``,
+``submission`` and ``template_urls``.
+
 ``faults`` is test-only: fault Metadata that makes a rollback fail, off unless enabled.
 """
 

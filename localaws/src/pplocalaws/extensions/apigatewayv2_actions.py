@@ -23,6 +23,8 @@ from moto.apigatewayv2.models import ApiGatewayV2Backend
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.core.common_types import TYPE_RESPONSE
 
+from pplocalaws.seams import add_actions
+
 
 class MappingKeyConflict(APIGatewayV2Error):
     code = 409
@@ -91,6 +93,4 @@ def update_api_mapping(self: ApiGatewayV2Response) -> TYPE_RESPONSE:
 
 
 def apply() -> None:
-    # moto dispatches an action to the response method of the same (snake_case) name.
-    for action in (update_api_mapping,):
-        setattr(ApiGatewayV2Response, action.__name__, action)
+    add_actions(ApiGatewayV2Response, update_api_mapping)

@@ -41,6 +41,7 @@ from pplocalaws.extensions.changeset_model import (
 )
 from pplocalaws.extensions.errors import InvalidChangeSetStatus
 from pplocalaws.extensions.events import USER_INITIATED, EventSink
+from pplocalaws.extensions.limits import check_stack_name
 from pplocalaws.extensions.planning import ResourceChange, plan_create, plan_update
 from pplocalaws.extensions.stack_model import LocalStack
 from pplocalaws.extensions.stacks import (
@@ -51,6 +52,7 @@ from pplocalaws.extensions.stacks import (
 )
 from pplocalaws.extensions.submission import Submission, prepare
 from pplocalaws.extensions.transform import TransformError
+from pplocalaws.seams import add_actions, request_flag, request_param
 
 NO_CHANGES = (
     "The submitted information didn't contain changes. "
@@ -61,17 +63,19 @@ NO_CHANGES = (
 # -- responses ------------------------------------------------------------------------
 def create_change_set(self: CloudFormationResponse) -> ActionResult:
     backend: CloudFormationBackend = self.cloudformation_backend
-    stack_name = self._get_param("StackName")
-    name = self._get_param("ChangeSetName")
+    stack_name = request_param(self, "StackName")
+    name = request_param(self, "ChangeSetName")
     validate_create_change_set(name)
-    change_set_type = self._get_param("ChangeSetType") or "UPDATE"
-    client_token = self._get_param("ClientToken")
+    change_set_type = request_param(self, "ChangeSetType") or "UPDATE"
+    client_token = request_param(self, "ClientToken")
     stack = live_stack(backend, stack_name)
     repeated = _repeated_request(backend, stack, name, client_token)
     if repeated is not None:
         return ActionResult({"Id": repeated.change_set_id, "StackId": repeated.stack_id})
     previous = _check_target(stack, stack_name, change_set_type)
 
+    if stack is None:
+        check_stack_name(stack_name)
     target = stack or new_stack(self, stack_name)
     request = read_submission_request(self, previous=previous)
     importing = change_set_type == imports.IMPORT
@@ -88,9 +92,9 @@ def create_change_set(self: CloudFormationResponse) -> ActionResult:
         stack=target,
         change_set_type=change_set_type,
         submission=submission,
-        description=self._get_param("Description"),
+        description=request_param(self, "Description"),
         client_token=client_token,
-        notification_arns=self._get_param("NotificationARNs", []),
+        notification_arns=request_param(self, "NotificationARNs", []),
     )
     if failure is not None:
         change_set.fail(failure)
@@ -194,14 +198,16 @@ def _unchanged(stack: LocalStack, submission: Submission) -> bool:
 
 def describe_change_set(self: CloudFormationResponse) -> ActionResult:
     change_set = find_change_set(
-        self.cloudformation_backend, self._get_param("ChangeSetName"), self._get_param("StackName")
+        self.cloudformation_backend,
+        request_param(self, "ChangeSetName"),
+        request_param(self, "StackName"),
     )
     return ActionResult(change_set.describe())
 
 
 def list_change_sets(self: CloudFormationResponse) -> ActionResult:
     backend = self.cloudformation_backend
-    stack_name = self._get_param("StackName")
+    stack_name = request_param(self, "StackName")
     stack = live_stack(backend, stack_name)
     if stack is None:
         raise ValidationError(message=f"Stack [{stack_name}] does not exist")
@@ -211,7 +217,7 @@ def list_change_sets(self: CloudFormationResponse) -> ActionResult:
 def delete_change_set(self: CloudFormationResponse) -> EmptyResult:
     backend = self.cloudformation_backend
     change_set = find_change_set(
-        backend, self._get_param("ChangeSetName"), self._get_param("StackName")
+        backend, request_param(self, "ChangeSetName"), request_param(self, "StackName")
     )
     if change_set.execution_status == "EXECUTE_IN_PROGRESS":
         raise InvalidChangeSetStatus(change_set.change_set_id, change_set.execution_status)
@@ -222,19 +228,23 @@ def delete_change_set(self: CloudFormationResponse) -> EmptyResult:
 def execute_change_set(self: CloudFormationResponse) -> EmptyResult:
     backend: CloudFormationBackend = self.cloudformation_backend
     change_set = find_change_set(
-        backend, self._get_param("ChangeSetName"), self._get_param("StackName")
+        backend, request_param(self, "ChangeSetName"), request_param(self, "StackName")
     )
     if change_set.execution_status != "AVAILABLE" or change_set.submission is None:
         raise InvalidChangeSetStatus(change_set.change_set_id, change_set.execution_status)
     stack, submission = change_set.stack, change_set.submission
     operation = lifecycle.Operation(
-        backend, stack, self._get_param("ClientRequestToken"), stack_policy=stack.policy
+        backend,
+        stack,
+        request_param(self, "ClientRequestToken"),
+        stack_policy=stack.policy,
+        retain_except_on_create=request_flag(self, "RetainExceptOnCreate"),
     )
     change_set.execution_status = "EXECUTE_IN_PROGRESS"
     if change_set.change_set_type == "CREATE":
         stack.capabilities = list(submission.capabilities)
         succeeded = lifecycle.create(
-            operation, submission, rollback=not self._get_bool_param("DisableRollback", False)
+            operation, submission, rollback=not request_flag(self, "DisableRollback", False)
         )
     elif change_set.change_set_type == imports.IMPORT:
         succeeded = imports.execute(operation, submission, change_set.changes)
@@ -253,11 +263,11 @@ def execute_change_set(self: CloudFormationResponse) -> EmptyResult:
 
 
 def apply() -> None:
-    for action in (
+    add_actions(
+        CloudFormationResponse,
         create_change_set,
         describe_change_set,
         list_change_sets,
         delete_change_set,
         execute_change_set,
-    ):
-        setattr(CloudFormationResponse, action.__name__, action)
+    )

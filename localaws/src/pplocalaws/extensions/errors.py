@@ -23,6 +23,8 @@ from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult
 
+from pplocalaws.seams import request_action, wrap_call_action
+
 logger = logging.getLogger(__name__)
 
 _CLOUDFORMATION_LOCK = threading.RLock()
@@ -67,7 +69,7 @@ def _serialised_call_action(original: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 return original(self)
             except Exception as error:  # everything moto did not turn into an AWS error
-                action = self._get_action() or "the request"
+                action = request_action(self) or "the request"
                 logger.exception("CloudFormation %s failed inside the local AWS", action)
                 status, headers, body = self.serialized(
                     ActionResult(unexpected_error(action, error))
@@ -75,13 +77,10 @@ def _serialised_call_action(original: Callable[..., Any]) -> Callable[..., Any]:
                 headers["status"] = status
                 return status, headers, body
 
-    call_action.__wrapped__ = original  # type: ignore[attr-defined]
     call_action.__doc__ = "moto's call_action, serialised, with AWS-style errors for any failure."
     return call_action
 
 
 def apply() -> None:
-    current = CloudFormationResponse.call_action
-    if getattr(current, "__wrapped__", None) is None:
-        # Wrapping moto's dispatch is the extension point for every CloudFormation call.
-        CloudFormationResponse.call_action = _serialised_call_action(current)  # type: ignore[method-assign]
+    # Wrapping moto's dispatch is the extension point for every CloudFormation call.
+    wrap_call_action(CloudFormationResponse, _serialised_call_action)

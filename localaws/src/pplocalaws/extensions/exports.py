@@ -18,6 +18,7 @@ from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult
 
 from pplocalaws.extensions.stack_model import LocalStack
+from pplocalaws.seams import add_actions, request_param
 
 
 class ExportConflict(Exception):
@@ -82,7 +83,7 @@ def check_deletable(backend: CloudFormationBackend, stack: LocalStack) -> None:
 
 def list_imports(self: CloudFormationResponse) -> ActionResult:
     """ListImports: the stacks that import an export (moto raises NotImplementedError)."""
-    export_name = self._get_param("ExportName")
+    export_name = request_param(self, "ExportName")
     backend = self.cloudformation_backend
     users = importers(backend, export_name)
     if not users:
@@ -91,6 +92,4 @@ def list_imports(self: CloudFormationResponse) -> ActionResult:
 
 
 def apply() -> None:
-    # moto dispatches an action to the response method of the same (snake_case) name.
-    for action in (list_imports,):
-        setattr(CloudFormationResponse, action.__name__, action)
+    add_actions(CloudFormationResponse, list_imports)

@@ -9,13 +9,16 @@ the stack then gets a CREATE_FAILED event for that resource and rolls back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any, NoReturn
 
 from moto.cloudformation import parsing
 from moto.core.exceptions import ServiceException
 
-_original_resource_class_from_type = parsing.resource_class_from_type
+from pplocalaws.seams import replace_resource_class_lookup
+
+_moto_lookup: list[Callable[[str], Any]] = []  # moto's own, set by apply()
 
 
 class LocalFailure(Exception):
@@ -62,7 +65,7 @@ def unsupported_model(resource_type: str) -> type[Any]:
 
 def resource_class_from_type(resource_type: str) -> Any:
     """moto's lookup, except that a type without a model gets a failing stand-in."""
-    found = _original_resource_class_from_type(resource_type)
+    found = (_moto_lookup[0] if _moto_lookup else parsing.resource_class_from_type)(resource_type)
     if found is None and resource_type not in parsing.NULL_MODELS:
         return unsupported_model(resource_type)
     return found
@@ -78,5 +81,4 @@ def describe_failure(error: BaseException) -> str:
 
 
 def apply() -> None:
-    # parse_resource and validate_outputs look the function up as a module global.
-    parsing.resource_class_from_type = resource_class_from_type
+    _moto_lookup[:] = [replace_resource_class_lookup(resource_class_from_type)]

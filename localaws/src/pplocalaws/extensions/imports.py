@@ -43,6 +43,7 @@ from pplocalaws.extensions.importable import Existing, importable, importable_ty
 from pplocalaws.extensions.planning import ResourceChange, plan_update, preview_map
 from pplocalaws.extensions.stack_model import LocalStack
 from pplocalaws.extensions.submission import Submission
+from pplocalaws.seams import parsed_resources, request_param, resource_bodies
 
 IMPORT = "IMPORT"
 
@@ -66,7 +67,7 @@ class ResourceToImport:
 
 
 def read_resources_to_import(response: CloudFormationResponse) -> list[ResourceToImport]:
-    entries = response._get_param("ResourcesToImport", []) or []
+    entries = request_param(response, "ResourcesToImport", []) or []
     if not entries:
         raise ValidationError(
             message="ResourcesToImport is required for an IMPORT change set: name each "
@@ -101,7 +102,7 @@ def plan_import(
     changes = []
     for entry in requested:
         existing = find_unowned(backend, entry)
-        body = resource_map._resource_json_map[entry.logical_id]
+        body = resource_bodies(resource_map)[entry.logical_id]
         _check_name_matches(entry, existing, body, resource_map)
         changes.append(
             ResourceChange(
@@ -167,7 +168,7 @@ def _check_nothing_else_changes(
     importing = {entry.logical_id for entry in requested}
     # What the stack has, not what its template names: a resource whose condition was
     # false is not part of the stack, so it can be imported once the condition holds.
-    owned = set(previous.resource_map._parsed_resources) if previous is not None else set()
+    owned = set(parsed_resources(previous.resource_map)) if previous is not None else set()
     already = sorted(importing & owned & set(old_template.get("Resources") or {}))
     if already:
         raise ValidationError(
@@ -218,8 +219,8 @@ def owning_stack(
     for stack in backend.stacks.values():
         if not isinstance(stack, LocalStack):
             continue
-        for logical_id, resource in stack.resource_map._parsed_resources.items():
-            body = stack.resource_map._resource_json_map.get(logical_id) or {}
+        for logical_id, resource in parsed_resources(stack.resource_map).items():
+            body = resource_bodies(stack.resource_map).get(logical_id) or {}
             if (
                 body.get("Type") == resource_type
                 and lifecycle.physical_id_of(resource) == physical_id
@@ -257,9 +258,9 @@ def execute(op: lifecycle.Operation, submission: Submission, changes: list[Resou
             # The resources it has, not its old parameter values: those the import
             # submits stand (a DomainName given now must resolve as given).
             resource_ids = set(old_map.resources)
-            for logical_id, resource in old_map._parsed_resources.items():
+            for logical_id, resource in parsed_resources(old_map).items():
                 if logical_id in resource_ids:
-                    new_map._parsed_resources[logical_id] = resource
+                    parsed_resources(new_map)[logical_id] = resource
         for change in changes:
             _import_one(op, new_map, change)
         publication = lifecycle.publication_of(op, new_map, submission.template)
@@ -290,7 +291,7 @@ def _import_one(op: lifecycle.Operation, new_map: Any, change: ResourceChange) -
         # Checked again: the resource may have gone, or joined a stack, since planning.
         entry = ResourceToImport(resource_type, logical_id, {kind.identifier_key: physical})
         existing = find_unowned(op.backend, entry)
-        body = parsing.clean_json(copy.deepcopy(new_map._resource_json_map[logical_id]), new_map)
+        body = parsing.clean_json(copy.deepcopy(resource_bodies(new_map)[logical_id]), new_map)
         resource = kind.adopt(existing, body, op.stack.account_id, op.stack.region_name)
     except Exception as error:
         op.events.resource_event(
@@ -306,7 +307,7 @@ def _import_one(op: lifecycle.Operation, new_map: Any, change: ResourceChange) -
     # What moto's parse_and_create_resource records; DescribeStackResources reads them.
     resource.cf_resource_type = resource_type
     resource.logical_resource_id = logical_id
-    new_map._parsed_resources[logical_id] = resource
+    parsed_resources(new_map)[logical_id] = resource
     op.events.resource_event(logical_id, resource_type, "IMPORT_COMPLETE", physical_id=physical)
 
 

@@ -31,7 +31,7 @@ from moto.ec2 import models as ec2_models
 from moto.ec2.models.core import TaggedEC2Resource
 
 from pplocalaws.extensions import exports as export_registry
-from pplocalaws.extensions import faults, stack_policies
+from pplocalaws.extensions import faults, limits, stack_policies
 from pplocalaws.extensions.events import USER_INITIATED, EventSink
 from pplocalaws.extensions.failures import LocalFailure, describe_failure
 from pplocalaws.extensions.planning import (
@@ -44,6 +44,7 @@ from pplocalaws.extensions.resolution import ResolutionView, imported_names, res
 from pplocalaws.extensions.stack_model import LocalStack
 from pplocalaws.extensions.submission import Submission
 from pplocalaws.extensions.templates import creation_order
+from pplocalaws.seams import delete_resource, parsed_resources, resource_bodies
 
 REPLACING = "Requested update requires the creation of a new physical resource; hence creating one."
 NOT_UPDATABLE = (
@@ -59,12 +60,18 @@ class Operation:
 
     ``stack_policy`` is the policy an update is checked against: the stack's own, or the
     StackPolicyDuringUpdateBody that overrides it for one UpdateStack.
+    ``retain_except_on_create`` is the RetainExceptOnCreate flag of ExecuteChangeSet,
+    CreateStack and UpdateStack: "When set to true, newly created resources are deleted
+    when the operation rolls back. This includes newly created resources marked with a
+    deletion policy of Retain." (ExecuteChangeSet, AWS CloudFormation API Reference:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ExecuteChangeSet.html)
     """
 
     backend: CloudFormationBackend
     stack: LocalStack
     token: str | None = None
     stack_policy: str | None = None
+    retain_except_on_create: bool = False
     events: EventSink = field(init=False)
 
     def __post_init__(self) -> None:
@@ -124,7 +131,7 @@ def _tag_ec2(op: Operation, resource_map: ResourceMap, logical_id: str, resource
 
 def _create_one(op: Operation, resource_map: ResourceMap, logical_id: str) -> Any:
     """Create one resource with its events; raises after the CREATE_FAILED event."""
-    resource_type = resource_map._resource_json_map[logical_id]["Type"]
+    resource_type = resource_bodies(resource_map)[logical_id]["Type"]
     op.events.resource_event(logical_id, resource_type, "CREATE_IN_PROGRESS")
     try:
         resource = resource_map[logical_id]
@@ -159,7 +166,7 @@ def _delete_one(
         return True
     op.events.resource_event(logical_id, resource_type, "DELETE_IN_PROGRESS", physical_id=physical)
     try:
-        resource_map._delete_resource(resource, copy.deepcopy(dict(resource_json)))
+        delete_resource(resource_map, resource, copy.deepcopy(dict(resource_json)))
     except Exception as error:
         op.events.resource_event(
             logical_id,
@@ -173,13 +180,20 @@ def _delete_one(
     return True
 
 
-def _rollback_policy(resource_json: Mapping[str, Any]) -> str:
-    """What a rollback does with a resource it created: Retain keeps it, as on AWS.
+def _rollback_policy(resource_json: Mapping[str, Any], *, delete_created: bool) -> str:
+    """What a rollback does with a resource the failed operation created.
 
-    RetainExceptOnCreate exists precisely to delete such a resource instead.
+    Retain keeps it, as on AWS. ``DeletionPolicy: RetainExceptOnCreate`` deletes it: it
+    "behaves like Retain for stack operations, except for the stack operation that
+    initially created the resource. If the stack operation that created the resource is
+    rolled back, CloudFormation deletes the resource." (DeletionPolicy attribute,
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+    The operation's RetainExceptOnCreate flag (``delete_created``) deletes even Retain.
     """
     policy = str(resource_json.get("DeletionPolicy", "Delete"))
-    return "Delete" if policy == "RetainExceptOnCreate" else policy
+    if delete_created or policy == "RetainExceptOnCreate":
+        return "Delete"
+    return policy
 
 
 def publication_of(
@@ -203,6 +217,9 @@ def publication_of(
             shown["Description"] = body["Description"]
         if body.get("Export"):
             name = str(parsing.clean_json(copy.deepcopy(body["Export"]["Name"]), resource_map))
+            problem = limits.export_name_problem(key, name)
+            if problem is not None:
+                raise ResourceFailure(problem)
             shown["ExportName"] = name
             exported.append(Export(op.stack.stack_id, name, str(value)))
         outputs.append(shown)
@@ -218,7 +235,7 @@ def publish(op: Operation, publication: Publication) -> None:
 
 
 def _resource_ids(resource_map: ResourceMap) -> list[str]:
-    return [name for name in resource_map.resources if resource_map._parsed_resources.get(name)]
+    return [name for name in resource_map.resources if parsed_resources(resource_map).get(name)]
 
 
 # -- create -------------------------------------------------------------------------------
@@ -233,7 +250,7 @@ def create(op: Operation, submission: Submission, *, rollback: bool = True) -> b
         stack.resource_map = resource_map
         stack.output_map = OutputMap(resource_map, stack.template_dict, stack.stack_id)
         for logical_id in creation_order(submission.template):
-            body = resource_map._resource_json_map[logical_id]
+            body = resource_bodies(resource_map)[logical_id]
             if condition_holds(body, resource_map.lazy_condition_map):
                 _create_one(op, resource_map, logical_id)
                 created.append(logical_id)
@@ -260,13 +277,13 @@ def _fail_create(op: Operation, created: list[str], reason: str, *, rollback: bo
     resource_map = op.stack.resource_map
     clean = True
     for logical_id in reversed(created):
-        resource = resource_map._parsed_resources.get(logical_id)
-        body = resource_map._resource_json_map[logical_id]
+        resource = parsed_resources(resource_map).get(logical_id)
+        body = resource_bodies(resource_map)[logical_id]
         if resource is None:
             continue
-        policy = _rollback_policy(body)
+        policy = _rollback_policy(body, delete_created=op.retain_except_on_create)
         if _delete_one(op, resource_map, logical_id, resource, body, policy=policy):
-            resource_map._parsed_resources.pop(logical_id, None)
+            parsed_resources(resource_map).pop(logical_id, None)
         else:
             clean = False
     op.set_status("ROLLBACK_COMPLETE" if clean else "ROLLBACK_FAILED")
@@ -310,7 +327,7 @@ def update(
     for logical_id in _resource_ids(old_map):
         change = by_id.get(logical_id)
         if logical_id in new_map.resources and (change is None or change.action == "Modify"):
-            new_map._parsed_resources[logical_id] = old_map._parsed_resources[logical_id]
+            parsed_resources(new_map)[logical_id] = parsed_resources(old_map)[logical_id]
     try:
         _refuse_denied_actions(op, old_map, by_id.values())
         for logical_id in creation_order(submission.template):
@@ -343,7 +360,7 @@ def update(
         _delete_one(op, old_map, logical_id, old_resource, body, policy=policy)
     removals = [change.logical_id for change in by_id.values() if change.action == "Remove"]
     for logical_id in reversed(creation_order(old_template)):
-        resource = old_map._parsed_resources.get(logical_id)
+        resource = parsed_resources(old_map).get(logical_id)
         if logical_id in removals and resource is not None:
             body = old_resources[logical_id]
             policy = str(body.get("DeletionPolicy", "Delete"))
@@ -363,7 +380,7 @@ def _refuse_denied_actions(
             denial.logical_id,
             denial.resource_type,
             "UPDATE_FAILED",
-            physical_id=physical_id_of(old_map._parsed_resources.get(denial.logical_id)),
+            physical_id=physical_id_of(parsed_resources(old_map).get(denial.logical_id)),
             reason=denial.reason,
         )
     if refused:
@@ -386,9 +403,9 @@ def _modify_one(
     journal: _UpdateJournal,
 ) -> None:
     logical_id, resource_type = change.logical_id, change.resource_type
-    old_resource = old_map._parsed_resources[logical_id]
+    old_resource = parsed_resources(old_map)[logical_id]
     old_body = (old_template.get("Resources") or {})[logical_id]
-    new_body = new_map._resource_json_map[logical_id]
+    new_body = resource_bodies(new_map)[logical_id]
     try:
         old_resolved = resolve(copy.deepcopy(old_body), ResolutionView.of(old_map, deployed=True))
         new_resolved = parsing.clean_json(copy.deepcopy(new_body), new_map)
@@ -414,11 +431,11 @@ def _modify_one(
         )
         if replace:
             _check_custom_name(resource_type, old_body, new_body, new_map, old_resource)
-            new_map._parsed_resources.pop(logical_id, None)
+            parsed_resources(new_map).pop(logical_id, None)
             resource = parsing.parse_and_create_resource(
                 logical_id, new_body, new_map, op.stack.account_id, op.stack.region_name
             )
-            new_map._parsed_resources[logical_id] = resource
+            parsed_resources(new_map)[logical_id] = resource
             journal.replaced.append((logical_id, old_resource))
             note = None
         elif properties_unchanged:
@@ -429,7 +446,7 @@ def _modify_one(
             resource = parsing.parse_and_update_resource(
                 logical_id, new_body, new_map, op.stack.account_id, op.stack.region_name
             )
-            new_map._parsed_resources[logical_id] = resource or old_resource
+            parsed_resources(new_map)[logical_id] = resource or old_resource
             note = None
         else:
             resource = old_resource
@@ -489,6 +506,7 @@ class PendingRollback:
     reason: str
     unrestored: list[str]
     attempts: dict[str, int] = field(default_factory=dict)
+    delete_created: bool = False  # the failed operation's RetainExceptOnCreate flag
 
 
 def _roll_back_update(
@@ -502,7 +520,13 @@ def _roll_back_update(
     """Undo an update as far as moto allows; the stack keeps its previous template."""
     op.set_status("UPDATE_ROLLBACK_IN_PROGRESS", reason)
     pending = PendingRollback(
-        old_map, new_map, old_template, journal, reason, list(reversed(journal.updated))
+        old_map,
+        new_map,
+        old_template,
+        journal,
+        reason,
+        list(reversed(journal.updated)),
+        delete_created=op.retain_except_on_create,
     )
     return resume_rollback(op, pending)
 
@@ -520,7 +544,7 @@ def resume_rollback(op: Operation, pending: PendingRollback, skip: Iterable[str]
     failed: list[str] = []
     for logical_id in pending.unrestored:
         if logical_id in skipped:
-            current = pending.old_map._parsed_resources.get(logical_id)
+            current = parsed_resources(pending.old_map).get(logical_id)
             op.events.resource_event(
                 logical_id,
                 old_resources[logical_id]["Type"],
@@ -542,10 +566,11 @@ def resume_rollback(op: Operation, pending: PendingRollback, skip: Iterable[str]
     new_map = pending.new_map
     undone = list(pending.journal.created) + [lid for lid, _ in pending.journal.replaced]
     for logical_id in reversed(undone):
-        resource = new_map._parsed_resources.get(logical_id)
+        resource = parsed_resources(new_map).get(logical_id)
         if resource is not None:
-            body = new_map._resource_json_map[logical_id]
-            _delete_one(op, new_map, logical_id, resource, body, policy=_rollback_policy(body))
+            body = resource_bodies(new_map)[logical_id]
+            policy = _rollback_policy(body, delete_created=pending.delete_created)
+            _delete_one(op, new_map, logical_id, resource, body, policy=policy)
     op.set_status("UPDATE_ROLLBACK_COMPLETE")
     op.stack.status_reason = pending.reason
     return False
@@ -555,15 +580,15 @@ def _restore_properties(
     op: Operation, pending: PendingRollback, logical_id: str, old_body: Mapping[str, Any]
 ) -> bool:
     old_map, new_map = pending.old_map, pending.new_map
-    current = new_map._parsed_resources.get(logical_id) or old_map._parsed_resources[logical_id]
+    current = parsed_resources(new_map).get(logical_id) or parsed_resources(old_map)[logical_id]
     resource_type = old_body["Type"]
     op.events.resource_event(
         logical_id, resource_type, "UPDATE_IN_PROGRESS", physical_id=physical_id_of(current)
     )
-    old_map._parsed_resources[logical_id] = current
+    parsed_resources(old_map)[logical_id] = current
     attempt = pending.attempts[logical_id] = pending.attempts.get(logical_id, 0) + 1
     try:
-        faults.check_rollback(logical_id, new_map._resource_json_map.get(logical_id), attempt)
+        faults.check_rollback(logical_id, resource_bodies(new_map).get(logical_id), attempt)
         restored = parsing.parse_and_update_resource(
             logical_id,
             copy.deepcopy(dict(old_body)),
@@ -580,7 +605,7 @@ def _restore_properties(
             reason=describe_failure(error),
         )
         return False
-    old_map._parsed_resources[logical_id] = restored = restored or current
+    parsed_resources(old_map)[logical_id] = restored = restored or current
     op.events.resource_event(
         logical_id, resource_type, "UPDATE_COMPLETE", physical_id=physical_id_of(restored)
     )
@@ -598,9 +623,9 @@ def delete(op: Operation, *, retain: Iterable[str] = ()) -> bool:
         op.set_status("DELETE_FAILED", str(conflict))
         return False
     resource_map = stack.resource_map
-    bodies = resource_map._resource_json_map
+    bodies = resource_bodies(resource_map)
     order = list(reversed(creation_order(stack.processed_template))) if bodies else []
-    pending = [name for name in order if resource_map._parsed_resources.get(name) is not None]
+    pending = [name for name in order if parsed_resources(resource_map).get(name) is not None]
     kept = set(retain)
     failed = _delete_in_passes(op, resource_map, pending, bodies, kept)
     if failed:
@@ -632,14 +657,14 @@ def _delete_in_passes(
     remaining: list[str] = []
     for logical_id in pending:
         body = bodies[logical_id]
-        resource = resource_map._parsed_resources[logical_id]
+        resource = parsed_resources(resource_map)[logical_id]
         policy = "Retain" if logical_id in retain else str(body.get("DeletionPolicy", "Delete"))
         physical = physical_id_of(resource)
         if policy in RETAINING_POLICIES:
             op.events.resource_event(
                 logical_id, body["Type"], "DELETE_SKIPPED", physical_id=physical
             )
-            resource_map._parsed_resources.pop(logical_id, None)
+            parsed_resources(resource_map).pop(logical_id, None)
             continue
         op.events.resource_event(
             logical_id, body["Type"], "DELETE_IN_PROGRESS", physical_id=physical
@@ -648,10 +673,10 @@ def _delete_in_passes(
     while remaining:
         still_failing = []
         for logical_id in remaining:
-            resource = resource_map._parsed_resources[logical_id]
+            resource = parsed_resources(resource_map)[logical_id]
             body = bodies[logical_id]
             try:
-                resource_map._delete_resource(resource, copy.deepcopy(dict(body)))
+                delete_resource(resource_map, resource, copy.deepcopy(dict(body)))
             except Exception as error:
                 errors[logical_id] = error
                 still_failing.append(logical_id)
@@ -659,7 +684,7 @@ def _delete_in_passes(
             op.events.resource_event(
                 logical_id, body["Type"], "DELETE_COMPLETE", physical_id=physical_id_of(resource)
             )
-            resource_map._parsed_resources.pop(logical_id, None)
+            parsed_resources(resource_map).pop(logical_id, None)
         if len(still_failing) == len(remaining):
             break
         remaining = still_failing
@@ -668,7 +693,7 @@ def _delete_in_passes(
             logical_id,
             bodies[logical_id]["Type"],
             "DELETE_FAILED",
-            physical_id=physical_id_of(resource_map._parsed_resources[logical_id]),
+            physical_id=physical_id_of(parsed_resources(resource_map)[logical_id]),
             reason=describe_failure(errors[logical_id]),
         )
     return remaining

@@ -27,6 +27,7 @@ from pplocalaws.extensions.resolution import (
 )
 from pplocalaws.extensions.submission import Submission
 from pplocalaws.extensions.templates import creation_order, referenced_names, walk
+from pplocalaws.seams import parsed_resources
 
 _UNKNOWN = object()
 _ABSENT = object()
@@ -161,8 +162,8 @@ def plan_update(
     new_view = ResolutionView.of(new_map, deployed=False)
     check_imports(submission, new_view)
     for name in old_present & new_present:
-        if name in old_map._parsed_resources:
-            new_view.remember(name, old_map._parsed_resources[name])
+        if name in parsed_resources(old_map):
+            new_view.remember(name, parsed_resources(old_map)[name])
     changed_parameters = {
         name for name, value in submission.parameters.items() if stack.parameters.get(name) != value
     }
@@ -219,7 +220,7 @@ def _deletion_policy(resource_json: Mapping[str, Any]) -> str:
 
 
 def _physical_id(resource_map: ResourceMap, logical_id: str) -> str | None:
-    resource = resource_map._parsed_resources.get(logical_id)
+    resource = parsed_resources(resource_map).get(logical_id)
     physical = getattr(resource, "physical_resource_id", None)
     return str(physical) if physical is not None else None
 

@@ -23,6 +23,13 @@ from typing import Any
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
 from moto.s3.models import FakeBucket
 
+from pplocalaws.seams import (
+    set_bucket_permission,
+    set_statement_condition_check,
+    statement_document,
+    wrap_statement_permission,
+)
+
 LOCAL_REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
 
 
@@ -67,23 +74,25 @@ def condition_holds(condition: Mapping[str, Mapping[str, Any]], context: Mapping
 
 
 def _check_conditions(self: IAMPolicyStatement, incoming: dict[str, str] | None) -> bool:
-    condition = self._statement.get("Condition")
+    condition = statement_document(self).get("Condition")
     return not condition or condition_holds(condition, incoming or {})
 
 
-_moto_statement_check = IAMPolicyStatement.is_action_permitted
-
-
 def _statement_applies_only_when_its_condition_holds(
-    self: IAMPolicyStatement,
-    action: str,
-    resource: str = "*",
-    principal: str | None = None,
-    incoming_condition_values: dict[str, str] | None = None,
-) -> PermissionResult:
-    if not _check_conditions(self, incoming_condition_values):
-        return PermissionResult.NEUTRAL
-    return _moto_statement_check(self, action, resource, principal, incoming_condition_values)
+    moto_check: Callable[..., PermissionResult],
+) -> Callable[..., PermissionResult]:
+    def is_action_permitted(
+        self: IAMPolicyStatement,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> PermissionResult:
+        if not _check_conditions(self, incoming_condition_values):
+            return PermissionResult.NEUTRAL
+        return moto_check(self, action, resource, principal, incoming_condition_values)
+
+    return is_action_permitted
 
 
 def _bucket_permission(self: FakeBucket, action: str, resource: str) -> Any:
@@ -96,6 +105,6 @@ def _bucket_permission(self: FakeBucket, action: str, resource: str) -> Any:
 
 
 def apply() -> None:
-    IAMPolicyStatement._check_conditions = _check_conditions  # type: ignore[method-assign,assignment]
-    IAMPolicyStatement.is_action_permitted = _statement_applies_only_when_its_condition_holds  # type: ignore[method-assign]
-    FakeBucket.get_permission = _bucket_permission  # type: ignore[method-assign]
+    set_statement_condition_check(_check_conditions)
+    wrap_statement_permission(_statement_applies_only_when_its_condition_holds)
+    set_bucket_permission(_bucket_permission)

@@ -16,6 +16,7 @@ from typing import Any
 from moto.cloudformation.parsing import ResourceMap, clean_json
 
 from pplocalaws.extensions.templates import walk
+from pplocalaws.seams import parsed_resources
 
 
 class DynamicReference(Exception):
@@ -47,7 +48,7 @@ class ResolutionView(Mapping[str, Any]):
         resource_ids = set(resource_map.resources)
         known = {
             name: value
-            for name, value in resource_map._parsed_resources.items()
+            for name, value in parsed_resources(resource_map).items()
             if deployed or name not in resource_ids
         }
         conditions = {

@@ -18,11 +18,12 @@ from moto.core.responses import ActionResult
 from pplocalaws.extensions import lifecycle
 from pplocalaws.extensions.changeset_model import live_stack
 from pplocalaws.extensions.events import USER_INITIATED
+from pplocalaws.seams import add_actions, request_param
 
 
 def continue_update_rollback(self: CloudFormationResponse) -> ActionResult:
     backend: CloudFormationBackend = self.cloudformation_backend
-    name = self._get_param("StackName")
+    name = request_param(self, "StackName")
     stack = live_stack(backend, name)
     if stack is None:
         raise ValidationError(message=f"Stack [{name}] does not exist")
@@ -33,19 +34,18 @@ def continue_update_rollback(self: CloudFormationResponse) -> ActionResult:
             "update rollback: ContinueUpdateRollback applies only to a stack in "
             "UPDATE_ROLLBACK_FAILED."
         )
-    skip = [str(item) for item in self._get_param("ResourcesToSkip", [])]
+    skip = [str(item) for item in request_param(self, "ResourcesToSkip", [])]
     not_failed = sorted(set(skip) - set(pending.unrestored))
     if not_failed:
         raise ValidationError(
             message=f"Resources [{', '.join(not_failed)}] cannot be skipped: only resources "
             f"whose rollback failed can be ([{', '.join(pending.unrestored)}])."
         )
-    operation = lifecycle.Operation(backend, stack, self._get_param("ClientRequestToken"))
+    operation = lifecycle.Operation(backend, stack, request_param(self, "ClientRequestToken"))
     operation.set_status("UPDATE_ROLLBACK_IN_PROGRESS", USER_INITIATED)
     lifecycle.resume_rollback(operation, pending, skip)
     return ActionResult({})
 
 
 def apply() -> None:
-    for action in (continue_update_rollback,):
-        setattr(CloudFormationResponse, action.__name__, action)
+    add_actions(CloudFormationResponse, continue_update_rollback)

@@ -32,6 +32,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from pplocalaws.extensions.changeset_model import live_stack
 from pplocalaws.extensions.planning import ResourceChange
 from pplocalaws.extensions.policies import condition_holds
+from pplocalaws.seams import add_actions, read_template_url, request_param
 
 MODIFY, REPLACE, DELETE = "Update:Modify", "Update:Replace", "Update:Delete"
 _ACTIONS = frozenset({MODIFY, REPLACE, DELETE, "Update:*"})
@@ -180,12 +181,12 @@ def policy_from_request(
     response: CloudFormationResponse, body_param: str, url_param: str
 ) -> str | None:
     """A policy given as body or S3 URL (not both), checked; None when neither is given."""
-    body = response._get_param(body_param)
-    url = response._get_param(url_param)
+    body = request_param(response, body_param)
+    url = request_param(response, url_param)
     if body and url:
         raise ValidationError(message=f"You cannot specify both {url_param} and {body_param}")
     if url:
-        body = response._get_stack_from_s3_url(url)
+        body = read_template_url(response, url)
     if body:
         parse(body)
     return str(body) if body else None
@@ -193,7 +194,7 @@ def policy_from_request(
 
 def set_stack_policy(self: CloudFormationResponse) -> EmptyResult:
     backend: CloudFormationBackend = self.cloudformation_backend
-    name = self._get_param("StackName")
+    name = request_param(self, "StackName")
     stack = live_stack(backend, name)
     if stack is None:
         raise ValidationError(message=f"Stack: {name} does not exist")
@@ -203,7 +204,7 @@ def set_stack_policy(self: CloudFormationResponse) -> EmptyResult:
 
 def get_stack_policy(self: CloudFormationResponse) -> ActionResult:
     backend: CloudFormationBackend = self.cloudformation_backend
-    name = self._get_param("StackName")
+    name = request_param(self, "StackName")
     stack = live_stack(backend, name)
     if stack is None:
         raise ValidationError(message=f"Stack: {name} does not exist")
@@ -211,5 +212,4 @@ def get_stack_policy(self: CloudFormationResponse) -> ActionResult:
 
 
 def apply() -> None:
-    for action in (set_stack_policy, get_stack_policy):
-        setattr(CloudFormationResponse, action.__name__, action)
+    add_actions(CloudFormationResponse, set_stack_policy, get_stack_policy)

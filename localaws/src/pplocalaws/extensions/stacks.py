@@ -28,7 +28,10 @@ from typing import Any
 
 from moto.cloudformation.exceptions import AlreadyExistsException, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
-from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudformation.responses import (
+    CloudFormationResponse,
+    get_template_summary_response_from_template,
+)
 from moto.cloudformation.utils import generate_stack_id
 from moto.core.responses import ActionResult, EmptyResult
 
@@ -39,6 +42,7 @@ from pplocalaws.extensions.changeset_model import (
     forget_change_sets,
     live_stack,
 )
+from pplocalaws.extensions.limits import check_stack_name, check_template_body
 from pplocalaws.extensions.parameters import as_parameter_text, no_echo_names
 from pplocalaws.extensions.planning import plan_create, plan_update
 from pplocalaws.extensions.stack_model import DELETE_ONLY_STATUSES, LocalStack
@@ -51,6 +55,7 @@ from pplocalaws.extensions.submission import (
 )
 from pplocalaws.extensions.templates import declared_transforms, parse_template
 from pplocalaws.extensions.transform import TransformError, expand
+from pplocalaws.seams import add_actions, read_template_url, request_flag, request_param
 
 _IN_PROGRESS_SUFFIX = "_IN_PROGRESS"
 
@@ -75,10 +80,10 @@ def new_stack(response: CloudFormationResponse, name: str) -> LocalStack:
         account_id=response.current_account,
         region_name=response.region,
         exports=backend.exports,
-        notification_arns=response._get_param("NotificationARNs", []),
-        role_arn=response._get_param("RoleARN"),
-        termination_protection=bool(response._get_bool_param("EnableTerminationProtection", False)),
-        timeout_in_mins=response._get_param("TimeoutInMinutes"),
+        notification_arns=request_param(response, "NotificationARNs", []),
+        role_arn=request_param(response, "RoleARN"),
+        termination_protection=bool(request_flag(response, "EnableTerminationProtection", False)),
+        timeout_in_mins=request_param(response, "TimeoutInMinutes"),
         stack_policy_body=policy_from_request(response, "StackPolicyBody", "StackPolicyURL"),
     )
 
@@ -103,9 +108,10 @@ def read_submission_request(
     For an update, UsePreviousTemplate takes the stack's original template and omitted
     tags keep the stack's tags (an empty Tags list cannot be told from none on the wire).
     """
-    body = response._get_param("TemplateBody")
-    url = response._get_param("TemplateURL")
-    use_previous = response._get_bool_param("UsePreviousTemplate", False)
+    body = request_param(response, "TemplateBody")
+    check_template_body(body)
+    url = request_param(response, "TemplateURL")
+    use_previous = request_flag(response, "UsePreviousTemplate", False)
     if use_previous and (body or url):
         raise ValidationError(
             message="You cannot specify both usePreviousTemplate and Template Body/Template URL."
@@ -115,17 +121,17 @@ def read_submission_request(
             raise ValidationError(message="UsePreviousTemplate can only be used to update a stack.")
         body = previous.original_body
     elif url:
-        body = response._get_stack_from_s3_url(url)
+        body = read_template_url(response, url)
     elif not body:
         raise ValidationError(message="Either Template URL or Template Body must be specified.")
-    tags = {item["Key"]: item["Value"] for item in response._get_param("Tags", [])}
+    tags = {item["Key"]: item["Value"] for item in request_param(response, "Tags", [])}
     if not tags and previous is not None:
         tags = dict(previous.tags)
     return SubmissionRequest(
         body=body,
-        parameters=list(response._get_param("Parameters", [])),
+        parameters=list(request_param(response, "Parameters", [])),
         tags=tags,
-        capabilities=list(response._get_param("Capabilities", [])),
+        capabilities=list(request_param(response, "Capabilities", [])),
     )
 
 
@@ -157,17 +163,23 @@ def _finish_delete(backend: CloudFormationBackend, stack: LocalStack) -> None:
 # -- responses ------------------------------------------------------------------------
 def create_stack(self: CloudFormationResponse) -> ActionResult:
     backend: CloudFormationBackend = self.cloudformation_backend
-    name = self._get_param("StackName")
+    name = request_param(self, "StackName")
+    check_stack_name(name)
     if live_stack(backend, name) is not None:
         raise AlreadyExistsException(f"Stack [{name}] already exists")
     submission = _prepare_or_reject(self, read_submission_request(self, previous=None), None)
     stack = new_stack(self, name)
     plan_create(stack, submission, backend)  # rejects a missing import before anything exists
     backend.stacks[stack.stack_id] = stack
-    on_failure = self._get_param("OnFailure") or "ROLLBACK"
-    rollback = on_failure != "DO_NOTHING" and not self._get_bool_param("DisableRollback", False)
+    on_failure = request_param(self, "OnFailure") or "ROLLBACK"
+    rollback = on_failure != "DO_NOTHING" and not request_flag(self, "DisableRollback", False)
     stack.disable_rollback = not rollback
-    operation = lifecycle.Operation(backend, stack, self._get_param("ClientRequestToken"))
+    operation = lifecycle.Operation(
+        backend,
+        stack,
+        request_param(self, "ClientRequestToken"),
+        retain_except_on_create=request_flag(self, "RetainExceptOnCreate"),
+    )
     created = lifecycle.create(operation, submission, rollback=rollback)
     if not created and on_failure == "DELETE" and lifecycle.delete(operation):
         _finish_delete(backend, stack)
@@ -176,7 +188,7 @@ def create_stack(self: CloudFormationResponse) -> ActionResult:
 
 def update_stack(self: CloudFormationResponse) -> ActionResult:
     backend: CloudFormationBackend = self.cloudformation_backend
-    name = self._get_param("StackName")
+    name = request_param(self, "StackName")
     stack = live_stack(backend, name)
     if stack is None:
         raise ValidationError(message=f"Stack [{name}] does not exist")
@@ -195,7 +207,11 @@ def update_stack(self: CloudFormationResponse) -> ActionResult:
     in_force = during or stack.policy
     stack.policy = policy_from_request(self, "StackPolicyBody", "StackPolicyURL") or stack.policy
     operation = lifecycle.Operation(
-        backend, stack, self._get_param("ClientRequestToken"), stack_policy=in_force
+        backend,
+        stack,
+        request_param(self, "ClientRequestToken"),
+        stack_policy=in_force,
+        retain_except_on_create=request_flag(self, "RetainExceptOnCreate"),
     )
     lifecycle.update(
         operation,
@@ -208,20 +224,20 @@ def update_stack(self: CloudFormationResponse) -> ActionResult:
 
 def delete_stack(self: CloudFormationResponse) -> EmptyResult:
     backend: CloudFormationBackend = self.cloudformation_backend
-    stack = live_stack(backend, self._get_param("StackName"))
+    stack = live_stack(backend, request_param(self, "StackName"))
     if stack is None:
         return EmptyResult()  # CloudFormation answers success for an unknown stack
     if stack.enable_termination_protection:
         raise ValidationError(
             message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled"
         )
-    retain = self._get_param("RetainResources", [])
+    retain = request_param(self, "RetainResources", [])
     if retain and stack.status != "DELETE_FAILED":
         raise ValidationError(
             message="Invalid operation on stack: RetainResources can only be specified when "
             "the stack is in the DELETE_FAILED state"
         )
-    operation = lifecycle.Operation(backend, stack, self._get_param("ClientRequestToken"))
+    operation = lifecycle.Operation(backend, stack, request_param(self, "ClientRequestToken"))
     if lifecycle.delete(operation, retain=retain):
         _finish_delete(backend, stack)
     return EmptyResult()
@@ -229,9 +245,9 @@ def delete_stack(self: CloudFormationResponse) -> EmptyResult:
 
 def get_template(self: CloudFormationResponse) -> ActionResult:
     backend: CloudFormationBackend = self.cloudformation_backend
-    stage = self._get_param("TemplateStage") or "Original"
-    change_set_name = self._get_param("ChangeSetName")
-    stack_name = self._get_param("StackName")
+    stage = request_param(self, "TemplateStage") or "Original"
+    change_set_name = request_param(self, "ChangeSetName")
+    stack_name = request_param(self, "StackName")
     if change_set_name:
         change_set = find_change_set(backend, change_set_name, stack_name)
         submission = change_set.submission
@@ -249,10 +265,11 @@ def get_template(self: CloudFormationResponse) -> ActionResult:
 
 
 def validate_template(self: CloudFormationResponse) -> ActionResult:
-    body = self._get_param("TemplateBody")
-    url = self._get_param("TemplateURL")
+    body = request_param(self, "TemplateBody")
+    check_template_body(body)
+    url = request_param(self, "TemplateURL")
     if url:
-        body = self._get_stack_from_s3_url(url)
+        body = read_template_url(self, url)
     original = parse_template(body)
     transforms = declared_transforms(original)
     declared: Mapping[str, Any] = original.get("Parameters") or {}
@@ -299,24 +316,43 @@ def validate_template(self: CloudFormationResponse) -> ActionResult:
     return ActionResult(result)
 
 
+def get_template_summary(self: CloudFormationResponse) -> ActionResult:
+    """moto's GetTemplateSummary, with the template size limits of the other calls."""
+    body = request_param(self, "TemplateBody")
+    check_template_body(body)
+    url = request_param(self, "TemplateURL")
+    stack_name = request_param(self, "StackName")
+    if stack_name:
+        stack = self.cloudformation_backend.get_stack(stack_name)
+        if stack.status == "REVIEW_IN_PROGRESS":
+            raise ValidationError(
+                message="GetTemplateSummary cannot be called on REVIEW_IN_PROGRESS stacks."
+            )
+        body = stack.template
+    elif url:
+        body = read_template_url(self, url)
+    return ActionResult(get_template_summary_response_from_template(body))
+
+
 def update_termination_protection(self: CloudFormationResponse) -> ActionResult:
-    name = self._get_param("StackName")
+    name = request_param(self, "StackName")
     stack = live_stack(self.cloudformation_backend, name)
     if stack is None:
         raise ValidationError(message=f"Stack [{name}] does not exist")
     stack.enable_termination_protection = bool(
-        self._get_bool_param("EnableTerminationProtection", False)
+        request_flag(self, "EnableTerminationProtection", False)
     )
     return ActionResult({"StackId": stack.stack_id})
 
 
 def apply() -> None:
-    for action in (
+    add_actions(
+        CloudFormationResponse,
         create_stack,
         update_stack,
         delete_stack,
         get_template,
         validate_template,
+        get_template_summary,
         update_termination_protection,
-    ):
-        setattr(CloudFormationResponse, action.__name__, action)
+    )

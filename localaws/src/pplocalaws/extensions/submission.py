@@ -16,7 +16,7 @@ from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
 
-from pplocalaws.extensions import schemas
+from pplocalaws.extensions import limits, schemas
 from pplocalaws.extensions.errors import InsufficientCapabilities
 from pplocalaws.extensions.parameters import effective_parameters
 from pplocalaws.extensions.templates import (
@@ -94,8 +94,10 @@ def _check_capabilities(needed: Iterable[str], granted: Iterable[str]) -> None:
 
 
 def check_processed(template: Mapping[str, Any]) -> None:
-    """Checks on the processed template: known types, references, no cycles."""
+    """Checks on the processed template: quotas, known types, references, no cycles."""
     check_structure(template)
+    limits.check_counts(template)
+    limits.check_literal_export_names(template)
     resources = template.get("Resources") or {}
     unknown = sorted(
         {r["Type"] for r in resources.values() if not schemas.is_known_type(r["Type"])}
@@ -136,6 +138,7 @@ def prepare(
     parameters = effective_parameters(
         original.get("Parameters") or {}, supplied_parameters, previous_parameters
     )
+    limits.check_parameter_values(parameters)
     processed = expand(original, parameters, region) if transforms else original
     check_processed(processed)
     _check_capabilities(required_capabilities(processed, transforms), granted)

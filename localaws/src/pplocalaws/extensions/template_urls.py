@@ -9,13 +9,17 @@ to the endpoint they are given and send exactly such a URL.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.s3.models import s3_backends
 
-_moto_reader = CloudFormationResponse._get_stack_from_s3_url
+from pplocalaws.extensions.limits import check_template_object
+from pplocalaws.seams import replace_template_url_reader
+
+_moto_reader: list[Callable[[CloudFormationResponse, str], str]] = []  # set by apply()
 
 
 def is_loopback(host: str) -> bool:
@@ -28,9 +32,15 @@ def is_loopback(host: str) -> bool:
 
 
 def _read_template(self: CloudFormationResponse, template_url: str) -> str:
+    text = _read_template_object(self, template_url)
+    check_template_object(text, template_url)
+    return text
+
+
+def _read_template_object(self: CloudFormationResponse, template_url: str) -> str:
     parts = urlparse(template_url)
     if not is_loopback(parts.hostname or ""):
-        return _moto_reader(self, template_url)
+        return _moto_reader[0](self, template_url)
     bucket, _, key = parts.path.lstrip("/").partition("/")
     if not bucket or not key:
         raise ValidationError(
@@ -42,4 +52,5 @@ def _read_template(self: CloudFormationResponse, template_url: str) -> str:
 
 
 def apply() -> None:
-    CloudFormationResponse._get_stack_from_s3_url = _read_template  # type: ignore[method-assign]
+    moto_reader = replace_template_url_reader(_read_template)
+    _moto_reader[:] = [moto_reader]

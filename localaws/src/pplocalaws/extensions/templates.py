@@ -119,11 +119,46 @@ def check_structure(template: Mapping[str, Any]) -> None:
                 message=f"Template format error: [/Resources/{logical_id}] "
                 "Every Resources object must contain a Type member."
             )
+        _check_policies(logical_id, resource)
+    for section in ("Resources", "Parameters", "Outputs"):
+        for logical_id in template.get(section) or {}:
+            _check_logical_id(section, str(logical_id))
     for name, parameter in (template.get("Parameters") or {}).items():
         if not isinstance(parameter, dict) or "Type" not in parameter:
             raise ValidationError(
                 message=f"Template format error: Every Parameters object must contain a "
                 f"Type member. Parameter {name} has none."
+            )
+
+
+# "CloudFormation template Resources syntax": "The logical ID must be alphanumeric
+# (A-Za-z0-9) and unique within the template"; the same holds for Parameters and Outputs;
+# "CloudFormation quotas": a resource, parameter or output name is at most 255 characters.
+_LOGICAL_ID = re.compile(r"[A-Za-z0-9]{1,255}")
+# DeletionPolicy attribute: Delete, Retain, RetainExceptOnCreate, Snapshot; UpdateReplacePolicy
+# attribute: Delete, Retain, Snapshot. https://docs.aws.amazon.com/AWSCloudFormation/latest/
+# UserGuide/aws-attribute-deletionpolicy.html and .../aws-attribute-updatereplacepolicy.html
+_POLICY_VALUES = {
+    "DeletionPolicy": ("Delete", "Retain", "RetainExceptOnCreate", "Snapshot"),
+    "UpdateReplacePolicy": ("Delete", "Retain", "Snapshot"),
+}
+
+
+def _check_logical_id(section: str, logical_id: str) -> None:
+    if not _LOGICAL_ID.fullmatch(logical_id):
+        raise ValidationError(
+            message=f"Template format error: {section} name {logical_id[:80]} is non "
+            "alphanumeric (or longer than 255 characters); logical IDs use only A-Z, a-z, 0-9."
+        )
+
+
+def _check_policies(logical_id: str, resource: Mapping[str, Any]) -> None:
+    for attribute, allowed in _POLICY_VALUES.items():
+        value = resource.get(attribute)
+        if value is not None and value not in allowed:
+            raise ValidationError(
+                message=f"Template format error: [/Resources/{logical_id}/{attribute}] "
+                f"{value!r} is not a valid {attribute}; use one of {', '.join(allowed)}."
             )
 
 

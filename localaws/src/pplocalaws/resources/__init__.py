@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import importlib
 
-from moto.cloudformation import parsing
+from pplocalaws.seams import forget_model_lists
 
 MODEL_MODULES = (
     "acm",
+    "alarm_actions",
     "apigatewayv2",
     "apigatewayv2_domains",
     "awslambda",
@@ -26,6 +27,7 @@ MODEL_MODULES = (
     "iam_oidc",
     "kms",
     "logs",
+    "names",
     "s3",
     "secretsmanager",
     "sns",
@@ -36,8 +38,7 @@ def register() -> None:
     """Make every model known to moto's CloudFormation. Safe to call any number of times."""
     for name in MODEL_MODULES:
         importlib.import_module(f"{__name__}.{name}")
-    for memoised in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
-        memoised.cache_clear()
+    forget_model_lists()
 
 
 __all__ = ["MODEL_MODULES", "register"]

@@ -70,7 +70,7 @@ def _apply_dropped_settings(
     function.architectures = list(properties.get("Architectures", ["x86_64"]))
     function.tracing_config = properties.get("TracingConfig") or {"Mode": "PassThrough"}
     function.kms_key_arn = properties.get("KmsKeyArn")
-    function.layers = seams.lambda_layers_data(function, properties.get("Layers", []))
+    function.layers = seams.lambda_layers(function, properties.get("Layers", []))
     function.ephemeral_storage = (properties.get("EphemeralStorage") or {}).get("Size", 512)
 
 

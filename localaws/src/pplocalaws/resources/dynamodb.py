@@ -25,6 +25,7 @@ from pplocalaws.resources.common import (
     requires_replacement,
 )
 from pplocalaws.resources.patching import record_properties, set_update_in_place
+from pplocalaws.seams import table_default_kms_key
 
 RESOURCE_TYPE = "AWS::DynamoDB::Table"
 
@@ -48,9 +49,7 @@ def _apply_settings(table: Table, properties: Properties, account_id: str, regio
     backend = _backend(account_id, region)
     sse = sse_for_api(properties.get("SSESpecification"))
     if sse is not None and "KMSMasterKeyId" not in sse:
-        sse["KMSMasterKeyId"] = table._get_default_encryption_key(
-            account_id, region
-        )  # moto's own default key
+        sse["KMSMasterKeyId"] = table_default_kms_key(table, account_id, region)
     table.sse_specification = sse
     pitr = properties.get("PointInTimeRecoverySpecification") or {}
     backend.update_continuous_backups(

@@ -53,6 +53,7 @@ from pplocalaws.resources.patching import (
     set_delete,
     set_update,
 )
+from pplocalaws.seams import nat_gateway_interface
 
 
 def _backend(account_id: str, region_name: str) -> EC2Backend:
@@ -106,11 +107,12 @@ def _delete_nat_gateway(nat: NatGateway, account_id: str, region: str) -> None:
     if nat.id not in backend.nat_gateways:
         return
     # Deleting a NAT gateway frees its address and deletes its network interface.
+    interface = nat_gateway_interface(nat)
     for address in backend.addresses:
-        if address.eni is not None and address.eni is nat._eni:  # moto keeps it private
+        if address.eni is not None and address.eni is interface:
             backend.disassociate_address(address=address.public_ip)
     with _gone_counts_as_deleted():
-        backend.delete_network_interface(nat._eni.id)  # moto keeps it private
+        backend.delete_network_interface(interface.id)
     backend.delete_nat_gateway(nat.id)
     # EC2 shows a deleted gateway for an hour; the local AWS forgets it at once.
     del backend.nat_gateways[nat.id]

@@ -3,7 +3,8 @@
 moto creates the key with its policy, rotation and tags, but a modified key silently drops
 out of the stack. The update here applies KeyPolicy, EnableKeyRotation, Enabled and
 Description in place; a new KeySpec, KeyUsage or MultiRegion replaces the key, as
-CloudFormation does. (moto's Alias model already updates and deletes.)
+CloudFormation does. (moto's Alias model already updates and deletes.) A created key's
+policy is stored as JSON text, as GetKeyPolicy returns it on AWS.
 """
 
 from __future__ import annotations
@@ -44,4 +45,14 @@ def _update_key(key: Key, old: Properties, new: Properties, account_id: str, reg
     backend.update_key_description(key_id, new.get("Description", ""))
 
 
-set_update_in_place(Key, replaces=_replaces_key, update_in_place=_update_key)
+def _policy_as_text(key: Key, properties: Properties, account_id: str, region: str) -> None:
+    # moto keeps the template's KeyPolicy mapping as it came, and GetKeyPolicy then answers
+    # an object; AWS answers the policy as a JSON string ("GetKeyPolicy", Response
+    # Syntax: Policy is a String).
+    if not isinstance(key.policy, str):
+        _backend(account_id, region).put_key_policy(key.id, json.dumps(key.policy))
+
+
+set_update_in_place(
+    Key, replaces=_replaces_key, update_in_place=_update_key, after_create=_policy_as_text
+)

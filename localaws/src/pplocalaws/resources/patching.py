@@ -17,9 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 from pplocalaws.resources.common import Properties, properties_of, recreate
+from pplocalaws.seams import set_model_create, set_model_delete, set_model_update
 
 AfterCreate = Callable[[Any, Properties, str, str], None]
 """Called with (created moto object, cleaned properties, account id, region)."""
+
+BeforeCreate = Callable[[str, Properties, str, str], None]
+"""Called with (physical name, cleaned properties, account id, region) before a create."""
 
 Replaces = Callable[[Properties, Properties], bool]
 """Called with (old, new) properties: True when the change replaces the resource."""
@@ -47,7 +51,6 @@ def extend_create(model: type, after_create: AfterCreate) -> None:
     """Run ``after_create`` on what moto's ``create_from_cloudformation_json`` made."""
     if not _first_time(model, "create"):
         return
-    moto_create = model.create_from_cloudformation_json  # type: ignore[attr-defined]  # moto model classmethod
 
     def create(
         cls: type,
@@ -64,14 +67,33 @@ def extend_create(model: type, after_create: AfterCreate) -> None:
         after_create(resource, properties_of(cloudformation_json), account_id, region_name)
         return resource
 
-    model.create_from_cloudformation_json = classmethod(create)  # type: ignore[attr-defined]  # patching moto's model
+    moto_create = set_model_create(model, create)
+
+
+def check_before_create(model: type, check: BeforeCreate) -> None:
+    """Run ``check`` before the model's create: it raises to refuse the create."""
+    if not _first_time(model, "check"):
+        return
+
+    def create(
+        cls: type,
+        /,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        check(resource_name, properties_of(cloudformation_json), account_id, region_name)
+        return model_create(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    model_create = set_model_create(model, create)
 
 
 def extend_update(model: type, after_update: AfterCreate) -> None:
     """Run ``after_update`` on what moto's own ``update_from_cloudformation_json`` returns."""
     if not _first_time(model, "update"):
         return
-    moto_update = model.update_from_cloudformation_json  # type: ignore[attr-defined]  # moto model classmethod
 
     def update(
         cls: type,
@@ -92,19 +114,19 @@ def extend_update(model: type, after_update: AfterCreate) -> None:
         after_update(resource, properties_of(cloudformation_json), account_id, region_name)
         return resource
 
-    model.update_from_cloudformation_json = classmethod(update)  # type: ignore[attr-defined]  # patching moto's model
+    moto_update = set_model_update(model, update)
 
 
 def set_update(model: type, update: Update) -> None:
     """Give a moto model the update handler it lacks (moto drops such resources on Modify)."""
     if _first_time(model, "update"):
-        model.update_from_cloudformation_json = classmethod(update)  # type: ignore[attr-defined]  # patching moto's model
+        set_model_update(model, update)
 
 
 def set_delete(model: type, delete: Delete) -> None:
     """Give a moto model the ``delete(account_id, region)`` moto's stack delete calls first."""
     if _first_time(model, "delete"):
-        model.delete = delete  # type: ignore[attr-defined]  # patching moto's model
+        set_model_delete(model, delete)
 
 
 def record_properties(resource: Any, properties: Properties) -> None:

@@ -18,6 +18,7 @@ from moto.sns.models import SNSBackend, Topic, sns_backends
 
 from pplocalaws.resources.common import LocalModel, Properties, require
 from pplocalaws.resources.patching import set_update_in_place
+from pplocalaws.seams import reset_topic_policy
 
 SUBSCRIPTION_TYPE = "AWS::SNS::Subscription"
 TOPIC_POLICY_TYPE = "AWS::SNS::TopicPolicy"
@@ -161,6 +162,4 @@ def _reset_policies(topic_arns: Any, account_id: str, region_name: str) -> None:
             topic = backend.get_topic(topic_arn)
         except SNSNotFoundError:
             continue  # the topic went first; nothing to reset
-        topic._policy_json = topic._create_default_topic_policy(  # moto's own default
-            region_name, account_id, topic.name
-        )
+        reset_topic_policy(topic, region_name, account_id)
