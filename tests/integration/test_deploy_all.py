@@ -25,7 +25,7 @@ from ppdeploy import config, naming
 from ppdeploy.ui.plain_log import PlainLog
 from ppdeploy.workflows.session import StageSession
 from ppdeploy.workflows.stage_deploy import deploy_all
-from tests.integration.support import ROOT, LocalAws, dump, live_stacks
+from tests.integration.support import ROOT, LocalAws, dump, free_port, live_stacks
 
 pytestmark = pytest.mark.integration
 SHARED = naming.shared_stack("dev")
@@ -232,3 +232,113 @@ def test_on_a_terminal_deploy_all_shows_a_live_table_of_the_stacks(local_aws: Lo
     # Lines are not timestamped on a terminal, and resource events went to the table.
     assert not any(TIMESTAMPED.match(line) for line in screen.splitlines())
     assert "ServiceFunctionRole (AWS::IAM::Role)  CREATE_COMPLETE" not in screen
+
+
+# -- issue 11: exit codes, a rolled-back shared update, every task sees what up deployed ---
+
+TAKEN_TABLE = "purposepath-taken-dev"
+CLASHING_TABLE = f"""Resources:
+  ClashingTable:
+    Type: AWS::DynamoDB::Table
+    DeletionPolicy: Delete
+    UpdateReplacePolicy: Delete
+    Properties:
+      TableName: {TAKEN_TABLE}
+      BillingMode: PAY_PER_REQUEST
+      SSESpecification:
+        SSEEnabled: true
+      AttributeDefinitions: [{{AttributeName: id, AttributeType: S}}]
+      KeySchema: [{{AttributeName: id, KeyType: HASH}}]
+"""
+
+
+def shared_template_of(root: Path) -> Path:
+    return root / "shared-infrastructure" / "template.yaml"
+
+
+def stack_status(aws: LocalAws, stack: str) -> str:
+    described = aws.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    return str(described["StackStatus"])
+
+
+def test_deploy_all_exits_5_on_a_refusal_4_on_a_failure_and_a_rolled_back_shared_stack_serves(
+    local_aws: LocalAws, project_copy: Path
+) -> None:
+    env = {"PPDEPLOY_ROOT": str(project_copy)}
+    template = shared_template_of(project_copy)
+    original = template.read_text(encoding="utf-8")
+    created = local_aws.invoke("deploy-shared", "--stage", "dev", "--local", "--yes", env=env)
+    assert created.returncode == 0, dump(created)
+
+    # A guard refusal: the users table would be replaced (a new name), so nothing changes.
+    template.write_text(
+        original.replace("purposepath-users-${Stage}", "purposepath-users2-${Stage}"),
+        encoding="utf-8",
+    )
+    refused = local_aws.invoke(*DEPLOY_ALL, env=env)
+    assert refused.returncode == 5, dump(refused)
+    assert refused.stderr.count("fix:") == 1, refused.stderr
+    assert stack_status(local_aws, SHARED) == "CREATE_COMPLETE"
+
+    # A CloudFormation failure: the update adds a table whose name is taken outside the
+    # stack, fails, and rolls back.
+    local_aws.client("dynamodb").create_table(
+        TableName=TAKEN_TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    )
+    template.write_text(original.replace("Resources:\n", CLASHING_TABLE, 1), encoding="utf-8")
+    failed = local_aws.invoke(*DEPLOY_ALL, env=env)
+    assert failed.returncode == 4, dump(failed)
+    assert failed.stderr.count("fix:") == 1, failed.stderr
+    assert stack_status(local_aws, SHARED) == "UPDATE_ROLLBACK_COMPLETE"
+
+    # The rolled-back shared stack is on its previous, working state: services deploy on it.
+    template.write_text(original, encoding="utf-8")
+    service = local_aws.invoke(
+        "deploy",
+        "--service",
+        "coaching",
+        "--stage",
+        "dev",
+        "--local",
+        "--yes",
+        "--skip-tests",
+        env=env,
+    )
+    assert service.returncode == 0, dump(service)
+    assert "rolled back" in service.stdout
+    assert stack_status(local_aws, naming.service_stack("coaching", "dev")) == "CREATE_COMPLETE"
+
+
+def plan_actions(stdout: str) -> dict[str, str]:
+    """The plan table's rows: stack name to action."""
+    rows = {}
+    for line in stdout.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("│").split("│")]
+        if len(cells) >= 3 and cells[1] in ALL_STACKS:
+            rows[cells[1]] = cells[2]
+    return rows
+
+
+def test_right_after_up_plan_and_deploy_all_see_every_stack_unchanged(
+    local_aws: LocalAws,
+) -> None:
+    port = str(free_port())
+    try:
+        up = local_aws.invoke("up", "--stage", "dev", "--skip-tests", "--port", port)
+        assert up.returncode == 0, dump(up)
+        # up made the stage's custom domain (a local zone): the shared stack has it.
+        domains = local_aws.client("apigatewayv2").get_domain_names()["Items"]
+        assert [d["DomainName"] for d in domains] == ["api.dev.purposepath.app"]
+
+        plan = local_aws.invoke("plan", "--stage", "dev", "--local")
+        assert plan.returncode == 0, dump(plan)
+        assert plan_actions(plan.stdout) == dict.fromkeys(ALL_STACKS, "unchanged"), plan.stdout
+
+        again = local_aws.invoke(*DEPLOY_ALL)
+        assert again.returncode == 0, dump(again)
+        assert summary(again.stdout) == dict.fromkeys(ALL_STACKS, "unchanged")
+    finally:
+        local_aws.invoke("down")

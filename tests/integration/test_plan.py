@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -77,10 +78,17 @@ def test_plan_shows_exactly_the_one_changed_template_and_changes_nothing(
 
     assert result.returncode == 0, dump(result)
     rows = plan_rows(result.stdout)
-    assert rows == {
-        **{stack: ("unchanged", "") for stack in ALL_STACKS},
-        COACHING: ("update", "Modify ServiceFunction"),
-    }
+    action, changes = rows.pop(COACHING)
+    assert rows == {stack: ("unchanged", "") for stack in ALL_STACKS if stack != COACHING}
+    # The function changes, and (the API being on the alias `live`) a version is published
+    # from it and the alias moves to it; the previous version's resource leaves the template
+    # (SAM retains the version itself).
+    assert action == "update"
+    assert re.fullmatch(
+        r"Modify ServiceFunction Add ServiceFunctionVersion\w+ Modify ServiceFunctionAliaslive "
+        r"Remove ServiceFunctionVersion\w+",
+        changes,
+    ), changes
     assert stage_state(local_aws) == before
 
 

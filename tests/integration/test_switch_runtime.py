@@ -65,6 +65,7 @@ def test_switching_dotnet_to_python_keeps_the_api_and_the_mapping(
     )
     assert result.returncode == 0, dump(result)
     assert "now runs python; verify passed" in result.stdout
+    assert ":live, moved in one update" in result.stdout  # the API invokes the alias
 
     api_after, mappings_after = api_and_mapping(local_aws)
     assert api_after == api_before

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import threading
 import time
@@ -16,17 +17,19 @@ import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
 
 from ppdeploy import build, catalog, naming
+from ppdeploy.aws import local_aws as local_process
 from ppdeploy.workflows.service_deploy import PreparedService, prepare_service, service_spec
 from tests.fixtures.legacy import seed, stack
 from tests.integration.support import LocalAws, deploy_shared_stage, dump, serving_gateway
 
 pytestmark = pytest.mark.integration
+UPDATE_SECONDS_VARIABLE = "PPLOCALAWS_LAMBDA_UPDATE_SECONDS"
 STAGE = "dev"
 DOMAIN = "api.dev.purposepath.app"
 INTERVAL_SECONDS = 0.1
@@ -156,3 +159,115 @@ def test_moving_the_account_mapping_off_the_legacy_stack_drops_no_request(
     assert "re-pointed in place" in result.stdout
     assert prober.runtimes == ["legacy", "python"]  # it moved while being probed
     prober.assert_all_2xx()
+
+
+# -- issue 11: an atomic runtime switch ----------------------------------------------------
+#
+# Runtime, handler and code change together in a switch. The local AWS applies
+# UpdateFunctionConfiguration and UpdateFunctionCode separately, each InProgress for
+# PPLOCALAWS_LAMBDA_UPDATE_SECONDS, as AWS does ("Lambda function states"). With the API on
+# the alias `live`, the old version serves until the new one is published and the alias
+# moves; on the unqualified function ($LATEST, the templates before issue 11) the new
+# handler runs for a while on the old code, and the prober sees it fail.
+
+UPDATE_SECONDS = "3"
+SWITCHED_HANDLER = "account_switched.lambda_handler"
+
+
+@pytest.fixture
+def slow_lambda_updates(local_aws_server: LocalAws) -> Iterator[LocalAws]:
+    """The session's local AWS restarted with Lambda updates lasting 3 s (then restored)."""
+    port = int(local_aws_server.endpoint.rsplit(":", 1)[1])
+    local_process.stop()
+    os.environ[UPDATE_SECONDS_VARIABLE] = UPDATE_SECONDS
+    try:
+        local_process.start(port)
+        yield local_aws_server
+    finally:
+        local_process.stop()
+        os.environ.pop(UPDATE_SECONDS_VARIABLE, None)
+        local_process.start(port)
+
+
+def switched_artifact(original: build.Artifact, folder: Path) -> build.Artifact:
+    """The same service plus the module the switched handler names: new code, new handler."""
+    path = folder / "account-switched.zip"
+    shutil.copy(original.path, path)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(
+            "account_switched.py", "from account.app import lambda_handler  # noqa: F401\n"
+        )
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    return build.Artifact("account", "python", path, digest, len(data), reused=False)
+
+
+def template_variant(folder: Path, name: str, *, switched: bool, on_alias: bool) -> Path:
+    """The account template, switched (another runtime and handler) and/or without the alias."""
+    text = catalog.service("account", "python").template.read_text(encoding="utf-8")
+    if switched:
+        text = text.replace("Runtime: python3.13", "Runtime: python3.12")
+        text = text.replace("Handler: account.app.lambda_handler", f"Handler: {SWITCHED_HANDLER}")
+    if not on_alias:
+        kept = [
+            line
+            for line in text.splitlines()
+            if "AutoPublishAlias" not in line and "ServiceFunction.Alias" not in line
+        ]
+        text = "\n".join(kept).replace(
+            "  LiveAlias:\n    Description: The alias the API invokes "
+            "(the version it names is what serves)\n",
+            "",
+        )
+    path = folder / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("on_alias", "errors_expected"),
+    [(True, False), (False, True)],
+    ids=["on-the-alias", "unqualified-as-before-issue-11"],
+)
+def test_a_runtime_switch_and_back_drops_no_request_only_on_the_alias(
+    slow_lambda_updates: LocalAws, tmp_path: Path, on_alias: bool, errors_expected: bool
+) -> None:
+    aws = slow_lambda_updates
+    session = deploy_shared_stage(aws, STAGE)
+    source = catalog.service("account", "python")
+    built = prepare_service(source, session.reporter, skip_tests=True)
+    before = PreparedService(
+        replace(
+            source, template=template_variant(tmp_path, "a", switched=False, on_alias=on_alias)
+        ),
+        built.artifact,
+    )
+    after = PreparedService(
+        replace(source, template=template_variant(tmp_path, "b", switched=True, on_alias=on_alias)),
+        switched_artifact(built.artifact, tmp_path),
+    )
+    session.deploy(service_spec(session, before))
+    function = naming.function_name("account", STAGE)
+    lambdas = aws.client("lambda")
+
+    with serving_gateway(aws, DOMAIN) as url:
+        wait_until_served(f"{url}/account/health")
+        with Prober(f"{url}/account/health") as prober:
+            switched = session.deploy(service_spec(session, after))
+            on_switched = lambdas.get_function_configuration(FunctionName=function)
+            back = session.deploy(service_spec(session, before))
+            time.sleep(2)  # the gateway rereads what is deployed about once a second
+
+    assert (switched.outcome, back.outcome) == ("updated", "updated")
+    assert len(prober.statuses) > 40  # probed through both switches (each update lasts 3 s)
+    assert on_switched["Handler"] == SWITCHED_HANDLER
+    assert on_switched["Runtime"] == "python3.12"
+    if on_alias:
+        alias = lambdas.get_alias(FunctionName=function, Name="live")
+        assert int(alias["FunctionVersion"]) >= 3  # published: first, switch, switch-back
+    if errors_expected:
+        assert any(not 200 <= status < 300 for status in prober.statuses), (
+            "the unqualified integration should have served the new handler on the old code"
+        )
+    else:
+        prober.assert_all_2xx()

@@ -55,14 +55,30 @@ def zone_name(stage: Stage) -> str:
     return stage.domain.split(".", 1)[1]
 
 
-def ensure_zone(route53: Any, stage: Stage) -> str:
-    """The id of the local Route53 zone for the stage's domain, created when missing."""
+# The zones the engine makes carry this CallerReference prefix: a zone made by anything
+# else (a legacy stack's hand-made domain) is not the stage's own local zone.
+ZONE_REFERENCE_PREFIX = "ppdeploy-"
+
+
+def find_zone(route53: Any, stage: Stage) -> str | None:
+    """The id of the local Route53 zone the engine made for the stage's domain, or None."""
     name = zone_name(stage)
     zones = route53.list_hosted_zones_by_name(DNSName=name)["HostedZones"]
     for zone in zones:
-        if zone["Name"].rstrip(".") == name:
+        made_here = str(zone.get("CallerReference", "")).startswith(ZONE_REFERENCE_PREFIX)
+        if zone["Name"].rstrip(".") == name and made_here:
             return str(zone["Id"]).rsplit("/", 1)[-1]
-    created = route53.create_hosted_zone(Name=name, CallerReference=f"ppdeploy-{uuid.uuid4()}")
+    return None
+
+
+def ensure_zone(route53: Any, stage: Stage) -> str:
+    """The id of the local Route53 zone for the stage's domain, created when missing."""
+    found = find_zone(route53, stage)
+    if found is not None:
+        return found
+    created = route53.create_hosted_zone(
+        Name=zone_name(stage), CallerReference=f"{ZONE_REFERENCE_PREFIX}{uuid.uuid4()}"
+    )
     return str(created["HostedZone"]["Id"]).rsplit("/", 1)[-1]
 
 

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from ppdeploy import build as builds
 from ppdeploy import catalog, naming, servicetests
 from ppdeploy.aws import artifacts
-from ppdeploy.decide import graph, stacks
-from ppdeploy.decide.fingerprint import SETTLED
+from ppdeploy.decide import graph, health, stacks
 from ppdeploy.errors import DeployError, InputError, RefusedError
-from ppdeploy.events import Message, Reporter
+from ppdeploy.events import Message, Reporter, StackNote
 from ppdeploy.model import DeployResult, StackSpec
 from ppdeploy.workflows.session import StageSession
 
@@ -118,7 +117,10 @@ def ensure_shared(session: StageSession, service: str) -> None:
             raise RefusedError(f"the shared stack {name} does not exist; nothing was deployed")
         session.deploy(stacks.shared_spec(session.stage))
         return
-    if state.status not in SETTLED:
+    said = health.note(state.status)
+    if said:
+        session.reporter.emit(StackNote(name, said, "warn"))
+    if not health.usable(state.status):
         raise DeployError(
             f"the shared stack {name} is {state.status}",
             cause=state.status_reason or "it is not in a completed state",

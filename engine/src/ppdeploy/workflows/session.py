@@ -1,8 +1,10 @@
 """One stage on one target: the session every workflow works in.
 
 It opens the target (AWS or the local AWS), holds the CloudFormation adapter and the
-Reporter, asks for approval, reads the exports once for many stacks, and deploys one stack
-with the stage's lint as its precheck.
+Reporter, resolves the stage's parameters on that target (the one place every task gets
+them, so ``up``, ``plan``, ``deploy`` and the rest see the same stage), asks for approval,
+reads the exports once for many stacks, and deploys one stack with the stage's lint as its
+precheck.
 """
 
 from __future__ import annotations
@@ -21,7 +23,22 @@ from ppdeploy.events import Message, Reporter, StackNote
 from ppdeploy.model import DeployResult, StackSpec
 from ppdeploy.templates import MAX_BODY_BYTES
 from ppdeploy.workflows import bootstrap_stack as bootstraps
+from ppdeploy.workflows import local_system
 from ppdeploy.workflows.stack_deploy import deploy_stack
+
+
+def resolve_stage(stage: Stage, target: targets.Target) -> Stage:
+    """The stage's parameters on ``target``: every task's session gets them here.
+
+    On AWS they are ``stages.toml``'s (and the flags given). On the local AWS a stage that
+    names no hosted zone uses the zone ``invoke up`` made for its domain, when there is one:
+    ``up`` deploys the shared stack with it, so every later task must pass the same
+    ``HostedZoneId`` or it would plan and deploy the removal of the custom domain.
+    """
+    if stage.hosted_zone_id or not target.is_local:
+        return stage
+    zone = local_system.find_zone(target.client("route53"), stage)
+    return stage.with_overrides(hosted_zone_id=zone) if zone else stage
 
 
 @dataclass
@@ -57,6 +74,7 @@ class StageSession:
         allow_replace: Iterable[str] = (),
     ) -> StageSession:
         target = targets.for_stage(stage, use_local=use_local)
+        stage = resolve_stage(stage, target)
         cfn = CloudFormation(target.client("cloudformation"), poll_seconds=target.poll_seconds)
         session = cls(stage, target, cfn, reporter, assume_yes, force, frozenset(allow_replace))
         cfn.uploads = session.template_store

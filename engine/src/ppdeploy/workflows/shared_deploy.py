@@ -23,7 +23,7 @@ def deploy_shared(
     template_path: Path | None = None,
 ) -> DeployResult:
     """Check everything that can be checked offline, then deploy the shared stack."""
-    spec = shared_spec(stage, template_path)
+    spec = shared_spec(stage, template_path)  # offline checks first, before any AWS call
     session = StageSession.open(
         stage,
         reporter,
@@ -32,4 +32,6 @@ def deploy_shared(
         force=force,
         allow_replace=allow_replace,
     )
+    if session.stage != stage:  # its parameters resolved on the target, as every task's
+        spec = shared_spec(session.stage, template_path)
     return session.deploy(spec)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from ppdeploy import catalog, naming
 from ppdeploy.decide import graph, stacks
-from ppdeploy.errors import PPDeployError
+from ppdeploy.errors import PPDeployError, RefusedError
 from ppdeploy.events import StackOutcome, StageFinished, StageStarted, WaveStarted
 from ppdeploy.model import DeployResult, StackSpec
 from ppdeploy.workflows import waves
@@ -119,13 +119,35 @@ def deploy_whole_stage(
                 tuple(StackOutcome(o.stack, o.status, o.seconds, o.reason) for o in outcomes),
             )
         )
-    failures = [o for o in outcomes if o.status == "failed"]
-    if failures:
-        first = failures[0].error
-        assert first is not None  # noqa: S101 - a failed outcome carries its error
-        raise PPDeployError(
-            f"{len(failures)} stack(s) failed: {', '.join(o.stack for o in failures)}",
-            cause=str(first),
-            fix=first.fix or "correct the cause and run the same command again",
-        )
+    failure = stage_failure(outcomes)
+    if failure is not None:
+        raise failure
     return outcomes
+
+
+class StageFailed(PPDeployError):
+    """Stacks of a stage failed; its exit code is that of the failure that decides it."""
+
+    def __init__(self, what: str, *, cause: str, fix: str, exit_code: int) -> None:
+        super().__init__(what, cause=cause, fix=fix)
+        self.exit_code = exit_code
+
+
+def stage_failure(outcomes: Sequence[waves.Outcome]) -> PPDeployError | None:
+    """The one error a stage deploy ends with, of the kind its failures were, or None.
+
+    The exit code follows the README's promise: 5 when every failure is a refusal (a guard
+    or the person declined, nothing changed), else the code of the first failure that is not
+    one (4 for a CloudFormation failure). The first failure's fix is said once, as the fix.
+    """
+    failed = [o for o in outcomes if o.status == "failed" and o.error is not None]
+    if not failed:
+        return None
+    errors = [o.error for o in failed if o.error is not None]
+    decisive = next((e for e in errors if not isinstance(e, RefusedError)), errors[0])
+    return StageFailed(
+        f"{len(failed)} stack(s) failed: {', '.join(o.stack for o in failed)}",
+        cause=decisive.what + (f" ({decisive.cause})" if decisive.cause else ""),
+        fix=decisive.fix or "correct the cause and run the same command again",
+        exit_code=decisive.exit_code,
+    )

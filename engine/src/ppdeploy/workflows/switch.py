@@ -4,6 +4,16 @@ Both templates share the API's and the mapping's logical ids, so the same stack 
 its API id and its domain mapping; only the function changes. The target runtime must
 build and pass its own tests before anything changes, and a failed verify afterwards
 switches back automatically.
+
+The switch is atomic for callers. Runtime, handler and code cannot change together on the
+function itself: CloudFormation updates its configuration and its code one after the
+other, each taking effect on its own ("Lambda function states"), so for a moment the
+Python handler would run on ``dotnet10``, or the reverse. The API therefore integrates the
+alias ``live`` (SAM ``AutoPublishAlias`` in both templates), never ``$LATEST``: the one
+stack update changes the function, publishes the new version once that change has
+completed, and moves the alias to it; until then the previous version serves every request
+("Lambda function aliases"). Switching back is the same update in reverse: the previous
+template and artifact, published again, the alias moved back.
 """
 
 from __future__ import annotations
@@ -88,5 +98,8 @@ def switch_runtime(
             fix=f"fix the {to} runtime (its logs: `invoke logs --service {service}`) and "
             "switch again",
         ) from failure
+    if result.outputs.get("LiveAlias"):
+        alias = result.outputs["LiveAlias"]
+        session.reporter.emit(StackNote(stack, f"the API invokes {alias}, moved in one update"))
     session.reporter.emit(StackNote(stack, f"now runs {to}; verify passed", "success"))
     return result

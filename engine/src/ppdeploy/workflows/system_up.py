@@ -9,6 +9,7 @@ is written down, so ``down`` stops exactly that.
 from __future__ import annotations
 
 from ppdeploy.aws import local_aws
+from ppdeploy.aws import target as targets
 from ppdeploy.config import Stage
 from ppdeploy.events import Message, Reporter
 from ppdeploy.workflows import local_system, urls, verify
@@ -24,9 +25,10 @@ def bring_up(
     current = local_aws.start(aws_port)
     local_system.remember(local_system.Started(local_aws=not was_running, gateway=False))
     reporter.emit(Message(f"local AWS: {current.url}"))
+    # The zone first: opening the session then resolves the stage with it, exactly as
+    # every later task's session will (workflows.session.resolve_stage).
+    local_system.ensure_zone(targets.for_stage(stage, use_local=True).client("route53"), stage)
     session = StageSession.open(stage, reporter, use_local=True, assume_yes=True, force=False)
-    zone = local_system.ensure_zone(session.target.client("route53"), stage)
-    session.stage = stage.with_overrides(hosted_zone_id=zone)
     deploy_whole_stage(session, skip_tests=skip_tests)
     assert current.url is not None  # noqa: S101 - a running local AWS has its URL
     served = local_aws.start_gateway(
