@@ -61,14 +61,18 @@ class FakeDynamoDB:
 
         return Pages()
 
-    def put_item(self, TableName: str, Item: dict[str, Any], **_: Any) -> None:
+    def put_item(self, TableName: str, Item: dict[str, Any], **request: Any) -> None:
         key = self._key(TableName)
         existing = self.items.setdefault(TableName, [])
-        if any(item[key] == Item[key] for item in existing):
+        clash = [n for n, item in enumerate(existing) if item[key] == Item[key]]
+        if clash and "ConditionExpression" in request:  # attribute_not_exists(key)
             raise botocore.exceptions.ClientError(
                 {"Error": {"Code": "ConditionalCheckFailedException"}}, "PutItem"
             )
-        existing.append(dict(Item))
+        if clash:
+            existing[clash[0]] = dict(Item)
+        else:
+            existing.append(dict(Item))
 
     def get_item(self, TableName: str, Key: dict[str, Any], **_: Any) -> dict[str, Any]:
         ((name, value),) = Key.items()
@@ -187,3 +191,57 @@ def test_the_copy_renames_keys_keeps_content_and_never_overwrites() -> None:
 def test_a_rename_onto_an_existing_attribute_is_refused() -> None:
     with pytest.raises(ValueError, match="userId"):
         copying.renamed({"id": {"S": "1"}, "userId": {"S": "2"}}, {"id": "userId"})
+
+
+def _users(*names: str) -> FakeDynamoDB:
+    return FakeDynamoDB(
+        tables={"old": table("old", "id"), "new": table("new", "userId")},
+        items={
+            "old": [{"id": {"S": f"u{n}"}, "name": {"S": name}} for n, name in enumerate(names)]
+        },
+    )
+
+
+def test_the_catch_up_carries_over_what_only_the_legacy_api_changed() -> None:
+    dynamodb, ledger = _users("a", "b"), {}
+    copying.copy_table(dynamodb, "old", "new", {"id": "userId"}, ["userId"], ledger)
+    dynamodb.items["old"][0]["name"] = {"S": "a, renamed on the legacy API"}
+
+    caught_up = copying.copy_table(dynamodb, "old", "new", {"id": "userId"}, ["userId"], ledger)
+
+    assert (caught_up.written, caught_up.updated, caught_up.conflicts) == (0, 1, ())
+    assert dynamodb.items["new"][0]["name"] == {"S": "a, renamed on the legacy API"}
+
+
+def test_the_catch_up_keeps_what_only_the_new_services_changed() -> None:
+    dynamodb, ledger = _users("a"), {}
+    copying.copy_table(dynamodb, "old", "new", {"id": "userId"}, ["userId"], ledger)
+    dynamodb.items["new"][0]["name"] = {"S": "upgraded at login"}
+
+    caught_up = copying.copy_table(dynamodb, "old", "new", {"id": "userId"}, ["userId"], ledger)
+
+    assert (caught_up.updated, caught_up.conflicts) == (0, ())
+    assert dynamodb.items["new"][0]["name"] == {"S": "upgraded at login"}
+
+
+def test_a_change_on_both_sides_is_a_reported_conflict_and_the_new_version_stays() -> None:
+    dynamodb, ledger = _users("a"), {}
+    copying.copy_table(dynamodb, "old", "new", {"id": "userId"}, ["userId"], ledger)
+    dynamodb.items["old"][0]["name"] = {"S": "legacy change"}
+    dynamodb.items["new"][0]["name"] = {"S": "new change"}
+
+    caught_up = copying.copy_table(dynamodb, "old", "new", {"id": "userId"}, ["userId"], ledger)
+
+    assert caught_up.conflicts == ("u0",)
+    assert dynamodb.items["new"][0]["name"] == {"S": "new change"}
+
+
+def test_without_a_ledger_entry_a_differing_item_is_a_conflict_not_an_overwrite() -> None:
+    dynamodb = _users("a")
+    copying.copy_table(dynamodb, "old", "new", {"id": "userId"}, ["userId"])  # no ledger kept
+    dynamodb.items["old"][0]["name"] = {"S": "legacy change"}
+
+    caught_up = copying.copy_table(dynamodb, "old", "new", {"id": "userId"}, ["userId"], {})
+
+    assert caught_up.conflicts == ("u0",)
+    assert dynamodb.items["new"][0]["name"] == {"S": "a"}

@@ -9,9 +9,11 @@ says "already done" when there is nothing left for it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
-from ppdeploy import naming
+from ppdeploy import naming, project
 from ppdeploy.aws.cloudformation import ResourceToImport
 from ppdeploy.decide import stacks
 from ppdeploy.errors import DeployError, RefusedError
@@ -208,7 +210,20 @@ def copy_moved(session: StageSession, reading: Reading, *, switched: bool) -> No
         source, target = adoption.live_keys.name, adoption.target_keys.name
         keys = [name for name, _ in adoption.target_keys.keys.values()]
         renames = adoption.renames
-        result = copying.copy_table(dynamodb, source, target, renames, keys)
+        ledger_path = _ledger_path(target)
+        ledger = _read_ledger(ledger_path)
+        result = copying.copy_table(dynamodb, source, target, renames, keys, ledger)
+        _write_ledger(ledger_path, ledger)
+        if result.conflicts:
+            session.reporter.emit(
+                Message(
+                    f"{target}: {len(result.conflicts)} item(s) changed both in {source} and "
+                    f"by the new services since the copy (or copied on another machine): "
+                    f"{', '.join(result.conflicts[:10])}; the new services' version is kept, "
+                    f"{source} still holds the legacy one",
+                    "warn",
+                )
+            )
         check = copying.check_copy(dynamodb, source, target, renames, keys)
         same = check.target_items == check.source_items and not check.changed
         if check.missing or (not switched and not same):
@@ -225,7 +240,8 @@ def copy_moved(session: StageSession, reading: Reading, *, switched: bool) -> No
         session.reporter.emit(
             Message(
                 f"{target}: {check.source_items} items of {source} present with the same "
-                f"content ({result.written} written now; keys renamed: {renamed}); {source} "
+                f"content ({result.written} written now, {result.updated} carried over from "
+                f"later legacy writes; keys renamed: {renamed}); {source} "
                 f"is kept in {reading.legacy_name} until a person deletes it",
                 "success",
             )
@@ -235,3 +251,28 @@ def copy_moved(session: StageSession, reading: Reading, *, switched: bool) -> No
 def secret_digest(reader: Reader, stage: str) -> str | None:
     """SHA-256 of the JWT secret's value (never the value), None when there is none."""
     return reader.secret_digest(naming.jwt_secret(stage))
+
+
+def _ledger_path(target: str) -> Path:
+    """Where the copy of ``target`` records what it copied (machine state, git-ignored)."""
+    return project.state_dir() / "migration" / f"{target}.copied.json"
+
+
+def _read_ledger(path: Path) -> copying.Ledger:
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except ValueError as error:
+        raise DeployError(
+            f"the copy ledger {path} is not valid JSON",
+            cause=str(error),
+            fix="delete it; the next copy records every item again (changes made on both "
+            "sides since are then reported, not carried over)",
+        ) from error
+    return {str(k): str(v) for k, v in loaded.items()}
+
+
+def _write_ledger(path: Path, ledger: copying.Ledger) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(ledger, sort_keys=True), encoding="utf-8")
