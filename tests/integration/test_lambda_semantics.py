@@ -98,18 +98,22 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _get(url: str, path: str) -> dict[str, Any]:
+def _request(url: str, path: str) -> tuple[int, bytes]:
     host, port = url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=60)
     try:
         connection.request("GET", path)
         response = connection.getresponse()
-        body = response.read()
-        assert response.status == 200, body
-        answer: dict[str, Any] = json.loads(body)
-        return answer
+        return response.status, response.read()
     finally:
         connection.close()
+
+
+def _get(url: str, path: str) -> dict[str, Any]:
+    status, body = _request(url, path)
+    assert status == 200, body
+    answer: dict[str, Any] = json.loads(body)
+    return answer
 
 
 def _deploy(aws: LocalAws, marker: str, *, create: bool) -> dict[str, str]:
@@ -139,7 +143,10 @@ def _until(url: str, path: str, wanted: dict[str, str], seconds: float = 15) -> 
     seen: dict[str, Any] = {}
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        seen = _get(url, path)
+        # A new API is served once the gateway re-reads the local AWS (about once a
+        # second): until then it answers 404, which is not yet an answer.
+        status, body = _request(url, path)
+        seen = json.loads(body) if status == 200 else {"status": status}
         if all(seen.get(key) == value for key, value in wanted.items()):
             return seen
         time.sleep(0.1)
