@@ -22,7 +22,12 @@ def test_issued_token_verifies_to_its_claims() -> None:
     )
 
     assert verify(token) == jwt.Claims(
-        user_id="u1", tenant_id="t1", role="owner", expires_at=NOW + 900, token_id="j1"
+        user_id="u1",
+        tenant_id="t1",
+        role="owner",
+        expires_at=NOW + 900,
+        token_id="j1",
+        issued_at=NOW,
     )
 
 

@@ -37,6 +37,10 @@ class Claims:
     role: str
     expires_at: int
     token_id: str
+    # The refresh-token session the token was issued for ("sid"): a logout revokes every
+    # access token of that session. Tokens issued before the claim existed have none.
+    session_id: str = ""
+    issued_at: int = 0
 
 
 def issue_access_token(
@@ -151,4 +155,6 @@ def verify_access_token(
         role=_string_claim(payload, "role"),
         expires_at=expires_at,
         token_id=_string_claim(payload, "jti"),
+        session_id=payload["sid"] if isinstance(payload.get("sid"), str) else "",
+        issued_at=issued_at,
     )
