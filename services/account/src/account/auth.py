@@ -1,21 +1,26 @@
-"""The account use cases: register, login, refresh, logout, who-am-I, delete-me.
+"""The account use cases: register, login, refresh, logout (one session or all), who-am-I,
+password change and delete-me.
 
-Routes parse HTTP and call these; these decide and call the storage modules.
+Routes parse HTTP and call these; these decide and call the storage modules. Ending a
+session is two writes: the session in DynamoDB (no refresh can continue it) and the
+revocation store (no access token of it is accepted anywhere, within a second).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from account import passwords, security_events, sessions, users
-from account.validation import MAX_PASSWORD_CHARS, Credentials, Registration
+from account import account_events, passwords, revocation, security_events, sessions, users
+from account.tokens import ACCESS_TOKEN_TTL, issue_access_token
+from account.validation import MAX_PASSWORD_CHARS, Credentials, PasswordChange, Registration
 from ppcommon.errors import Unauthorized
-from ppcommon.jwt import Claims, issue_access_token
+from ppcommon.jwt import Claims
 
-ACCESS_TOKEN_TTL = 900
 # One message for an unknown email and a wrong password, so the answer reveals nothing.
+# Re-authentication (password change, delete-me) answers it too.
 INVALID_CREDENTIALS = "invalid email or password"
 UNKNOWN_USER = "the token's user no longer exists"
+SESSION_ENDED = "the token's session has ended; sign in again"
 
 
 @dataclass(frozen=True)
@@ -54,25 +59,50 @@ def login(request: Credentials) -> TokenPair:
         raise _login_failed()
     if passwords.needs_rehash(user.password_hash):
         users.update_password_hash(user.user_id, passwords.hash_password(request.password))
-    return TokenPair(_access_token(user), sessions.start(user))
+    return _new_session(user)
 
 
 def refresh(refresh_token: str) -> TokenPair:
+    """A new access token for the same session (same ``sid``) and the refresh successor."""
     successor, spent = sessions.rotate(refresh_token)
     user = users.find_by_id(spent.user_id)
-    if user is None or user.tenant_id != spent.tenant_id:
+    if (
+        user is None
+        or user.tenant_id != spent.tenant_id
+        or users.find_tenant(user.tenant_id) is None
+    ):
+        # A member of a deleted tenant outlives its owner: no new token for a tenant
+        # that is gone (its revocation key expires, the missing tenant does not).
         sessions.end(spent.session_id)
         raise Unauthorized(UNKNOWN_USER)
-    return TokenPair(_access_token(user), successor)
+    return TokenPair(issue_access_token(user, spent.session_id), successor)
 
 
 def logout(claims: Claims, refresh_token: str) -> None:
-    """End the session of ``refresh_token``; it must belong to the caller."""
+    """End the session of ``refresh_token`` (it must be the caller's), the session of the
+    caller's access token, and that token itself."""
     record = sessions.find(refresh_token)
     if record is None or record.user_id != claims.user_id:
         # Someone else's token gets the same answer as an unknown one: no oracle.
         raise Unauthorized(sessions.INVALID_REFRESH_TOKEN)
-    sessions.end(record.session_id)
+    ended = {record.session_id, claims.session_id} - {""}
+    for session_id in ended:
+        sessions.end(session_id)
+    revocation.end_sessions(ended)
+    revocation.end_token(claims)
+
+
+def logout_all(claims: Claims) -> None:
+    """End every session of the caller, wherever it was opened."""
+    _end_every_session(current_user(claims), claims)
+
+
+def change_password(claims: Claims, request: PasswordChange) -> TokenPair:
+    """Re-authenticate, store the new hash, end every session, answer a new session."""
+    user = _reauthenticated(claims, request.current_password)
+    users.update_password_hash(user.user_id, passwords.hash_password(request.new_password))
+    _end_every_session(user, claims)
+    return _new_session(user)
 
 
 def current_user(claims: Claims) -> users.User:
@@ -82,19 +112,56 @@ def current_user(claims: Claims) -> users.User:
     return user
 
 
-def delete_account(claims: Claims) -> None:
-    """Remove the caller, its sessions and tokens, and its tenant when it was the only owner."""
-    user = current_user(claims)
+def delete_account(claims: Claims, password: str | None) -> None:
+    """Re-authenticate, then remove the caller, its sessions and tokens, and its tenant
+    when it was the only owner; every service is told to purge what it holds for them.
+
+    Order: the deletion first (a failure leaves a working account, not a half-revoked
+    one), then the revocations (``rev:user`` blocks even a fresh login's tokens, so it is
+    written only once the user is gone), then the events.
+    """
+    user = _reauthenticated(claims, password)
     sessions.purge_user(user.user_id)
-    users.delete(user)
+    tenant_deleted = users.delete(user)
+    revocation.end_user(user.user_id)
+    if tenant_deleted:
+        revocation.end_tenant(user.tenant_id)
+    account_events.publish_user_deleted(user)
+    if tenant_deleted:
+        account_events.publish_tenant_deleted(user.tenant_id)
+
+
+def _reauthenticated(claims: Claims, password: str | None) -> users.User:
+    """The caller, proven by a live session AND the current password.
+
+    A stolen access token alone must not change the password or delete the account; a
+    token whose session has ended (checked strongly in DynamoDB, whatever the revocation
+    store says) must not either.
+    """
+    user = current_user(claims)
+    if not sessions.is_active(claims.session_id):
+        raise Unauthorized(SESSION_ENDED)
+    if password is None or len(password) > MAX_PASSWORD_CHARS:
+        raise _login_failed()
+    if not passwords.verify_password(password, user.password_hash):
+        raise _login_failed()
+    return user
+
+
+def _end_every_session(user: users.User, claims: Claims) -> None:
+    ended = sessions.end_all(user.user_id)
+    # The caller's own session is named explicitly: the user-index GSI may lag behind.
+    if claims.session_id and claims.session_id not in ended:
+        sessions.end(claims.session_id)
+    revocation.end_sessions([*ended, claims.session_id])
+    revocation.end_token(claims)
+
+
+def _new_session(user: users.User) -> TokenPair:
+    started = sessions.start(user)
+    return TokenPair(issue_access_token(user, started.session_id), started.refresh_token)
 
 
 def _login_failed() -> Unauthorized:
     security_events.login_failed()
     return Unauthorized(INVALID_CREDENTIALS)
-
-
-def _access_token(user: users.User) -> str:
-    return issue_access_token(
-        user_id=user.user_id, tenant_id=user.tenant_id, role=user.role, ttl=ACCESS_TOKEN_TTL
-    )

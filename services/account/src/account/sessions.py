@@ -34,6 +34,14 @@ INVALID_REFRESH_TOKEN = "invalid refresh token"  # noqa: S105 - an error message
 
 
 @dataclass(frozen=True)
+class Started:
+    """A new session: its id (the access tokens' ``sid``) and its first refresh token."""
+
+    session_id: str
+    refresh_token: str
+
+
+@dataclass(frozen=True)
 class TokenRecord:
     token_hash: str
     session_id: str
@@ -54,8 +62,8 @@ class TokenRecord:
         )
 
 
-def start(user: User) -> str:
-    """Open a session for ``user``; return its first refresh token (never stored in clear)."""
+def start(user: User) -> Started:
+    """Open a session for ``user``: its id and first refresh token (never stored in clear)."""
     session_id, now = str(uuid.uuid4()), clock.now()
     session = {
         "sessionId": session_id,
@@ -72,7 +80,36 @@ def start(user: User) -> str:
             put_new(settings().table("tokens"), _token_item(token, session, now), "tokenHash"),
         ]
     )
-    return token
+    return Started(session_id, token)
+
+
+def is_active(session_id: str) -> bool:
+    """True when the session exists, is not revoked and has not expired (strongly read)."""
+    if not session_id:
+        return False  # a token from before sessions were named belongs to none
+    item = (
+        aws.resource_table("sessions")
+        .get_item(Key={"sessionId": session_id}, ConsistentRead=True)
+        .get("Item")
+    )
+    return (
+        item is not None and item.get("status") == ACTIVE and int(item["expiresAt"]) > clock.now()
+    )
+
+
+def end_all(user_id: str) -> list[str]:
+    """End every session of ``user_id``; return their ids (for the revocation store).
+
+    Sessions are listed through the ``user-index`` GSI, which is eventually consistent: a
+    session opened in the same instant may be missed. Callers that must not miss the
+    caller's own session add it themselves.
+    """
+    session_ids = [
+        str(item["sessionId"]) for item in _query("sessions", "user-index", "userId", user_id)
+    ]
+    for session_id in session_ids:
+        end(session_id)
+    return session_ids
 
 
 def find(token: str) -> TokenRecord | None:
@@ -154,8 +191,8 @@ def end(session_id: str) -> None:
                 raise
 
 
-def purge_user(user_id: str) -> None:
-    """Delete every session of ``user_id`` and every token of those sessions."""
+def purge_user(user_id: str) -> list[str]:
+    """Delete every session of ``user_id`` and every token of those sessions; their ids."""
     session_ids = [
         str(item["sessionId"]) for item in _query("sessions", "user-index", "userId", user_id)
     ]
@@ -166,6 +203,7 @@ def purge_user(user_id: str) -> None:
     with aws.resource_table("sessions").batch_writer() as sessions:
         for session_id in session_ids:
             sessions.delete_item(Key={"sessionId": session_id})
+    return session_ids
 
 
 def _revoke_for_reuse(session_id: str) -> None:

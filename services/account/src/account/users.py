@@ -160,8 +160,10 @@ def _decode_tenant(cached: str | None, tenant_id: str) -> Tenant | None:
     return tenant if tenant.tenant_id == tenant_id else None
 
 
-def delete(user: User) -> None:
+def delete(user: User) -> bool:
     """Remove the user and its email claim; the tenant too when it was its only owner.
+
+    True when the tenant went too (its members' tokens must then end as well).
 
     Owners are counted on the tenant item, so "only owner" is decided by a condition in
     the same transaction, not by a read that could be stale.
@@ -173,7 +175,7 @@ def delete(user: User) -> None:
     ]
     if user.role != OWNER:
         transact_write(removals)
-        return
+        return False
     tenant_key = {"tenantId": user.tenant_id}
     last_owner = {
         "Delete": {
@@ -199,8 +201,9 @@ def delete(user: User) -> None:
             raise
         # The tenant has other owners: keep it and count one fewer.
         transact_write([*removals, one_of_several])
-        return
+        return False
     cache.delete(tenant_cache_key(user.tenant_id))
+    return True
 
 
 def _user_item(user: User, now: int) -> dict[str, Any]:

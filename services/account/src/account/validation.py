@@ -34,6 +34,12 @@ class Credentials:
     password: str
 
 
+@dataclass(frozen=True)
+class PasswordChange:
+    current_password: str
+    new_password: str
+
+
 def normalise_email(raw: str) -> str:
     """The stored and compared form of an email: trimmed, lower-case."""
     return raw.strip().lower()
@@ -61,6 +67,26 @@ def refresh_token(body: dict[str, Any]) -> str:
     return token
 
 
+def password_change(body: dict[str, Any]) -> PasswordChange:
+    """``POST /auth/password``: the current password is only typed (it is checked against
+    the hash, like a login); the new one must meet the registration rules."""
+    require_fields(body, {"currentPassword": str, "newPassword": str})
+    new = _new_password(body["newPassword"], field="newPassword")
+    return PasswordChange(current_password=body["currentPassword"], new_password=new)
+
+
+def reauthentication(body: dict[str, Any] | None) -> str | None:
+    """The ``password`` of a destructive request, or None when absent or not a string.
+
+    Absent is not a 400: the answer to a missing password is the answer to a wrong one
+    (401, the failed-login message), so the route tells an attacker nothing either way.
+    """
+    if body is None:
+        return None
+    password = body.get("password")
+    return password if isinstance(password, str) and password else None
+
+
 def _email(raw: str) -> str:
     email = normalise_email(raw)
     if len(email) > MAX_EMAIL_CHARS or not _EMAIL_SHAPE.fullmatch(email):
@@ -68,12 +94,12 @@ def _email(raw: str) -> str:
     return email
 
 
-def _new_password(raw: str) -> str:
+def _new_password(raw: str, *, field: str = "password") -> str:
     length = len(unicodedata.normalize("NFC", raw))
     if length < MIN_PASSWORD_CHARS:
-        raise BadRequest(f"field 'password' must have at least {MIN_PASSWORD_CHARS} characters")
+        raise BadRequest(f"field {field!r} must have at least {MIN_PASSWORD_CHARS} characters")
     if length > MAX_PASSWORD_CHARS:
-        raise BadRequest(f"field 'password' must have at most {MAX_PASSWORD_CHARS} characters")
+        raise BadRequest(f"field {field!r} must have at most {MAX_PASSWORD_CHARS} characters")
     return raw
 
 

@@ -1,7 +1,9 @@
-"""``/auth/*``: registration, login, token refresh, logout, and the caller's own account."""
+"""``/auth/*``: registration, login, token refresh, logout (one session or all), password
+change, and the caller's own account."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -41,6 +43,19 @@ def logout() -> Response[Any]:
     return Response(status_code=204)
 
 
+@router.post("/auth/logout-all")
+def logout_all() -> Response[Any]:
+    auth.logout_all(bearer_claims(router))
+    return Response(status_code=204)
+
+
+@router.post("/auth/password")
+def change_password() -> Response[Any]:
+    claims = bearer_claims(router)
+    pair = auth.change_password(claims, validation.password_change(json_body(router)))
+    return _tokens(pair)
+
+
 @router.get("/auth/me")
 def me() -> dict[str, str]:
     user = auth.current_user(bearer_claims(router))
@@ -55,8 +70,25 @@ def me() -> dict[str, str]:
 
 @router.delete("/auth/me")
 def delete_me() -> Response[Any]:
-    auth.delete_account(bearer_claims(router))
+    claims = bearer_claims(router)
+    auth.delete_account(claims, validation.reauthentication(_optional_json_body()))
     return Response(status_code=204)
+
+
+def _optional_json_body() -> dict[str, Any] | None:
+    """The body as a JSON object, or None when there is none or it is not one.
+
+    ``DELETE /auth/me`` answers a missing, unparsable and wrong password alike (401).
+    """
+    event = router.current_event
+    raw = event.decoded_body if event.body else None
+    if not raw:
+        return None
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def _tokens(pair: auth.TokenPair) -> Response[Any]:

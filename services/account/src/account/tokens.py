@@ -1,0 +1,191 @@
+"""The platform's only access-token issuer: ES256 JWTs signed by the account's KMS key.
+
+The private key never leaves KMS: the token's signing input goes to KMS ``Sign`` and KMS
+answers a DER-encoded ECDSA signature, which JWS wants as raw ``r || s`` (RFC 7518 §3.4).
+Which key signs is published in SSM (``SIGNING_KEYS_PARAMETER``, a compact JSON key set
+``{"active": kid, "accepted": [...], "legacyHs256Until": ...}`` written by the shared
+stack); the header's ``kid`` names it, so verifiers pick the public key without trying
+each one. The format is the cross-runtime contract in ``contract/FORMATS.md``.
+
+Only the account role may call ``kms:Sign`` on the key (key policy and IAM in the shared
+stack); this module is therefore the only place any service can mint a token.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ppcommon import aws
+from ppcommon.config import ConfigurationError
+from ppcommon.jwt import AUDIENCE, ISSUER, MAX_ACCESS_TTL, TOKEN_TYPE
+
+if TYPE_CHECKING:
+    from account.users import User
+
+ALGORITHM = "ES256"
+ACCESS_TOKEN_TTL = 900
+KEY_SET_VARIABLE = "SIGNING_KEYS_PARAMETER"
+# How long a container trusts its copy of the key set. After a rotation the account keeps
+# signing with the old (now "previous", still accepted) key for at most this long.
+KEY_SET_TTL_SECONDS = 60.0
+# P-256: r and s are integers below the group order, 32 bytes each (RFC 7518 §3.4).
+_COORDINATE_BYTES = 32
+
+
+class SigningError(RuntimeError):
+    """KMS answered something that is not a P-256 ECDSA signature (never a client's fault)."""
+
+
+@dataclass(frozen=True)
+class KeySet:
+    active: str
+    accepted: tuple[str, ...]
+
+
+@dataclass
+class _CachedKeySet:
+    keys: KeySet
+    fetched_at: float
+
+
+_lock = threading.Lock()
+_cached: _CachedKeySet | None = None
+
+
+def issue_access_token(
+    user: User,
+    session_id: str,
+    *,
+    now: float | None = None,
+    ttl: int = ACCESS_TOKEN_TTL,
+    token_id: str | None = None,
+) -> str:
+    """An ES256 access token for ``user`` in session ``session_id``, valid ``ttl`` seconds."""
+    if not 0 < ttl <= MAX_ACCESS_TTL:
+        raise ValueError(f"access token ttl {ttl} s is outside 1..{MAX_ACCESS_TTL} s")
+    if not session_id:
+        raise ValueError("access token session_id is empty; pass the refresh session's id")
+    for name, value in (
+        ("user_id", user.user_id),
+        ("tenant_id", user.tenant_id),
+        ("role", user.role),
+    ):
+        if not value:
+            raise ValueError(f"access token {name} is empty; pass the stored user")
+    issued_at = int(time.time() if now is None else now)
+    # Claim order is the contract's, so every runtime's tokens read the same.
+    claims = {
+        "sub": user.user_id,
+        "tid": user.tenant_id,
+        "role": user.role,
+        "sid": session_id,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": issued_at,
+        "exp": issued_at + ttl,
+        "jti": token_id or uuid.uuid4().hex,
+        "typ": TOKEN_TYPE,
+    }
+    kid = key_set().active
+    header = {"alg": ALGORITHM, "typ": "JWT", "kid": kid}
+    signing_input = f"{_segment(header)}.{_segment(claims)}"
+    signature = _kms_sign(kid, signing_input.encode("ascii"))
+    return f"{signing_input}.{_b64url(signature)}"
+
+
+def key_set() -> KeySet:
+    """The published key set, read from SSM at most once per ``KEY_SET_TTL_SECONDS``."""
+    global _cached  # noqa: PLW0603 - one copy per container, like the AWS clients
+    with _lock:
+        if _cached is None or time.monotonic() - _cached.fetched_at >= KEY_SET_TTL_SECONDS:
+            _cached = _CachedKeySet(_read_key_set(), time.monotonic())
+        return _cached.keys
+
+
+def reset() -> None:
+    """Forget the cached key set (tests; a fresh container would read it again)."""
+    global _cached  # noqa: PLW0603 - see key_set
+    with _lock:
+        _cached = None
+
+
+def der_to_raw_signature(der: bytes) -> bytes:
+    """KMS's DER ``ECDSA-Sig-Value`` as the 64-byte ``r || s`` of JWS ES256."""
+    from cryptography.hazmat.primitives.asymmetric.utils import (  # noqa: PLC0415 - lazy: login only
+        decode_dss_signature,
+    )
+
+    try:
+        r, s = decode_dss_signature(der)
+    except ValueError:
+        raise SigningError("KMS Sign answered a signature that is not DER ECDSA") from None
+    limit = 1 << (8 * _COORDINATE_BYTES)
+    if not (0 < r < limit and 0 < s < limit):
+        # A longer integer means another curve (a key of the wrong spec in the key set).
+        raise SigningError(
+            "KMS Sign answered a signature longer than P-256's: the active signing key "
+            "must have KeySpec ECC_NIST_P256"
+        )
+    return r.to_bytes(_COORDINATE_BYTES, "big") + s.to_bytes(_COORDINATE_BYTES, "big")
+
+
+def _kms_sign(kid: str, message: bytes) -> bytes:
+    # RAW: KMS hashes the message with SHA-256 itself. AWS KMS API Reference, "Sign":
+    # "Use RAW ... to sign a message of up to 4096 bytes" - a token's input is far smaller.
+    response = aws.client("kms").sign(
+        KeyId=kid,
+        Message=message,
+        MessageType="RAW",
+        SigningAlgorithm="ECDSA_SHA_256",
+    )
+    return der_to_raw_signature(bytes(response["Signature"]))
+
+
+def _read_key_set() -> KeySet:
+    name = os.environ.get(KEY_SET_VARIABLE, "").strip()
+    if not name:
+        raise ConfigurationError(
+            f"signing keys are not configured: environment variable {KEY_SET_VARIABLE} is "
+            "unset; set it to /purposepath/<stage>/signing-keys in the service template"
+        )
+    raw = aws.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    return parse_key_set(name, raw)
+
+
+def parse_key_set(name: str, raw: str) -> KeySet:
+    """The key set in parameter ``name``; ``ConfigurationError`` naming what is wrong."""
+    try:
+        document: Any = json.loads(raw)
+    except ValueError:
+        raise ConfigurationError(
+            f"SSM parameter {name} is not JSON; the shared stack writes it"
+        ) from None
+    if not isinstance(document, dict):
+        raise ConfigurationError(f"SSM parameter {name} must be a JSON object")
+    active = document.get("active")
+    accepted = document.get("accepted")
+    if not isinstance(active, str) or not active:
+        raise ConfigurationError(f'SSM parameter {name} lacks the "active" key id')
+    if not isinstance(accepted, list) or not all(isinstance(k, str) and k for k in accepted):
+        raise ConfigurationError(f'SSM parameter {name}: "accepted" must be a list of key ids')
+    if active not in accepted:
+        # Signing with a key no verifier accepts would sign everybody out.
+        raise ConfigurationError(
+            f'SSM parameter {name}: the active key is not in "accepted"; redeploy the shared stack'
+        )
+    return KeySet(active=active, accepted=tuple(accepted))
+
+
+def _segment(document: dict[str, Any]) -> str:
+    return _b64url(json.dumps(document, separators=(",", ":")).encode("utf-8"))
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
