@@ -1,10 +1,12 @@
 """Test wiring for the Python account service: a mocked AWS, the handler in-process.
 
 Every test that invokes the handler gets a fresh ``mock_aws()`` holding the four account
-tables exactly as the shared template defines them and a JWT secret. Every test gets a
-cheap KDF cost (hash strings carry their own count, so nothing else changes). ppcommon's
-per-container caches are reset around each test: other services' tests share this
-interpreter.
+tables exactly as the shared template defines them, the legacy JWT secret, a P-256 KMS
+signing key published as the stage's key set in SSM, and the revocation store: a real
+``redis-server`` (one per test session) reached as the account's own ACL user. Deletion
+events are recorded, not sent. Every test gets a cheap KDF cost (hash strings carry their
+own count, so nothing else changes). ppcommon's per-container caches are reset around each
+test: other services' tests share this interpreter.
 """
 
 from __future__ import annotations
@@ -12,20 +14,29 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from moto import mock_aws
 
-from account import passwords
+from account import account_events, passwords, tokens
 from account.app import lambda_handler  # builds the app; creates no AWS client
+from account.users import User
 from ppcommon import aws as ppaws
+from ppcommon import cache as ppcache
 from ppcommon import config as ppconfig
+from ppcommon import http as pphttp
+from ppcommon import jwt as ppjwt
+from ppcommon import revocations
 from ppcommon import secrets as ppsecrets
+from ppcommon.errors import Unauthorized
 from pptesting import aws as testaws
+from pptesting import redis_server
 from pptesting.account_contract import Client
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
@@ -39,6 +50,13 @@ TABLES = {
 }
 # Cheap enough that a login costs about a millisecond; production keeps 600,000.
 TEST_ITERATIONS = 1_000
+KEY_SET_PARAMETER = "/purposepath/test/signing-keys"
+ACCOUNT_REDIS_USER = "purposepath-test-account"
+# The revocation store's ACL users (CONTRACT-12): the account writes, the others read.
+REDIS_ACL = {
+    ACCOUNT_REDIS_USER: "~rev:* ~cache:* +@read +@write +@connection -@dangerous",
+    "purposepath-test-coaching": "~rev:* +get +mget +ping +hello +auth",
+}
 
 Transport = Callable[
     [str, str, Mapping[str, str], bytes | None], tuple[int, Mapping[str, str], bytes]
@@ -49,6 +67,70 @@ def _reset_ppcommon() -> None:
     ppconfig.settings.cache_clear()
     ppaws.reset()
     ppsecrets.reset_cache()
+    ppcache.reset()
+    tokens.reset()
+
+
+@pytest.fixture(scope="session")
+def revocation_store() -> Iterator[redis_server.RedisServer]:
+    """One real redis-server for the session (revocation keys are unique ids: no reset)."""
+    if not redis_server.available():
+        pytest.skip(f"the account's revocation store needs Redis: {redis_server.MISSING}")
+    with redis_server.running(REDIS_ACL) as server:
+        yield server
+
+
+@dataclass
+class PublishedEvents:
+    """What ``account_events`` was asked to publish, in order."""
+
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture(autouse=True)
+def published_events(monkeypatch: pytest.MonkeyPatch) -> PublishedEvents:
+    """Deletion events are recorded: the publisher is tested where it is built."""
+    record = PublishedEvents()
+
+    def user_deleted(user: User) -> None:
+        record.calls.append(("user.deleted", user.user_id))
+
+    def tenant_deleted(tenant_id: str) -> None:
+        record.calls.append(("tenant.deleted", tenant_id))
+
+    monkeypatch.setattr(account_events, "publish_user_deleted", user_deleted)
+    monkeypatch.setattr(account_events, "publish_tenant_deleted", tenant_deleted)
+    return record
+
+
+@cache
+def _kms_session() -> Any:
+    return testaws._session()  # the shared session keeps the KMS/SSM models loaded
+
+
+def create_signing_key() -> str:
+    """A P-256 SIGN_VERIFY key, as the shared stack's signing key slot holds one."""
+    kms = _kms_session().client("kms")
+    key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
+    kid: str = key["KeyMetadata"]["KeyId"]
+    return kid
+
+
+def publish_key_set(active: str, accepted: list[str], legacy_until: str = "") -> None:
+    """The key set the shared stack writes (compact JSON, CONTRACT-12)."""
+    value = {"active": active, "accepted": accepted, "legacyHs256Until": legacy_until}
+    _kms_session().client("ssm").put_parameter(
+        Name=KEY_SET_PARAMETER,
+        Value=json.dumps(value, separators=(",", ":")),
+        Type="String",
+        Overwrite=True,
+    )
+    tokens.reset()
+
+
+def public_key_der(kid: str) -> bytes:
+    key: bytes = _kms_session().client("kms").get_public_key(KeyId=kid)["PublicKey"]
+    return key
 
 
 @pytest.fixture(autouse=True)
@@ -57,8 +139,11 @@ def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def account_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A mocked AWS with the account tables and the JWT secret; yields the DynamoDB resource."""
+def account_aws(
+    monkeypatch: pytest.MonkeyPatch, revocation_store: redis_server.RedisServer
+) -> Iterator[Any]:
+    """A mocked AWS with the account tables, the JWT secret, the signing key and its key
+    set, and the revocation store's user secret; yields the DynamoDB resource."""
     for variable in (
         "AWS_ENDPOINT_URL",
         "AWS_PROFILE",
@@ -83,9 +168,120 @@ def account_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         created = testaws.create_tables("users", "tokens", "tenants", "sessions")
         assert {testaws.table_variable(t): n for t, n in created.items()} == TABLES
         monkeypatch.setenv("JWT_SECRET_ARN", testaws.create_jwt_secret(JWT_SECRET))
+        kid = create_signing_key()
+        publish_key_set(kid, [kid])
+        monkeypatch.setenv("SIGNING_KEYS_PARAMETER", KEY_SET_PARAMETER)
+        user = revocation_store.users[ACCOUNT_REDIS_USER]
+        secret = _kms_session().client("secretsmanager").create_secret(
+            Name="purposepath/redis-user/test/account",
+            SecretString=json.dumps({"username": user.username, "password": user.password}),
+        )
+        monkeypatch.setenv("REDIS_ENDPOINT", "127.0.0.1")
+        monkeypatch.setenv("REDIS_PORT", str(revocation_store.port))
+        monkeypatch.setenv("REDIS_TLS", "false")
+        monkeypatch.setenv("REDIS_USER_SECRET_ARN", secret["ARN"])
+        _install_verifier_stand_in(monkeypatch)
         _reset_ppcommon()
         yield testaws.dynamodb_resource()
     _reset_ppcommon()
+
+
+@pytest.fixture
+def signing_kid(account_aws: Any) -> str:
+    """The active key id of the test's key set (read from SSM, not from the code)."""
+    raw = _kms_session().client("ssm").get_parameter(Name=KEY_SET_PARAMETER)
+    kid: str = json.loads(raw["Parameter"]["Value"])["active"]
+    return kid
+
+
+# --- STAND-IN verifier: remove with ppcommon/revocations.py's stand-in -------------------
+# Until h-verifier's ES256 verifier and revocation check are merged, ppcommon verifies only
+# HS256. This installs, in the account tests only, a verifier with the contract's rules
+# (ES256 by the key set's accepted kids, public keys from KMS GetPublicKey, HS256 only in
+# the legacy window, sid required, then the revocation store) so the account's tokens can
+# be used. It switches itself off when the real ppcommon.revocations (no STAND_IN) lands.
+
+
+def _install_verifier_stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    if getattr(revocations, "STAND_IN", False):
+        monkeypatch.setattr(pphttp, "verify_access_token", _stand_in_verify)
+
+
+def _b64url_json(segment: str) -> Any:
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
+def _stand_in_verify(token: str) -> ppjwt.Claims:
+    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415 - stand-in only
+    from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric.utils import (  # noqa: PLC0415
+        encode_dss_signature,
+    )
+    from cryptography.hazmat.primitives.serialization import (  # noqa: PLC0415
+        load_der_public_key,
+    )
+
+    if not token or token.count(".") != 2:
+        raise Unauthorized("access token is not a JWT")
+    head, body, signature = token.split(".")
+    try:
+        header = _b64url_json(head)
+        raw_signature = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+    except ValueError:
+        raise Unauthorized("access token is malformed") from None
+    parameter = _kms_session().client("ssm").get_parameter(Name=KEY_SET_PARAMETER)
+    key_set = json.loads(parameter["Parameter"]["Value"])
+    if not isinstance(header, dict):
+        raise Unauthorized("access token is malformed")
+    if header.get("alg") == "HS256" and not header.get("kid"):
+        until = key_set.get("legacyHs256Until") or ""
+        if not until or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) >= until:
+            raise Unauthorized("access token algorithm must be ES256")
+        claims = ppjwt.verify_access_token(token)
+    else:
+        if header.get("alg") != "ES256" or header.get("kid") not in key_set["accepted"]:
+            raise Unauthorized("access token key or algorithm is not accepted")
+        if len(raw_signature) != 64:
+            raise Unauthorized("access token signature is invalid")
+        public = load_der_public_key(public_key_der(header["kid"]))
+        assert isinstance(public, ec.EllipticCurvePublicKey)
+        der = encode_dss_signature(
+            int.from_bytes(raw_signature[:32], "big"), int.from_bytes(raw_signature[32:], "big")
+        )
+        try:
+            public.verify(der, f"{head}.{body}".encode("ascii"), ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            raise Unauthorized("access token signature is invalid") from None
+        claims = _stand_in_claims(header, _b64url_json(body))
+    if revocations.is_revoked(claims):
+        raise Unauthorized("access token has been revoked")
+    return claims
+
+
+def _stand_in_claims(header: dict[str, Any], payload: Any) -> ppjwt.Claims:
+    now = time.time()
+    if header.get("typ") != "JWT" or not isinstance(payload, dict):
+        raise Unauthorized("access token is malformed")
+    if payload.get("iss") != ppjwt.ISSUER or payload.get("aud") != ppjwt.AUDIENCE:
+        raise Unauthorized("access token issuer or audience is wrong")
+    if payload.get("typ") != ppjwt.TOKEN_TYPE:
+        raise Unauthorized("token is not an access token")
+    issued_at, expires_at = payload.get("iat"), payload.get("exp")
+    if not isinstance(issued_at, int) or not isinstance(expires_at, int):
+        raise Unauthorized("access token times are not integers")
+    if expires_at - issued_at > ppjwt.MAX_ACCESS_TTL or now >= expires_at:
+        raise Unauthorized("access token has expired or lives too long")
+    if issued_at > now + ppjwt.CLOCK_SKEW:
+        raise Unauthorized("access token is issued in the future")
+    fields = [payload.get(name) for name in ("sub", "tid", "role", "jti", "sid")]
+    if not all(isinstance(value, str) and value for value in fields):
+        raise Unauthorized("access token lacks a claim")
+    sub, tid, role, jti, sid = (str(value) for value in fields)
+    return ppjwt.Claims(sub, tid, role, expires_at, jti, session_id=sid, issued_at=issued_at)
+
+
+# --- end of the STAND-IN verifier ---------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,9 @@ def update_password_hash(user_id: str, password_hash: str) -> None:
 
 
 def tenant_cache_key(tenant_id: str) -> str:
-    return f"account:tenant:{tenant_id}"
+    # Under ``cache:``: the account's Redis user may read and write ``cache:*`` and
+    # ``rev:*`` only (its ACL in the shared stack), so any other key would be refused.
+    return f"cache:account:tenant:{tenant_id}"
 
 
 def find_tenant(tenant_id: str) -> Tenant | None:
