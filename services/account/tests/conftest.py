@@ -194,6 +194,12 @@ def signing_kid(account_aws: Any) -> str:
     return kid
 
 
+@pytest.fixture
+def publish_keys(account_aws: Any) -> Callable[..., None]:
+    """``publish_keys(active, accepted, legacy_until="")``: rewrite the stage's key set."""
+    return publish_key_set
+
+
 # --- STAND-IN verifier: remove with ppcommon/revocations.py's stand-in -------------------
 # Until h-verifier's ES256 verifier and revocation check are merged, ppcommon verifies only
 # HS256. This installs, in the account tests only, a verifier with the contract's rules

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,7 +24,13 @@ CHECKS_BY_NAME = {item.name: item for item in CHECKS}
 
 
 @pytest.mark.parametrize("item", CHECKS, ids=[item.name for item in CHECKS])
-def test_contract_in_process(item: Check, transport, jwt_secret: str) -> None:
+def test_contract_in_process(
+    item: Check, transport, jwt_secret: str, signing_kid: str, publish_keys
+) -> None:
+    if item.needs_secret:
+        # Tokens forged with the legacy secret count only inside the migration window.
+        until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        publish_keys(signing_kid, [signing_kid], legacy_until=until)
     run_check(item, transport, jwt_secret)
 
 
@@ -87,7 +94,11 @@ def local_http_base_url(transport) -> Iterator[str]:
         server.server_close()
 
 
-def test_the_suite_runs_over_http(local_http_base_url: str, jwt_secret: str) -> None:
+def test_the_suite_runs_over_http(
+    local_http_base_url: str, jwt_secret: str, signing_kid: str, publish_keys
+) -> None:
+    until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+    publish_keys(signing_kid, [signing_kid], legacy_until=until)  # the forging check needs it
     transport = http_transport(local_http_base_url)
     for name in (
         "health_answers",

@@ -3,13 +3,14 @@ cannot see from outside (stored items, expiry, races, logs, error shapes)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 import pytest
 
-from account import clock, passwords, sessions, users
-from pptesting.account_contract import PASSWORD, fresh_claims, sign_hs256, unique_email
+from account import clock, passwords, sessions, tokens, users
+from pptesting.account_contract import PASSWORD, token_claims, unique_email
 
 DAY = 24 * 3600
 
@@ -36,6 +37,12 @@ def _all_items(dynamodb: Any) -> str:
 
 def _refresh(client: Any, token: str) -> Any:
     return client.call("POST", "/auth/refresh", body={"refreshToken": token})
+
+
+def _delete_me(client: Any, account: Any) -> Any:
+    return client.call(
+        "DELETE", "/auth/me", token=account.access_token, body={"password": PASSWORD}
+    )
 
 
 def _move_clock(monkeypatch: pytest.MonkeyPatch, seconds: int) -> None:
@@ -207,13 +214,14 @@ def test_rotation_never_outlives_the_session(client, monkeypatch) -> None:
 # --- logout, me, tenant, delete -------------------------------------------------------
 
 
-def test_logout_revokes_the_session_and_is_repeatable(client, account_aws) -> None:
+def test_logout_revokes_the_session_and_the_access_token(client, account_aws) -> None:
     account = client.register()
     body = {"refreshToken": account.refresh_token}
     assert client.call("POST", "/auth/logout", token=account.access_token, body=body).status == 204
     [session] = _scan(account_aws, "purposepath-sessions-test")
     assert session["status"] == "revoked"
-    assert client.call("POST", "/auth/logout", token=account.access_token, body=body).status == 204
+    # The same access token is over too: a second logout with it is refused.
+    assert client.call("POST", "/auth/logout", token=account.access_token, body=body).status == 401
 
 
 def test_logout_needs_a_refresh_token_field(client) -> None:
@@ -223,18 +231,24 @@ def test_logout_needs_a_refresh_token_field(client) -> None:
     assert "refreshToken" in reply.json()["error"]["message"]
 
 
-def test_a_token_naming_an_email_claim_as_subject_is_not_a_user(client, jwt_secret) -> None:
+def _signed_for(account: Any, **changes: str) -> str:
+    """A token really signed by the account's KMS key, for a user record with ``changes``."""
+    user = users.User(account.user_id, account.email, "n", account.tenant_id, "owner", "-")
+    sid = token_claims(account.access_token)["sid"]
+    return tokens.issue_access_token(dataclasses.replace(user, **changes), sid)
+
+
+def test_a_token_naming_an_email_claim_as_subject_is_not_a_user(client) -> None:
     account = client.register()
-    claims = {**fresh_claims(account), "sub": f"EMAIL#{account.email}"}
-    reply = client.call("GET", "/auth/me", token=sign_hs256(claims, jwt_secret))
-    assert reply.status == 401
+    forged = _signed_for(account, user_id=f"EMAIL#{account.email}")
+    assert client.call("GET", "/auth/me", token=forged).status == 401
 
 
-def test_a_token_for_another_tenant_does_not_reach_the_user(client, jwt_secret) -> None:
+def test_a_token_for_another_tenant_does_not_reach_the_user(client) -> None:
     alice, bob = client.register(), client.register()
-    claims = {**fresh_claims(alice), "tid": bob.tenant_id}  # validly signed, mismatched tenant
-    assert client.call("GET", "/auth/me", token=sign_hs256(claims, jwt_secret)).status == 401
-    tenant = client.call("GET", "/tenants/current", token=sign_hs256(claims, jwt_secret))
+    signed = _signed_for(alice, tenant_id=bob.tenant_id)  # validly signed, mismatched tenant
+    assert client.call("GET", "/auth/me", token=signed).status == 401
+    tenant = client.call("GET", "/tenants/current", token=signed)
     # The tenant comes from the verified token alone: this proves no path or body chooses it.
     assert tenant.json()["tenantId"] == bob.tenant_id
 
@@ -243,7 +257,7 @@ def test_delete_me_removes_everything_of_a_sole_owner(client, account_aws) -> No
     account = client.register()
     client.login(account.email)  # a second session
     survivor = client.register()
-    assert client.call("DELETE", "/auth/me", token=account.access_token).status == 204
+    assert _delete_me(client, account).status == 204
     remaining = _all_items(account_aws)
     assert account.user_id not in remaining
     assert account.tenant_id not in remaining
@@ -259,7 +273,7 @@ def test_delete_me_keeps_a_tenant_with_another_owner(client, account_aws) -> Non
         UpdateExpression="SET ownerCount = :two",
         ExpressionAttributeValues={":two": 2},
     )
-    assert client.call("DELETE", "/auth/me", token=account.access_token).status == 204
+    assert _delete_me(client, account).status == 204
     tenant = tenants.get_item(Key={"tenantId": account.tenant_id})["Item"]
     assert tenant["ownerCount"] == 1
 

@@ -9,7 +9,7 @@ import pytest
 
 from account import users
 from ppcommon import cache as ppcache
-from pptesting.account_contract import Client
+from pptesting.account_contract import PASSWORD, Client
 
 
 class MemoryCache:
@@ -77,7 +77,10 @@ def test_deleting_the_sole_owner_removes_the_cached_tenant(
     key = users.tenant_cache_key(account.tenant_id)
     assert key in memory_cache.values
 
-    assert client.call("DELETE", "/auth/me", token=account.access_token).status == 204
+    deleted = client.call(
+        "DELETE", "/auth/me", token=account.access_token, body={"password": PASSWORD}
+    )
+    assert deleted.status == 204
 
     assert key not in memory_cache.values
 

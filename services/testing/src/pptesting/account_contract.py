@@ -121,7 +121,7 @@ class Client:
         """Remove every user this client registered (already-deleted ones are fine)."""
         while self._cleanup:
             token = self._cleanup.pop()
-            reply = self.call("DELETE", "/auth/me", token=token)
+            reply = self.call("DELETE", "/auth/me", token=token, body={"password": PASSWORD})
             if reply.status not in (204, 401):
                 raise ContractFailure(f"cleanup DELETE /auth/me answered {reply.status}")
 
@@ -204,6 +204,21 @@ def token_claims(token: str) -> dict[str, Any]:
     return claims
 
 
+# Revocations reach every service within one second (each caches its check that long).
+REVOCATION_DELAY = 1.0
+
+
+def expect_refused_within_a_second(client: Client, token: str, what: str) -> None:
+    """``GET /auth/me`` with ``token`` answers 401 at the latest once the delay is over."""
+    deadline = time.monotonic() + REVOCATION_DELAY + 0.5
+    while True:
+        reply = client.call("GET", "/auth/me", token=token)
+        if reply.status == 401 or time.monotonic() > deadline:
+            expect_error(reply, 401, "unauthorized", what)
+            return
+        time.sleep(0.1)
+
+
 def fresh_claims(account: Account) -> dict[str, Any]:
     now = int(time.time())
     return {
@@ -283,8 +298,23 @@ def register_and_login_issue_a_token_pair(client: Client) -> None:
         "refresh token must be 32 bytes base64url without padding (43 chars)",
     )
     header = json.loads(b64url_decode(pair["accessToken"].split(".")[0]))
-    expect(header == {"alg": "HS256", "typ": "JWT"}, f"JWT header is {header!r}")
+    expect(
+        set(header) == {"alg", "typ", "kid"}
+        and header["alg"] == "ES256"
+        and header["typ"] == "JWT"
+        and isinstance(header["kid"], str)
+        and header["kid"] != "",
+        f"JWT header is {header!r}, not ES256 with the signing key's kid",
+    )
+    expect(
+        len(b64url_decode(pair["accessToken"].split(".")[2])) == 64,
+        "an ES256 signature is 64 bytes (r || s), not DER",
+    )
     claims = token_claims(pair["accessToken"])
+    expect(
+        list(claims) == ["sub", "tid", "role", "sid", "iss", "aud", "iat", "exp", "jti", "typ"],
+        f"access token claims {list(claims)} are not in the contract's order",
+    )
     expect(
         claims.get("sub") == created["userId"] and claims.get("tid") == created["tenantId"],
         "access token sub/tid must be the registered user and tenant",
@@ -423,6 +453,10 @@ def refresh_rotates_and_reuse_revokes_the_session(client: Client) -> None:
         "refresh answers the same shape as login",
     )
     expect(token_claims(pair["accessToken"])["sub"] == account.user_id, "refreshed token's sub")
+    expect(
+        token_claims(pair["accessToken"])["sid"] == token_claims(account.access_token)["sid"],
+        "a refreshed access token belongs to the same session (sid)",
+    )
     second = client.call("POST", "/auth/refresh", body={"refreshToken": pair["refreshToken"]})
     expect_status(second, 200, "refresh with the rotated token")
     latest = second.json()["refreshToken"]
@@ -476,6 +510,97 @@ def logout_ends_the_session(client: Client) -> None:
     expect_error(
         client.call("POST", "/auth/refresh", body=body), 401, "unauthorized", "refresh after logout"
     )
+    expect_refused_within_a_second(client, account.access_token, "the access token after logout")
+
+
+@check()
+def logout_all_ends_every_session(client: Client) -> None:
+    account = client.register()
+    other = client.login(account.email)
+    expect_error(
+        client.call("POST", "/auth/logout-all"), 401, "unauthorized", "logout-all without a token"
+    )
+    reply = client.call("POST", "/auth/logout-all", token=account.access_token)
+    expect_status(reply, 204, "POST /auth/logout-all")
+    for refresh_token in (account.refresh_token, other["refreshToken"]):
+        expect_error(
+            client.call("POST", "/auth/refresh", body={"refreshToken": refresh_token}),
+            401,
+            "unauthorized",
+            "refresh in any session after logout-all",
+        )
+    expect_refused_within_a_second(client, other["accessToken"], "another session's token")
+    # Signing in again opens a working session (the user is not locked out).
+    again = client.login(account.email)
+    expect_status(client.call("GET", "/auth/me", token=again["accessToken"]), 200, "a new login")
+
+
+@check()
+def password_change_needs_the_current_password_and_ends_every_session(client: Client) -> None:
+    account = client.register()
+    new_password = "a-brand-new-passphrase-99"
+    for what, body in (
+        ("a wrong current password", {"currentPassword": "wrong" * 4, "newPassword": new_password}),
+        ("a refresh token as Bearer", None),
+    ):
+        token = account.refresh_token if body is None else account.access_token
+        sent = body or {"currentPassword": PASSWORD, "newPassword": new_password}
+        expect_error(
+            client.call("POST", "/auth/password", token=token, body=sent),
+            401,
+            "unauthorized",
+            f"POST /auth/password with {what}",
+        )
+    expect_error(
+        client.call(
+            "POST",
+            "/auth/password",
+            token=account.access_token,
+            body={"currentPassword": PASSWORD, "newPassword": "short"},
+        ),
+        400,
+        "bad_request",
+        "POST /auth/password with a too short new password",
+    )
+    reply = client.call(
+        "POST",
+        "/auth/password",
+        token=account.access_token,
+        body={"currentPassword": PASSWORD, "newPassword": new_password},
+    )
+    expect_status(reply, 200, "POST /auth/password")
+    pair = reply.json()
+    expect(
+        set(pair) == {"accessToken", "refreshToken", "tokenType", "expiresIn"},
+        "a password change answers a new token pair",
+    )
+    expect(
+        "no-store" in reply.headers.get("cache-control", ""),
+        "token responses must carry Cache-Control: no-store",
+    )
+    expect_error(
+        client.call("POST", "/auth/refresh", body={"refreshToken": account.refresh_token}),
+        401,
+        "unauthorized",
+        "refresh in the old session after a password change",
+    )
+    expect_refused_within_a_second(client, account.access_token, "the old token")
+    expect_status(client.call("GET", "/auth/me", token=pair["accessToken"]), 200, "the new token")
+    expect_error(
+        client.call("POST", "/auth/login", body={"email": account.email, "password": PASSWORD}),
+        401,
+        "unauthorized",
+        "login with the old password",
+    )
+    # Cleanup deletes with PASSWORD: put it back through the route under test.
+    restore = client.call(
+        "POST",
+        "/auth/password",
+        token=pair["accessToken"],
+        body={"currentPassword": new_password, "newPassword": PASSWORD},
+    )
+    expect_status(restore, 200, "changing the password back")
+    client._cleanup.append(restore.json()["accessToken"])
 
 
 @check()
@@ -593,16 +718,37 @@ def tokens_signed_with_the_real_secret_are_still_checked(client: Client) -> None
 def delete_me_removes_the_account(client: Client) -> None:
     account = client.register()
     expect_error(
-        client.call("DELETE", "/auth/me"), 401, "unauthorized", "DELETE /auth/me without a token"
-    )
-    reply = client.call("DELETE", "/auth/me", token=account.access_token)
-    expect_status(reply, 204, "DELETE /auth/me")
-    expect_error(
-        client.call("GET", "/auth/me", token=account.access_token),
+        client.call("DELETE", "/auth/me", body={"password": PASSWORD}),
         401,
         "unauthorized",
-        "GET /auth/me after the user was deleted",
+        "DELETE /auth/me without a token",
     )
+    failed_login = expect_error(
+        client.call("POST", "/auth/login", body={"email": account.email, "password": "x" * 12}),
+        401,
+        "unauthorized",
+        "login with a wrong password",
+    )
+    for what, body in (
+        ("no body", None),
+        ("no password", {}),
+        ("a wrong password", {"password": "not-the-password"}),
+    ):
+        refused = expect_error(
+            client.call("DELETE", "/auth/me", token=account.access_token, body=body),
+            401,
+            "unauthorized",
+            f"DELETE /auth/me with {what}",
+        )
+        expect(
+            refused["message"] == failed_login["message"],
+            f"DELETE /auth/me with {what} must answer a failed login's message",
+        )
+    reply = client.call(
+        "DELETE", "/auth/me", token=account.access_token, body={"password": PASSWORD}
+    )
+    expect_status(reply, 204, "DELETE /auth/me")
+    expect_refused_within_a_second(client, account.access_token, "the deleted user's token")
     expect_error(
         client.call("POST", "/auth/refresh", body={"refreshToken": account.refresh_token}),
         401,
@@ -617,9 +763,9 @@ def delete_me_removes_the_account(client: Client) -> None:
     )
     expect_error(
         client.call("GET", "/tenants/current", token=account.access_token),
-        404,
-        "not_found",
-        "the deleted owner's tenant",
+        401,
+        "unauthorized",
+        "the deleted owner's token on its tenant",
     )
     client.register(email=account.email)  # the email is free again
 
