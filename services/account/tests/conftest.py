@@ -116,7 +116,9 @@ def create_signing_key() -> str:
     return kid
 
 
-def publish_key_set(active: str, accepted: list[str], legacy_until: str = "") -> None:
+def publish_key_set(
+    active: str, accepted: list[str], legacy_until: str = "", *, reset: bool = True
+) -> None:
     """The key set the shared stack writes (compact JSON, CONTRACT-12)."""
     value = {"active": active, "accepted": accepted, "legacyHs256Until": legacy_until}
     _kms_session().client("ssm").put_parameter(
@@ -125,7 +127,8 @@ def publish_key_set(active: str, accepted: list[str], legacy_until: str = "") ->
         Type="String",
         Overwrite=True,
     )
-    tokens.reset()
+    if reset:  # a new container; False: the running one, with its cached copy
+        tokens.reset()
 
 
 def public_key_der(kid: str) -> bytes:
@@ -172,9 +175,13 @@ def account_aws(
         publish_key_set(kid, [kid])
         monkeypatch.setenv("SIGNING_KEYS_PARAMETER", KEY_SET_PARAMETER)
         user = revocation_store.users[ACCOUNT_REDIS_USER]
-        secret = _kms_session().client("secretsmanager").create_secret(
-            Name="purposepath/redis-user/test/account",
-            SecretString=json.dumps({"username": user.username, "password": user.password}),
+        secret = (
+            _kms_session()
+            .client("secretsmanager")
+            .create_secret(
+                Name="purposepath/redis-user/test/account",
+                SecretString=json.dumps({"username": user.username, "password": user.password}),
+            )
         )
         monkeypatch.setenv("REDIS_ENDPOINT", "127.0.0.1")
         monkeypatch.setenv("REDIS_PORT", str(revocation_store.port))
@@ -198,6 +205,18 @@ def signing_kid(account_aws: Any) -> str:
 def publish_keys(account_aws: Any) -> Callable[..., None]:
     """``publish_keys(active, accepted, legacy_until="")``: rewrite the stage's key set."""
     return publish_key_set
+
+
+@pytest.fixture
+def new_signing_key(account_aws: Any) -> Callable[[], str]:
+    """``new_signing_key()``: another P-256 key in the account (not yet published)."""
+    return create_signing_key
+
+
+@pytest.fixture
+def kms_public_key(account_aws: Any) -> Callable[[str], bytes]:
+    """``kms_public_key(kid)``: the key's SubjectPublicKeyInfo DER from KMS GetPublicKey."""
+    return public_key_der
 
 
 # --- STAND-IN verifier: remove with ppcommon/revocations.py's stand-in -------------------
