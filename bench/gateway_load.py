@@ -67,8 +67,9 @@ def _call(
     return response.status, response.read()
 
 
-def _register(system: System) -> str:
-    """A fresh user's access token (its tenant is what the account read returns)."""
+def _register(system: System) -> tuple[str, str]:
+    """A fresh user's access token (its tenant is what the account read returns) and the
+    password that deletes it."""
     connection = http.client.HTTPConnection("127.0.0.1", system.gateway_port, timeout=30)
     email = f"load-{uuid.uuid4().hex[:12]}@bench.purposepath.app"
     password = secrets.token_urlsafe(18)
@@ -86,7 +87,7 @@ def _register(system: System) -> str:
         )
         if logged_in != 200:
             raise SystemExit(f"login answered {logged_in}: {body[:200]!r}")
-        return str(json.loads(body)["accessToken"])
+        return str(json.loads(body)["accessToken"]), password
     finally:
         connection.close()
 
@@ -114,7 +115,7 @@ def _client(system: System, token: str, total: int, tally: Tally, start: threadi
 
 
 def _run(system: System, clients: int, total: int) -> tuple[Tally, float]:
-    token = _register(system)
+    token, password = _register(system)
     tally = Tally()
     start = threading.Barrier(clients + 1)
     threads = [
@@ -130,7 +131,7 @@ def _run(system: System, clients: int, total: int) -> tuple[Tally, float]:
     seconds = time.perf_counter() - began
     connection = http.client.HTTPConnection("127.0.0.1", system.gateway_port, timeout=30)
     try:
-        _call(connection, "DELETE", "/account/auth/me", token=token)
+        _call(connection, "DELETE", "/account/auth/me", token=token, body={"password": password})
     finally:
         connection.close()
     return tally, seconds

@@ -190,7 +190,10 @@ def run(journey: Journey) -> None:
         journey.cleanups.append(
             lambda: journey.step(
                 "clean-up: remove the user and tenant",
-                journey.call("account", "DELETE", "/auth/me", token=access),
+                # Deleting an account re-authenticates: the password, not the token alone.
+                journey.call(
+                    "account", "DELETE", "/auth/me", token=access, body={"password": password}
+                ),
                 204,
             )
         )
