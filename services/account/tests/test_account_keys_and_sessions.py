@@ -251,6 +251,16 @@ def test_a_refresh_in_a_revoked_session_fails(client) -> None:
     assert reply.status == 401
 
 
+def test_refresh_token_reuse_also_ends_the_sessions_access_tokens(client, revocation_store) -> None:
+    account = client.register()
+    body = {"refreshToken": account.refresh_token}
+    fresh = client.call("POST", "/auth/refresh", body=body).json()
+    assert client.call("POST", "/auth/refresh", body=body).status == 401  # reuse
+    sid = _segments(account.access_token)[1]["sid"]
+    assert _rev(revocation_store, f"rev:sid:{sid}")[0] == b"1"
+    expect_refused_within_a_second(client, fresh["accessToken"], "a token of a copied session")
+
+
 def test_a_revocation_store_that_is_down_fails_the_logout_loudly(client, monkeypatch) -> None:
     account = client.register()
     client.call("GET", "/health")

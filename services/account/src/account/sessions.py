@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from account import clock, refresh_tokens, security_events
+from account import clock, refresh_tokens, revocation, security_events
 from account.dynamo import (
     cancellation_codes,
     is_condition_failed,
@@ -104,11 +104,11 @@ def end_all(user_id: str) -> list[str]:
     session opened in the same instant may be missed. Callers that must not miss the
     caller's own session add it themselves.
     """
-    session_ids = [
-        str(item["sessionId"]) for item in _query("sessions", "user-index", "userId", user_id)
-    ]
-    for session_id in session_ids:
-        end(session_id)
+    session_ids = []
+    for item in _query("sessions", "user-index", "userId", user_id):
+        session_ids.append(str(item["sessionId"]))
+        if item.get("status") != REVOKED:  # ended ones keep their tokens revoked already
+            end(str(item["sessionId"]))
     return session_ids
 
 
@@ -209,6 +209,8 @@ def purge_user(user_id: str) -> list[str]:
 def _revoke_for_reuse(session_id: str) -> None:
     security_events.refresh_token_reused(session_id)
     end(session_id)
+    # Whoever copied the refresh token may hold access tokens of the session too.
+    revocation.end_sessions([session_id])
 
 
 def _token_item(token: str, session: dict[str, Any], now: int) -> dict[str, Any]:
