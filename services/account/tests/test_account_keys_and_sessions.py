@@ -357,6 +357,18 @@ def test_destructive_routes_refuse_a_token_whose_session_ended(
     assert users.find_by_id(account.user_id) is not None
 
 
+def test_destructive_routes_refuse_a_session_of_someone_else_or_none(client) -> None:
+    account, other = client.register(), client.register()
+    user = users.find_by_id(account.user_id)
+    assert user is not None
+    foreign_sid = _segments(other.access_token)[1]["sid"]
+    for sid in (foreign_sid, "00000000-0000-4000-8000-000000000000"):
+        token = tokens.issue_access_token(user, sid)  # validly signed, wrong session
+        reply = client.call("DELETE", "/auth/me", token=token, body={"password": PASSWORD})
+        assert reply.json()["error"]["message"] == auth.SESSION_ENDED
+    assert users.find_by_id(account.user_id) is not None
+
+
 # --- deletion ----------------------------------------------------------------------------------
 
 

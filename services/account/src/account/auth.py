@@ -139,7 +139,7 @@ def _reauthenticated(claims: Claims, password: str | None) -> users.User:
     store says) must not either.
     """
     user = current_user(claims)
-    if not sessions.is_active(claims.session_id):
+    if not sessions.is_active(claims.session_id, user.user_id):
         raise Unauthorized(SESSION_ENDED)
     if password is None or len(password) > MAX_PASSWORD_CHARS:
         raise _login_failed()

@@ -83,8 +83,9 @@ def start(user: User) -> Started:
     return Started(session_id, token)
 
 
-def is_active(session_id: str) -> bool:
-    """True when the session exists, is not revoked and has not expired (strongly read)."""
+def is_active(session_id: str, user_id: str) -> bool:
+    """True when ``user_id``'s session exists, is not revoked and has not expired (read
+    strongly, so an ending that just happened counts)."""
     if not session_id:
         return False  # a token from before sessions were named belongs to none
     item = (
@@ -93,7 +94,10 @@ def is_active(session_id: str) -> bool:
         .get("Item")
     )
     return (
-        item is not None and item.get("status") == ACTIVE and int(item["expiresAt"]) > clock.now()
+        item is not None
+        and item.get("userId") == user_id
+        and item.get("status") == ACTIVE
+        and int(item["expiresAt"]) > clock.now()
     )
 
 
