@@ -36,7 +36,7 @@ from ppcommon import revocations
 from ppcommon import secrets as ppsecrets
 from ppcommon.errors import Unauthorized
 from pptesting import aws as testaws
-from pptesting import redis_server
+from pptesting import redis_server, reset_ppcommon
 from pptesting.account_contract import Client
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
@@ -68,6 +68,7 @@ def _reset_ppcommon() -> None:
     ppaws.reset()
     ppsecrets.reset_cache()
     ppcache.reset()
+    reset_ppcommon()  # whatever else ppcommon keeps per container (the key set, revocations)
     tokens.reset()
 
 
@@ -127,8 +128,8 @@ def publish_key_set(
         Type="String",
         Overwrite=True,
     )
-    if reset:  # a new container; False: the running one, with its cached copy
-        tokens.reset()
+    if reset:  # a new container (every cache, the verifier's too); False: the running one
+        _reset_ppcommon()
 
 
 def public_key_der(kid: str) -> bytes:
