@@ -175,7 +175,7 @@ def _report(what: str, es256: list[float], hs256: list[float]) -> None:
     print(f"  ES256 via KMS     p50 {es_p50:8.2f} ms  p95 {ms(es256, 0.95):8.2f} ms")
     print(
         f"  ES256 / HS256     {es_p50 / hs_p50:.2f}x at p50 "
-        f"(+{es_p50 - hs_p50:.2f} ms; mean ratio "
+        f"({es_p50 - hs_p50:+.2f} ms; mean ratio "
         f"{statistics.fmean(es256) / statistics.fmean(hs256):.2f}x)"
     )
 
