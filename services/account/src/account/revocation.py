@@ -19,7 +19,7 @@ from ppcommon.jwt import Claims
 
 def end_token(claims: Claims) -> None:
     """The caller's own access token (``rev:jti``), until it expires anyway."""
-    revocations.revoke_token(claims)
+    revocations.revoke_token(claims.token_id, claims.expires_at)
 
 
 def end_sessions(session_ids: Iterable[str]) -> None:

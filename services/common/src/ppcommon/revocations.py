@@ -28,9 +28,10 @@ class RevocationStoreUnavailable(RuntimeError):
     """Redis is not configured or did not answer: a revocation could not be written."""
 
 
-def revoke_token(claims: Claims) -> None:
-    remaining = max(1, claims.expires_at - int(time.time()))
-    _set([(f"rev:jti:{claims.token_id}", remaining)])
+def revoke_token(token_id: str, expires_at: int, *, now: float | None = None) -> None:
+    remaining = int(expires_at - (time.time() if now is None else now))
+    if remaining > 0:
+        _set([(f"rev:jti:{token_id}", remaining)])
 
 
 def revoke_sessions(session_ids: Iterable[str]) -> None:
