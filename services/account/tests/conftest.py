@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from ppcommon import http as pphttp
 from ppcommon import jwt as ppjwt
 from ppcommon import revocations
 from ppcommon import secrets as ppsecrets
+from ppcommon.cache import encode_command, read_reply
 from ppcommon.errors import Unauthorized
 from pptesting import aws as testaws
 from pptesting import redis_server, reset_ppcommon
@@ -51,12 +53,6 @@ TABLES = {
 # Cheap enough that a login costs about a millisecond; production keeps 600,000.
 TEST_ITERATIONS = 1_000
 KEY_SET_PARAMETER = "/purposepath/test/signing-keys"
-ACCOUNT_REDIS_USER = "purposepath-test-account"
-# The revocation store's ACL users (CONTRACT-12): the account writes, the others read.
-REDIS_ACL = {
-    ACCOUNT_REDIS_USER: "~rev:* ~cache:* +@read +@write +@connection -@dangerous",
-    "purposepath-test-coaching": "~rev:* +get +mget +ping +hello +auth",
-}
 
 Transport = Callable[
     [str, str, Mapping[str, str], bytes | None], tuple[int, Mapping[str, str], bytes]
@@ -72,13 +68,38 @@ def _reset_ppcommon() -> None:
     tokens.reset()
 
 
+@dataclass(frozen=True)
+class RevocationStore:
+    """The test session's redis-server, read as the account's own Redis user."""
+
+    port: int
+    username: str
+    password: str
+
+    def command(self, *parts: str) -> object:
+        with (
+            socket.create_connection(("127.0.0.1", self.port), timeout=2) as sock,
+            sock.makefile("rwb") as stream,
+        ):
+            stream.write(encode_command("AUTH", self.username, self.password))
+            stream.write(encode_command(*parts))
+            stream.flush()
+            read_reply(stream)
+            return read_reply(stream)
+
+
 @pytest.fixture(scope="session")
-def revocation_store() -> Iterator[redis_server.RedisServer]:
-    """One real redis-server for the session (revocation keys are unique ids: no reset)."""
+def revocation_store() -> Iterator[RevocationStore]:
+    """One real redis-server with the stage's ACL users for the session (revocation keys
+    name unique ids, so tests need no reset)."""
     if not redis_server.available():
-        pytest.skip(f"the account's revocation store needs Redis: {redis_server.MISSING}")
-    with redis_server.running(REDIS_ACL) as server:
-        yield server
+        pytest.skip(
+            "the account's revocation store needs Redis: redis-server is not installed "
+            "(apt-get install redis-server; .ci/run installs it)"
+        )
+    with redis_server.acl_redis(stage="test") as server:
+        username, password = server.users["account"]
+        yield RevocationStore(server.port, username, password)
 
 
 @dataclass
@@ -144,7 +165,7 @@ def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def account_aws(
-    monkeypatch: pytest.MonkeyPatch, revocation_store: redis_server.RedisServer
+    monkeypatch: pytest.MonkeyPatch, revocation_store: RevocationStore
 ) -> Iterator[Any]:
     """A mocked AWS with the account tables, the JWT secret, the signing key and its key
     set, and the revocation store's user secret; yields the DynamoDB resource."""
@@ -153,6 +174,7 @@ def account_aws(
         "AWS_PROFILE",
         "REDIS_ENDPOINT",
         "REDIS_AUTH_SECRET_ARN",
+        "AWS_LAMBDA_FUNCTION_NAME",
         "COACHING_TABLE",
         "TRACTION_TABLE",
     ):
@@ -175,13 +197,17 @@ def account_aws(
         kid = create_signing_key()
         publish_key_set(kid, [kid])
         monkeypatch.setenv("SIGNING_KEYS_PARAMETER", KEY_SET_PARAMETER)
-        user = revocation_store.users[ACCOUNT_REDIS_USER]
         secret = (
             _kms_session()
             .client("secretsmanager")
             .create_secret(
                 Name="purposepath/redis-user/test/account",
-                SecretString=json.dumps({"username": user.username, "password": user.password}),
+                SecretString=json.dumps(
+                    {
+                        "username": revocation_store.username,
+                        "password": revocation_store.password,
+                    }
+                ),
             )
         )
         monkeypatch.setenv("REDIS_ENDPOINT", "127.0.0.1")

@@ -1,9 +1,9 @@
-"""A throwaway real ``redis-server`` for tests, with the ACL users of the revocation store.
+"""A throwaway ``redis-server`` with the stage's ACL users, for revocation tests and benches.
 
-Tests of the revocation store need real Redis semantics (ACLs, ``EX``, ``MGET``) that a
-fake would only imitate. The server listens on 127.0.0.1 on a free port, keeps nothing on
-disk, and takes its configuration (passwords included) on standard input, never on the
-command line where ``ps`` shows it. ``default`` is disabled, as on the stages.
+The users and rules are the ones the shared stack gives ElastiCache (RBAC) and the local
+AWS gives its redis-server: the account user reads and writes ``rev:*`` and ``cache:*``;
+every other service's user only reads ``rev:*``; ``default`` is off. Passwords travel on
+standard input (as ``user`` config lines), never on the command line.
 """
 
 from __future__ import annotations
@@ -13,106 +13,106 @@ import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from ppcommon.cache import encode_command, read_reply
-
+ACCOUNT_RULES = "~rev:* ~cache:* +@read +@write +@connection -@dangerous"
+READER_RULES = "~rev:* +get +mget +ping +hello +auth"
 START_TIMEOUT = 10.0
-MISSING = "redis-server is not installed (apt-get install redis-server; .ci/run installs it)"
-
-
-@dataclass(frozen=True)
-class RedisUser:
-    username: str
-    password: str
-
-
-@dataclass(frozen=True)
-class RedisServer:
-    port: int
-    admin: RedisUser
-    users: dict[str, RedisUser]
-
-    def command(self, *parts: str, user: RedisUser | None = None) -> object:
-        """One command as ``user`` (the admin by default); a Redis error raises."""
-        who = user or self.admin
-        with (
-            socket.create_connection(("127.0.0.1", self.port), timeout=2) as sock,
-            sock.makefile("rwb") as stream,
-        ):
-            stream.write(encode_command("AUTH", who.username, who.password))
-            stream.write(encode_command(*parts))
-            stream.flush()
-            read_reply(stream)
-            return read_reply(stream)
 
 
 def available() -> bool:
     return shutil.which("redis-server") is not None
 
 
+@dataclass
+class AclRedis:
+    """A running server on 127.0.0.1 and its users' ``(username, password)``."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    workdir: Path
+    users: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_ready(server: AclRedis) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"redis-server exited with {server.process.returncode}")
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", server.port), timeout=0.2) as probe,
+        ):
+            probe.sendall(b"*1\r\n$4\r\nPING\r\n")
+            if probe.recv(64):  # -NOAUTH or +PONG: it answers
+                return
+        time.sleep(0.02)
+    raise RuntimeError(f"redis-server did not answer on port {server.port}")
 
 
 @contextlib.contextmanager
-def running(acl: dict[str, str]) -> Iterator[RedisServer]:
-    """A server with one user per ``acl`` entry (name -> rules such as ``~rev:* +get``)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError(MISSING)
-    admin = RedisUser("pptesting-admin", secrets.token_hex(16))
-    users = {name: RedisUser(name, secrets.token_hex(16)) for name in acl}
+def acl_redis(
+    stage: str = "test", services: tuple[str, ...] = ("coaching", "traction")
+) -> Iterator[AclRedis]:
+    """A redis-server with ``purposepath-<stage>-account`` and a reader per service."""
+    if not available():
+        raise RuntimeError("redis-server is not on PATH")
     port = _free_port()
-    lines = [
-        f"port {port}",
-        "bind 127.0.0.1",
-        'save ""',
-        "appendonly no",
-        "user default off",
-        f"user {admin.username} on >{admin.password} ~* &* +@all",
-        *(f"user {name} on >{users[name].password} {rules}" for name, rules in acl.items()),
-    ]
-    process = subprocess.Popen(  # noqa: S603 - a fixed binary found on PATH, no shell
-        [binary, "-"],
+    workdir = Path(tempfile.mkdtemp(prefix="pptesting-redis-"))
+    users = {"account": (f"purposepath-{stage}-account", secrets.token_hex(16))}
+    users |= {name: (f"purposepath-{stage}-{name}", secrets.token_hex(16)) for name in services}
+    lines = ["user default off"]
+    for name, (username, password) in users.items():
+        rules = ACCOUNT_RULES if name == "account" else READER_RULES
+        lines.append(f"user {username} on >{password} {rules}")
+    process = subprocess.Popen(  # noqa: S603 - redis-server from PATH, no shell
+        [
+            shutil.which("redis-server") or "redis-server",
+            "-",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+            "--logfile",
+            str(workdir / "redis.log"),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    assert process.stdin is not None  # noqa: S101 - PIPE was asked for
-    process.stdin.write(("\n".join(lines) + "\n").encode())
-    process.stdin.close()
-    server = RedisServer(port, admin, users)
+    if process.stdin is None:
+        raise RuntimeError("redis-server has no standard input")
+    with process.stdin:
+        process.stdin.write(("\n".join(lines) + "\n").encode())
+    server = AclRedis(port, process, workdir, users)
     try:
-        _wait_until_up(server, process)
+        _wait_until_ready(server)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_up(server: RedisServer, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"redis-server exited during start-up (code {process.returncode}); "
-                "run `redis-server --version` to check the installation"
-            )
-        try:
-            if server.command("PING") == b"PONG":
-                return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"redis-server did not answer on port {server.port} in time")
-        time.sleep(0.05)
+        server.stop()
