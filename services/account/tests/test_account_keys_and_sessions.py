@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from account import auth, sessions, tokens, users
+from account import account_events, auth, sessions, tokens, users
 from ppcommon.config import ConfigurationError
 from pptesting.account_contract import PASSWORD, b64url, expect_refused_within_a_second
 
@@ -421,3 +421,48 @@ def test_delete_me_keeps_a_shared_tenant_and_its_tokens(
     assert reply.status == 204
     assert _rev(revocation_store, f"rev:tenant:{account.tenant_id}")[0] is None
     assert published_events.calls == [("user.deleted", account.user_id)]
+
+
+def test_a_failed_announcement_deletes_and_revokes_nothing(
+    client, account_aws, revocation_store, monkeypatch
+) -> None:
+    account = client.register()
+
+    def unavailable(user: users.User) -> None:
+        raise RuntimeError("SNS is down")
+
+    monkeypatch.setattr(account_events, "publish_user_deleted", unavailable)
+    reply = client.call(
+        "DELETE", "/auth/me", token=account.access_token, body={"password": PASSWORD}
+    )
+    assert reply.status >= 500
+    assert users.find_by_id(account.user_id) is not None
+    assert _rev(revocation_store, f"rev:user:{account.user_id}")[0] is None
+    assert _me(client, account.access_token).status == 200  # retry with the same token
+
+
+def test_a_deletion_failing_after_the_announcement_can_be_retried_after_a_login(
+    client, account_aws, revocation_store, published_events, monkeypatch
+) -> None:
+    account = client.register()
+    real_delete = users.delete
+
+    def broken(user: users.User) -> bool:
+        raise RuntimeError("DynamoDB fell over")
+
+    monkeypatch.setattr(users, "delete", broken)
+    body = {"password": PASSWORD}
+    failed = client.call("DELETE", "/auth/me", token=account.access_token, body=body)
+    assert failed.status == 500
+    expect_refused_within_a_second(client, account.access_token, "the token once announced")
+    assert _rev(revocation_store, f"rev:user:{account.user_id}")[0] is None
+    monkeypatch.setattr(users, "delete", real_delete)
+    again = client.login(account.email)["accessToken"]  # the user can still sign in...
+    retried = client.call("DELETE", "/auth/me", token=again, body=body)
+    assert retried.status == 204  # ...and retry; the purges absorb the second announcement
+    assert [kind for kind, _ in published_events.calls] == [
+        "user.deleted",
+        "tenant.deleted",
+        "user.deleted",
+        "tenant.deleted",
+    ]

@@ -116,19 +116,29 @@ def delete_account(claims: Claims, password: str | None) -> None:
     """Re-authenticate, then remove the caller, its sessions and tokens, and its tenant
     when it was the only owner; every service is told to purge what it holds for them.
 
-    Order: the deletion first (a failure leaves a working account, not a half-revoked
-    one), then the revocations (``rev:user`` blocks even a fresh login's tokens, so it is
-    written only once the user is gone), then the events.
+    Order: announce first (the order ``account_events`` documents), so a failed publish
+    deletes nothing and the person retries, and a deletion that fails later is retried
+    and re-announced (the purges are idempotent). Then end every session's tokens
+    everywhere, before the items go, so no service accepts a write for the user while its
+    purge runs; a failure after that still lets the person sign in and retry. Then delete,
+    and only then revoke the user (and tenant) as a whole: ``rev:user`` would also refuse
+    the fresh login a retry needs.
     """
     user = _reauthenticated(claims, password)
+    tenant_goes = users.tenant_goes_with(user)
+    account_events.publish_user_deleted(user)
+    if tenant_goes:
+        account_events.publish_tenant_deleted(user.tenant_id)
+    revocation.end_sessions([*sessions.ids_of(user.user_id), claims.session_id])
     sessions.purge_user(user.user_id)
     tenant_deleted = users.delete(user)
     revocation.end_user(user.user_id)
     if tenant_deleted:
         revocation.end_tenant(user.tenant_id)
-    account_events.publish_user_deleted(user)
-    if tenant_deleted:
-        account_events.publish_tenant_deleted(user.tenant_id)
+    if tenant_deleted != tenant_goes:
+        # Another owner joined or left in between: the announcement was decided on the
+        # read above. Counted and logged so the rare mismatch can be reconciled.
+        security_events.tenant_ownership_changed_during_deletion(user.tenant_id)
 
 
 def _reauthenticated(claims: Claims, password: str | None) -> users.User:

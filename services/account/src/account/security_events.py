@@ -29,3 +29,13 @@ def refresh_token_reused(session_id: str) -> None:
     logger.warning(
         "refresh token reuse detected; session revoked", extra={"session_id": session_id}
     )
+
+
+def tenant_ownership_changed_during_deletion(tenant_id: str) -> None:
+    """A deletion's tenant announcement and the transaction's outcome disagree."""
+    _count("TenantDeletionMismatch")
+    logger.error(
+        "tenant ownership changed while its owner was being deleted; tenant.deleted was "
+        "decided before the transaction and may not match it",
+        extra={"tenant_id": tenant_id},
+    )

@@ -101,6 +101,11 @@ def is_active(session_id: str, user_id: str) -> bool:
     )
 
 
+def ids_of(user_id: str) -> list[str]:
+    """The ids of every session of ``user_id`` (through the eventually consistent GSI)."""
+    return [str(item["sessionId"]) for item in _query("sessions", "user-index", "userId", user_id)]
+
+
 def end_all(user_id: str) -> list[str]:
     """End every session of ``user_id``; return their ids (for the revocation store).
 

@@ -162,6 +162,22 @@ def _decode_tenant(cached: str | None, tenant_id: str) -> Tenant | None:
     return tenant if tenant.tenant_id == tenant_id else None
 
 
+def tenant_goes_with(user: User) -> bool:
+    """True when deleting ``user`` deletes its tenant too: it is the tenant's only owner.
+
+    The same condition :func:`delete` applies in its transaction, read strongly before it,
+    so the deletion can be announced before anything is removed.
+    """
+    if user.role != OWNER:
+        return False
+    item = (
+        aws.resource_table("tenants")
+        .get_item(Key={"tenantId": user.tenant_id}, ConsistentRead=True)
+        .get("Item")
+    )
+    return item is None or int(item.get("ownerCount", 1)) <= 1
+
+
 def delete(user: User) -> bool:
     """Remove the user and its email claim; the tenant too when it was its only owner.
 
