@@ -3,8 +3,8 @@
 Every test that invokes the handler gets a fresh ``mock_aws()`` holding the four account
 tables exactly as the shared template defines them, the legacy JWT secret, a P-256 KMS
 signing key published as the stage's key set in SSM, and the revocation store: a real
-``redis-server`` (one per test session) reached as the account's own ACL user. Deletion
-events are recorded, not sent. Every test gets a cheap KDF cost (hash strings carry their
+``redis-server`` (one per test session) reached as the account's own ACL user, and the
+account events topic with a queue subscribed (``published_events`` reads it). Every test gets a cheap KDF cost (hash strings carry their
 own count, so nothing else changes). ppcommon's per-container caches are reset around each
 test: other services' tests share this interpreter.
 """
@@ -25,9 +25,8 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from account import account_events, passwords, tokens
+from account import passwords, tokens
 from account.app import lambda_handler  # builds the app; creates no AWS client
-from account.users import User
 from ppcommon import aws as ppaws
 from ppcommon import cache as ppcache
 from ppcommon import config as ppconfig
@@ -102,27 +101,52 @@ def revocation_store() -> Iterator[RevocationStore]:
         yield RevocationStore(server.port, username, password)
 
 
+EVENTS_TOPIC = "purposepath-account-events-test"
+
+
 @dataclass
 class PublishedEvents:
-    """What ``account_events`` was asked to publish, in order."""
+    """What reached the account events topic, read from an SQS queue subscribed to it."""
 
-    calls: list[tuple[str, str]] = field(default_factory=list)
+    queue_url: str
+    seen: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def calls(self) -> list[tuple[str, str]]:
+        """(type, user id or tenant id) of every message so far, in order."""
+        sqs = _kms_session().client("sqs")
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
+            messages = batch.get("Messages", [])
+            if not messages:
+                return list(self.seen)
+            for message in messages:
+                event = json.loads(json.loads(message["Body"])["Message"])
+                subject = event["userId"] if event["type"] == "user.deleted" else event["tenantId"]
+                self.seen.append((event["type"], subject))
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
-@pytest.fixture(autouse=True)
-def published_events(monkeypatch: pytest.MonkeyPatch) -> PublishedEvents:
-    """Deletion events are recorded: the publisher is tested where it is built."""
-    record = PublishedEvents()
+def _subscribe_to_account_events(monkeypatch: pytest.MonkeyPatch) -> PublishedEvents:
+    """The shared stack's account events topic, with a queue listening (as the purges do)."""
+    session = _kms_session()
+    sns, sqs = session.client("sns"), session.client("sqs")
+    topic = sns.create_topic(Name=EVENTS_TOPIC)["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="account-tests-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    monkeypatch.setenv("ACCOUNT_EVENTS_TOPIC_ARN", topic)
+    return PublishedEvents(queue_url)
 
-    def user_deleted(user: User) -> None:
-        record.calls.append(("user.deleted", user.user_id))
 
-    def tenant_deleted(tenant_id: str) -> None:
-        record.calls.append(("tenant.deleted", tenant_id))
+_events_of_this_test: list[PublishedEvents] = []  # set by account_aws inside its mock
 
-    monkeypatch.setattr(account_events, "publish_user_deleted", user_deleted)
-    monkeypatch.setattr(account_events, "publish_tenant_deleted", tenant_deleted)
-    return record
+
+@pytest.fixture
+def published_events(account_aws: Any) -> PublishedEvents:
+    return _events_of_this_test[-1]
 
 
 @cache
@@ -214,9 +238,11 @@ def account_aws(
         monkeypatch.setenv("REDIS_PORT", str(revocation_store.port))
         monkeypatch.setenv("REDIS_TLS", "false")
         monkeypatch.setenv("REDIS_USER_SECRET_ARN", secret["ARN"])
+        _events_of_this_test[:] = [_subscribe_to_account_events(monkeypatch)]
         _install_verifier_stand_in(monkeypatch)
         _reset_ppcommon()
         yield testaws.dynamodb_resource()
+    _events_of_this_test.clear()
     _reset_ppcommon()
 
 
