@@ -426,3 +426,19 @@ def after_alarm_state_change(hook: AlarmStateChanged) -> None:
     set_alarm_state.__wrapped__ = original  # type: ignore[attr-defined]  # unwrap on re-patch
     setattr(set_alarm_state, _ALARM_STATE_HOOK, hook)
     CloudWatchBackend.set_alarm_state = set_alarm_state  # type: ignore[method-assign]  # the seam's patch
+
+
+# ---------------------------------------------------------------------------------------
+# --- h-redis ---
+# ElastiCache RBAC user groups (branch h-redis): moto 5.2.5 models ElastiCache users but no
+# user groups, so the local AWS keeps its user groups on the backend instance, in a dict of
+# its own in the instance's ``__dict__``. ``BaseBackend.reset`` replaces that ``__dict__``
+# and runs ``__init__`` again, so moto's reset drops the groups together with the users
+# they name. Tests: ``tests/test_seams_h_redis.py``.
+# ---------------------------------------------------------------------------------------
+@seam("BaseBackend.reset")
+def backend_local_state(backend: Any, name: str) -> dict[str, Any]:
+    """The local AWS's own state ``name`` kept on a moto ``backend``; reset empties it."""
+    _moto_attribute(type(backend), "reset", "BaseBackend.reset")
+    state: dict[str, Any] = vars(backend).setdefault(f"_pplocalaws_{name}", {})
+    return state

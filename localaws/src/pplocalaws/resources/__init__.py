@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "dynamodb",
     "ec2",
     "elasticache",
+    "elasticache_users",
     "iam",
     "iam_oidc",
     "kms",

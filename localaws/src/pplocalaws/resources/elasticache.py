@@ -7,8 +7,11 @@ becoming the Redis password.
 
 Where ``redis-server`` is installed, each replication group is backed by a real one on
 loopback (``pplocalaws.redis``): every endpoint the group reports (and so the
-stack's exports) names it, its AUTH token is the group's, and it stops with the group.
-Where it is not, the group keeps moto's made-up endpoint and the services' cache is off.
+stack's exports) names it, and it stops with the group. Who may connect is either the
+group's AUTH token (the ``default`` user's password) or, with ``UserGroupIds``, the users
+of its RBAC user group as ACL users (``elasticache_users``); a change to those users or
+to the group's members is applied to the running server in place. Where redis-server is
+not installed, the group keeps moto's made-up endpoint and the services' cache is off.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from moto.core.common_models import CloudFormationModel
 from moto.elasticache.models import ElastiCacheBackend, ReplicationGroup, elasticache_backends
 
 from pplocalaws import redis
-from pplocalaws.resources import dynamic_references
+from pplocalaws.resources import dynamic_references, elasticache_users
 from pplocalaws.resources.common import LocalModel, Properties, as_bool, require
+from pplocalaws.resources.elasticache_access import ElastiCacheRefusal
 
 SUBNET_GROUP_TYPE = "AWS::ElastiCache::SubnetGroup"
 REPLICATION_GROUP_TYPE = "AWS::ElastiCache::ReplicationGroup"
@@ -173,9 +177,14 @@ class LocalReplicationGroup(LocalModel, CloudFormationModel):
                 message=f"{REPLICATION_GROUP_TYPE} {group_id}: AuthToken needs "
                 "TransitEncryptionEnabled true (ElastiCache accepts AUTH only over TLS)"
             )
-        server = redis.start(auth_token)
+        user_group_ids = _checked_user_groups(
+            group_id, properties, auth_token, account_id, region_name
+        )
+        server = redis.start(_acl_users(auth_token, user_group_ids, account_id, region_name))
         try:
-            _create_moto_group(group_id, properties, auth_token, server, account_id, region_name)
+            _create_moto_group(
+                group_id, properties, auth_token, user_group_ids, server, account_id, region_name
+            )
         except BaseException:
             if server is not None:
                 server.stop()
@@ -195,14 +204,18 @@ class LocalReplicationGroup(LocalModel, CloudFormationModel):
             snapshot_retention_limit=int(new.get("SnapshotRetentionLimit", 0)),
         )
         group = backend.replication_groups[self.group_id]
-        # ModifyReplicationGroup also rotates the AUTH token and toggles TLS in place.
+        # ModifyReplicationGroup also rotates the AUTH token, toggles TLS, and adds or
+        # removes user groups (UserGroupIdsToAdd / UserGroupIdsToRemove) in place: the
+        # AUTH-to-RBAC migration and back ("Migrating from AUTH to RBAC", RBAC page).
         token = checked_auth_token(
             dynamic_references.resolve(new.get("AuthToken"), account_id, region_name)
         )
-        group.auth_token_enabled = bool(token)
+        user_group_ids = _checked_user_groups(self.group_id, new, token, account_id, region_name)
         server = _local_servers.get(group)
         if server is not None:
-            server.require_password(token)
+            server.apply_users(_acl_users(token, user_group_ids, account_id, region_name))
+        group.auth_token_enabled = bool(token)
+        group.user_group_ids = user_group_ids
         group.transit_encryption_enabled = as_bool(new.get("TransitEncryptionEnabled"))
 
     @classmethod
@@ -210,10 +223,89 @@ class LocalReplicationGroup(LocalModel, CloudFormationModel):
         _delete_replication_group(physical_id, account_id, region_name)
 
 
+def _checked_user_groups(
+    group_id: str,
+    properties: Properties,
+    auth_token: str | None,
+    account_id: str,
+    region_name: str,
+) -> list[str]:
+    """The replication group's UserGroupIds if ElastiCache accepts them with the rest.
+
+    RBAC ("Role-Based Access Control (RBAC)", ElastiCache User Guide): a user group is
+    assigned to a cache that has in-transit encryption enabled, replaces the AUTH token
+    (CreateReplicationGroup refuses AuthToken together with UserGroupIds), and a Redis OSS
+    cache takes only user groups of engine redis.
+    """
+    user_group_ids = [str(value) for value in properties.get("UserGroupIds") or []]
+    if not user_group_ids:
+        return []
+    if auth_token:
+        raise ElastiCacheRefusal(
+            "InvalidParameterCombination",
+            f"replication group {group_id}: AuthToken and UserGroupIds cannot be used "
+            "together; remove AuthToken to use RBAC users",
+        )
+    if not as_bool(properties.get("TransitEncryptionEnabled")):
+        raise ElastiCacheRefusal(
+            "InvalidParameterCombination",
+            f"replication group {group_id}: UserGroupIds needs TransitEncryptionEnabled "
+            "true (RBAC works only with in-transit encryption)",
+        )
+    if len(user_group_ids) > 1:
+        # The API takes a list, but one user group per cache is all the guide describes
+        # (unsure: strict).
+        raise ElastiCacheRefusal(
+            "InvalidParameterValue",
+            f"replication group {group_id}: give exactly one user group in UserGroupIds",
+        )
+    engine = str(properties.get("Engine", "redis")).lower()
+    for user_group_id in user_group_ids:
+        user_group = elasticache_users.find_user_group(user_group_id, account_id, region_name)
+        if engine == "redis" and user_group.engine != "redis":
+            raise ElastiCacheRefusal(
+                "InvalidParameterCombination",
+                f"replication group {group_id} (engine redis) cannot use user group "
+                f"{user_group_id} (engine {user_group.engine})",
+            )
+    return user_group_ids
+
+
+def _acl_users(
+    auth_token: str | None, user_group_ids: list[str], account_id: str, region_name: str
+) -> list[redis.AclUser]:
+    """Who may connect: the user group's users, else ``default`` behind the AUTH token."""
+    if not user_group_ids:
+        return [redis.AclUser.default_with_token(auth_token)]
+    users: list[redis.AclUser] = []
+    for user_group_id in user_group_ids:
+        group = elasticache_users.find_user_group(user_group_id, account_id, region_name)
+        users.extend(elasticache_users.acl_users(group, account_id, region_name))
+    return users
+
+
+def _refresh_servers_of(user_group_id: str, account_id: str, region_name: str) -> None:
+    """A user group's users changed: every replication group using it applies them."""
+    backend = _backend(account_id, region_name)
+    for group_id in elasticache_users.replication_groups_using(
+        user_group_id, account_id, region_name
+    ):
+        group = backend.replication_groups[group_id]
+        server = _local_servers.get(group)
+        if server is not None:
+            server.apply_users(
+                _acl_users(None, list(group.user_group_ids), account_id, region_name)
+            )
+
+
+elasticache_users.on_group_changed(_refresh_servers_of)
+
+
 def _create_moto_group(
     group_id: str,
     properties: Properties,
     auth_token: str | None,
+    user_group_ids: list[str],
     server: redis.RedisServer | None,
     account_id: str,
     region_name: str,
@@ -253,7 +345,7 @@ def _create_moto_group(
         transit_encryption_enabled=as_bool(properties.get("TransitEncryptionEnabled")),
         at_rest_encryption_enabled=as_bool(properties.get("AtRestEncryptionEnabled")),
         kms_key_id=properties.get("KmsKeyId", ""),
-        user_group_ids=properties.get("UserGroupIds", []),
+        user_group_ids=user_group_ids,
         log_delivery_configurations=properties.get("LogDeliveryConfigurations", []),
         data_tiering_enabled=as_bool(properties.get("DataTieringEnabled")),
         network_type=properties.get("NetworkType", "ipv4"),
