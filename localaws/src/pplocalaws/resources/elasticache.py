@@ -39,7 +39,7 @@ _AUTH_TOKEN_ALLOWED = set(string.printable) - set(string.whitespace) - _AUTH_TOK
 _AUTH_TOKEN_LENGTH = range(16, 129)
 
 # The real Redis behind each moto replication group; an entry goes when moto drops the
-# group (its redis-server is stopped by the finalizer ``redis.start_for`` ties to it).
+# group (its redis-server is stopped by the finalizer ``RedisServer.stop_with`` ties to it).
 _local_servers: weakref.WeakKeyDictionary[ReplicationGroup, redis.RedisServer] = (
     weakref.WeakKeyDictionary()
 )
