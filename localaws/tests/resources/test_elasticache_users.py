@@ -200,6 +200,49 @@ def _with(change: Callable[[dict[str, Any]], None]) -> str:
             lambda r: r["Redis"]["Properties"].update(UserGroupIds=["no-such-group"]),
             "UserGroupNotFound: User group no-such-group not found.",
         ),
+        (
+            lambda r: r["Writer"]["Properties"].update(UserName="pplocalaws-admin"),
+            "UserName pplocalaws-admin is reserved by the local AWS",
+        ),
+        (
+            lambda r: r["Reader"]["Properties"].update(
+                AuthenticationMode={"Type": "iam"}, UserName="pp-dev-coaching"
+            ),
+            "IAM authentication is not modelled by the local AWS",
+        ),
+        (
+            lambda r: r["Reader"]["Properties"].update(
+                AuthenticationMode={"Type": "no-password-required", "Passwords": ["x" * 16]}
+            ),
+            "authentication type no-password-required takes no passwords",
+        ),
+        (
+            lambda r: r["Users"]["Properties"].update(UserIds=["default", {"Ref": "DefaultUser"}]),
+            "DuplicateUserName: user group pp-dev-users: two of its users have the same UserName",
+        ),
+        (
+            lambda r: r["Users"]["Properties"]["UserIds"].append("no-such-user"),
+            "UserNotFound: User no-such-user not found.",
+        ),
+        (
+            lambda r: (
+                r["Users"]["Properties"].update(Engine="valkey")
+                or r["DefaultUser"]["Properties"].update(
+                    AuthenticationMode={"Type": "no-password-required"}
+                )
+            ),
+            "user group pp-dev-users (engine valkey) cannot hold user pp-dev-default",
+        ),
+        (
+            lambda r: r["Users"]["Properties"].update(Engine="valkey"),
+            "replication group pp-dev-redis (engine redis) cannot use user group pp-dev-users",
+        ),
+        (
+            lambda r: r["Redis"]["Properties"].update(
+                UserGroupIds=[{"Ref": "Users"}, {"Ref": "Users"}]
+            ),
+            "give exactly one user group in UserGroupIds",
+        ),
     ],
 )
 def test_what_elasticache_refuses_fails_the_create_naming_the_rule(
@@ -365,3 +408,45 @@ def test_passwords_from_secrets_manager_and_migrating_from_auth_token_to_rbac(
     assert session(port, ("AUTH", token))[0].startswith("-WRONGPASS")
     reader = session(port, _auth("pp-dev-coaching", password), ("GET", "rev:tenant:t"))
     assert reader == ["+OK", "1"]  # the same server, its data kept
+
+
+def test_an_id_in_use_is_refused(aws: boto3.Session) -> None:
+    _deploy(aws, rbac_template())
+    template = rbac_template()
+    resources = template["Resources"]
+    resources["Redis"]["Properties"]["ReplicationGroupId"] = "pp-dev-redis-2"
+    resources["Reader"]["Properties"]["UserName"] = "another-name"
+    resources["Writer"]["Properties"]["UserId"] = "pp-dev-account-2"
+    resources["Writer"]["Properties"]["UserName"] = "another-writer"
+    resources["DefaultUser"]["Properties"]["UserId"] = "pp-dev-default-2"
+    cfn = aws.client("cloudformation")
+
+    cfn.create_stack(StackName="second", TemplateBody=json.dumps(template))
+
+    assert "UserAlreadyExists: User pp-dev-coaching already exists." in _stack_failure(
+        aws, "second"
+    )
+    resources["Reader"]["Properties"]["UserId"] = "pp-dev-coaching-2"
+    cfn.delete_stack(StackName="second")
+    cfn.create_stack(StackName="third", TemplateBody=json.dumps(template))
+    assert "UserGroupAlreadyExists: User group pp-dev-users already exists." in _stack_failure(
+        aws, "third"
+    )
+
+
+@needs_redis
+def test_migrating_back_from_rbac_to_an_auth_token(aws: boto3.Session) -> None:
+    port = int(_deploy(aws, rbac_template())["Port"])
+    session(port, _auth("pp-dev-account", WRITER_PASSWORD), ("SET", "rev:sid:s", "1"))
+    token = "back-to-a-token-0123456789"
+    template = rbac_template()
+    redis_properties = template["Resources"]["Redis"]["Properties"]
+    redis_properties.pop("UserGroupIds")
+    redis_properties["AuthToken"] = token
+
+    _deploy(aws, template)
+
+    assert session(port, _auth("pp-dev-account", WRITER_PASSWORD))[0].startswith("-WRONGPASS")
+    assert session(port, ("AUTH", token), ("GET", "rev:sid:s")) == ["+OK", "1"]
+    aws.client("cloudformation").delete_stack(StackName="s")  # the group is free to go
+    assert aws.client("elasticache").describe_replication_groups()["ReplicationGroups"] == []
