@@ -450,3 +450,24 @@ def test_migrating_back_from_rbac_to_an_auth_token(aws: boto3.Session) -> None:
     assert session(port, ("AUTH", token), ("GET", "rev:sid:s")) == ["+OK", "1"]
     aws.client("cloudformation").delete_stack(StackName="s")  # the group is free to go
     assert aws.client("elasticache").describe_replication_groups()["ReplicationGroups"] == []
+
+
+def test_a_user_update_that_no_longer_fits_its_group_is_refused_and_undone(
+    aws: boto3.Session,
+) -> None:
+    template = rbac_template()
+    template["Resources"]["Users"]["Properties"]["Engine"] = "valkey"
+    template["Resources"]["Redis"]["Properties"]["Engine"] = "valkey"
+    _deploy(aws, template)
+    template["Resources"]["Reader"]["Properties"]["AuthenticationMode"] = {
+        "Type": "no-password-required"
+    }
+    cfn = aws.client("cloudformation")
+
+    cfn.update_stack(StackName="s", TemplateBody=json.dumps(template))
+
+    failure = _stack_failure(aws, "s")
+    assert "UPDATE_ROLLBACK_COMPLETE" in failure
+    assert "user group pp-dev-users (engine valkey) cannot hold user pp-dev-coaching" in failure
+    reader = aws.client("elasticache").describe_users(UserId="pp-dev-coaching")["Users"][0]
+    assert reader["Authentication"] == {"Type": "password", "PasswordCount": 1}

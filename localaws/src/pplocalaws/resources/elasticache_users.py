@@ -256,12 +256,23 @@ class LocalCacheUser(LocalModel, CloudFormationModel):
         engine = _engine(new.get("Engine"), USER_TYPE)
         rules = parsed_access_string(new.get("AccessString"))
         credentials = _credentials(self.user_id, new, account_id, region_name)
+        before = (user.engine, user.access_string, user.passwords, user.authentication_type)
         user.engine = engine
         user.access_string = " ".join(rules)
         user.passwords = list(credentials.passwords)
         user.no_password_required = not credentials.passwords
         user.authentication_type = credentials.authentication_type
-        _notify(groups_with_user(self.user_id, account_id, region_name), account_id, region_name)
+        groups = groups_with_user(self.user_id, account_id, region_name)
+        try:
+            # The user must still fit every group it is in (engine, authentication).
+            for group_id in groups:
+                group = find_user_group(group_id, account_id, region_name)
+                _checked_members(group_id, group.engine, group.user_ids, account_id, region_name)
+        except ElastiCacheRefusal:
+            user.engine, user.access_string, user.passwords, user.authentication_type = before
+            user.no_password_required = not user.passwords
+            raise
+        _notify(groups, account_id, region_name)
 
     @classmethod
     def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
