@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "dynamodb",
     "ec2",
     "elasticache",
+    "elasticache_user_groups",
     "elasticache_users",
     "iam",
     "iam_oidc",

@@ -9,7 +9,7 @@ Where ``redis-server`` is installed, each replication group is backed by a real 
 loopback (``pplocalaws.redis``): every endpoint the group reports (and so the
 stack's exports) names it, and it stops with the group. Who may connect is either the
 group's AUTH token (the ``default`` user's password) or, with ``UserGroupIds``, the users
-of its RBAC user group as ACL users (``elasticache_users``); a change to those users or
+of its RBAC user group as ACL users (``elasticache_user_groups``); a change to those users or
 to the group's members is applied to the running server in place. Where redis-server is
 not installed, the group keeps moto's made-up endpoint and the services' cache is off.
 """
@@ -26,9 +26,8 @@ from moto.core.common_models import CloudFormationModel
 from moto.elasticache.models import ElastiCacheBackend, ReplicationGroup, elasticache_backends
 
 from pplocalaws import redis
-from pplocalaws.resources import dynamic_references, elasticache_users
+from pplocalaws.resources import dynamic_references, elasticache_rbac, elasticache_user_groups
 from pplocalaws.resources.common import LocalModel, Properties, as_bool, require
-from pplocalaws.resources.elasticache_access import ElastiCacheRefusal
 
 SUBNET_GROUP_TYPE = "AWS::ElastiCache::SubnetGroup"
 REPLICATION_GROUP_TYPE = "AWS::ElastiCache::ReplicationGroup"
@@ -177,10 +176,12 @@ class LocalReplicationGroup(LocalModel, CloudFormationModel):
                 message=f"{REPLICATION_GROUP_TYPE} {group_id}: AuthToken needs "
                 "TransitEncryptionEnabled true (ElastiCache accepts AUTH only over TLS)"
             )
-        user_group_ids = _checked_user_groups(
+        user_group_ids = elasticache_rbac.checked_user_group_ids(
             group_id, properties, auth_token, account_id, region_name
         )
-        server = redis.start(_acl_users(auth_token, user_group_ids, account_id, region_name))
+        server = redis.start(
+            elasticache_rbac.acl_users_for(auth_token, user_group_ids, account_id, region_name)
+        )
         try:
             _create_moto_group(
                 group_id, properties, auth_token, user_group_ids, server, account_id, region_name
@@ -192,6 +193,16 @@ class LocalReplicationGroup(LocalModel, CloudFormationModel):
         return cls(group_id, properties, account_id, region_name)
 
     def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
+        # ModifyReplicationGroup also rotates the AUTH token, toggles TLS, and adds or
+        # removes user groups (UserGroupIdsToAdd / UserGroupIdsToRemove) in place: the
+        # AUTH-to-RBAC migration and back ("Migrating from AUTH to RBAC", RBAC page).
+        # Checked first, so a refused update changes nothing.
+        token = checked_auth_token(
+            dynamic_references.resolve(new.get("AuthToken"), account_id, region_name)
+        )
+        user_group_ids = elasticache_rbac.checked_user_group_ids(
+            self.group_id, new, token, account_id, region_name
+        )
         backend = _backend(account_id, region_name)
         backend.modify_replication_group(
             replication_group_id=self.group_id,
@@ -204,16 +215,11 @@ class LocalReplicationGroup(LocalModel, CloudFormationModel):
             snapshot_retention_limit=int(new.get("SnapshotRetentionLimit", 0)),
         )
         group = backend.replication_groups[self.group_id]
-        # ModifyReplicationGroup also rotates the AUTH token, toggles TLS, and adds or
-        # removes user groups (UserGroupIdsToAdd / UserGroupIdsToRemove) in place: the
-        # AUTH-to-RBAC migration and back ("Migrating from AUTH to RBAC", RBAC page).
-        token = checked_auth_token(
-            dynamic_references.resolve(new.get("AuthToken"), account_id, region_name)
-        )
-        user_group_ids = _checked_user_groups(self.group_id, new, token, account_id, region_name)
         server = _local_servers.get(group)
         if server is not None:
-            server.apply_users(_acl_users(token, user_group_ids, account_id, region_name))
+            server.apply_users(
+                elasticache_rbac.acl_users_for(token, user_group_ids, account_id, region_name)
+            )
         group.auth_token_enabled = bool(token)
         group.user_group_ids = user_group_ids
         group.transit_encryption_enabled = as_bool(new.get("TransitEncryptionEnabled"))
@@ -223,82 +229,23 @@ class LocalReplicationGroup(LocalModel, CloudFormationModel):
         _delete_replication_group(physical_id, account_id, region_name)
 
 
-def _checked_user_groups(
-    group_id: str,
-    properties: Properties,
-    auth_token: str | None,
-    account_id: str,
-    region_name: str,
-) -> list[str]:
-    """The replication group's UserGroupIds if ElastiCache accepts them with the rest.
-
-    RBAC ("Role-Based Access Control (RBAC)", ElastiCache User Guide): a user group is
-    assigned to a cache that has in-transit encryption enabled, replaces the AUTH token
-    (CreateReplicationGroup refuses AuthToken together with UserGroupIds), and a Redis OSS
-    cache takes only user groups of engine redis.
-    """
-    user_group_ids = [str(value) for value in properties.get("UserGroupIds") or []]
-    if not user_group_ids:
-        return []
-    if auth_token:
-        raise ElastiCacheRefusal(
-            "InvalidParameterCombination",
-            f"replication group {group_id}: AuthToken and UserGroupIds cannot be used "
-            "together; remove AuthToken to use RBAC users",
-        )
-    if not as_bool(properties.get("TransitEncryptionEnabled")):
-        raise ElastiCacheRefusal(
-            "InvalidParameterCombination",
-            f"replication group {group_id}: UserGroupIds needs TransitEncryptionEnabled "
-            "true (RBAC works only with in-transit encryption)",
-        )
-    if len(user_group_ids) > 1:
-        # The API takes a list, but one user group per cache is all the guide describes
-        # (unsure: strict).
-        raise ElastiCacheRefusal(
-            "InvalidParameterValue",
-            f"replication group {group_id}: give exactly one user group in UserGroupIds",
-        )
-    engine = str(properties.get("Engine", "redis")).lower()
-    for user_group_id in user_group_ids:
-        user_group = elasticache_users.find_user_group(user_group_id, account_id, region_name)
-        if engine == "redis" and user_group.engine != "redis":
-            raise ElastiCacheRefusal(
-                "InvalidParameterCombination",
-                f"replication group {group_id} (engine redis) cannot use user group "
-                f"{user_group_id} (engine {user_group.engine})",
-            )
-    return user_group_ids
-
-
-def _acl_users(
-    auth_token: str | None, user_group_ids: list[str], account_id: str, region_name: str
-) -> list[redis.AclUser]:
-    """Who may connect: the user group's users, else ``default`` behind the AUTH token."""
-    if not user_group_ids:
-        return [redis.AclUser.default_with_token(auth_token)]
-    users: list[redis.AclUser] = []
-    for user_group_id in user_group_ids:
-        group = elasticache_users.find_user_group(user_group_id, account_id, region_name)
-        users.extend(elasticache_users.acl_users(group, account_id, region_name))
-    return users
-
-
 def _refresh_servers_of(user_group_id: str, account_id: str, region_name: str) -> None:
     """A user group's users changed: every replication group using it applies them."""
     backend = _backend(account_id, region_name)
-    for group_id in elasticache_users.replication_groups_using(
+    for group_id in elasticache_user_groups.replication_groups_using(
         user_group_id, account_id, region_name
     ):
         group = backend.replication_groups[group_id]
         server = _local_servers.get(group)
         if server is not None:
             server.apply_users(
-                _acl_users(None, list(group.user_group_ids), account_id, region_name)
+                elasticache_rbac.acl_users_for(
+                    None, list(group.user_group_ids), account_id, region_name
+                )
             )
 
 
-elasticache_users.on_group_changed(_refresh_servers_of)
+elasticache_user_groups.on_group_changed(_refresh_servers_of)
 
 
 def _create_moto_group(

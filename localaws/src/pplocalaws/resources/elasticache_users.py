@@ -1,27 +1,22 @@
-"""AWS::ElastiCache::User and AWS::ElastiCache::UserGroup (ElastiCache RBAC) on moto.
+"""AWS::ElastiCache::User (ElastiCache RBAC) on moto's own ElastiCache users.
 
 moto 5.2.5 keeps ElastiCache users (``ElastiCacheBackend.users``, with the built-in
-``default`` user: no password, ``on ~* +@all``) but has no user groups and no
-CloudFormation model for either. Users are created through moto's own ``create_user``;
-user groups live beside the backend (``seams.backend_local_state``), so moto's reset drops
-them too. Every rule refuses what ElastiCache refuses, citing (see
-``elasticache_access``): *RBAC* (User Guide, "Role-Based Access Control (RBAC)"), the
-ElastiCache API Reference pages CreateUser, DeleteUser, CreateUserGroup, DeleteUserGroup,
-and the CloudFormation pages "AWS::ElastiCache::User" and "AWS::ElastiCache::UserGroup".
-
-A change to a user, or to a group's members, reaches the Redis of every replication
-group using the group: ``elasticache`` registers itself with :func:`on_group_changed`.
+``default`` user: no password, ``on ~* +@all``) but has no CloudFormation model for them.
+Users are created through moto's own ``create_user``; every rule refuses what
+ElastiCache refuses, citing (see ``elasticache_access``) *RBAC* (User Guide, "Role-Based
+Access Control (RBAC)"), the ElastiCache API Reference pages CreateUser, ModifyUser and
+DeleteUser, and CloudFormation's "AWS::ElastiCache::User". A change to a user reaches the
+Redis of every replication group whose user group holds it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
 
 from moto.core.common_models import CloudFormationModel
-from moto.elasticache.models import ElastiCacheBackend, User, elasticache_backends
-from moto.utilities.utils import get_partition
+from moto.elasticache.models import User
 
 from pplocalaws import redis
 from pplocalaws.resources import dynamic_references
@@ -32,85 +27,19 @@ from pplocalaws.resources.elasticache_access import (
     checked_passwords,
     parsed_access_string,
 )
-from pplocalaws.seams import backend_local_state
+from pplocalaws.resources.elasticache_user_groups import (
+    DEFAULT_USER_NAME,
+    cache_backend,
+    checked_engine,
+    checked_members,
+    find_user_group,
+    groups_with_user,
+    notify_changed,
+)
 
 USER_TYPE = "AWS::ElastiCache::User"
-USER_GROUP_TYPE = "AWS::ElastiCache::UserGroup"
-ENGINES = ("redis", "valkey")  # CFN User / UserGroup: Engine, allowed values
-DEFAULT_USER_NAME = "default"
-MAX_USERS_PER_GROUP = 100  # RBAC: quotas, "Users per user group: 100"
-
-GroupChanged = Callable[[str, str, str], None]
-"""Called with (user group id, account id, region) after its users or members changed."""
-_listeners: list[GroupChanged] = []
 
 
-def on_group_changed(listener: GroupChanged) -> None:
-    """Call ``listener`` whenever a user group's effective users change (idempotent)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def _backend(account_id: str, region_name: str) -> ElastiCacheBackend:
-    return elasticache_backends[account_id][region_name]
-
-
-@dataclass
-class UserGroup:
-    """A user group as DescribeUserGroups shows it (what moto lacks)."""
-
-    group_id: str
-    engine: str
-    user_ids: list[str]
-    arn: str
-    status: str = "active"
-    tags: list[dict[str, str]] = field(default_factory=list)
-
-
-def user_groups(account_id: str, region_name: str) -> dict[str, UserGroup]:
-    """The account's user groups in the region, by id (the live dict)."""
-    return backend_local_state(_backend(account_id, region_name), "user_groups")
-
-
-def find_user_group(group_id: str, account_id: str, region_name: str) -> UserGroup:
-    group = user_groups(account_id, region_name).get(group_id)
-    if group is None:
-        raise ElastiCacheRefusal(
-            "UserGroupNotFound", f"User group {group_id} not found.", "NotFound"
-        )
-    return group
-
-
-def _engine(value: Any, resource_type: str) -> str:
-    engine = str(value or "")
-    if engine not in ENGINES:
-        raise ElastiCacheRefusal(
-            "InvalidParameterValue",
-            f"{resource_type} Engine {engine!r} is not valid; use one of {', '.join(ENGINES)}",
-        )
-    return engine
-
-
-def acl_users(group: UserGroup, account_id: str, region_name: str) -> list[redis.AclUser]:
-    """The group's users as the Redis ACL users a replication group using it enforces."""
-    users = _backend(account_id, region_name).users
-    return [
-        redis.AclUser(
-            name=users[user_id].name,
-            rules=tuple(users[user_id].access_string.split()),
-            passwords=tuple(users[user_id].passwords or ()),
-        )
-        for user_id in group.user_ids
-    ]
-
-
-def _notify(group_ids: list[str], account_id: str, region_name: str) -> None:
-    for group_id in group_ids:
-        for listener in _listeners:
-            listener(group_id, account_id, region_name)
-
-
-# -- users ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Credentials:
     authentication_type: str
@@ -194,19 +123,11 @@ def _check_user_name(user_id: str, name: str, account_id: str, region: str) -> N
     # CreateUser, DuplicateUserName: "A user with this username already exists." The
     # "default" name is the exception RBAC documents (a replacement default user).
     if name != DEFAULT_USER_NAME and any(
-        user.name == name for user in _backend(account_id, region).users.values()
+        user.name == name for user in cache_backend(account_id, region).users.values()
     ):
         raise ElastiCacheRefusal(
             "DuplicateUserName", f"A user with the username {name} already exists.", "AlreadyExists"
         )
-
-
-def groups_with_user(user_id: str, account_id: str, region: str) -> list[str]:
-    return sorted(
-        group.group_id
-        for group in user_groups(account_id, region).values()
-        if user_id in group.user_ids
-    )
 
 
 class LocalCacheUser(LocalModel, CloudFormationModel):
@@ -228,12 +149,12 @@ class LocalCacheUser(LocalModel, CloudFormationModel):
         cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalCacheUser:
         user_id = check_identifier("UserId", properties.get("UserId", resource_name))
-        backend = _backend(account_id, region_name)
+        backend = cache_backend(account_id, region_name)
         if user_id in backend.users:
             raise ElastiCacheRefusal(
                 "UserAlreadyExists", f"User {user_id} already exists.", "AlreadyExists"
             )
-        engine = _engine(properties.get("Engine"), USER_TYPE)
+        engine = checked_engine(properties.get("Engine"), USER_TYPE)
         name = str(properties.get("UserName") or "")
         _check_user_name(user_id, name, account_id, region_name)
         rules = parsed_access_string(properties.get("AccessString"))
@@ -252,8 +173,8 @@ class LocalCacheUser(LocalModel, CloudFormationModel):
 
     def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
         # ModifyUser: access string, passwords, authentication and engine change in place.
-        user = _backend(account_id, region_name).users[self.user_id]
-        engine = _engine(new.get("Engine"), USER_TYPE)
+        user = cache_backend(account_id, region_name).users[self.user_id]
+        engine = checked_engine(new.get("Engine"), USER_TYPE)
         rules = parsed_access_string(new.get("AccessString"))
         credentials = _credentials(self.user_id, new, account_id, region_name)
         before = (user.engine, user.access_string, user.passwords, user.authentication_type)
@@ -267,12 +188,12 @@ class LocalCacheUser(LocalModel, CloudFormationModel):
             # The user must still fit every group it is in (engine, authentication).
             for group_id in groups:
                 group = find_user_group(group_id, account_id, region_name)
-                _checked_members(group_id, group.engine, group.user_ids, account_id, region_name)
+                checked_members(group_id, group.engine, group.user_ids, account_id, region_name)
         except ElastiCacheRefusal:
             user.engine, user.access_string, user.passwords, user.authentication_type = before
             user.no_password_required = not user.passwords
             raise
-        _notify(groups, account_id, region_name)
+        notify_changed(groups, account_id, region_name)
 
     @classmethod
     def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
@@ -286,128 +207,4 @@ class LocalCacheUser(LocalModel, CloudFormationModel):
                 "ResourceConflict",
             )
         # moto marks it "deleting" and keeps it; ElastiCache removes it (the id is free).
-        _backend(account_id, region_name).users.pop(physical_id, None)
-
-
-# -- user groups ----------------------------------------------------------------------------
-def _checked_members(
-    group_id: str, engine: str, user_ids: Any, account_id: str, region: str
-) -> list[str]:
-    members = [str(user_id) for user_id in user_ids or []]
-    if not members:
-        raise ElastiCacheRefusal(
-            "InvalidParameterValue", f"user group {group_id}: UserIds needs at least one user"
-        )
-    if len(set(members)) != len(members) or len(members) > MAX_USERS_PER_GROUP:
-        raise ElastiCacheRefusal(
-            "InvalidParameterValue",
-            f"user group {group_id}: UserIds must be unique and at most "
-            f"{MAX_USERS_PER_GROUP} (users per user group)",
-        )
-    users = _backend(account_id, region).users
-    missing = [user_id for user_id in members if user_id not in users]
-    if missing:
-        raise ElastiCacheRefusal("UserNotFound", f"User {missing[0]} not found.", "NotFound")
-    names = [users[user_id].name for user_id in members]
-    if DEFAULT_USER_NAME not in names:
-        # CFN UserGroup, UserIds: "A user named default must be included."
-        raise ElastiCacheRefusal(
-            "DefaultUserRequired",
-            f"user group {group_id}: a user named default must be included; add the "
-            "built-in user 'default' or a user of yours whose UserName is default "
-            "(access string 'off' to disable the default connection)",
-        )
-    if len(set(names)) != len(names):
-        raise ElastiCacheRefusal(
-            "DuplicateUserName",
-            f"user group {group_id}: two of its users have the same UserName",
-            "AlreadyExists",
-        )
-    for user_id in members:
-        user = users[user_id]
-        # RBAC: a redis group holds redis users only; a valkey group holds valkey users
-        # and redis users that authenticate (password).
-        fits = user.engine == engine or (
-            engine == "valkey" and user.engine == "redis" and bool(user.passwords)
-        )
-        if not fits:
-            raise ElastiCacheRefusal(
-                "InvalidParameterCombination",
-                f"user group {group_id} (engine {engine}) cannot hold user {user_id} "
-                f"(engine {user.engine})",
-            )
-    return members
-
-
-def replication_groups_using(group_id: str, account_id: str, region: str) -> list[str]:
-    """ReplicationGroupIds whose UserGroupIds name ``group_id``."""
-    return sorted(
-        replication_group_id
-        for replication_group_id, group in _backend(account_id, region).replication_groups.items()
-        if group_id in (group.user_group_ids or [])
-    )
-
-
-class LocalCacheUserGroup(LocalModel, CloudFormationModel):
-    """An ElastiCache RBAC user group. Ref returns the UserGroupId; GetAtt Arn, Status."""
-
-    RESOURCE_TYPE = USER_GROUP_TYPE
-    NAME_PROPERTY = "UserGroupId"
-    REF_ATTRIBUTE = "group_id"
-    CFN_ATTRIBUTES: ClassVar[Mapping[str, str]] = {"Arn": "arn", "Status": "status"}
-
-    def __init__(self, group: UserGroup, properties: Properties) -> None:
-        self.group_id = group.group_id
-        self.arn = group.arn
-        self.status = group.status
-        self.properties = properties
-
-    @classmethod
-    def create(
-        cls, resource_name: str, properties: Properties, account_id: str, region_name: str
-    ) -> LocalCacheUserGroup:
-        group_id = check_identifier("UserGroupId", properties.get("UserGroupId", resource_name))
-        groups = user_groups(account_id, region_name)
-        if group_id in groups:
-            raise ElastiCacheRefusal(
-                "UserGroupAlreadyExists", f"User group {group_id} already exists.",
-                "AlreadyExists",
-            )  # fmt: skip
-        engine = _engine(properties.get("Engine"), USER_GROUP_TYPE)
-        members = _checked_members(
-            group_id, engine, properties.get("UserIds"), account_id, region_name
-        )
-        partition = get_partition(region_name)
-        group = UserGroup(
-            group_id=group_id,
-            engine=engine,
-            user_ids=members,
-            arn=f"arn:{partition}:elasticache:{region_name}:{account_id}:usergroup:{group_id}",
-            tags=list(properties.get("Tags") or []),
-        )
-        groups[group_id] = group
-        return cls(group, properties)
-
-    def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
-        # ModifyUserGroup: UserIdsToAdd / UserIdsToRemove; CloudFormation gives the new list.
-        group = find_user_group(self.group_id, account_id, region_name)
-        engine = _engine(new.get("Engine"), USER_GROUP_TYPE)
-        members = _checked_members(
-            self.group_id, engine, new.get("UserIds"), account_id, region_name
-        )
-        group.engine, group.user_ids = engine, members
-        group.tags = list(new.get("Tags") or [])
-        _notify([self.group_id], account_id, region_name)
-
-    @classmethod
-    def delete_by_physical_id(cls, physical_id: str, account_id: str, region_name: str) -> None:
-        in_use = replication_groups_using(physical_id, account_id, region_name)
-        if in_use:
-            # DeleteUserGroup, InvalidUserGroupState: a group associated with a cache.
-            raise ElastiCacheRefusal(
-                "InvalidUserGroupState",
-                f"User group {physical_id} is in use by replication group(s) "
-                f"{', '.join(in_use)}; remove it from their UserGroupIds first",
-                "ResourceConflict",
-            )
-        user_groups(account_id, region_name).pop(physical_id, None)
+        cache_backend(account_id, region_name).users.pop(physical_id, None)
