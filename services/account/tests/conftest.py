@@ -158,6 +158,12 @@ def jwt_secret() -> str:
 
 
 @pytest.fixture
+def signer(account_aws: Any) -> Callable[[Mapping[str, Any], Mapping[str, Any] | None], str]:
+    """Signs any claims with the test stack's active KMS key, as the account would."""
+    return testaws.kms_signer()
+
+
+@pytest.fixture
 def events() -> Callable[[str], dict[str, Any]]:
     """Loads a recorded event fixture from tests/events by file name."""
     return load_event

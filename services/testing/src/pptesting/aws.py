@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -132,6 +133,32 @@ def write_key_set(
     _session().client("ssm").put_parameter(
         Name=signing_keys_parameter(stage), Value=value, Type="String", Overwrite=True
     )
+
+
+def kms_signer(stage: str = "test") -> Callable[[Mapping[str, Any], Mapping[str, Any] | None], str]:
+    """Signs claims (and an optional header) with the key set's active KMS key (moto)."""
+    from ppcommon.es256 import raw_signature_from_der  # noqa: PLC0415 - keeps imports light
+
+    def b64url(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+    def sign(claims: Mapping[str, Any], header: Mapping[str, Any] | None) -> str:
+        ssm, kms = _session().client("ssm"), _session().client("kms")
+        parameter = ssm.get_parameter(Name=signing_keys_parameter(stage))["Parameter"]
+        active = json.loads(parameter["Value"])["active"]
+        head = dict(header) if header is not None else {"alg": "ES256", "typ": "JWT", "kid": active}
+        signing_input = ".".join(
+            b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (head, claims)
+        )
+        der = kms.sign(
+            KeyId=active,
+            Message=signing_input.encode(),
+            MessageType="RAW",
+            SigningAlgorithm="ECDSA_SHA_256",
+        )["Signature"]
+        return f"{signing_input}.{b64url(raw_signature_from_der(der))}"
+
+    return sign
 
 
 FAKE_AWS_ENVIRONMENT = {
