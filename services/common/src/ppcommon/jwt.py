@@ -142,12 +142,13 @@ def _check_signature(
 def _check_claims(payload: dict[str, Any], *, current: float, algorithm: str) -> Claims:
     if payload.get("typ") != TOKEN_TYPE:
         raise Unauthorized("token is not an access token")
-    for name in ("iss", "aud", "sub"):
-        _string_claim(payload, name)
-    if payload["iss"] != ISSUER:
-        raise Unauthorized("access token issuer is wrong")
-    if payload["aud"] != AUDIENCE:
-        raise Unauthorized("access token audience is wrong")
+    for name, expected, word in (("iss", ISSUER, "issuer"), ("aud", AUDIENCE, "audience")):
+        if payload.get(name) is None:
+            raise Unauthorized(f"access token lacks the {name!r} claim")
+        # Exact strings only: an audience list is not this API's form.
+        if payload[name] != expected:
+            raise Unauthorized(f"access token {word} is wrong")
+    _string_claim(payload, "sub")
     issued_at = _int_claim(payload, "iat")
     expires_at = _int_claim(payload, "exp")
     if expires_at - issued_at > MAX_ACCESS_TTL:
