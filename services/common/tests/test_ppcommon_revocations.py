@@ -18,7 +18,7 @@ from ppcommon import revocations
 from ppcommon.cache import RedisConnection
 from ppcommon.config import ConfigurationError
 from ppcommon.errors import Unauthorized
-from ppcommon.http import build_app, app_handler, bearer_claims
+from ppcommon.http import app_handler, bearer_claims, build_app
 from ppcommon.jwt import Claims
 from ppcommon.revocations import (
     MemoryRevocationStore,
@@ -340,6 +340,7 @@ def test_when_redis_is_down_writes_get_503_and_reads_are_served_with_a_metric(
 ) -> None:
     configure(monkeypatch, server, "coaching")
     tokens.install_test_keys()
+
     def token() -> str:  # a new token each time: no cached check answers for it
         return tokens.sign(tokens.claims("u1", "t1"))
 

@@ -6,7 +6,6 @@ import base64
 import json
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -84,11 +83,11 @@ def kms_token(kid: str, **overrides: Any) -> str:
 
 
 @pytest.fixture
-def key_a(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def key_a(aws: None, monkeypatch: pytest.MonkeyPatch) -> str:
     kid = new_kms_key()
     write_key_set(active=kid, accepted=[kid])
     monkeypatch.setenv("SIGNING_KEYS_PARAMETER", PARAMETER)
-    yield kid
+    return kid
 
 
 def test_a_kms_signed_token_verifies_through_the_published_key_set(key_a: str) -> None:
@@ -179,7 +178,7 @@ def test_concurrent_first_requests_read_and_fetch_once(key_a: str) -> None:
     def verify() -> None:
         try:
             jwt.verify_access_token(token, keys=counted.keys)
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=verify) for _ in range(8)]

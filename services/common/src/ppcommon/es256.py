@@ -122,11 +122,11 @@ def raw_signature_from_der(der: bytes) -> bytes:
 def _verify_native(key: Any, r: int, s: int, message: bytes) -> bool:
     from cryptography.exceptions import InvalidSignature  # noqa: PLC0415 - loaded with ec
     from cryptography.hazmat.primitives import hashes  # noqa: PLC0415 - loaded with ec
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415 - loaded already
     from cryptography.hazmat.primitives.asymmetric.utils import (  # noqa: PLC0415
         encode_dss_signature,
     )
 
-    ec = _cryptography()
     try:
         key.verify(encode_dss_signature(r, s), message, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:

@@ -294,7 +294,7 @@ def register_and_login_issue_a_token_pair(client: Client) -> None:
         set(header) == {"alg", "typ", "kid"}
         and (header["alg"], header["typ"]) == ("ES256", "JWT")
         and isinstance(header["kid"], str)
-        and header["kid"],
+        and bool(header["kid"]),
         f"JWT header is {header!r}",
     )
     expect(

@@ -87,7 +87,7 @@ def acl_redis(
         lines.append(f"user {username} on >{password} {rules}")
     process = subprocess.Popen(  # noqa: S603 - redis-server from PATH, no shell
         [
-            "redis-server",
+            shutil.which("redis-server") or "redis-server",
             "-",
             "--bind",
             "127.0.0.1",
@@ -101,7 +101,7 @@ def acl_redis(
             str(workdir),
             "--logfile",
             str(workdir / "redis.log"),
-        ],  # fmt: skip
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
