@@ -28,7 +28,7 @@ def test_each_artifact_is_small_and_ships_no_boto3(service: str, cache: Path) ->
     assert artifact.size <= MAX_BYTES
     with zipfile.ZipFile(artifact.path) as archive:
         top = {name.split("/", 1)[0] for name in archive.namelist()}
-    assert {service, "ppcommon", "aws_lambda_powertools", "jwt"} <= top
+    assert {service, "ppcommon", "aws_lambda_powertools", "cryptography"} <= top
     assert not top & {"boto3", "botocore", "s3transfer", "pptesting", "tests"}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 
 import jwt as pyjwt
 import pytest
@@ -220,3 +221,19 @@ def test_der_to_raw_round_trips_what_cryptography_signs() -> None:
 def test_a_malformed_public_key_is_named(der: bytes, message: str) -> None:
     with pytest.raises(es256.KeyFormatError, match=message):
         es256.load_public_key(der)
+
+
+def test_without_a_loadable_cryptography_the_pure_python_verifier_takes_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What the local gateway sees on x86_64 running the arm64 artifact: the import fails.
+    monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.asymmetric", None)
+    es256._cryptography.cache_clear()
+    try:
+        key = es256.load_public_key(tokens.public_key_der())
+        token = tokens.sign(tokens.claims(now=NOW))
+
+        assert key._native is None
+        assert verify(token, keys=StaticKeys({tokens.TEST_KID: key})).user_id == "user-1"
+    finally:
+        es256._cryptography.cache_clear()
