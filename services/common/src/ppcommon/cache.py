@@ -1,11 +1,14 @@
-"""An optional Redis cache: a tiny RESP client over TLS, or a no-op when Redis is away.
+"""Redis for the services: a tiny RESP client over TLS, the cache on it, and AUTH.
 
-The cache only saves reads: every value in it is also in DynamoDB, and a stage may run
-without Redis (the local AWS without redis-server, or an outage), so the services must
-answer without it. Every failure here therefore turns into a miss or a no-op: the first
-failure is logged once, and the connection is not retried for ``RETRY_AFTER`` seconds so
-a dead endpoint costs one short connect timeout, not one per call. Plain sockets and
-``ssl`` keep the artifact free of a redis package.
+``RedisConnection`` is one connection that raises on every failure (the revocation store
+builds on it: there, a failure must be seen). ``RedisCache`` turns every failure into a
+miss or a no-op: the cache only saves reads, every value in it is also in DynamoDB, and a
+stage may run without Redis (the local AWS without redis-server, or an outage), so the
+services must answer without it. The first failure is logged once, and the connection is
+not retried for ``RETRY_AFTER`` seconds so a dead endpoint costs one short connect
+timeout, not one per call. ``redis_auth`` reads the service's own ACL user (Redis 6
+``AUTH <username> <password>``), or the legacy AUTH token. Plain sockets and ``ssl`` keep
+the artifact free of a redis package.
 """
 
 from __future__ import annotations

@@ -182,3 +182,17 @@ def attacks(now: float | None = None) -> dict[str, str | None]:
         "refresh typ": sign(claims(now=current, typ="refresh")),
         "HS512": pyjwt.encode(claims(now=current), TEST_JWT_SECRET.encode(), algorithm="HS512"),
     }
+
+
+def revoke(document: dict[str, Any], what: str) -> None:
+    """Revoke the token of ``document`` by its ``jti``, ``sid``, ``user`` or ``tenant``
+    through ppcommon's writer, as the account service would (in-memory store in tests)."""
+    from ppcommon import revocations  # noqa: PLC0415 - only revocation tests need it
+
+    writers = {
+        "jti": lambda: revocations.revoke_token(document["jti"], document["exp"]),
+        "sid": lambda: revocations.revoke_sessions([document["sid"]]),
+        "user": lambda: revocations.revoke_user(document["sub"]),
+        "tenant": lambda: revocations.revoke_tenant(document["tid"]),
+    }
+    writers[what]()
