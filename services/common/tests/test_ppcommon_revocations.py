@@ -274,6 +274,8 @@ def test_a_reader_user_cannot_write_revocations(
 
     with pytest.raises(RevocationStoreError, match="NOPERM"):
         revocations.revoke_user("u1")
+    with pytest.raises(RevocationStoreError, match="NOPERM"):
+        revocations.revoke_sessions(["a", "b", "c"])  # three refusals read: still in step
     revocations.check(CLAIMS, method="POST")  # reading is what it may do
     assert server.users["traction"][1] not in repr(revocations.checker().store)
 
