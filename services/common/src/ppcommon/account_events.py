@@ -115,11 +115,13 @@ def _check_id(name: str, value: object) -> None:
         )
 
 
-def from_message(message: str, attribute_type: str | None = None) -> AccountDeleted:
+def from_message(message: object, attribute_type: str | None = None) -> AccountDeleted:
     """The event in an SNS ``Message``; ``attribute_type`` is its ``type`` attribute, if any."""
+    if not isinstance(message, str):
+        raise MalformedAccountEvent("account event has no Message text: publish compact JSON")
     try:
         document = json.loads(message)
-    except (TypeError, json.JSONDecodeError) as error:
+    except json.JSONDecodeError as error:
         raise MalformedAccountEvent(
             f"account event message is not JSON ({error}): publish compact JSON"
         ) from None
