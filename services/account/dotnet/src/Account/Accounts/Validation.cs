@@ -8,6 +8,9 @@ public sealed record Registration(string Email, string Password, string Name, st
 
 public sealed record Credentials(string Email, string Password);
 
+/// <summary>A password change: the current password (re-authentication) and the new one.</summary>
+public sealed record PasswordChange(string CurrentPassword, string NewPassword);
+
 /// <summary>The input rules of the account contract, as the Python runtime applies them (account.validation).</summary>
 public static partial class Validation
 {
@@ -35,7 +38,7 @@ public static partial class Validation
         var password = body.RequireString("password");
         var name = body.RequireString("name");
         var tenantName = body.RequireString("tenantName");
-        return new Registration(Email(email), NewPassword(password), DisplayName("name", name), DisplayName("tenantName", tenantName));
+        return new Registration(Email(email), NewPassword("password", password), DisplayName("name", name), DisplayName("tenantName", tenantName));
     }
 
     /// <summary>Login input: only presence and type are checked, so no rule leaks which part was wrong.</summary>
@@ -46,6 +49,38 @@ public static partial class Validation
         var password = body.RequireString("password");
         return new Credentials(NormaliseEmail(email), password);
     }
+
+    /// <summary>
+    /// <c>POST /auth/password</c>: both fields present strings (400); the new one follows the
+    /// registration rule. The current one is checked only for presence and type, as at login.
+    /// </summary>
+    public static PasswordChange ParsePasswordChange(JsonBody body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var current = body.RequireString("currentPassword");
+        var next = body.RequireString("newPassword");
+        return new PasswordChange(current, NewPassword("newPassword", next));
+    }
+
+    /// <summary>
+    /// The password <c>DELETE /auth/me</c> requires: an absent body or field is a 401 (the
+    /// caller has not re-authenticated), a body that is not a JSON object or a password
+    /// that is not a string is a 400.
+    /// </summary>
+    public static string ParseDeletionPassword(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            throw ApiException.Unauthorized(PasswordRequired);
+        }
+
+        return JsonBody.Parse(body).OptionalString("password") is { Length: > 0 } password
+            ? password
+            : throw ApiException.Unauthorized(PasswordRequired);
+    }
+
+    /// <summary>The 401 of a destructive request sent without the current password.</summary>
+    public const string PasswordRequired = "the current password is required: send {\"password\": \"...\"}";
 
     public static string ParseRefreshToken(JsonBody body)
     {
@@ -77,17 +112,17 @@ public static partial class Validation
         return email;
     }
 
-    private static string NewPassword(string raw)
+    private static string NewPassword(string field, string raw)
     {
         var length = CodePoints(raw.Normalize(NormalizationForm.FormC));
         if (length < MinPasswordChars)
         {
-            throw ApiException.BadRequest($"field 'password' must have at least {MinPasswordChars} characters");
+            throw ApiException.BadRequest($"field '{field}' must have at least {MinPasswordChars} characters");
         }
 
         if (length > MaxPasswordChars)
         {
-            throw ApiException.BadRequest($"field 'password' must have at most {MaxPasswordChars} characters");
+            throw ApiException.BadRequest($"field '{field}' must have at most {MaxPasswordChars} characters");
         }
 
         return raw;

@@ -30,16 +30,28 @@ public sealed class RedisRevocationStore : IRevocationStore, IAsyncDisposable
 
     private readonly RedisEndpoint _endpoint;
     private readonly Func<CancellationToken, Task<RedisCredentials>> _credentials;
+    private readonly Func<CancellationToken, Task<RespConnection>> _open;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private RespConnection? _connection;
 
     /// <param name="credentials">Reads the service's Redis user secret (cached by the caller).</param>
     public RedisRevocationStore(RedisEndpoint endpoint, Func<CancellationToken, Task<RedisCredentials>> credentials)
+        : this(endpoint, credentials, ct => RespConnection.OpenAsync(endpoint.Host, endpoint.Port, endpoint.Tls, ct))
+    {
+    }
+
+    /// <param name="open">Opens a connection (tests pass one over a scripted stream).</param>
+    internal RedisRevocationStore(
+        RedisEndpoint endpoint,
+        Func<CancellationToken, Task<RedisCredentials>> credentials,
+        Func<CancellationToken, Task<RespConnection>> open)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentNullException.ThrowIfNull(open);
         _endpoint = endpoint;
         _credentials = credentials;
+        _open = open;
     }
 
     public async Task<bool> AnyRevokedAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
@@ -125,8 +137,7 @@ public sealed class RedisRevocationStore : IRevocationStore, IAsyncDisposable
     private async Task<RespConnection> ConnectAsync(CancellationToken cancellationToken)
     {
         var credentials = await _credentials(cancellationToken).ConfigureAwait(false);
-        var connection = await RespConnection.OpenAsync(_endpoint.Host, _endpoint.Port, _endpoint.Tls, cancellationToken)
-            .ConfigureAwait(false);
+        var connection = await _open(cancellationToken).ConfigureAwait(false);
         try
         {
             // Redis 6 ACL form: AUTH <username> <password> ("AUTH", redis.io commands reference).

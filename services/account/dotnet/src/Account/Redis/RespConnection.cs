@@ -23,14 +23,16 @@ public sealed class RespConnection : IAsyncDisposable
     private const int MaxBulkBytes = 1 << 20;
     private const int MaxArrayLength = 1 << 16;
 
-    private readonly TcpClient _tcp;
+    private readonly TcpClient? _tcp;
     private readonly Stream _stream;
     private readonly byte[] _buffer = new byte[4096];
     private int _start;
     private int _end;
 
-    private RespConnection(TcpClient tcp, Stream stream)
+    /// <param name="tcp">The socket under <paramref name="stream"/>, closed with it; null for a stream of its own (tests).</param>
+    internal RespConnection(TcpClient? tcp, Stream stream)
     {
+        ArgumentNullException.ThrowIfNull(stream);
         _tcp = tcp;
         _stream = stream;
     }
@@ -89,7 +91,7 @@ public sealed class RespConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stream.DisposeAsync().ConfigureAwait(false);
-        _tcp.Dispose();
+        _tcp?.Dispose();
     }
 
     /// <summary>The RESP array-of-bulk-strings form of each command, concatenated.</summary>

@@ -171,7 +171,7 @@ public sealed class DynamoSessionStore(IAmazonDynamoDB client, string sessionsTa
         }
     }
 
-    public async Task PurgeUserAsync(string userId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> SessionIdsOfUserAsync(string userId, CancellationToken cancellationToken)
     {
         var sessionIds = new List<string>();
         await foreach (var session in QueryAllAsync(client, sessionsTable, "user-index", "userId", userId, cancellationToken)
@@ -180,6 +180,12 @@ public sealed class DynamoSessionStore(IAmazonDynamoDB client, string sessionsTa
             sessionIds.Add(Text(session, "sessionId"));
         }
 
+        return sessionIds;
+    }
+
+    public async Task PurgeUserAsync(string userId, CancellationToken cancellationToken)
+    {
+        var sessionIds = await SessionIdsOfUserAsync(userId, cancellationToken).ConfigureAwait(false);
         foreach (var sessionId in sessionIds)
         {
             await foreach (var token in QueryAllAsync(client, tokensTable, "session-index", "sessionId", sessionId, cancellationToken)

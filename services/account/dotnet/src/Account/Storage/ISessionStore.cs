@@ -14,6 +14,9 @@ public interface ISessionStore
     /// <summary>Revokes the session and every token issued in it.</summary>
     Task EndAsync(string sessionId, long now, CancellationToken cancellationToken);
 
+    /// <summary>The ids of every session of the user, live or not (through the user-index GSI).</summary>
+    Task<IReadOnlyList<string>> SessionIdsOfUserAsync(string userId, CancellationToken cancellationToken);
+
     /// <summary>Deletes every session of the user and every token of those sessions.</summary>
     Task PurgeUserAsync(string userId, CancellationToken cancellationToken);
 }
