@@ -10,7 +10,7 @@ public interface IAccessTokens
     /// <summary>An ES256 token for <paramref name="user"/> in session <paramref name="sessionId"/>, signed by the active KMS key.</summary>
     Task<string> IssueAsync(User user, string sessionId, CancellationToken cancellationToken);
 
-    /// <summary>Every check of <see cref="AccessTokens.Check(string?, long, Func{string, ECDsa?}, byte[]?)"/>, with the keys resolved.</summary>
+    /// <summary>Every check of <see cref="AccessTokens"/> (ES256 with the key set's keys; HS256 only in the legacy window).</summary>
     Task<TokenVerification> CheckAsync(string? token, CancellationToken cancellationToken);
 }
 

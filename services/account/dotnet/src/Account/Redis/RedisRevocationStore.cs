@@ -58,9 +58,9 @@ public sealed class RedisRevocationStore : IRevocationStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(keys);
         var replies = await ExecuteAsync([["MGET", .. keys]], cancellationToken).ConfigureAwait(false);
-        if (replies[0] is not object?[] values || values.Length != keys.Count)
+        if (replies[0] is not object[] values || values.Length != keys.Count)
         {
-            throw new SessionStoreUnavailableException("Redis answered MGET with something other than one value per key");
+            throw Unavailable("answered MGET with something other than one value per key");
         }
 
         return values.Any(value => value is not null);
@@ -83,7 +83,7 @@ public sealed class RedisRevocationStore : IRevocationStore, IAsyncDisposable
         var replies = await ExecuteAsync(commands, cancellationToken).ConfigureAwait(false);
         if (replies.Any(reply => reply as string != "OK"))
         {
-            throw new SessionStoreUnavailableException("Redis did not answer OK to every revocation SET");
+            throw Unavailable("did not answer OK to every revocation SET");
         }
     }
 
@@ -103,11 +103,16 @@ public sealed class RedisRevocationStore : IRevocationStore, IAsyncDisposable
             {
                 return await OnceAsync(commands, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception error) when (reused && IsConnectionFailure(error, cancellationToken))
+            catch (Exception error) when (IsConnectionFailure(error, cancellationToken))
             {
                 await DropAsync().ConfigureAwait(false);
+                if (!reused)
+                {
+                    throw Unavailable(error);
+                }
             }
 
+            // The reused connection had gone stale: one more try on a fresh one.
             try
             {
                 return await OnceAsync(commands, cancellationToken).ConfigureAwait(false);
@@ -115,9 +120,7 @@ public sealed class RedisRevocationStore : IRevocationStore, IAsyncDisposable
             catch (Exception error) when (IsConnectionFailure(error, cancellationToken))
             {
                 await DropAsync().ConfigureAwait(false);
-                // The failure's type only: a RESP error message could in principle echo an argument.
-                throw new SessionStoreUnavailableException(
-                    $"Redis at {_endpoint.Host}:{_endpoint.Port} is unreachable ({error.GetType().Name})", error);
+                throw Unavailable(error);
             }
         }
         finally
@@ -125,6 +128,13 @@ public sealed class RedisRevocationStore : IRevocationStore, IAsyncDisposable
             _gate.Release();
         }
     }
+
+    // The failure's type only: a RESP error message could in principle echo an argument.
+    private SessionStoreUnavailableException Unavailable(Exception error) =>
+        new($"Redis at {_endpoint.Host}:{_endpoint.Port} is unreachable ({error.GetType().Name})", error);
+
+    private SessionStoreUnavailableException Unavailable(string what) =>
+        new($"Redis at {_endpoint.Host}:{_endpoint.Port} {what}");
 
     private async Task<object?[]> OnceAsync(IReadOnlyList<string[]> commands, CancellationToken cancellationToken)
     {
