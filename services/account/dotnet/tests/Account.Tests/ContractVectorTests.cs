@@ -110,7 +110,9 @@ public sealed class ContractVectorTests
                         claims.GetProperty("tid").GetString()!,
                         claims.GetProperty("role").GetString()!,
                         claims.GetProperty("exp").GetInt64(),
-                        claims.GetProperty("jti").GetString()!),
+                        claims.GetProperty("jti").GetString()!,
+                        claims.TryGetProperty("sid", out var sid) ? sid.GetString()! : string.Empty,
+                        claims.GetProperty("iat").GetInt64()),
                     result.Claims);
             }
             else
