@@ -119,6 +119,10 @@ internal sealed class InMemorySessionStore : ISessionStore
     public Task<TokenRecord?> FindTokenAsync(string tokenHash, CancellationToken cancellationToken) =>
         Task.FromResult<TokenRecord?>(Tokens.GetValueOrDefault(tokenHash));
 
+    public Task<bool> IsActiveAsync(string sessionId, long now, CancellationToken cancellationToken) =>
+        Task.FromResult(
+            Sessions.TryGetValue(sessionId, out var session) && session.Status == Status.Active && session.ExpiresAt > now);
+
     public Task<Rotation> RotateAsync(TokenRecord current, string successorHash, long now, CancellationToken cancellationToken)
     {
         if (SpendBeforeNextRotation)

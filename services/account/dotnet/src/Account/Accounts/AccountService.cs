@@ -25,7 +25,9 @@ public sealed class AccountService
 
     public const string InvalidRefreshToken = "invalid refresh token";
     public const string UnknownUser = "the token's user no longer exists";
-    public const string WrongPassword = "the current password is wrong";
+
+    /// <summary>A destructive request on a token whose session has ended (checked in DynamoDB, strongly).</summary>
+    public const string SessionEnded = "the token's session has ended; sign in again";
 
     private readonly IUserStore _users;
     private readonly ISessionStore _sessions;
@@ -147,8 +149,12 @@ public sealed class AccountService
         }
 
         var user = await _users.FindByIdAsync(record.UserId, cancellationToken).ConfigureAwait(false);
-        if (user is null || user.TenantId != record.TenantId)
+        if (user is null
+            || user.TenantId != record.TenantId
+            || await _users.FindTenantAsync(user.TenantId, cancellationToken).ConfigureAwait(false) is null)
         {
+            // A member of a deleted tenant outlives its owner: no new token for a tenant
+            // that is gone (its revocation marker expires, the missing tenant does not).
             await _sessions.EndAsync(record.SessionId, now, cancellationToken).ConfigureAwait(false);
             throw ApiException.Unauthorized(UnknownUser);
         }
@@ -172,9 +178,17 @@ public sealed class AccountService
         }
 
         var now = Now();
-        await _revocations.RevokeAsync(TokenAndSessions(claims, [record.SessionId], now), cancellationToken)
-            .ConfigureAwait(false);
-        await _sessions.EndAsync(record.SessionId, now, cancellationToken).ConfigureAwait(false);
+        var ended = new SortedSet<string>(StringComparer.Ordinal) { record.SessionId };
+        if (claims.SessionId.Length > 0)
+        {
+            ended.Add(claims.SessionId);
+        }
+
+        await _revocations.RevokeAsync(TokenAndSessions(claims, ended, now), cancellationToken).ConfigureAwait(false);
+        foreach (var sessionId in ended)
+        {
+            await _sessions.EndAsync(sessionId, now, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Ends every session of the caller, everywhere (<c>POST /auth/logout-all</c>).</summary>
@@ -191,8 +205,9 @@ public sealed class AccountService
     public async Task<TokenPair> ChangePasswordAsync(AccessClaims claims, PasswordChange change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var user = await CurrentUserAsync(claims, cancellationToken).ConfigureAwait(false);
-        RequirePassword(user, change.CurrentPassword);
+        var user = await ReauthenticatedAsync(claims, change.CurrentPassword, cancellationToken).ConfigureAwait(false);
+        // Every session ends (everywhere) before the hash changes: if the store is away the
+        // 503 leaves the password as it was, and a failure after it leaves sessions ended.
         await EndEverySessionAsync(user, claims, cancellationToken).ConfigureAwait(false);
         var hash = _passwords.Hash(change.NewPassword);
         await _users.UpdatePasswordHashAsync(user.UserId, hash, cancellationToken).ConfigureAwait(false);
@@ -223,29 +238,32 @@ public sealed class AccountService
     /// Removes the caller (after checking <paramref name="password"/>), its sessions and
     /// tokens, and its tenant when it was the only owner; revokes the user (and the tenant)
     /// everywhere and publishes <c>user.deleted</c> (and <c>tenant.deleted</c>) so the other
-    /// services purge their data.
+    /// services purge their data. Order as account.auth.delete_account: the deletion first (a
+    /// failure leaves a working account, not one locked out by <c>rev:user</c>), then the
+    /// revocations, then the events. The events go out even when a revocation write failed
+    /// (the data is deleted: the purge must follow), and the request then answers 503.
     /// </summary>
-    public async Task DeleteAccountAsync(AccessClaims claims, string password, CancellationToken cancellationToken)
+    public async Task DeleteAccountAsync(AccessClaims claims, string? password, CancellationToken cancellationToken)
     {
-        var user = await CurrentUserAsync(claims, cancellationToken).ConfigureAwait(false);
-        RequirePassword(user, password);
-        var now = Now();
-        await _revocations.RevokeAsync([RevocationKeys.OfUser(user.UserId), RevocationKeys.OfToken(claims, now)], cancellationToken)
-            .ConfigureAwait(false);
+        var user = await ReauthenticatedAsync(claims, password, cancellationToken).ConfigureAwait(false);
         await _sessions.PurgeUserAsync(user.UserId, cancellationToken).ConfigureAwait(false);
         var tenantGone = await _users.DeleteAsync(user, cancellationToken).ConfigureAwait(false);
+
+        List<Revocation> revocations = [RevocationKeys.OfUser(user.UserId), RevocationKeys.OfToken(claims, Now())];
         if (tenantGone)
         {
-            try
-            {
-                await _revocations.RevokeAsync([RevocationKeys.OfTenant(user.TenantId)], cancellationToken).ConfigureAwait(false);
-            }
-            catch (ApiException error) when (error.Status == 503)
-            {
-                // The user is deleted and revoked already; registration makes one user per
-                // tenant, so no other token names this tenant. Say so rather than fail a done deletion.
-                _warn($"tenant {user.TenantId} deleted but its revocation marker was not written: the session store is unavailable");
-            }
+            revocations.Add(RevocationKeys.OfTenant(user.TenantId));
+        }
+
+        ApiException? unrevoked = null;
+        try
+        {
+            await _revocations.RevokeAsync(revocations, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiException error) when (error.Status == 503)
+        {
+            _warn($"user {user.UserId} deleted but not revoked everywhere: the session store is unavailable");
+            unrevoked = error;
         }
 
         var occurredAt = _clock.GetUtcNow();
@@ -254,6 +272,11 @@ public sealed class AccountService
         if (tenantGone)
         {
             await _events.PublishAsync(AccountEvent.ForTenant(user.TenantId, occurredAt), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (unrevoked is not null)
+        {
+            throw unrevoked;
         }
     }
 
@@ -298,7 +321,15 @@ public sealed class AccountService
     private async Task EndEverySessionAsync(User user, AccessClaims claims, CancellationToken cancellationToken)
     {
         var now = Now();
-        var sessionIds = await _sessions.SessionIdsOfUserAsync(user.UserId, cancellationToken).ConfigureAwait(false);
+        var sessionIds = new SortedSet<string>(
+            await _sessions.SessionIdsOfUserAsync(user.UserId, cancellationToken).ConfigureAwait(false),
+            StringComparer.Ordinal);
+        // The caller's own session is named explicitly: the user-index GSI may lag behind.
+        if (claims.SessionId.Length > 0)
+        {
+            sessionIds.Add(claims.SessionId);
+        }
+
         await _revocations.RevokeAsync(TokenAndSessions(claims, sessionIds, now), cancellationToken).ConfigureAwait(false);
         foreach (var sessionId in sessionIds)
         {
@@ -320,14 +351,28 @@ public sealed class AccountService
         return revocations;
     }
 
-    private static void RequirePassword(User user, string password)
+    /// <summary>
+    /// The caller, proven by a live session AND the current password (as
+    /// account.auth._reauthenticated): a stolen access token alone must not change the
+    /// password or delete the account, nor may a token whose session has ended, whatever
+    /// the revocation store says. A missing or wrong password answers as a failed login.
+    /// </summary>
+    private async Task<User> ReauthenticatedAsync(AccessClaims claims, string? password, CancellationToken cancellationToken)
     {
+        var user = await CurrentUserAsync(claims, cancellationToken).ConfigureAwait(false);
+        if (!await _sessions.IsActiveAsync(claims.SessionId, Now(), cancellationToken).ConfigureAwait(false))
+        {
+            throw ApiException.Unauthorized(SessionEnded);
+        }
+
         if (string.IsNullOrEmpty(password)
             || Validation.CodePoints(password) > Validation.MaxPasswordChars
             || !PasswordHasher.Verify(password, user.PasswordHash))
         {
-            throw ApiException.Unauthorized(WrongPassword);
+            throw ApiException.Unauthorized(InvalidCredentials);
         }
+
+        return user;
     }
 
     private async Task<TokenRecord?> FindTokenAsync(string refreshToken, CancellationToken cancellationToken) =>

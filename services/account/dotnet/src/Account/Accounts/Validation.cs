@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using PurposePath.Account.Http;
 
@@ -63,24 +64,33 @@ public static partial class Validation
     }
 
     /// <summary>
-    /// The password <c>DELETE /auth/me</c> requires: an absent body or field is a 401 (the
-    /// caller has not re-authenticated), a body that is not a JSON object or a password
-    /// that is not a string is a 400.
+    /// The password <c>DELETE /auth/me</c> requires, or null when the body is absent, not a
+    /// JSON object, or has no non-empty string <c>password</c>. Never a 400: a missing
+    /// password answers as a wrong one does (401), so the route tells an attacker nothing
+    /// either way (as account.validation.reauthentication).
     /// </summary>
-    public static string ParseDeletionPassword(string? body)
+    public static string? ParseDeletionPassword(string? body)
     {
         if (string.IsNullOrWhiteSpace(body))
         {
-            throw ApiException.Unauthorized(PasswordRequired);
+            return null;
         }
 
-        return JsonBody.Parse(body).OptionalString("password") is { Length: > 0 } password
-            ? password
-            : throw ApiException.Unauthorized(PasswordRequired);
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("password", out var password)
+                && password.ValueKind == JsonValueKind.String
+                && password.GetString() is { Length: > 0 } text
+                    ? text
+                    : null;
+        }
+        catch (Exception error) when (error is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
     }
-
-    /// <summary>The 401 of a destructive request sent without the current password.</summary>
-    public const string PasswordRequired = "the current password is required: send {\"password\": \"...\"}";
 
     public static string ParseRefreshToken(JsonBody body)
     {

@@ -42,4 +42,7 @@ public enum TokenRejection
 
     /// <summary>An ES256 token without the <c>sid</c> claim (its session could not be revoked).</summary>
     MissingSession,
+
+    /// <summary>A header with <c>crit</c>: extensions this verifier does not understand (RFC 7515 §4.1.11).</summary>
+    UnsupportedCritical,
 }

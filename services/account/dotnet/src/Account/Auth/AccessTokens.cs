@@ -252,6 +252,12 @@ public static class AccessTokens
             return Reject(TokenRejection.WrongHeaderType);
         }
 
+        if (header.TryGetProperty("crit", out _))
+        {
+            // RFC 7515 §4.1.11: extensions the verifier does not understand must be refused.
+            return Reject(TokenRejection.UnsupportedCritical);
+        }
+
         if (StringProperty(payload, "typ") != TokenType)
         {
             return Reject(TokenRejection.WrongType);
@@ -259,8 +265,7 @@ public static class AccessTokens
 
         // Times are JSON integers that fit a long: PyJWT's side refuses 1.5, true and "1"
         // alike, and a value past long's range is refused here rather than clamped.
-        if (!payload.GetProperty("iat").TryGetInt64(out var issuedAt)
-            || !payload.GetProperty("exp").TryGetInt64(out var expiresAt))
+        if (!TryGetTime(payload, "iat", out var issuedAt) || !TryGetTime(payload, "exp", out var expiresAt))
         {
             return Reject(TokenRejection.Malformed);
         }
@@ -367,6 +372,7 @@ public static class AccessTokens
         TokenRejection.IssuedTooLongAgo => $"access token was issued more than {MaxTtlSeconds} s ago",
         TokenRejection.UnknownKey => "access token key id is not an accepted signing key",
         TokenRejection.MissingSession => "access token lacks the 'sid' claim",
+        TokenRejection.UnsupportedCritical => "access token header has critical extensions",
         TokenRejection.Expired => "access token has expired",
         TokenRejection.IssuedInFuture => "access token is issued in the future",
         _ => "a valid Bearer access token is required",
@@ -374,14 +380,18 @@ public static class AccessTokens
 
     private static TokenVerification Reject(TokenRejection rejection) => new(null, rejection);
 
-    private static bool HasAudience(JsonElement audience) => audience.ValueKind switch
+    // Exact string only, as ppcommon.jwt: an audience list is not this API's form.
+    private static bool HasAudience(JsonElement audience) =>
+        audience.ValueKind == JsonValueKind.String && audience.ValueEquals(Audience);
+
+    // A time claim: a JSON integer that fits a long (false for 1.5, 1e3, "1", true, 2^63).
+    private static bool TryGetTime(JsonElement payload, string name, out long value)
     {
-        JsonValueKind.String => audience.ValueEquals(Audience),
-        // A list names every audience the token is for: ours must be one of them, and all must be strings.
-        JsonValueKind.Array => audience.EnumerateArray().All(entry => entry.ValueKind == JsonValueKind.String)
-            && audience.EnumerateArray().Any(entry => entry.ValueEquals(Audience)),
-        _ => false,
-    };
+        value = 0;
+        return payload.TryGetProperty(name, out var element)
+            && element.ValueKind == JsonValueKind.Number
+            && element.TryGetInt64(out value);
+    }
 
     private static string? StringProperty(JsonElement element, string name)
     {
@@ -446,12 +456,15 @@ public static class AccessTokens
         try
         {
             bytes = Base64Url.DecodeFromChars(segment);
-            return true;
         }
         catch (FormatException)
         {
             return false;
         }
+
+        // One token, one spelling: unused trailing bits must be zero (RFC 4648 §3.5), as
+        // ppcommon.jwt requires, so both runtimes refuse the same strings.
+        return string.Equals(Base64Url.EncodeToString(bytes), segment, StringComparison.Ordinal);
     }
 
     private static bool TryParseObject(byte[] utf8Json, out JsonElement element)
@@ -460,7 +473,7 @@ public static class AccessTokens
         try
         {
             using var document = JsonDocument.Parse(new ReadOnlyMemory<byte>(utf8Json));
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            if (document.RootElement.ValueKind != JsonValueKind.Object || HasDuplicateNames(document.RootElement))
             {
                 return false;
             }
@@ -468,9 +481,41 @@ public static class AccessTokens
             element = document.RootElement.Clone();
             return true;
         }
-        catch (JsonException)
+        catch (Exception error) when (error is JsonException or InvalidOperationException)
         {
             return false;
+        }
+    }
+
+    // A parser that keeps the first "tid" and one that keeps the last must not disagree
+    // about a tenant: a repeated name at any depth makes the token malformed, as in ppcommon.jwt.
+    private static bool HasDuplicateNames(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (!names.Add(property.Name) || HasDuplicateNames(property.Value))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (HasDuplicateNames(item))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return false;
         }
     }
 }

@@ -47,7 +47,14 @@ public static class Es256Signatures
             return false; // JWS ES256 signatures are exactly 64 bytes (RFC 7518 §3.4)
         }
 
-        return key.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        try
+        {
+            return key.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        }
+        catch (CryptographicException)
+        {
+            return false; // r or s zero or past the curve order: no signature, whatever the platform's library says
+        }
     }
 
     private static void ReadInteger(ref ReadOnlySpan<byte> rest, Span<byte> destination)

@@ -126,7 +126,7 @@ public sealed class RevocationCheck
 
     /// <summary>
     /// One CloudWatch embedded metric format line ("Specification: Embedded metric format",
-    /// Amazon CloudWatch User Guide): a count of 1 under <see cref="MetricNamespace"/>.
+    /// Amazon CloudWatch User Guide): a count of 1 under <see cref="MetricNamespace"/>, no dimensions.
     /// </summary>
     public static string MetricLine(DateTimeOffset at)
     {
@@ -139,9 +139,10 @@ public sealed class RevocationCheck
             writer.WriteStartArray("CloudWatchMetrics");
             writer.WriteStartObject();
             writer.WriteString("Namespace", MetricNamespace);
+            // One empty dimension set: the metric is published without dimensions, as
+            // ppcommon.revocations does, so the alarm names only namespace and metric.
             writer.WriteStartArray("Dimensions");
             writer.WriteStartArray();
-            writer.WriteStringValue("service");
             writer.WriteEndArray();
             writer.WriteEndArray();
             writer.WriteStartArray("Metrics");
@@ -153,7 +154,6 @@ public sealed class RevocationCheck
             writer.WriteEndObject();
             writer.WriteEndArray();
             writer.WriteEndObject();
-            writer.WriteString("service", "account");
             writer.WriteNumber(UnavailableMetric, 1);
             writer.WriteEndObject();
         }

@@ -64,6 +64,21 @@ public sealed class DynamoSessionStore(IAmazonDynamoDB client, string sessionsTa
             Number(item, "expiresAt"));
     }
 
+    public async Task<bool> IsActiveAsync(string sessionId, long now, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(sessionId))
+        {
+            return false; // a legacy token names no session: it belongs to none
+        }
+
+        var response = await client.GetItemAsync(
+            new GetItemRequest { TableName = sessionsTable, Key = Key("sessionId", sessionId), ConsistentRead = true },
+            cancellationToken).ConfigureAwait(false);
+        return Found(response.Item)
+            && response.Item.TryGetValue("status", out var status) && status.S == Status.Active
+            && Number(response.Item, "expiresAt") > now;
+    }
+
     public async Task<Rotation> RotateAsync(TokenRecord current, string successorHash, long now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(current);

@@ -8,6 +8,9 @@ public interface ISessionStore
 
     Task<TokenRecord?> FindTokenAsync(string tokenHash, CancellationToken cancellationToken);
 
+    /// <summary>True when the session exists, is active and has not expired (read strongly consistent).</summary>
+    Task<bool> IsActiveAsync(string sessionId, long now, CancellationToken cancellationToken);
+
     /// <summary>Marks <paramref name="current"/> used and stores its successor, if the session is live.</summary>
     Task<Rotation> RotateAsync(TokenRecord current, string successorHash, long now, CancellationToken cancellationToken);
 
