@@ -149,6 +149,10 @@ public sealed class ContractVectorTests
             Assert.NotEmpty(keys);
             var previousKid = section.GetProperty("previousKid").GetString()!;
             Assert.True(keys.ContainsKey(previousKid), $"jwtEs256 previousKid {previousKid} is not among its keys");
+            if (section.TryGetProperty("activeKid", out var activeKid))
+            {
+                Assert.True(keys.ContainsKey(activeKid.GetString()!), "jwtEs256 activeKid is not among its keys");
+            }
 
             var cases = section.GetProperty("cases").EnumerateArray().ToList();
             Assert.Contains(cases, vector => vector.GetProperty("verdict").GetString() == "valid");

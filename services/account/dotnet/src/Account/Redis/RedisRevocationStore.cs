@@ -31,8 +31,12 @@ public sealed class RedisRevocationStore : IRevocationStore, IAsyncDisposable
     private readonly RedisEndpoint _endpoint;
     private readonly Func<CancellationToken, Task<RedisCredentials>> _credentials;
     private readonly Func<CancellationToken, Task<RespConnection>> _open;
+    /// <summary>After a failure, calls fail at once for this long instead of each paying a connect timeout.</summary>
+    public static readonly TimeSpan PauseAfterFailure = TimeSpan.FromSeconds(1);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private RespConnection? _connection;
+    private long _pausedUntil; // Environment.TickCount64 milliseconds
 
     /// <param name="credentials">Reads the service's Redis user secret (cached by the caller).</param>
     public RedisRevocationStore(RedisEndpoint endpoint, Func<CancellationToken, Task<RedisCredentials>> credentials)
@@ -98,6 +102,11 @@ public sealed class RedisRevocationStore : IRevocationStore, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (Environment.TickCount64 < _pausedUntil)
+            {
+                throw Unavailable("is paused after a failure");
+            }
+
             var reused = _connection is not null;
             try
             {
@@ -130,8 +139,11 @@ public sealed class RedisRevocationStore : IRevocationStore, IAsyncDisposable
     }
 
     // The failure's type only: a RESP error message could in principle echo an argument.
-    private SessionStoreUnavailableException Unavailable(Exception error) =>
-        new($"Redis at {_endpoint.Host}:{_endpoint.Port} is unreachable ({error.GetType().Name})", error);
+    private SessionStoreUnavailableException Unavailable(Exception error)
+    {
+        _pausedUntil = Environment.TickCount64 + (long)PauseAfterFailure.TotalMilliseconds;
+        return new($"Redis at {_endpoint.Host}:{_endpoint.Port} is unreachable ({error.GetType().Name})", error);
+    }
 
     private SessionStoreUnavailableException Unavailable(string what) =>
         new($"Redis at {_endpoint.Host}:{_endpoint.Port} {what}");
