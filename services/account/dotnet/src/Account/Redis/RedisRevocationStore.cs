@@ -25,8 +25,11 @@ public sealed record RedisEndpoint(string Host, int Port, bool Tls);
 /// </summary>
 public sealed class RedisRevocationStore : IRevocationStore, IAsyncDisposable
 {
-    /// <summary>A dead endpoint must cost a request little: this bounds connect, AUTH and each round trip.</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(500);
+    /// <summary>A dead endpoint must cost a request little: this bounds connect, TLS and AUTH.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>And this each round trip on an open connection.</summary>
+    public static readonly TimeSpan CommandTimeout = TimeSpan.FromMilliseconds(500);
 
     private readonly RedisEndpoint _endpoint;
     private readonly Func<CancellationToken, Task<RedisCredentials>> _credentials;
@@ -150,15 +153,23 @@ public sealed class RedisRevocationStore : IRevocationStore, IAsyncDisposable
 
     private async Task<object?[]> OnceAsync(IReadOnlyList<string[]> commands, CancellationToken cancellationToken)
     {
+        var connection = _connection;
+        if (connection is null)
+        {
+            // The secret is read outside the deadlines: a cold Secrets Manager call is not Redis being away.
+            var credentials = await _credentials(cancellationToken).ConfigureAwait(false);
+            using var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            connectDeadline.CancelAfter(ConnectTimeout);
+            connection = await ConnectAsync(credentials, connectDeadline.Token).ConfigureAwait(false);
+        }
+
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Timeout);
-        var connection = _connection ?? await ConnectAsync(deadline.Token).ConfigureAwait(false);
+        deadline.CancelAfter(CommandTimeout);
         return await connection.ExecuteAsync(commands, deadline.Token).ConfigureAwait(false);
     }
 
-    private async Task<RespConnection> ConnectAsync(CancellationToken cancellationToken)
+    private async Task<RespConnection> ConnectAsync(RedisCredentials credentials, CancellationToken cancellationToken)
     {
-        var credentials = await _credentials(cancellationToken).ConfigureAwait(false);
         var connection = await _open(cancellationToken).ConfigureAwait(false);
         try
         {
