@@ -61,10 +61,16 @@ public sealed class KmsSigningKeyService(IAmazonKeyManagementService client) : I
             .GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = keyId }, cancellationToken)
             .ConfigureAwait(false);
         // Pinned per key type: a key of another spec or usage can never verify an ES256 token.
-        if (response.KeySpec != KeySpec.ECC_NIST_P256 || response.KeyUsage != KeyUsageType.SIGN_VERIFY)
+        // KeySpec, or its deprecated twin CustomerMasterKeySpec where only that is returned
+        // ("GetPublicKey", AWS KMS API Reference, Response Elements, lists both).
+#pragma warning disable CS0618 // CustomerMasterKeySpec is deprecated, read only as a fallback
+        var spec = response.KeySpec?.Value ?? response.CustomerMasterKeySpec?.Value;
+#pragma warning restore CS0618
+        var usage = response.KeyUsage?.Value;
+        if (spec != KeySpec.ECC_NIST_P256.Value || usage != KeyUsageType.SIGN_VERIFY.Value)
         {
             throw new SigningKeysException(
-                $"KMS key {keyId} is {response.KeySpec} for {response.KeyUsage}, not ECC_NIST_P256 for SIGN_VERIFY; "
+                $"KMS key {keyId} is {spec ?? "of no key spec"} for {usage ?? "no usage"}, not ECC_NIST_P256 for SIGN_VERIFY; "
                 + "publish only the shared stack's signing keys in the key set");
         }
 

@@ -120,7 +120,7 @@ public sealed class RevocationCheck
     }
 
     public static ApiException Unavailable() =>
-        new(503, UnavailableCode, "the session store is unavailable; retry shortly");
+        ApiException.ServiceUnavailable(UnavailableCode, "the session store is unavailable; retry shortly");
 
     public static bool IsWrite(string method) =>
         method is not ("GET" or "HEAD" or "OPTIONS");
