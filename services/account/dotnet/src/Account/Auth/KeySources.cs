@@ -2,6 +2,7 @@ using Amazon.KeyManagementService;
 using Amazon.KeyManagementService.Model;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
+using KmsMessageType = Amazon.KeyManagementService.MessageType;
 
 namespace PurposePath.Account.Auth;
 
@@ -86,7 +87,7 @@ public sealed class KmsSigningKeyService(IAmazonKeyManagementService client) : I
             {
                 KeyId = keyId,
                 Message = body,
-                MessageType = MessageType.RAW,
+                MessageType = KmsMessageType.RAW,
                 SigningAlgorithm = SigningAlgorithmSpec.ECDSA_SHA_256,
             },
             cancellationToken).ConfigureAwait(false);
