@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ppdeploy import naming, project
 from ppdeploy.aws.cloudformation import ResourceToImport
-from ppdeploy.decide import stacks
+from ppdeploy.decide import signing_keys, stacks
 from ppdeploy.errors import DeployError, RefusedError
 from ppdeploy.events import Message
 from ppdeploy.model import StackSpec
@@ -160,9 +162,18 @@ def _to_import(adoption: Adoption, reader: Reader) -> ResourceToImport:
 
 
 def shared_spec(session: StageSession) -> StackSpec:
-    """The shared stack without a hosted zone: the legacy domain stays where it is."""
+    """The shared stack without a hosted zone: the legacy domain stays where it is.
+
+    The legacy HS256 window opens with it: the legacy API (and, on a stage migrated
+    before, the services of the previous release) issue HS256 tokens, which the new
+    services accept, and may still read the JWT secret, until the window closes.
+    """
     stage = session.stage.with_overrides(hosted_zone_id="")
-    return stacks.shared_spec(stage)
+    spec = stacks.shared_spec(stage)
+    if signing_keys.LEGACY_UNTIL not in spec.template.parameters:
+        return spec
+    until = signing_keys.legacy_window_end(datetime.now(UTC))
+    return replace(spec, parameters={**spec.parameters, signing_keys.LEGACY_UNTIL: until})
 
 
 def deploy_shared(session: StageSession) -> None:

@@ -17,7 +17,7 @@ from ppdeploy import catalog, naming
 from ppdeploy.decide import guard
 from ppdeploy.errors import DeployError, InputError, PPDeployError, RefusedError
 from ppdeploy.events import Message, TableShown
-from ppdeploy.workflows import lifecycle, verify
+from ppdeploy.workflows import lifecycle, signing_key_rotation, verify
 from ppdeploy.workflows.migration import (
     adoption,
     journey,
@@ -127,6 +127,9 @@ def migrate(session: StageSession, options: Options) -> None:
         mappings.move(session, reader, mapping)
     # What the legacy API wrote between the copy and the switch.
     adoption.copy_moved(session, reader.read(), switched=True)
+    # HS256 tokens were issued until now (by the legacy API, or the previous release's
+    # services until step 3): the window must last their whole lifetime from here.
+    signing_key_rotation.open_legacy_window(session)
     _checkpoint(session, "4")
 
     _heading(session, "5", "verify")
