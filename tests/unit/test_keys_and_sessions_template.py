@@ -85,30 +85,23 @@ class Evaluator:
         if not isinstance(node, Mapping):
             return node
         ((key, arg),) = node.items()
-        if key == "Ref":
-            if arg in self.parameters:
-                return self.parameters[arg]
-            return f"id-of-{arg}"  # a resource: its id
-        if key == "Condition":
-            return self.condition(arg)
-        if key == "Fn::Equals":
-            left, right = self.value(arg)
-            return left == right
-        if key == "Fn::Not":
-            return not self.value(arg[0])
-        if key == "Fn::And":
-            return all(self.value(arg))
-        if key == "Fn::Or":
-            return any(self.value(arg))
-        if key == "Fn::If":
-            name, when_true, when_false = arg
-            return self.value(when_true if self.condition(name) else when_false)
-        if key == "Fn::Join":
-            separator, parts = arg
-            return separator.join(self.value(parts))
-        if key == "Fn::Sub":
-            return re.sub(r"\$\{([^}]+)\}", lambda m: self.value({"Ref": m.group(1)}), arg)
-        raise AssertionError(f"the evaluator does not know {key}")
+        intrinsics = {
+            "Ref": self._ref,
+            "Condition": self.condition,
+            "Fn::Equals": lambda a: self.value(a[0]) == self.value(a[1]),
+            "Fn::Not": lambda a: not self.value(a[0]),
+            "Fn::And": lambda a: all(self.value(a)),
+            "Fn::Or": lambda a: any(self.value(a)),
+            "Fn::If": lambda a: self.value(a[1] if self.condition(a[0]) else a[2]),
+            "Fn::Join": lambda a: a[0].join(self.value(a[1])),
+            "Fn::Sub": lambda a: re.sub(r"\$\{([^}]+)\}", lambda m: self._ref(m.group(1)), a),
+        }
+        assert key in intrinsics, f"the evaluator does not know {key}"
+        return intrinsics[key](arg)
+
+    def _ref(self, name: str) -> str:
+        # A parameter's value, or a resource's id.
+        return self.parameters.get(name, f"id-of-{name}")
 
     def rules_hold(self) -> bool:
         return all(

@@ -114,8 +114,7 @@ def start_rotation(slots: KeySlots, stack: str, now: datetime) -> Change:
             state_parameter(active): "previous",
             ROTATED_AT: format_time(now),
         },
-        summary=f"slot {absent}: new key, now signing; slot {active}: previous key, still "
-        "accepted",
+        summary=f"slot {absent}: new key, now signing; slot {active}: previous key, still accepted",
     )
 
 
@@ -157,8 +156,7 @@ def retire(slots: KeySlots, stack: str, now: datetime, overlap_seconds: int) -> 
         possible = slots.rotated_at + timedelta(seconds=overlap_seconds)
         if now < possible:
             raise RefusedError(
-                f"{stack}: refused to retire slot {previous}'s key before "
-                f"{format_time(possible)}",
+                f"{stack}: refused to retire slot {previous}'s key before {format_time(possible)}",
                 cause=f"the rotation began at {format_time(slots.rotated_at)}; access tokens "
                 f"it signed until then live up to {overlap_seconds} s including clock skew, "
                 "and would be refused once their key is gone",

@@ -131,9 +131,7 @@ class StageSession:
             return spec
         state = self.cfn.describe(spec.name)
         deployed = state.parameters if state is not None else {}
-        return replace(
-            spec, parameters=signing_keys.carried(declared, spec.parameters, deployed)
-        )
+        return replace(spec, parameters=signing_keys.carried(declared, spec.parameters, deployed))
 
     def lint(self, spec: StackSpec) -> None:
         for warning in preflight.lint(spec.template, self.stage.region):

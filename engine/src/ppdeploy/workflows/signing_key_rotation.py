@@ -37,8 +37,7 @@ def _deployed_spec(session: StageSession, changes: dict[str, str]) -> StackSpec:
     if state is None or body is None or state.in_progress:
         raise InputError(
             f"{name} is {state.status if state else 'not deployed'}",
-            cause="the signing keys live in the shared stack, which must be deployed and "
-            "settled",
+            cause="the signing keys live in the shared stack, which must be deployed and settled",
             fix="deploy it with `invoke deploy-shared` (or wait for the running update), "
             "then run this again",
         )
