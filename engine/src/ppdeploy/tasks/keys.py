@@ -24,7 +24,7 @@ def rotate_signing_key(
     stage: str = "dev",
     local: bool = False,
     retire: bool = False,
-    overlap_seconds: int | None = None,
+    overlap_seconds: str | None = None,
     yes: bool = False,
 ) -> None:
     """Rotate the access token signing key: a new active key, the old one still accepted."""
@@ -36,7 +36,9 @@ def rotate_signing_key(
     session = StageSession.open(
         config.stage(stage), reporter, use_local=local, assume_yes=yes, force=False
     )
-    result = signing_key_rotation.rotate(session, retire=retire, overlap_seconds=overlap_seconds)
+    result = signing_key_rotation.rotate(
+        session, retire=retire, overlap_seconds=_seconds(overlap_seconds)
+    )
     reporter.table(
         f"{result.deploy.stack} ({result.deploy.outcome}, {result.deploy.seconds:.1f} s)",
         ("parameter", "value"),
@@ -46,3 +48,18 @@ def rotate_signing_key(
             if name.startswith("SigningKey")
         ),
     )
+
+
+def _seconds(text: str | None) -> int | None:
+    """The flag's value (invoke passes an optional flag's value as text)."""
+    from ppdeploy.errors import InputError  # noqa: PLC0415 - tasks load the engine when they run
+
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(
+            f"--overlap-seconds {text!r} is not a whole number of seconds",
+            fix="give it as digits, for example --overlap-seconds 5",
+        ) from None
