@@ -21,6 +21,7 @@ from ppdeploy.errors import InputError, RefusedError
 from ppdeploy.events import Recorder
 from ppdeploy.model import StackSpec
 from ppdeploy.workflows import signing_key_rotation
+from ppdeploy.workflows.migration.sequence import hs256_still_issued
 from ppdeploy.workflows.session import StageSession
 from tests.unit.fake_cloudformation import FakeCloudFormation, stack_state
 
@@ -247,3 +248,31 @@ def test_an_ordinary_deploy_keeps_the_rotated_slots(tmp_path: Path) -> None:
     session.deploy(replace(spec))
 
     assert sent_parameters(cfn) == deployed("previous", "active", "2026-03-01T12:00:00Z")
+
+
+# --- migrate's legacy window ------------------------------------------------------------------
+
+
+@dataclass
+class StubReading:
+    mappings: tuple[object, ...]
+    shared: Any
+
+
+@pytest.mark.parametrize(
+    ("mappings", "shared", "opens"),
+    [
+        # The legacy API still serves a mapping: it signs HS256.
+        (("account",), stack_state(SHARED, parameters=deployed("active", "absent")), True),
+        # No shared stack yet: the legacy API is all there is.
+        ((), None, True),
+        # The shared stack predates the signing keys: the previous release signs HS256.
+        ((), stack_state(SHARED, parameters={"Stage": "dev"}), True),
+        # Migrated and on the signing keys: nothing signs HS256, a rerun leaves it alone.
+        ((), stack_state(SHARED, parameters=deployed("active", "absent")), False),
+    ],
+)
+def test_migrate_opens_the_legacy_window_only_while_hs256_tokens_are_issued(
+    mappings: tuple[object, ...], shared: Any, opens: bool
+) -> None:
+    assert hs256_still_issued(StubReading(mappings, shared)) is opens  # type: ignore[arg-type]

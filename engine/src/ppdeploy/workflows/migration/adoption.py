@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ppdeploy import naming, project
@@ -161,19 +160,16 @@ def _to_import(adoption: Adoption, reader: Reader) -> ResourceToImport:
     return ResourceToImport(SECRET_TYPE, adoption.shared_id, {"Id": arn})
 
 
-def shared_spec(session: StageSession) -> StackSpec:
+def shared_spec(session: StageSession, *, legacy_until: str | None = None) -> StackSpec:
     """The shared stack without a hosted zone: the legacy domain stays where it is.
 
-    The legacy HS256 window opens with it: the legacy API (and, on a stage migrated
-    before, the services of the previous release) issue HS256 tokens, which the new
-    services accept, and may still read the JWT secret, until the window closes.
+    ``legacy_until`` opens the legacy HS256 window with it (``sequence.hs256_still_issued``).
     """
     stage = session.stage.with_overrides(hosted_zone_id="")
     spec = stacks.shared_spec(stage)
-    if signing_keys.LEGACY_UNTIL not in spec.template.parameters:
+    if legacy_until is None or signing_keys.LEGACY_UNTIL not in spec.template.parameters:
         return spec
-    until = signing_keys.legacy_window_end(datetime.now(UTC))
-    return replace(spec, parameters={**spec.parameters, signing_keys.LEGACY_UNTIL: until})
+    return replace(spec, parameters={**spec.parameters, signing_keys.LEGACY_UNTIL: legacy_until})
 
 
 def deploy_shared(session: StageSession) -> None:
