@@ -374,3 +374,22 @@ def test_the_purge_function_shares_code_and_role_and_subscribes_to_account_event
         and b["Properties"]["Principal"] == "sns.amazonaws.com"
     ]
     assert permission["Properties"]["SourceArn"] == imported("account-events-topic-arn")
+
+
+@pytest.mark.parametrize("service", ["secretsmanager", "ssm", "kms", "sns"])
+def test_egress_endpoints_reach_every_api_the_functions_call_in_each_az(service: str) -> None:
+    endpoints = [
+        body
+        for body in RESOURCES.values()
+        if body["Type"] == "AWS::EC2::VPCEndpoint"
+        and body["Properties"]["ServiceName"]
+        == {"Fn::Sub": f"com.amazonaws.${{AWS::Region}}.{service}"}
+    ]
+    assert len(endpoints) == 1
+    (endpoint,) = endpoints
+    assert endpoint["Condition"] == "SecretsEndpoint"
+    props = endpoint["Properties"]
+    assert props["SubnetIds"] == [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}]
+    assert props["PrivateDnsEnabled"] is True
+    (statement,) = props["PolicyDocument"]["Statement"]
+    assert "${AWS::AccountId}" in statement["Resource"]["Fn::Sub"]
