@@ -152,6 +152,8 @@ def retire(slots: KeySlots, stack: str, now: datetime, overlap_seconds: int) -> 
             cause=f"the slots are A={slots.states['A']}, B={slots.states['B']}",
             fix="rotate first with `invoke rotate-signing-key` (without --retire)",
         )
+    # A rotation through the engine always records its time; without one (slots set by
+    # hand) there is nothing to wait from.
     if slots.rotated_at is not None:
         possible = slots.rotated_at + timedelta(seconds=overlap_seconds)
         if now < possible:
