@@ -72,6 +72,8 @@ def _apply_dropped_settings(
     function.kms_key_arn = properties.get("KmsKeyArn")
     function.layers = seams.lambda_layers(function, properties.get("Layers", []))
     function.ephemeral_storage = (properties.get("EphemeralStorage") or {}).get("Size", 512)
+    # Where Lambda sends an asynchronous event that failed (resources.lambda_async_moto).
+    function.dead_letter_config = dict(properties.get("DeadLetterConfig") or {})  # type: ignore[attr-defined]  # our note on moto's object
 
 
 FUNCTION_TYPE = "AWS::Lambda::Function"
