@@ -335,6 +335,11 @@ class AsyncQueue:
             self._condition.notify_all()
 
     # -- observing (local only) ------------------------------------------------------------
+    def next_due_at(self) -> float | None:
+        """When the next queued event comes due (clock time), None when none is queued."""
+        with self._condition:
+            return min((i.due_at for i in self._queued), default=None)
+
     def wait_idle(self, timeout: float) -> bool:
         """True once nothing is queued or running; False if ``timeout`` passed first."""
         deadline = self._clock() + timeout
