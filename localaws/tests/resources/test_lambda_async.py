@@ -86,7 +86,8 @@ def test_a_success_is_done_after_one_attempt() -> None:
     queue = world.queue()
     queue.submit(_event())
     claimed = queue.claim(0)
-    assert claimed is not None and claimed.lease is not None
+    assert claimed is not None
+    assert claimed.lease is not None
     assert queue.report(claimed.lease, Succeeded())
     assert queue.status()["succeeded"] == 1
     assert queue.wait_idle(0)
@@ -150,12 +151,14 @@ def test_a_throttle_is_retried_without_using_an_attempt() -> None:
     queue = world.queue()
     queue.submit(_event())
     claimed = queue.claim(0)
-    assert claimed is not None and claimed.lease is not None
+    assert claimed is not None
+    assert claimed.lease is not None
     queue.report(claimed.lease, Throttled("busy"))
     assert queue.claim(0) is None  # backing off
     world.now += 300
     again = queue.claim(0)
-    assert again is not None and again.attempts == 0
+    assert again is not None
+    assert again.attempts == 0
 
 
 def test_a_lease_whose_runner_never_reports_is_queued_again() -> None:
@@ -168,7 +171,8 @@ def test_a_lease_whose_runner_never_reports_is_queued_again() -> None:
     assert not queue.wait_idle(0)
     world.now += 3 + 31  # the function's timeout and the margin
     second = queue.claim(0)
-    assert second is not None and second.request_id == first.request_id
+    assert second is not None
+    assert second.request_id == first.request_id
     assert not queue.report(lapsed, Succeeded())  # the lapsed runner's late report
     assert queue.report(str(second.lease), Succeeded())
 

@@ -124,7 +124,8 @@ def test_publish_queues_an_asynchronous_invocation_with_the_sns_event(
     assert (sns["Message"], sns["Subject"]) == ('{"type":"user.deleted"}', "deleted")
     assert sns["MessageAttributes"] == {"type": {"Type": "String", "Value": "user.deleted"}}
     assert sns["Timestamp"].endswith("Z")
-    assert sns["Signature"] and sns["SignatureVersion"]
+    assert sns["Signature"]
+    assert sns["SignatureVersion"]
     assert sns["SigningCertUrl"].startswith("https://sns.us-east-1.amazonaws.com/")
     assert "Action=Unsubscribe" in sns["UnsubscribeUrl"]
 
