@@ -361,7 +361,11 @@ class AsyncQueue:
                 "recent": list(self._recent),
             }
 
-    def reset(self) -> None:
+    def reset(self, seconds_per_minute: float | None = None) -> None:
+        """Forget every event and count (tests); the time factor is read again."""
+        self._per_minute = (
+            retry_seconds_per_minute() if seconds_per_minute is None else seconds_per_minute
+        )
         with self._condition:
             self._queued.clear()
             self._claimed.clear()
