@@ -232,3 +232,43 @@ def test_a_role_without_sqs_send_message_cannot_dead_letter(deployed: boto3.Sess
     sqs = deployed.client("sqs")
     url = sqs.get_queue_url(QueueName="purge-dlq")["QueueUrl"]
     assert "Messages" not in sqs.receive_message(QueueUrl=url)
+
+
+ALIASED = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  AliasTopic:
+    Type: AWS::SNS::Topic
+    Properties: {TopicName: aliased-events}
+  Aliased:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: aliased
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: {Bucket: code, Key: purge.zip}
+      AutoPublishAlias: live
+      Events:
+        Deleted:
+          Type: SNS
+          Properties: {Topic: !Ref AliasTopic}
+"""
+
+
+def test_sam_s_alias_subscription_is_permitted_on_the_alias_only(deployed: boto3.Session) -> None:
+    deployed.client("cloudformation").create_stack(
+        StackName="aliased",
+        TemplateBody=ALIASED,
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    sns = deployed.client("sns")
+    topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:aliased-events"
+    sns.publish(TopicArn=topic, Message="m")
+    [invocation] = _queued()
+    assert (invocation.function_name, invocation.qualifier) == ("aliased", "live")
+    # "Lambda resource-based policies": a permission on the alias does not cover the
+    # unqualified function.
+    unqualified = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:aliased"
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=unqualified)
+    sns.publish(TopicArn=topic, Message="m")
+    assert [i.qualifier for i in _queued()] == ["live"]

@@ -88,9 +88,12 @@ def _target(endpoint: str) -> tuple[str, str, str, str | None] | None:
     return parts[3], parts[4], parts[6], parts[7] if len(parts) == 8 else None
 
 
-def _resource_policy(account: str, region: str, name: str, qualifier: str | None) -> str | None:
+def _resource_policy(account: str, region: str, name: str) -> str | None:
+    # moto keeps one policy per function; a statement for an alias or version names that
+    # qualified ARN as its Resource (resources.awslambda), so evaluating the policy against
+    # the subscribed ARN tells them apart.
     try:
-        wire = json.loads(lambda_backends[account][region].get_policy(name, qualifier))
+        wire = json.loads(lambda_backends[account][region].get_policy(name))
     except Exception:  # moto raises when the function has no policy, or does not exist
         return None
     document = wire.get("Policy")
@@ -167,7 +170,7 @@ def deliver(
         "aws:sourceaccount": [topic_account],
         "aws:securetransport": ["true"],
     }
-    document = _resource_policy(account, region, name, qualifier)
+    document = _resource_policy(account, region, name)
     refusal = service_may_invoke(document, str(subscription.endpoint), context)
     if refusal:
         log.warning(
