@@ -163,11 +163,13 @@ class LocalLambdaPermission(LocalModel, CloudFormationModel):
         request.update({key: properties[key] for key in _STATEMENT_FIELDS if key in properties})
         backend = _backend(account_id, region_name)
         if qualifier:
-            # A permission on an alias or version covers that qualified ARN only ("Lambda
-            # resource-based policies": "the permission applies only to that version or
-            # alias"). moto keeps one policy per function and would write the unqualified
-            # ARN: the statement names the qualified ARN itself (SAM's SNS event on an
-            # AutoPublishAlias function grants the alias).
+            # A permission on an alias or version covers that qualified ARN only: "Using
+            # Lambda aliases in event sources and permissions policies", Resource policies
+            # (https://docs.aws.amazon.com/lambda/latest/dg/using-aliases.html): invoking
+            # without the alias "you get a permission error". moto keeps one policy per
+            # function and would write the unqualified ARN: the statement names the
+            # qualified ARN itself (SAM's SNS event on an AutoPublishAlias function grants
+            # the alias).
             request["Resource"] = f"{backend.get_function(function_name).function_arn}:{qualifier}"
         backend.add_permission(function_name, None, json.dumps(request))  # type: ignore[arg-type]  # None means the unqualified function
         return cls(resource_name, function_name, properties)
