@@ -272,3 +272,51 @@ def test_sam_s_alias_subscription_is_permitted_on_the_alias_only(deployed: boto3
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=unqualified)
     sns.publish(TopicArn=topic, Message="m")
     assert [i.qualifier for i in _queued()] == ["live"]
+
+
+CONFIG_ONLY = """
+Parameters:
+  Retries: {Type: Number, Default: 1}
+  Qualifier: {Type: String, Default: $LATEST}
+Resources:
+  Config:
+    Type: AWS::Lambda::EventInvokeConfig
+    Properties:
+      FunctionName: purge
+      Qualifier: !Ref Qualifier
+      MaximumRetryAttempts: !Ref Retries
+"""
+
+
+def _retries(aws: boto3.Session) -> int | None:
+    try:
+        found = aws.client("lambda").get_function_event_invoke_config(FunctionName="purge")
+    except ClientError:
+        return None
+    return int(found["MaximumRetryAttempts"])
+
+
+def test_event_invoke_config_updates_in_place_refuses_bad_limits_and_deletes(
+    deployed: boto3.Session,
+) -> None:
+    cfn = deployed.client("cloudformation")
+    functions = deployed.client("lambda")
+    functions.delete_function_event_invoke_config(FunctionName="purge")  # SAM's, set aside
+    cfn.create_stack(StackName="config", TemplateBody=CONFIG_ONLY)
+    assert _retries(deployed) == 1
+    cfn.update_stack(
+        StackName="config",
+        TemplateBody=CONFIG_ONLY,
+        Parameters=[{"ParameterKey": "Retries", "ParameterValue": "0"}],
+    )
+    assert _retries(deployed) == 0  # replaced, not appended (moto's Put appends)
+    cfn.update_stack(
+        StackName="config",
+        TemplateBody=CONFIG_ONLY,
+        Parameters=[{"ParameterKey": "Retries", "ParameterValue": "3"}],
+    )
+    stack = cfn.describe_stacks(StackName="config")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert _retries(deployed) == 0
+    cfn.delete_stack(StackName="config")
+    assert _retries(deployed) is None
