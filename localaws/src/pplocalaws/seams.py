@@ -447,8 +447,6 @@ EventInvocation = Callable[[Any, str, "str | None", Any], str]
 """Called with (the moto ``LambdaBackend``, function name or ARN, qualifier, request body);
 returns the queued invocation's request id."""
 
-_HOOK_NOTE = "_pplocalaws_h_events_hook"
-
 
 @seam("Subscription.publish", "LambdaBackend.send_sns_message")
 def deliver_sns_to_lambda_with(hook: SnsToLambda) -> None:
@@ -496,7 +494,6 @@ def deliver_sns_to_lambda_with(hook: SnsToLambda) -> None:
         hook(subscription, message_id, message, subject, attributes)
 
     noting_publish.__wrapped__ = original  # type: ignore[attr-defined]  # unwrap on re-patch
-    setattr(send_sns_message, _HOOK_NOTE, hook)
     Subscription.publish = noting_publish  # type: ignore[method-assign]  # the seam's patch
     LambdaBackend.send_sns_message = send_sns_message  # type: ignore[method-assign]  # same
 
