@@ -320,3 +320,59 @@ def test_event_invoke_config_updates_in_place_refuses_bad_limits_and_deletes(
     assert _retries(deployed) == 0
     cfn.delete_stack(StackName="config")
     assert _retries(deployed) is None
+
+
+def test_a_dead_letter_queue_with_a_customer_key_needs_the_key_too(
+    deployed: boto3.Session,
+) -> None:
+    key = deployed.client("kms").create_key()["KeyMetadata"]["KeyId"]  # default policy: IAM decides
+    deployed.client("sqs").create_queue(
+        QueueName="purge-dlq-encrypted", Attributes={"KmsMasterKeyId": key}
+    )
+    queue_only = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}],
+    }
+    settings = _settings(deployed, queue_only)
+    encrypted = AsyncSettings(
+        settings.function_arn,
+        settings.role_arn,
+        3,
+        dead_letter_arn=f"arn:aws:sqs:us-east-1:{ACCOUNT}:purge-dlq-encrypted",
+    )
+    invocation = Invocation(ACCOUNT, "us-east-1", "purge", None, {"n": 1}, "test")
+    assert "kms:GenerateDataKey" in send_to_dead_letter(invocation, encrypted, 200, "boom")
+    with_key = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": "*",
+            }
+        ],
+    }
+    deployed.client("iam").put_role_policy(
+        RoleName="plain", PolicyName="p", PolicyDocument=json.dumps(with_key)
+    )
+    assert send_to_dead_letter(invocation, encrypted, 200, "boom") == ""
+
+
+def test_a_dead_letter_queue_whose_key_is_gone_refuses(deployed: boto3.Session) -> None:
+    deployed.client("sqs").create_queue(
+        QueueName="purge-dlq-lost-key",
+        Attributes={"KmsMasterKeyId": "11111111-2222-3333-4444-555555555555"},
+    )
+    allow_all = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    settings = _settings(deployed, allow_all)
+    lost = AsyncSettings(
+        settings.function_arn,
+        settings.role_arn,
+        3,
+        dead_letter_arn=f"arn:aws:sqs:us-east-1:{ACCOUNT}:purge-dlq-lost-key",
+    )
+    invocation = Invocation(ACCOUNT, "us-east-1", "purge", None, {}, "test")
+    assert "does not exist" in send_to_dead_letter(invocation, lost, 200, "boom")

@@ -112,6 +112,15 @@ def send_to_dead_letter(
         return f"queue {settings.dead_letter_arn} does not exist"
     key_id = getattr(found, "kms_master_key_id", None)
     key_arn = lookups.customer_key_arn(account, region, key_id) if key_id else None
+    aws_managed = str(key_id).startswith("alias/aws/")
+    if (
+        key_id
+        and key_arn is None
+        and not aws_managed
+        and not lookups.key_arn(account, region, key_id)
+    ):
+        # SendMessage fails with KmsNotFound (SQS API Reference, "SendMessage", Errors).
+        return f"the queue's KMS key {key_id} does not exist"
     call = _send_message_call(settings.dead_letter_arn or "", key_arn, region)
     denial = authorizer.authorize(_role_session(invocation, settings.role_arn), call, region)
     if denial is not None:
