@@ -28,11 +28,14 @@ MODEL_MODULES = (
     "iam",
     "iam_oidc",
     "kms",
+    "lambda_async_moto",
+    "lambda_event_invoke",
     "logs",
     "names",
     "s3",
     "secretsmanager",
     "sns",
+    "sns_delivery",
 )
 
 
