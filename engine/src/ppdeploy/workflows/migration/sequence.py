@@ -136,7 +136,15 @@ def migrate(session: StageSession, options: Options) -> None:
 
     _heading(session, "5", "verify")
     journey_urls = journey.journey_urls(session, start_gateway_on=options.gateway_port)
-    verify.run(verify.Journey(urls=journey_urls, report=session.say))
+    verify.run(
+        verify.Journey(
+            urls=journey_urls,
+            report=session.say,
+            purge_probe=verify.TableProbe.for_stage(
+                session.target.client("dynamodb"), session.stage.name
+            ),
+        )
+    )
     session.reporter.emit(Message("verify passed", "success"))
     _checkpoint(session, "5")
 
