@@ -4,9 +4,10 @@ Every test that invokes the handler gets a fresh ``mock_aws()`` holding the four
 tables exactly as the shared template defines them, the legacy JWT secret, a P-256 KMS
 signing key published as the stage's key set in SSM, and the revocation store: a real
 ``redis-server`` (one per test session) reached as the account's own ACL user, and the
-account events topic with a queue subscribed (``published_events`` reads it). Every test gets a cheap KDF cost (hash strings carry their
-own count, so nothing else changes). ppcommon's per-container caches are reset around each
-test: other services' tests share this interpreter.
+account events topic with a queue subscribed (``published_events`` reads it). Every test
+gets a cheap KDF cost (hash strings carry their own count, so nothing else changes).
+ppcommon's per-container caches are reset around each test: other services' tests share
+this interpreter.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import base64
 import copy
 import json
 import socket
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,12 +30,8 @@ from account.app import lambda_handler  # builds the app; creates no AWS client
 from ppcommon import aws as ppaws
 from ppcommon import cache as ppcache
 from ppcommon import config as ppconfig
-from ppcommon import http as pphttp
-from ppcommon import jwt as ppjwt
-from ppcommon import revocations
 from ppcommon import secrets as ppsecrets
 from ppcommon.cache import encode_command, read_reply
-from ppcommon.errors import Unauthorized
 from pptesting import aws as testaws
 from pptesting import redis_server, reset_ppcommon
 from pptesting.account_contract import Client
@@ -198,6 +194,7 @@ def account_aws(
         "AWS_PROFILE",
         "REDIS_ENDPOINT",
         "REDIS_AUTH_SECRET_ARN",
+        "REDIS_USER_SECRET_ARN",
         "AWS_LAMBDA_FUNCTION_NAME",
         "COACHING_TABLE",
         "TRACTION_TABLE",
@@ -239,7 +236,6 @@ def account_aws(
         monkeypatch.setenv("REDIS_TLS", "false")
         monkeypatch.setenv("REDIS_USER_SECRET_ARN", secret["ARN"])
         _events_of_this_test[:] = [_subscribe_to_account_events(monkeypatch)]
-        _install_verifier_stand_in(monkeypatch)
         _reset_ppcommon()
         yield testaws.dynamodb_resource()
     _events_of_this_test.clear()
@@ -270,96 +266,6 @@ def new_signing_key(account_aws: Any) -> Callable[[], str]:
 def kms_public_key(account_aws: Any) -> Callable[[str], bytes]:
     """``kms_public_key(kid)``: the key's SubjectPublicKeyInfo DER from KMS GetPublicKey."""
     return public_key_der
-
-
-# --- STAND-IN verifier: remove with ppcommon/revocations.py's stand-in -------------------
-# Until h-verifier's ES256 verifier and revocation check are merged, ppcommon verifies only
-# HS256. This installs, in the account tests only, a verifier with the contract's rules
-# (ES256 by the key set's accepted kids, public keys from KMS GetPublicKey, HS256 only in
-# the legacy window, sid required, then the revocation store) so the account's tokens can
-# be used. It switches itself off when the real ppcommon.revocations (no STAND_IN) lands.
-
-
-def _install_verifier_stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
-    if getattr(revocations, "STAND_IN", False):
-        monkeypatch.setattr(pphttp, "verify_access_token", _stand_in_verify)
-
-
-def _b64url_json(segment: str) -> Any:
-    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-
-
-def _stand_in_verify(token: str) -> ppjwt.Claims:
-    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415 - stand-in only
-    from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric.utils import (  # noqa: PLC0415
-        encode_dss_signature,
-    )
-    from cryptography.hazmat.primitives.serialization import (  # noqa: PLC0415
-        load_der_public_key,
-    )
-
-    if not token or token.count(".") != 2:
-        raise Unauthorized("access token is not a JWT")
-    head, body, signature = token.split(".")
-    try:
-        header = _b64url_json(head)
-        raw_signature = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
-    except ValueError:
-        raise Unauthorized("access token is malformed") from None
-    parameter = _kms_session().client("ssm").get_parameter(Name=KEY_SET_PARAMETER)
-    key_set = json.loads(parameter["Parameter"]["Value"])
-    if not isinstance(header, dict):
-        raise Unauthorized("access token is malformed")
-    if header.get("alg") == "HS256" and not header.get("kid"):
-        until = key_set.get("legacyHs256Until") or ""
-        if not until or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) >= until:
-            raise Unauthorized("access token algorithm must be ES256")
-        claims = ppjwt.verify_access_token(token)
-    else:
-        if header.get("alg") != "ES256" or header.get("kid") not in key_set["accepted"]:
-            raise Unauthorized("access token key or algorithm is not accepted")
-        if len(raw_signature) != 64:
-            raise Unauthorized("access token signature is invalid")
-        public = load_der_public_key(public_key_der(header["kid"]))
-        assert isinstance(public, ec.EllipticCurvePublicKey)
-        der = encode_dss_signature(
-            int.from_bytes(raw_signature[:32], "big"), int.from_bytes(raw_signature[32:], "big")
-        )
-        try:
-            public.verify(der, f"{head}.{body}".encode("ascii"), ec.ECDSA(hashes.SHA256()))
-        except InvalidSignature:
-            raise Unauthorized("access token signature is invalid") from None
-        claims = _stand_in_claims(header, _b64url_json(body))
-    if revocations.is_revoked(claims):
-        raise Unauthorized("access token has been revoked")
-    return claims
-
-
-def _stand_in_claims(header: dict[str, Any], payload: Any) -> ppjwt.Claims:
-    now = time.time()
-    if header.get("typ") != "JWT" or not isinstance(payload, dict):
-        raise Unauthorized("access token is malformed")
-    if payload.get("iss") != ppjwt.ISSUER or payload.get("aud") != ppjwt.AUDIENCE:
-        raise Unauthorized("access token issuer or audience is wrong")
-    if payload.get("typ") != ppjwt.TOKEN_TYPE:
-        raise Unauthorized("token is not an access token")
-    issued_at, expires_at = payload.get("iat"), payload.get("exp")
-    if not isinstance(issued_at, int) or not isinstance(expires_at, int):
-        raise Unauthorized("access token times are not integers")
-    if expires_at - issued_at > ppjwt.MAX_ACCESS_TTL or now >= expires_at:
-        raise Unauthorized("access token has expired or lives too long")
-    if issued_at > now + ppjwt.CLOCK_SKEW:
-        raise Unauthorized("access token is issued in the future")
-    fields = [payload.get(name) for name in ("sub", "tid", "role", "jti", "sid")]
-    if not all(isinstance(value, str) and value for value in fields):
-        raise Unauthorized("access token lacks a claim")
-    sub, tid, role, jti, sid = (str(value) for value in fields)
-    return ppjwt.Claims(sub, tid, role, expires_at, jti, session_id=sid, issued_at=issued_at)
-
-
-# --- end of the STAND-IN verifier ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -428,6 +334,12 @@ def transport(invoke: Callable[[dict[str, Any]], dict[str, Any]]) -> Transport:
 @pytest.fixture
 def jwt_secret() -> str:
     return JWT_SECRET
+
+
+@pytest.fixture
+def signer(account_aws: Any) -> Callable[[Mapping[str, Any], Mapping[str, Any] | None], str]:
+    """Signs any claims with the test stack's active KMS key, as the account would."""
+    return testaws.kms_signer()
 
 
 @pytest.fixture

@@ -23,14 +23,19 @@ MODEL_MODULES = (
     "dynamodb",
     "ec2",
     "elasticache",
+    "elasticache_user_groups",
+    "elasticache_users",
     "iam",
     "iam_oidc",
     "kms",
+    "lambda_async_moto",
+    "lambda_event_invoke",
     "logs",
     "names",
     "s3",
     "secretsmanager",
     "sns",
+    "sns_delivery",
 )
 
 
