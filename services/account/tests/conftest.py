@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from account import passwords, tokens
+from account import passwords
 from account.app import lambda_handler  # builds the app; creates no AWS client
 from ppcommon import aws as ppaws
 from ppcommon import cache as ppcache
@@ -60,7 +60,6 @@ def _reset_ppcommon() -> None:
     ppsecrets.reset_cache()
     ppcache.reset()
     reset_ppcommon()  # whatever else ppcommon keeps per container (the key set, revocations)
-    tokens.reset()
 
 
 @dataclass(frozen=True)

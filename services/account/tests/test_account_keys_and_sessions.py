@@ -17,7 +17,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from account import account_events, auth, sessions, tokens, users
+from ppcommon import signing_keys
 from ppcommon.config import ConfigurationError
+from pptesting import reset_ppcommon
 from pptesting.account_contract import PASSWORD, b64url, expect_refused_within_a_second
 
 NEW_PASSWORD = "an-entirely-new-passphrase-7"
@@ -138,16 +140,17 @@ def test_a_rotation_signs_with_the_new_key_and_accepts_the_previous_one_until_re
     assert _me(client, account.access_token).status == 401
 
 
-def test_the_issuer_reads_the_key_set_at_most_once_a_minute(
-    client, account_aws, publish_keys, signing_kid, new_signing_key, monkeypatch
+def test_the_issuer_signs_with_the_containers_key_set_until_it_is_re_read(
+    client, account_aws, publish_keys, signing_kid, new_signing_key
 ) -> None:
     account = client.register()
-    now = [time.monotonic()]
-    monkeypatch.setattr(tokens.time, "monotonic", lambda: now[0])
+    now = [0.0]
+    parameter = signing_keys.default_keys().parameter  # type: ignore[union-attr]
+    signing_keys.install(signing_keys.ParameterKeys(parameter, clock=lambda: now[0]))
     assert _segments(client.login(account.email)["accessToken"])[0]["kid"] == signing_kid
     other = new_signing_key()
     publish_keys(other, [other, signing_kid], reset=False)  # a rotation behind its back
-    now[0] += tokens.KEY_SET_TTL_SECONDS - 1
+    now[0] += signing_keys.KEY_SET_MAX_AGE - 1
     assert _segments(client.login(account.email)["accessToken"])[0]["kid"] == signing_kid
     now[0] += 2
     assert _segments(client.login(account.email)["accessToken"])[0]["kid"] == other
@@ -162,28 +165,12 @@ def test_der_signatures_convert_to_64_bytes_and_refuse_other_curves() -> None:
         tokens.der_to_raw_signature(b"\x30\x03garbage")
 
 
-@pytest.mark.parametrize(
-    ("raw", "message"),
-    [
-        ("not json", "is not JSON"),
-        ("[]", "must be a JSON object"),
-        ('{"accepted": ["a"]}', 'lacks the "active"'),
-        ('{"active": "a", "accepted": "a"}', "must be a list"),
-        ('{"active": "a", "accepted": ["b"]}', "active key is not in"),
-    ],
-)
-def test_a_broken_key_set_names_the_parameter_and_the_defect(raw: str, message: str) -> None:
-    with pytest.raises(ConfigurationError, match=message) as caught:
-        tokens.parse_key_set("/purposepath/x/signing-keys", raw)
-    assert "/purposepath/x/signing-keys" in str(caught.value)
-
-
 def test_without_the_key_set_variable_login_fails_naming_it(client, monkeypatch) -> None:
     account = client.register()
     monkeypatch.delenv("SIGNING_KEYS_PARAMETER")
-    tokens.reset()
+    reset_ppcommon()  # a container started without it
     with pytest.raises(ConfigurationError, match="SIGNING_KEYS_PARAMETER"):
-        tokens.key_set()
+        tokens.issue_access_token(users.User("u", "e@x.io", "n", "t", "owner", "-"), "s")
     reply = client.call("POST", "/auth/login", body={"email": account.email, "password": PASSWORD})
     assert reply.status == 500  # no token without a key: a deployment defect, logged
 

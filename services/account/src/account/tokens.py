@@ -2,10 +2,12 @@
 
 The private key never leaves KMS: the token's signing input goes to KMS ``Sign`` and KMS
 answers a DER-encoded ECDSA signature, which JWS wants as raw ``r || s`` (RFC 7518 §3.4).
-Which key signs is published in SSM (``SIGNING_KEYS_PARAMETER``, a compact JSON key set
-``{"active": kid, "accepted": [...], "legacyHs256Until": ...}`` written by the shared
-stack); the header's ``kid`` names it, so verifiers pick the public key without trying
-each one. The format is the cross-runtime contract in ``contract/FORMATS.md``.
+Which key signs is the ``active`` key of the key set the shared stack publishes in SSM
+(``SIGNING_KEYS_PARAMETER``), read through ``ppcommon.signing_keys``: the same cached copy
+the container verifies with (re-read after ``KEY_SET_MAX_AGE``, so after a rotation the
+old key, still accepted as "previous", signs for at most that long). The header's ``kid``
+names the key, so verifiers pick the public key without trying each one. The format is
+the cross-runtime contract in ``contract/FORMATS.md``.
 
 Only the account role may call ``kms:Sign`` on the key (key policy and IAM in the shared
 stack); this module is therefore the only place any service can mint a token.
@@ -15,15 +17,11 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import threading
 import time
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ppcommon import aws
-from ppcommon.config import ConfigurationError
+from ppcommon import aws, signing_keys
 from ppcommon.jwt import AUDIENCE, ISSUER, MAX_ACCESS_TTL, TOKEN_TYPE
 
 if TYPE_CHECKING:
@@ -31,32 +29,12 @@ if TYPE_CHECKING:
 
 ALGORITHM = "ES256"
 ACCESS_TOKEN_TTL = 900
-KEY_SET_VARIABLE = "SIGNING_KEYS_PARAMETER"
-# How long a container trusts its copy of the key set. After a rotation the account keeps
-# signing with the old (now "previous", still accepted) key for at most this long.
-KEY_SET_TTL_SECONDS = 60.0
 # P-256: r and s are integers below the group order, 32 bytes each (RFC 7518 §3.4).
 _COORDINATE_BYTES = 32
 
 
 class SigningError(RuntimeError):
     """KMS answered something that is not a P-256 ECDSA signature (never a client's fault)."""
-
-
-@dataclass(frozen=True)
-class KeySet:
-    active: str
-    accepted: tuple[str, ...]
-
-
-@dataclass
-class _CachedKeySet:
-    keys: KeySet
-    fetched_at: float
-
-
-_lock = threading.Lock()
-_cached: _CachedKeySet | None = None
 
 
 def issue_access_token(
@@ -93,27 +71,11 @@ def issue_access_token(
         "jti": token_id or uuid.uuid4().hex,
         "typ": TOKEN_TYPE,
     }
-    kid = key_set().active
+    kid = signing_keys.active_key_id()
     header = {"alg": ALGORITHM, "typ": "JWT", "kid": kid}
     signing_input = f"{_segment(header)}.{_segment(claims)}"
     signature = _kms_sign(kid, signing_input.encode("ascii"))
     return f"{signing_input}.{_b64url(signature)}"
-
-
-def key_set() -> KeySet:
-    """The published key set, read from SSM at most once per ``KEY_SET_TTL_SECONDS``."""
-    global _cached  # noqa: PLW0603 - one copy per container, like the AWS clients
-    with _lock:
-        if _cached is None or time.monotonic() - _cached.fetched_at >= KEY_SET_TTL_SECONDS:
-            _cached = _CachedKeySet(_read_key_set(), time.monotonic())
-        return _cached.keys
-
-
-def reset() -> None:
-    """Forget the cached key set (tests; a fresh container would read it again)."""
-    global _cached  # noqa: PLW0603 - see key_set
-    with _lock:
-        _cached = None
 
 
 def der_to_raw_signature(der: bytes) -> bytes:
@@ -146,41 +108,6 @@ def _kms_sign(kid: str, message: bytes) -> bytes:
         SigningAlgorithm="ECDSA_SHA_256",
     )
     return der_to_raw_signature(bytes(response["Signature"]))
-
-
-def _read_key_set() -> KeySet:
-    name = os.environ.get(KEY_SET_VARIABLE, "").strip()
-    if not name:
-        raise ConfigurationError(
-            f"signing keys are not configured: environment variable {KEY_SET_VARIABLE} is "
-            "unset; set it to /purposepath/<stage>/signing-keys in the service template"
-        )
-    raw = aws.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
-    return parse_key_set(name, raw)
-
-
-def parse_key_set(name: str, raw: str) -> KeySet:
-    """The key set in parameter ``name``; ``ConfigurationError`` naming what is wrong."""
-    try:
-        document: Any = json.loads(raw)
-    except ValueError:
-        raise ConfigurationError(
-            f"SSM parameter {name} is not JSON; the shared stack writes it"
-        ) from None
-    if not isinstance(document, dict):
-        raise ConfigurationError(f"SSM parameter {name} must be a JSON object")
-    active = document.get("active")
-    accepted = document.get("accepted")
-    if not isinstance(active, str) or not active:
-        raise ConfigurationError(f'SSM parameter {name} lacks the "active" key id')
-    if not isinstance(accepted, list) or not all(isinstance(k, str) and k for k in accepted):
-        raise ConfigurationError(f'SSM parameter {name}: "accepted" must be a list of key ids')
-    if active not in accepted:
-        # Signing with a key no verifier accepts would sign everybody out.
-        raise ConfigurationError(
-            f'SSM parameter {name}: the active key is not in "accepted"; redeploy the shared stack'
-        )
-    return KeySet(active=active, accepted=tuple(accepted))
 
 
 def _segment(document: dict[str, Any]) -> str:
