@@ -109,7 +109,7 @@ class PublishedEvents:
     @property
     def calls(self) -> list[tuple[str, str]]:
         """(type, user id or tenant id) of every message so far, in order."""
-        sqs = _kms_session().client("sqs")
+        sqs = _aws_session().client("sqs")
         while True:
             batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
             messages = batch.get("Messages", [])
@@ -124,7 +124,7 @@ class PublishedEvents:
 
 def _subscribe_to_account_events(monkeypatch: pytest.MonkeyPatch) -> PublishedEvents:
     """The shared stack's account events topic, with a queue listening (as the purges do)."""
-    session = _kms_session()
+    session = _aws_session()
     sns, sqs = session.client("sns"), session.client("sqs")
     topic = sns.create_topic(Name=EVENTS_TOPIC)["TopicArn"]
     queue_url = sqs.create_queue(QueueName="account-tests-events")["QueueUrl"]
@@ -145,13 +145,13 @@ def published_events(account_aws: Any) -> PublishedEvents:
 
 
 @cache
-def _kms_session() -> Any:
+def _aws_session() -> Any:
     return testaws._session()  # the shared session keeps the KMS/SSM models loaded
 
 
 def create_signing_key() -> str:
     """A P-256 SIGN_VERIFY key, as the shared stack's signing key slot holds one."""
-    kms = _kms_session().client("kms")
+    kms = _aws_session().client("kms")
     key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
     kid: str = key["KeyMetadata"]["KeyId"]
     return kid
@@ -162,7 +162,7 @@ def publish_key_set(
 ) -> None:
     """The key set the shared stack writes (compact JSON, CONTRACT-12)."""
     value = {"active": active, "accepted": accepted, "legacyHs256Until": legacy_until}
-    _kms_session().client("ssm").put_parameter(
+    _aws_session().client("ssm").put_parameter(
         Name=KEY_SET_PARAMETER,
         Value=json.dumps(value, separators=(",", ":")),
         Type="String",
@@ -173,7 +173,7 @@ def publish_key_set(
 
 
 def public_key_der(kid: str) -> bytes:
-    key: bytes = _kms_session().client("kms").get_public_key(KeyId=kid)["PublicKey"]
+    key: bytes = _aws_session().client("kms").get_public_key(KeyId=kid)["PublicKey"]
     return key
 
 
@@ -218,7 +218,7 @@ def account_aws(
         publish_key_set(kid, [kid])
         monkeypatch.setenv("SIGNING_KEYS_PARAMETER", KEY_SET_PARAMETER)
         secret = (
-            _kms_session()
+            _aws_session()
             .client("secretsmanager")
             .create_secret(
                 Name="purposepath/redis-user/test/account",
@@ -244,7 +244,7 @@ def account_aws(
 @pytest.fixture
 def signing_kid(account_aws: Any) -> str:
     """The active key id of the test's key set (read from SSM, not from the code)."""
-    raw = _kms_session().client("ssm").get_parameter(Name=KEY_SET_PARAMETER)
+    raw = _aws_session().client("ssm").get_parameter(Name=KEY_SET_PARAMETER)
     kid: str = json.loads(raw["Parameter"]["Value"])["active"]
     return kid
 
