@@ -248,6 +248,16 @@ def test_refresh_token_reuse_also_ends_the_sessions_access_tokens(client, revoca
     expect_refused_within_a_second(client, fresh["accessToken"], "a token of a copied session")
 
 
+def test_no_new_token_for_a_tenant_that_is_gone(client, account_aws) -> None:
+    account = client.register()
+    # A member outliving its tenant (rev:tenant expires after an hour; the gap does not).
+    account_aws.Table("purposepath-tenants-test").delete_item(Key={"tenantId": account.tenant_id})
+    reply = client.call("POST", "/auth/refresh", body={"refreshToken": account.refresh_token})
+    assert reply.status == 401
+    sid = _segments(account.access_token)[1]["sid"]
+    assert _session_item(account_aws, sid)["status"] == sessions.REVOKED
+
+
 def test_a_revocation_store_that_is_down_fails_the_logout_loudly(client, monkeypatch) -> None:
     account = client.register()
     client.call("GET", "/health")
