@@ -22,6 +22,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ppcommon import aws, signing_keys
+from ppcommon.es256 import raw_signature_from_der
 from ppcommon.jwt import AUDIENCE, ISSUER, MAX_ACCESS_TTL, TOKEN_TYPE
 
 if TYPE_CHECKING:
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
 
 ALGORITHM = "ES256"
 ACCESS_TOKEN_TTL = 900
-# P-256: r and s are integers below the group order, 32 bytes each (RFC 7518 §3.4).
-_COORDINATE_BYTES = 32
 
 
 class SigningError(RuntimeError):
@@ -79,23 +78,20 @@ def issue_access_token(
 
 
 def der_to_raw_signature(der: bytes) -> bytes:
-    """KMS's DER ``ECDSA-Sig-Value`` as the 64-byte ``r || s`` of JWS ES256."""
-    from cryptography.hazmat.primitives.asymmetric.utils import (  # noqa: PLC0415 - lazy: login only
-        decode_dss_signature,
-    )
+    """KMS's DER ``ECDSA-Sig-Value`` as the 64-byte ``r || s`` of JWS ES256.
 
+    ppcommon's pure-Python conversion, not cryptography's: the artifact ships arm64
+    binaries, and the issuer must run wherever the verifier's pure-Python fallback does
+    (the local gateway runs the artifact on the developer's machine).
+    """
     try:
-        r, s = decode_dss_signature(der)
-    except ValueError:
-        raise SigningError("KMS Sign answered a signature that is not DER ECDSA") from None
-    limit = 1 << (8 * _COORDINATE_BYTES)
-    if not (0 < r < limit and 0 < s < limit):
-        # A longer integer means another curve (a key of the wrong spec in the key set).
+        return raw_signature_from_der(der)
+    except (ValueError, IndexError) as error:
+        # Another curve's longer integers, or not DER at all: a key of the wrong spec.
         raise SigningError(
-            "KMS Sign answered a signature longer than P-256's: the active signing key "
-            "must have KeySpec ECC_NIST_P256"
-        )
-    return r.to_bytes(_COORDINATE_BYTES, "big") + s.to_bytes(_COORDINATE_BYTES, "big")
+            f"KMS Sign answered no P-256 ECDSA signature ({error}): the active signing "
+            "key must have KeySpec ECC_NIST_P256"
+        ) from None
 
 
 def _kms_sign(kid: str, message: bytes) -> bytes:
