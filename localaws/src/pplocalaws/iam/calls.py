@@ -15,7 +15,16 @@ import re
 from collections.abc import Callable
 
 from pplocalaws.iam.data_calls import dynamodb, kms, secretsmanager
-from pplocalaws.iam.other_calls import cloudwatch, events, logs, ses_query, ses_v2, sns, sts
+from pplocalaws.iam.other_calls import (
+    cloudwatch,
+    events,
+    logs,
+    ses_query,
+    ses_v2,
+    sns,
+    ssm,
+    sts,
+)
 from pplocalaws.iam.request import Call, KmsUse, Need, Request, encryption_context_keys
 from pplocalaws.iam.s3_calls import s3
 
@@ -27,6 +36,7 @@ _JSON_SERVICES: dict[str, Callable[[Request, str], Call]] = {
     "kms": kms,
     "events": events,
     "logs": logs,
+    "ssm": ssm,
 }
 _QUERY_SERVICES: dict[str, Callable[[Request, str], Call]] = {
     "sns": sns,
