@@ -18,6 +18,7 @@ from pplocalaws.iam.data_calls import dynamodb, kms, secretsmanager
 from pplocalaws.iam.other_calls import cloudwatch, events, logs, ses_query, ses_v2, sns, sts
 from pplocalaws.iam.request import Call, KmsUse, Need, Request, encryption_context_keys
 from pplocalaws.iam.s3_calls import s3
+from pplocalaws.iam.ssm_calls import ssm
 
 __all__ = ["Call", "KmsUse", "Need", "Request", "describe", "encryption_context_keys"]
 
@@ -27,6 +28,7 @@ _JSON_SERVICES: dict[str, Callable[[Request, str], Call]] = {
     "kms": kms,
     "events": events,
     "logs": logs,
+    "ssm": ssm,
 }
 _QUERY_SERVICES: dict[str, Callable[[Request, str], Call]] = {
     "sns": sns,

@@ -19,6 +19,7 @@ from moto.s3.models import s3_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
+from moto.ssm.models import ssm_backends
 from moto.sts.models import sts_backends
 
 from pplocalaws import seams
@@ -174,3 +175,20 @@ def topic_key(account: str, region: str, topic_arn: str) -> str | None:
     topic = sns_backends[account][region].topics.get(topic_arn)
     key = getattr(topic, "kms_master_key_id", "") if topic else ""
     return customer_key_arn(account, region, str(key)) if key else None
+
+
+@dataclass(frozen=True)
+class Parameter:
+    type: str  # String | StringList | SecureString
+    key_id: str  # the KMS key of a SecureString (moto: alias/aws/ssm when none was given)
+
+
+def parameter(account: str, region: str, name: str) -> Parameter | None:
+    """A Systems Manager parameter by name, ARN or selector; None when there is none."""
+    try:
+        found = ssm_backends[account][region].get_parameter(name)
+    except Exception:  # moto raises ParameterVersionNotFound for an unknown version
+        return None
+    if found is None:
+        return None
+    return Parameter(str(found.parameter_type), str(getattr(found, "keyid", "") or ""))
