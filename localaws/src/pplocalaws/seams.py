@@ -426,3 +426,32 @@ def after_alarm_state_change(hook: AlarmStateChanged) -> None:
     set_alarm_state.__wrapped__ = original  # type: ignore[attr-defined]  # unwrap on re-patch
     setattr(set_alarm_state, _ALARM_STATE_HOOK, hook)
     CloudWatchBackend.set_alarm_state = set_alarm_state  # type: ignore[method-assign]  # the seam's patch
+
+
+# --- h-kms ---
+# ---------------------------------------------------------------------------------------
+# KMS signing keys (branch h-kms): moto's KMS backend methods extended in place.
+# Tests: ``tests/test_seams_h_kms.py``.
+# ---------------------------------------------------------------------------------------
+
+_KMS_WRAPS = "_pplocalaws_kms_wraps"
+
+
+@seam("KmsBackend.enable_key_rotation")
+def wrap_kms_backend_method(
+    name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
+) -> None:
+    """Replace ``KmsBackend.name`` by ``wrap(moto's)``, once (a second call does nothing).
+
+    Relies on the method existing on ``moto.kms.models.KmsBackend`` (by name, with moto's
+    signature); a rename fails here with MotoChanged instead of patching a method nobody
+    calls.
+    """
+    from moto.kms.models import KmsBackend  # noqa: PLC0415 - moto loads lazily here
+
+    current = _moto_attribute(KmsBackend, name, f"KmsBackend.{name}")
+    if getattr(current, _KMS_WRAPS, None) is not None:
+        return
+    wrapped = wrap(current)
+    setattr(wrapped, _KMS_WRAPS, current)
+    setattr(KmsBackend, name, wrapped)

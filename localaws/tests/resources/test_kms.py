@@ -1,4 +1,4 @@
-"""AWS::KMS::Key and Alias: rotation on create, in-place key update, delete."""
+"""AWS::KMS::Key and Alias: rotation on create, in-place key update, delete (scheduled)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_policy_and_rotation_update_keep_the_key(aws: boto3.Session) -> None:
     assert policy["Statement"][0]["Sid"] == "AccountRoot"
 
 
-def test_delete_stack_removes_alias_and_key(aws: boto3.Session) -> None:
+def test_delete_stack_removes_alias_and_schedules_the_key_s_deletion(aws: boto3.Session) -> None:
     cfn, kms = aws.client("cloudformation"), aws.client("kms")
     cfn.create_stack(StackName="s", TemplateBody=json.dumps(TEMPLATE))
     key_id = _key_id(cfn)
@@ -73,7 +73,9 @@ def test_delete_stack_removes_alias_and_key(aws: boto3.Session) -> None:
     cfn.delete_stack(StackName="s")
 
     assert "alias/purposepath-dev" not in {a["AliasName"] for a in kms.list_aliases()["Aliases"]}
-    assert key_id not in {k["KeyId"] for k in kms.list_keys()["Keys"]}
+    # AWS::KMS::Key, PendingWindowInDays: removed from the stack, the key waits (30 days
+    # by default) in PendingDeletion before KMS deletes it.
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
 
 
 def test_get_key_policy_answers_the_templates_policy_as_json_text(aws: boto3.Session) -> None:

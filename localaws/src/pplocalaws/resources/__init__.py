@@ -26,6 +26,8 @@ MODEL_MODULES = (
     "iam",
     "iam_oidc",
     "kms",
+    "kms_keys",
+    "kms_signing",
     "logs",
     "names",
     "s3",
