@@ -437,7 +437,7 @@ def after_alarm_state_change(hook: AlarmStateChanged) -> None:
 _KMS_WRAPS = "_pplocalaws_kms_wraps"
 
 
-@seam("KmsBackend.enable_key_rotation")
+@seam("KmsBackend.enable_key_rotation", "KmsBackend.create_key")
 def wrap_kms_backend_method(
     name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
 ) -> None:

@@ -74,7 +74,7 @@ def test_an_ecc_signing_key_is_created_asymmetric(
         ({"KeyUsage": "ENCRYPT_DECRYPT"}, "KeyUsage ENCRYPT_DECRYPT is not compatible"),
         ({"KeyUsage": None}, "KeyUsage ENCRYPT_DECRYPT is not compatible"),
         ({"KeySpec": "SYMMETRIC_DEFAULT"}, "KeyUsage SIGN_VERIFY is not compatible"),
-        ({"KeySpec": "ECC_NIST_P257"}, "at 'keySpec' failed to satisfy constraint"),
+        ({"KeySpec": "ECC_NIST_P257"}, "KeySpec ECC_NIST_P257 is not one of"),
         ({"PendingWindowInDays": 6}, "PendingWindowInDays is 6"),
         ({"PendingWindowInDays": 31}, "PendingWindowInDays is 31"),
         ({"KeyUsage": "KEY_AGREEMENT"}, "not modelled by the local AWS"),

@@ -31,26 +31,11 @@ from moto.kms.utils import generate_private_key
 
 from pplocalaws.extensions.failures import LocalFailure
 from pplocalaws.resources.common import Properties, as_bool, properties_of
+from pplocalaws.resources.kms_signing import usage_refusal
 from pplocalaws.resources.patching import check_before_create, recorded_properties, set_delete
 from pplocalaws.seams import set_model_create
 
 DEFAULT_PENDING_WINDOW_DAYS = 30
-# CreateKey, KeyUsage: which usages each key spec supports (commercial Regions; SM2 is
-# China Regions only and ML-DSA/KEY_AGREEMENT are not modelled by moto: refused below).
-USAGES = {
-    "SYMMETRIC_DEFAULT": ("ENCRYPT_DECRYPT",),
-    "RSA_2048": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
-    "RSA_3072": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
-    "RSA_4096": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
-    "ECC_NIST_P256": ("SIGN_VERIFY",),
-    "ECC_NIST_P384": ("SIGN_VERIFY",),
-    "ECC_NIST_P521": ("SIGN_VERIFY",),
-    "ECC_SECG_P256K1": ("SIGN_VERIFY",),
-    "HMAC_224": ("GENERATE_VERIFY_MAC",),
-    "HMAC_256": ("GENERATE_VERIFY_MAC",),
-    "HMAC_384": ("GENERATE_VERIFY_MAC",),
-    "HMAC_512": ("GENERATE_VERIFY_MAC",),
-}
 # Documented by AWS, but the local AWS cannot make such a key: refused, saying so.
 NOT_MODELLED = {
     "key specs": ("SM2", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "ECC_NIST_EDWARDS25519"),
@@ -86,18 +71,9 @@ def check_properties(properties: Properties) -> None:
             "local AWS (AWS may create it): use an RSA, ECC_NIST or HMAC key spec locally, "
             "or deploy this stack to AWS."
         )
-    if spec not in USAGES:
-        raise _refusal(
-            "ValidationException",
-            f"1 validation error detected: Value '{spec}' at 'keySpec' failed to satisfy "
-            f"constraint: Member must satisfy enum value set: {sorted(USAGES)}",
-        )
-    if usage not in USAGES[spec]:
-        raise _refusal(
-            "ValidationException",
-            f"KeyUsage {usage} is not compatible with KeySpec {spec}: a {spec} key supports "
-            f"KeyUsage {' or '.join(USAGES[spec])}. Set KeyUsage to one of those.",
-        )
+    refusal = usage_refusal(spec, usage)
+    if refusal is not None:
+        raise _refusal("ValidationException", refusal)
     if as_bool(properties.get("EnableKeyRotation")) and (spec, usage) != (
         "SYMMETRIC_DEFAULT",
         "ENCRYPT_DECRYPT",

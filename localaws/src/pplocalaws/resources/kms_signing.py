@@ -22,6 +22,9 @@ verifiers would notice (its own ``sign``/``verify``/``get_public_key`` responses
   ("EnableKeyRotation", AWS KMS API Reference: UnsupportedOperationException otherwise).
 - ScheduleKeyDeletion outside 7-30 days does nothing in moto; AWS refuses it
   ("ScheduleKeyDeletion", PendingWindowInDays).
+- CreateKey without KeyUsage leaves it empty in moto (DescribeKey answers null); AWS's
+  default is ENCRYPT_DECRYPT, and a KeyUsage the KeySpec does not support is refused
+  ("CreateKey", KeyUsage).
 
 The error codes are AWS's; the messages are the local AWS's wording except
 "<key ARN> is pending deletion." / "<key ARN> is disabled.", which are KMS's.
@@ -44,6 +47,22 @@ from moto.kms.utils import SigningAlgorithm
 
 from pplocalaws import seams
 
+# CreateKey, KeyUsage: which usages each key spec supports (commercial Regions; SM2 is
+# China Regions only, and ML-DSA keys and KEY_AGREEMENT are not modelled by moto).
+USAGES = {
+    "SYMMETRIC_DEFAULT": ("ENCRYPT_DECRYPT",),
+    "RSA_2048": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
+    "RSA_3072": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
+    "RSA_4096": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
+    "ECC_NIST_P256": ("SIGN_VERIFY",),
+    "ECC_NIST_P384": ("SIGN_VERIFY",),
+    "ECC_NIST_P521": ("SIGN_VERIFY",),
+    "ECC_SECG_P256K1": ("SIGN_VERIFY",),
+    "HMAC_224": ("GENERATE_VERIFY_MAC",),
+    "HMAC_256": ("GENERATE_VERIFY_MAC",),
+    "HMAC_384": ("GENERATE_VERIFY_MAC",),
+    "HMAC_512": ("GENERATE_VERIFY_MAC",),
+}
 MAX_MESSAGE_BYTES = 4096
 MESSAGE_TYPES = ("RAW", "DIGEST")
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
@@ -294,6 +313,31 @@ def rotation_refusal(key: Key) -> JsonRESTError | None:
     )
 
 
+def usage_refusal(spec: str, usage: str) -> str | None:
+    """Why KMS refuses a key of ``spec`` with ``usage``, or None when it makes one."""
+    if spec not in USAGES:
+        return f"KeySpec {spec} is not one of {sorted(USAGES)} (the local AWS models these)."
+    if usage not in USAGES[spec]:
+        return (
+            f"KeyUsage {usage} is not compatible with KeySpec {spec}: a {spec} key supports "
+            f"KeyUsage {' or '.join(USAGES[spec])}. Set KeyUsage to one of those."
+        )
+    return None
+
+
+def _default_and_check_usage(original: Callable[..., Key]) -> Callable[..., Key]:
+    def create_key(
+        self: KmsBackend, policy: Any, key_usage: Any, key_spec: Any, *rest: Any, **named: Any
+    ) -> Key:
+        usage = key_usage or "ENCRYPT_DECRYPT"
+        refusal = usage_refusal(key_spec or "SYMMETRIC_DEFAULT", usage)
+        if refusal is not None:
+            raise _error("ValidationException", refusal)
+        return original(self, policy, usage, key_spec, *rest, **named)
+
+    return create_key
+
+
 def _refuse_rotation_of_asymmetric_keys(
     original: Callable[[KmsBackend, str], None],
 ) -> Callable[[KmsBackend, str], None]:
@@ -308,3 +352,4 @@ def _refuse_rotation_of_asymmetric_keys(
 
 seams.add_actions(KmsResponse, sign, verify, get_public_key, schedule_key_deletion)
 seams.wrap_kms_backend_method("enable_key_rotation", _refuse_rotation_of_asymmetric_keys)
+seams.wrap_kms_backend_method("create_key", _default_and_check_usage)
