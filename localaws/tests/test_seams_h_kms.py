@@ -12,7 +12,7 @@ from pplocalaws import seams
 
 
 def test_wrap_kms_backend_method() -> None:
-    from pplocalaws.resources import kms_signing  # noqa: F401, PLC0415 - applies the wrap
+    from pplocalaws.resources import kms_policies, kms_signing  # noqa: F401, PLC0415 - wraps
 
     wrapped = KmsBackend.enable_key_rotation
     moto_own = getattr(wrapped, "_pplocalaws_kms_wraps", None)
@@ -21,13 +21,19 @@ def test_wrap_kms_backend_method() -> None:
 
     def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
         calls.append("wrapped")
-        return original
 
-    for name in ("enable_key_rotation", "create_key"):
-        seams.wrap_kms_backend_method(name, wrap)  # already wrapped: no-op
-    assert calls == []
-    assert KmsBackend.enable_key_rotation is wrapped
-    assert getattr(KmsBackend.create_key, "_pplocalaws_kms_wraps", None) is not None
+        def passthrough(*args: Any, **kwargs: Any) -> Any:
+            return original(*args, **kwargs)
+
+        return passthrough
+
+    seams.wrap_kms_backend_method("enable_key_rotation", wrap)
+    assert calls == ["wrapped"]  # a new wrap goes on top of the previous one
+    seams.wrap_kms_backend_method("enable_key_rotation", wrap)
+    assert calls == ["wrapped"]  # the same wrap again: nothing
+    assert getattr(KmsBackend.enable_key_rotation, "_pplocalaws_kms_wraps", None) is wrapped
+    for name in ("create_key", "put_key_policy"):
+        assert getattr(getattr(KmsBackend, name), "_pplocalaws_kms_wraps", None) is not None
     with pytest.raises(seams.MotoChanged, match=r"KmsBackend\.rotate_everything is gone"):
         seams.wrap_kms_backend_method("rotate_everything", wrap)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import boto3
@@ -172,3 +173,44 @@ def test_create_key_defaults_usage_and_refuses_an_incompatible_one(kms: Any) -> 
     code = _code(kms.create_key, KeySpec="ECC_NIST_P256", KeyUsage="ENCRYPT_DECRYPT")
     assert code == "ValidationException"
     assert _code(kms.create_key, KeySpec="ECC_NIST_P256") == "ValidationException"
+
+
+def test_a_key_policy_naming_a_role_that_does_not_exist_is_malformed(
+    aws: boto3.Session, kms: Any
+) -> None:
+    # "CreateKey"/"PutKeyPolicy", Policy: the principals must exist.
+    role = "arn:aws:iam::123456789012:role/purposepath-account-api-dev"
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": role}, "Action": "kms:*", "Resource": "*"}
+        ],
+    }
+    create = {"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY", "Policy": json.dumps(policy)}
+    assert _code(kms.create_key, **create) == "MalformedPolicyDocumentException"
+    key_id = _key(kms)
+    put = {"KeyId": key_id, "PolicyName": "default", "Policy": json.dumps(policy)}
+    assert _code(kms.put_key_policy, **put) == "MalformedPolicyDocumentException"
+    aws.client("iam").create_role(
+        RoleName="purposepath-account-api-dev", AssumeRolePolicyDocument="{}"
+    )
+    kms.put_key_policy(**put)
+    kms.create_key(**create)
+    # a condition on aws:PrincipalArn is not a principal: never checked
+    conditional = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "kms:Sign",
+        "Resource": "*",
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": role.replace("dev", "nowhere")}},
+    }
+    policy["Statement"].append(conditional)
+    kms.put_key_policy(**{**put, "Policy": json.dumps(policy)})
+    no_principal = {"Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}
+    bad = {**put, "Policy": json.dumps(no_principal)}
+    assert _code(kms.put_key_policy, **bad) == "MalformedPolicyDocumentException"
+    wildcard = json.dumps(policy).replace("purposepath-account-api-dev", "purposepath-*")
+    assert (
+        _code(kms.put_key_policy, **{**put, "Policy": wildcard})
+        == "MalformedPolicyDocumentException"
+    )

@@ -27,6 +27,7 @@ MODEL_MODULES = (
     "iam_oidc",
     "kms",
     "kms_keys",
+    "kms_policies",
     "kms_signing",
     "logs",
     "names",
