@@ -12,7 +12,7 @@ from pplocalaws import seams
 
 
 def test_wrap_kms_backend_method() -> None:
-    from pplocalaws.resources import kms_policies, kms_signing  # noqa: F401, PLC0415 - wraps
+    from pplocalaws.resources import kms_key_rules, kms_policies  # noqa: F401, PLC0415 - wraps
 
     wrapped = KmsBackend.enable_key_rotation
     moto_own = getattr(wrapped, "_pplocalaws_kms_wraps", None)

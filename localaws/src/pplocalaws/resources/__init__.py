@@ -26,6 +26,7 @@ MODEL_MODULES = (
     "iam",
     "iam_oidc",
     "kms",
+    "kms_key_rules",
     "kms_keys",
     "kms_policies",
     "kms_signing",

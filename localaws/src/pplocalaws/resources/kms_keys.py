@@ -19,7 +19,8 @@ and the CreateKey API reference
 On update (``resources.kms``) the same checks apply, and a change to KeySpec, KeyUsage,
 Origin or MultiRegion fails the update (the reference page's "Important" note: "the
 update request fails, regardless of the value of the UpdateReplacePolicy attribute").
-The Sign / Verify / GetPublicKey / EnableKeyRotation APIs are in ``kms_signing``.
+CreateKey/EnableKeyRotation/ScheduleKeyDeletion rules: ``kms_key_rules``; Sign, Verify,
+GetPublicKey: ``kms_signing``; key policy principals: ``kms_policies``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from moto.kms.utils import generate_private_key
 
 from pplocalaws.extensions.failures import LocalFailure
 from pplocalaws.resources.common import Properties, as_bool, properties_of
-from pplocalaws.resources.kms_signing import usage_refusal
+from pplocalaws.resources.kms_key_rules import usage_refusal
 from pplocalaws.resources.patching import check_before_create, recorded_properties, set_delete
 from pplocalaws.seams import set_model_create
 

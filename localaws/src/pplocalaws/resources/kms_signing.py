@@ -18,16 +18,10 @@ verifiers would notice (its own ``sign``/``verify``/``get_public_key`` responses
 - GetPublicKey answers an RSA public key for a symmetric key (moto makes one for every
   key); AWS refuses with UnsupportedOperationException ("GetPublicKey", Errors). Its KeyId
   is the key ARN and it carries KeySpec ("GetPublicKey", Response Elements).
-- EnableKeyRotation is accepted on any key; AWS rotates only symmetric encryption keys
-  ("EnableKeyRotation", AWS KMS API Reference: UnsupportedOperationException otherwise).
-- ScheduleKeyDeletion outside 7-30 days does nothing in moto; AWS refuses it
-  ("ScheduleKeyDeletion", PendingWindowInDays).
-- CreateKey without KeyUsage leaves it empty in moto (DescribeKey answers null); AWS's
-  default is ENCRYPT_DECRYPT, and a KeyUsage the KeySpec does not support is refused
-  ("CreateKey", KeyUsage).
 
 The error codes are AWS's; the messages are the local AWS's wording except
-"<key ARN> is pending deletion." / "<key ARN> is disabled.", which are KMS's.
+"<key ARN> is pending deletion." / "<key ARN> is disabled.", which are KMS's. CreateKey,
+EnableKeyRotation and ScheduleKeyDeletion: ``kms_key_rules``.
 """
 
 from __future__ import annotations
@@ -47,22 +41,6 @@ from moto.kms.utils import SigningAlgorithm
 
 from pplocalaws import seams
 
-# CreateKey, KeyUsage: which usages each key spec supports (commercial Regions; SM2 is
-# China Regions only, and ML-DSA keys and KEY_AGREEMENT are not modelled by moto).
-USAGES = {
-    "SYMMETRIC_DEFAULT": ("ENCRYPT_DECRYPT",),
-    "RSA_2048": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
-    "RSA_3072": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
-    "RSA_4096": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
-    "ECC_NIST_P256": ("SIGN_VERIFY",),
-    "ECC_NIST_P384": ("SIGN_VERIFY",),
-    "ECC_NIST_P521": ("SIGN_VERIFY",),
-    "ECC_SECG_P256K1": ("SIGN_VERIFY",),
-    "HMAC_224": ("GENERATE_VERIFY_MAC",),
-    "HMAC_256": ("GENERATE_VERIFY_MAC",),
-    "HMAC_384": ("GENERATE_VERIFY_MAC",),
-    "HMAC_512": ("GENERATE_VERIFY_MAC",),
-}
 MAX_MESSAGE_BYTES = 4096
 MESSAGE_TYPES = ("RAW", "DIGEST")
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
@@ -72,13 +50,13 @@ _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
 }
 
 
-def _error(code: str, message: str) -> JsonRESTError:
+def error(code: str, message: str) -> JsonRESTError:
     return JsonRESTError(code, message)
 
 
-def _validation(field: str, value: object, constraint: str) -> JsonRESTError:
+def validation(field: str, value: object, constraint: str) -> JsonRESTError:
     # The API's shape for a parameter constraint ("Common Errors": ValidationException).
-    return _error(
+    return error(
         "ValidationException",
         f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
         f"constraint: {constraint}",
@@ -90,13 +68,13 @@ def usable_key(backend: KmsBackend, key_id: str, operation: str) -> Key:
     try:
         key: Key = backend.describe_key(key_id)
     except (KeyError, JsonRESTError):
-        raise _error("NotFoundException", f"Key '{key_id}' does not exist") from None
+        raise error("NotFoundException", f"Key '{key_id}' does not exist") from None
     if key.key_state == "PendingDeletion":
-        raise _error("KMSInvalidStateException", f"{key.arn} is pending deletion.")
+        raise error("KMSInvalidStateException", f"{key.arn} is pending deletion.")
     if key.key_state == "Disabled" or not key.enabled:
-        raise _error("DisabledException", f"{key.arn} is disabled.")
+        raise error("DisabledException", f"{key.arn} is disabled.")
     if key.key_state != "Enabled":
-        raise _error(
+        raise error(
             "KMSInvalidStateException",
             f"{key.arn} is in state {key.key_state}, where {operation} is not allowed.",
         )
@@ -105,20 +83,20 @@ def usable_key(backend: KmsBackend, key_id: str, operation: str) -> Key:
 
 def _signing_key(backend: KmsBackend, key_id: str, operation: str, algorithm: str) -> Key:
     if algorithm not in SigningAlgorithm.signing_algorithms():
-        raise _validation(
+        raise validation(
             "signingAlgorithm",
             algorithm,
             f"Member must satisfy enum value set: {SigningAlgorithm.signing_algorithms()}",
         )
     key = usable_key(backend, key_id, operation)
     if key.key_usage != "SIGN_VERIFY":
-        raise _error(
+        raise error(
             "InvalidKeyUsageException",
             f"{key.arn} has KeyUsage {key.key_usage}; {operation} needs a key whose KeyUsage "
             "is SIGN_VERIFY.",
         )
     if algorithm not in (key.signing_algorithms or []):
-        raise _error(
+        raise error(
             "InvalidKeyUsageException",
             f"{key.arn} ({key.key_spec}) does not support {algorithm}; it supports "
             f"{', '.join(key.signing_algorithms or [])}.",
@@ -132,7 +110,7 @@ def _message(response: KmsResponse, algorithm: str) -> tuple[bytes, hashes.HashA
     if isinstance(message, str):
         message = message.encode("utf-8")
     if not 1 <= len(message) <= MAX_MESSAGE_BYTES:
-        raise _validation(
+        raise validation(
             "message",
             "***",
             f"Member must have length between 1 and {MAX_MESSAGE_BYTES} bytes (got {len(message)})",
@@ -140,14 +118,14 @@ def _message(response: KmsResponse, algorithm: str) -> tuple[bytes, hashes.HashA
     message_type = seams.request_param(response, "MessageType") or "RAW"
     if message_type not in MESSAGE_TYPES:
         # EXTERNAL_MU exists for ML-DSA keys only, which the local AWS does not model.
-        raise _validation(
+        raise validation(
             "messageType", message_type, f"Member must satisfy enum value set: {MESSAGE_TYPES}"
         )
     digest = _HASHES.get(algorithm.rsplit("_", 1)[-1], hashes.SHA256)()
     if message_type == "DIGEST" and len(message) != digest.digest_size:
         # "Sign", MessageType: a digest's length must match the algorithm's hash length.
         # The code AWS uses for this is not documented: ValidationException (strict).
-        raise _error(
+        raise error(
             "ValidationException",
             f"Digest is invalid length for algorithm {algorithm}: {len(message)} bytes, "
             f"expected {digest.digest_size}.",
@@ -228,9 +206,9 @@ def verify(self: KmsResponse) -> str:
     except ValueError:
         signature = b""
     if not signature:
-        raise _validation("signature", "***", "Member must have length greater than or equal to 1")
+        raise validation("signature", "***", "Member must have length greater than or equal to 1")
     if not _verifies(key, algorithm, message, signature, digest, prehashed):
-        raise _error(
+        raise error(
             "KMSInvalidSignatureException",
             f"The signature does not verify with {key.arn} and {algorithm}.",
         )
@@ -241,7 +219,7 @@ def get_public_key(self: KmsResponse) -> str:
     """https://docs.aws.amazon.com/kms/latest/APIReference/API_GetPublicKey.html"""
     key = usable_key(self.kms_backend, str(seams.request_param(self, "KeyId")), "GetPublicKey")
     if key.key_spec == "SYMMETRIC_DEFAULT" or key.key_spec.startswith("HMAC_"):
-        raise _error(
+        raise error(
             "UnsupportedOperationException",
             f"{key.arn} is a {key.key_spec} key, which has no public key; GetPublicKey "
             "needs an asymmetric key.",
@@ -261,95 +239,4 @@ def get_public_key(self: KmsResponse) -> str:
     return json.dumps(answer)
 
 
-def schedule_key_deletion(self: KmsResponse) -> str:
-    """https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html"""
-    key_id = str(seams.request_param(self, "KeyId"))
-    days = seams.request_param(self, "PendingWindowInDays")
-    days = 30 if days is None else int(days)
-    check_pending_window(days)
-    key = usable_key_for_deletion(self.kms_backend, key_id)
-    deletion = self.kms_backend.schedule_key_deletion(key.id, days)
-    return json.dumps(
-        {
-            "KeyId": key.arn,
-            "DeletionDate": deletion,
-            "KeyState": "PendingDeletion",
-            "PendingWindowInDays": days,
-        }
-    )
-
-
-def check_pending_window(days: int) -> None:
-    """PendingWindowInDays is 7 to 30 ("ScheduleKeyDeletion"; AWS::KMS::Key)."""
-    if days < 7:
-        raise _validation(
-            "pendingWindowInDays", days, "Member must have value greater than or equal to 7"
-        )
-    if days > 30:
-        raise _validation(
-            "pendingWindowInDays", days, "Member must have value less than or equal to 30"
-        )
-
-
-def usable_key_for_deletion(backend: KmsBackend, key_id: str) -> Key:
-    try:
-        key: Key = backend.describe_key(key_id)
-    except (KeyError, JsonRESTError):
-        raise _error("NotFoundException", f"Key '{key_id}' does not exist") from None
-    if key.key_state == "PendingDeletion":
-        raise _error("KMSInvalidStateException", f"{key.arn} is pending deletion.")
-    return key
-
-
-def rotation_refusal(key: Key) -> JsonRESTError | None:
-    """UnsupportedOperationException unless ``key`` is a symmetric encryption key."""
-    if key.key_spec == "SYMMETRIC_DEFAULT" and key.key_usage == "ENCRYPT_DECRYPT":
-        return None
-    return _error(
-        "UnsupportedOperationException",
-        f"{key.arn} is a {key.key_spec} {key.key_usage} key: AWS KMS rotates only symmetric "
-        "encryption keys automatically. Rotate an asymmetric key by creating a new key "
-        "(and leave EnableKeyRotation out for it).",
-    )
-
-
-def usage_refusal(spec: str, usage: str) -> str | None:
-    """Why KMS refuses a key of ``spec`` with ``usage``, or None when it makes one."""
-    if spec not in USAGES:
-        return f"KeySpec {spec} is not one of {sorted(USAGES)} (the local AWS models these)."
-    if usage not in USAGES[spec]:
-        return (
-            f"KeyUsage {usage} is not compatible with KeySpec {spec}: a {spec} key supports "
-            f"KeyUsage {' or '.join(USAGES[spec])}. Set KeyUsage to one of those."
-        )
-    return None
-
-
-def _default_and_check_usage(original: Callable[..., Key]) -> Callable[..., Key]:
-    def create_key(
-        self: KmsBackend, policy: Any, key_usage: Any, key_spec: Any, *rest: Any, **named: Any
-    ) -> Key:
-        usage = key_usage or "ENCRYPT_DECRYPT"
-        refusal = usage_refusal(key_spec or "SYMMETRIC_DEFAULT", usage)
-        if refusal is not None:
-            raise _error("ValidationException", refusal)
-        return original(self, policy, usage, key_spec, *rest, **named)
-
-    return create_key
-
-
-def _refuse_rotation_of_asymmetric_keys(
-    original: Callable[[KmsBackend, str], None],
-) -> Callable[[KmsBackend, str], None]:
-    def enable_key_rotation(self: KmsBackend, key_id: str) -> None:
-        refusal = rotation_refusal(self.describe_key(key_id))
-        if refusal is not None:
-            raise refusal
-        original(self, key_id)
-
-    return enable_key_rotation
-
-
-seams.add_actions(KmsResponse, sign, verify, get_public_key, schedule_key_deletion)
-seams.wrap_kms_backend_method("enable_key_rotation", _refuse_rotation_of_asymmetric_keys)
-seams.wrap_kms_backend_method("create_key", _default_and_check_usage)
+seams.add_actions(KmsResponse, sign, verify, get_public_key)
