@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import boto3
 import pytest
 
 from pplocalaws.iam import authorizer, keys, policy
@@ -167,3 +168,19 @@ def test_not_principal_in_a_key_policy_denies_as_unevaluable() -> None:
     }
     key_policy = [SIGNING_KEY_POLICY[0], deny_others]
     assert _key(ACCOUNT_ROLE, "kms:Sign", [MAY_SIGN], key_policy=key_policy) is Decision.UNEVALUABLE
+
+
+def test_a_role_session_carries_its_user_id() -> None:
+    # "aws:userid" for an assumed role: "role-id:caller-specified-role-name". A key the
+    # local AWS knows but never filled would let a Deny conditioned on it never apply.
+    from moto import mock_aws  # noqa: PLC0415 - only this test needs moto's IAM
+
+    with mock_aws():
+        iam = boto3.client("iam", region_name="us-east-1")
+        role = iam.create_role(RoleName="purposepath-coaching-dev", AssumeRolePolicyDocument="{}")
+        session = Session(
+            "ASIA", "t", None, role["Role"]["Arn"],
+            f"arn:aws:sts::{ACCOUNT}:assumed-role/purposepath-coaching-dev/fn", ACCOUNT, None,
+        )  # fmt: skip
+        context = authorizer._global_context(session, "us-east-1")
+    assert context["aws:userid"] == (f"{role['Role']['RoleId']}:fn",)

@@ -70,7 +70,12 @@ def _global_context(session: Session, region: str) -> dict[str, tuple[str, ...]]
     # (same page, "aws:PrincipalArn"). aws:CurrentTime is ISO 8601 and aws:EpochTime epoch
     # seconds (same page), both of the request's time, on every request.
     now = clock().astimezone(datetime.UTC)
+    # aws:userid of a role session is "ROLE-ID:SESSION-NAME" (same page, "aws:userid").
+    # A deleted role has no id, and no policies either: its session is allowed nothing.
+    role_id = lookups.role_id(session.account, session.role_arn)
+    user_id = {"aws:userid": (f"{role_id}:{session.session_arn.rsplit('/', 1)[-1]}",)}
     return {
+        **(user_id if role_id else {}),
         "aws:currenttime": (now.strftime("%Y-%m-%dT%H:%M:%SZ"),),
         "aws:epochtime": (str(int(now.timestamp())),),
         "aws:principalarn": (session.role_arn,),

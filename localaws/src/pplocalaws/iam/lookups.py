@@ -60,6 +60,14 @@ def session(access_key_id: str) -> Session | None:
     return None
 
 
+def role_id(account: str, role_arn: str) -> str | None:
+    """The role's unique id (AROA...), or None when the role is gone."""
+    try:
+        return str(iam_backends[account][PARTITION].get_role_by_arn(role_arn).id)
+    except Exception:  # moto raises its IAMNotFoundException
+        return None
+
+
 def role_policy_documents(account: str, role_arn: str) -> list[str] | None:
     """The role's inline and attached managed policies (default versions), or None."""
     backend = iam_backends[account][PARTITION]
