@@ -2,7 +2,7 @@
 
 from invoke.collection import Collection
 
-from ppdeploy.tasks import bootstrap, deploy, local, migrate, ops, services, shared, system
+from ppdeploy.tasks import bootstrap, deploy, keys, local, migrate, ops, services, shared, system
 
 namespace = Collection(
     bootstrap.bootstrap,
@@ -11,6 +11,7 @@ namespace = Collection(
     deploy.plan,
     deploy.switch_runtime,
     migrate.migrate,
+    keys.rotate_signing_key,
     services.build,
     system.up,
     system.down,

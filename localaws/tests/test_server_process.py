@@ -14,6 +14,8 @@ import boto3
 import pytest
 from botocore.exceptions import WaiterError
 
+from pplocalaws import control
+
 pytestmark = pytest.mark.integration
 
 EXPORTER = """
@@ -136,6 +138,14 @@ def test_deploy_flow_against_the_server(cfn: Any) -> None:
         if event["ResourceStatus"] == "CREATE_FAILED"
     ]
     assert "AWS::CodeBuild::Project" in failed[0]["ResourceStatusReason"]
+
+
+def test_the_server_answers_its_local_async_invocation_endpoint(
+    server: tuple[subprocess.Popen[str], str],
+) -> None:
+    answer = control.async_invocations(server[1], wait_seconds=0)
+    assert answer["idle"] is True
+    assert (answer["queued"], answer["running"]) == (0, 0)
 
 
 def test_sigterm_stops_the_server_cleanly(server: tuple[subprocess.Popen[str], str]) -> None:

@@ -80,7 +80,8 @@ def _conditional_resources(has_zone: bool) -> set[str]:
     """Logical ids the template creates for Stage=dev with or without a hosted zone."""
     resources = cfn_yaml.load(str(TEMPLATE_PATH))["Resources"]
     # Egress defaults to single-nat: no second NAT, no Secrets Manager endpoint.
-    skipped = {"IsProd", "HasAlarmEmail", "NatPerAz", "SecretsEndpoint"}
+    # Signing key slot B is absent until the first rotation.
+    skipped = {"IsProd", "HasAlarmEmail", "NatPerAz", "SecretsEndpoint", "HasSigningKeyB"}
     skipped |= set() if has_zone else {"HasHostedZone"}
     return {name for name, body in resources.items() if body.get("Condition") not in skipped}
 
@@ -100,7 +101,9 @@ def test_dev_stack_creates_every_resource_and_exports_the_contract(aws: boto3.Se
     assert "ApiDomainName" not in outputs
 
     cache = aws.client("elasticache").describe_replication_groups()["ReplicationGroups"][0]
-    assert cache["AuthTokenEnabled"] is True
+    # RBAC users instead of the AUTH token (the user group is the local AWS's model).
+    assert cache.get("AuthTokenEnabled") is not True
+    assert cache["UserGroupIds"] == ["purposepath-dev"]
     assert cache["TransitEncryptionEnabled"] is True
     assert cache["AtRestEncryptionEnabled"] is True
     dynamodb = aws.client("dynamodb")
@@ -116,6 +119,17 @@ def test_dev_stack_creates_every_resource_and_exports_the_contract(aws: boto3.Se
         assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
     secret = aws.client("secretsmanager").get_secret_value(SecretId=naming.jwt_secret("dev"))
     assert len(json.loads(secret["SecretString"])["secret"]) >= 64
+
+    # The key set names slot A's key (a P-256 signing key) as active and only accepted one.
+    key_id = created["SigningKeyA"]
+    key = aws.client("kms").describe_key(KeyId=key_id)["KeyMetadata"]
+    assert (key["KeySpec"], key["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
+    value = aws.client("ssm").get_parameter(Name=naming.signing_keys_parameter("dev"))
+    assert json.loads(value["Parameter"]["Value"]) == {
+        "active": key_id,
+        "accepted": [key_id],
+        "legacyHs256Until": "",
+    }
 
 
 def test_with_a_hosted_zone_the_custom_domain_and_its_alias_exist(aws: boto3.Session) -> None:

@@ -13,7 +13,10 @@ import pytest
 from ppdeploy import build, catalog, naming
 
 pytestmark = pytest.mark.integration
-MAX_BYTES = 5 * 1024 * 1024
+# Was 5 MiB (about 1.4 MiB used) until ES256 verification brought cryptography's arm64
+# binary (abi3 wheel, 4.7 MB) and cffi: about 6.1 MiB now, imported on the first
+# authenticated request, never at init.
+MAX_BYTES = 7 * 1024 * 1024
 PYTHON_SERVICES = naming.SERVICES
 
 
@@ -28,7 +31,7 @@ def test_each_artifact_is_small_and_ships_no_boto3(service: str, cache: Path) ->
     assert artifact.size <= MAX_BYTES
     with zipfile.ZipFile(artifact.path) as archive:
         top = {name.split("/", 1)[0] for name in archive.namelist()}
-    assert {service, "ppcommon", "aws_lambda_powertools", "jwt"} <= top
+    assert {service, "ppcommon", "aws_lambda_powertools", "cryptography"} <= top
     assert not top & {"boto3", "botocore", "s3transfer", "pptesting", "tests"}
 
 

@@ -301,7 +301,7 @@ def test_the_gateway_tells_the_workers_that_the_local_redis_has_no_tls() -> None
 @needs_redis
 def test_a_token_with_backslashes_and_quotes_is_the_password_exactly() -> None:
     token = "back\\slash'quote`tick$dollar-0123"  # printable, none of / " @
-    server = redis.start(token)
+    server = redis.start([redis.AclUser.default_with_token(token)])
     assert server is not None
     try:
         client = _client(server.host, server.port, token)
@@ -323,7 +323,7 @@ def test_a_redis_server_that_does_not_start_fails_naming_it_and_the_fix(
     monkeypatch.setenv("PATH", str(tmp_path))
 
     with pytest.raises(redis.LocalRedisError) as failure:
-        redis.start("a-token-of-twenty-chars")
+        redis.start([redis.AclUser.default_with_token("a-token-of-twenty-chars")])
 
     message = str(failure.value)
     assert "redis-server exited during start-up (code 3)" in message

@@ -23,7 +23,7 @@ def test_each_python_service_has_the_same_layout(service: str) -> None:
     assert source.template.is_file()
     # The shipped pins are ppcommon's (the service asks for powertools unpinned).
     assert "aws-lambda-powertools==3.37.0" in source.requirements
-    assert "PyJWT==2.15.1" in source.requirements
+    assert "cryptography==50.0.2" in source.requirements
     # The tests' cache watches the service, ppcommon and pptesting.
     assert source.covered == (folder, SERVICES / "common", SERVICES / "testing")
 

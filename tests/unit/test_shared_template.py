@@ -87,6 +87,12 @@ ALLOWED_TYPES = frozenset(
         "AWS::SNS::Topic",
         "AWS::SNS::Subscription",
         "AWS::SNS::TopicPolicy",
+        # moto models these two; the ElastiCache RBAC users and group are the local AWS's
+        # own models (its ElastiCache users, with ACL users on the local redis-server).
+        "AWS::SSM::Parameter",
+        "AWS::SQS::Queue",
+        "AWS::ElastiCache::User",
+        "AWS::ElastiCache::UserGroup",
     }
 )
 
@@ -213,7 +219,8 @@ def references(
 ) -> Iterator[tuple[str, frozenset[str]]]:
     """Yield (logical id, conditions known true there) for every Ref, GetAtt and Sub variable.
 
-    Inside the first branch of ``Fn::If [C, a, b]`` condition C is known to be true.
+    Inside the first branch of ``Fn::If [C, a, b]`` condition C is known to be true, inside
+    the second ``!C`` (C is false).
     """
     if isinstance(node, list):
         for child in node:
@@ -228,7 +235,7 @@ def references(
     elif set(node) == {"Fn::If"}:
         condition, when_true, when_false = node["Fn::If"]
         yield from references(when_true, guards | {condition})
-        yield from references(when_false, guards)
+        yield from references(when_false, guards | {f"!{condition}"})
     elif set(node) == {"Fn::Sub"}:
         text, variables = (
             (node["Fn::Sub"], {}) if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"]
@@ -345,11 +352,16 @@ def test_jwt_secret_arn_parameter_takes_only_a_full_secret_arn(
 # --- stateful resources -----------------------------------------------------------------------
 
 
+# Retiring a signing key slot must delete its key (scheduled, PendingWindowInDays); the
+# engine's stateful guard still refuses it unless `rotate-signing-key --retire` allows it.
+SIGNING_KEYS = ("SigningKeyA", "SigningKeyB")
+
+
 def test_every_stateful_resource_is_retained(template: Template) -> None:
     stateful = {
         logical_id: resource
         for logical_id, resource in template["Resources"].items()
-        if resource["Type"] in STATEFUL_TYPES
+        if resource["Type"] in STATEFUL_TYPES and logical_id not in SIGNING_KEYS
     }
     assert {resource["Type"] for resource in stateful.values()} == STATEFUL_TYPES
     not_retained = sorted(
@@ -434,6 +446,20 @@ def test_domain_resources_exist_only_with_a_hosted_zone(
         assert resource.get("Condition") == "HasHostedZone", logical_id
 
 
+# What a known condition implies: a slot that is active or previous has its key; when slot
+# A is not active, B is (the template's Rules keep exactly one slot active, tested below).
+IMPLIED_CONDITIONS = {
+    "SigningKeyAIsActive": "HasSigningKeyA",
+    "SigningKeyAIsPrevious": "HasSigningKeyA",
+    "SigningKeyBIsPrevious": "HasSigningKeyB",
+    "!SigningKeyAIsActive": "HasSigningKeyB",
+}
+
+
+def _with_implied(guards: frozenset[str]) -> frozenset[str]:
+    return guards | {IMPLIED_CONDITIONS[g] for g in guards if g in IMPLIED_CONDITIONS}
+
+
 def test_conditional_resources_are_referenced_only_where_they_exist(template: Template) -> None:
     conditions = {
         logical_id: resource["Condition"]
@@ -445,7 +471,8 @@ def test_conditional_resources_are_referenced_only_where_they_exist(template: Te
         f"{referrer} -> {target}"
         for referrer, body in referrers.items()
         for target, guards in references(body)
-        if target in conditions and conditions[target] not in guards | {body.get("Condition")}
+        if target in conditions
+        and conditions[target] not in _with_implied(guards) | {body.get("Condition")}
     ]
     assert not dangling, f"references to resources that may not exist: {dangling}"
 
@@ -514,25 +541,23 @@ def test_redis_port_is_reachable_only_from_the_lambda_group(template: Template) 
     assert redis["Port"] == 6379
 
 
-def test_redis_is_encrypted_and_authenticated_by_its_secret(template: Template) -> None:
-    secret_id = resource_named(
-        template, "AWS::SecretsManager::Secret", "Name", sub(naming.redis_auth_secret(STAGE))
-    )
-    generated = template["Resources"][secret_id]["Properties"]["GenerateSecretString"]
-    assert generated["GenerateStringKey"] == "token"
-    assert generated["PasswordLength"] >= 32
-    assert generated["ExcludePunctuation"] is True
-
+def test_redis_is_encrypted_and_admits_only_the_group_of_service_users(
+    template: Template,
+) -> None:
     redis = template["Resources"]["RedisReplicationGroup"]["Properties"]
-    assert redis["AuthToken"] == sub(
-        f"{{{{resolve:secretsmanager:${{{secret_id}}}:SecretString:token}}}}"
-    )
+    # AWS refuses AuthToken together with UserGroupIds (CreateReplicationGroup).
+    assert "AuthToken" not in redis
+    assert redis["UserGroupIds"] == [ref("RedisUserGroup")]
     assert redis["Engine"] == "redis"
     assert redis["AtRestEncryptionEnabled"] is True
     assert redis["TransitEncryptionEnabled"] is True
     assert redis["NumCacheClusters"] == {"Fn::If": ["IsProd", 2, 1]}
     assert redis["MultiAZEnabled"] == {"Fn::If": ["IsProd", True, False]}
     assert redis["AutomaticFailoverEnabled"] == {"Fn::If": ["IsProd", True, False]}
+    # The former AUTH token's secret stays exported while deployed stacks import it.
+    secret_id = resource_named(
+        template, "AWS::SecretsManager::Secret", "Name", sub(naming.redis_auth_secret(STAGE))
+    )
     assert output_exporting(template, "redis-auth-secret-arn")["Value"] == ref(secret_id)
 
 
@@ -740,13 +765,15 @@ def test_availability_zones_never_name_the_region(template: Template) -> None:
     assert not named, f"moto breaks on !GetAZs with a region ({named}); use !GetAZs ''"
 
 
-def test_template_body_fits_cloudformations_limit() -> None:
-    # "CloudFormation quotas": TemplateBody is at most 51,200 bytes; the engine sends the
-    # template as compact JSON.
+def test_template_fits_cloudformations_template_url_limit() -> None:
+    # "CloudFormation quotas": a TemplateBody is at most 51,200 bytes, a template in S3
+    # (TemplateURL) 1 MB. The shared template is past the first since the signing keys
+    # and Redis users: the engine sends it as compact JSON through the stage's deployment
+    # bucket (aws/template_store.py, the bootstrap stack made on first need).
     compact = json.dumps(
         templates.load(TEMPLATE_PATH).document, separators=(",", ":"), sort_keys=True
     )
-    assert len(compact.encode()) <= 51_200
+    assert len(compact.encode()) <= 1_000_000
 
 
 def test_cfn_lint_including_informational_rules_is_clean() -> None:
@@ -780,7 +807,8 @@ def test_an_unknown_egress_is_refused_naming_stage_and_choices() -> None:
 
 
 SERVICE_TEMPLATES = sorted((TEMPLATE_PATH.parents[1] / "services").glob("*/template*.yaml"))
-# A variable with one of these in its name would hold a secret; *_ARN and *_TABLE only name one.
+# A variable with one of these in its name would hold a secret; *_ARN, *_TABLE and *_PARAMETER
+# (an SSM parameter's name, such as the public signing key set's) only name one.
 SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "CREDENTIAL")
 
 
@@ -798,6 +826,7 @@ def test_functions_hold_no_secret_so_need_no_customer_key(path: Path) -> None:
         holding = [
             name
             for name in variables
-            if any(word in name for word in SECRET_WORDS) and not name.endswith(("_ARN", "_TABLE"))
+            if any(word in name for word in SECRET_WORDS)
+            and not name.endswith(("_ARN", "_TABLE", "_PARAMETER"))
         ]
         assert holding == []

@@ -11,59 +11,111 @@ from typing import Any
 import pytest
 
 from ppdeploy.workflows import verify
-from ppdeploy.workflows.verify import Journey, Response, VerifyFailed
+from ppdeploy.workflows.verify import Created, Journey, Response, VerifyFailed
 
 URLS = {s: f"https://api.example/{s}" for s in ("account", "coaching", "traction")}
 
 
 class Services:
-    """Answers every call of the journey as the services' contracts say."""
+    """Answers every call of the journey as the services' contracts say.
+
+    Time is the journey's fake clock: a revocation takes effect ``revocation_delay`` seconds
+    after the logout or deletion, the purge finishes ``purge_delay`` seconds after it.
+    """
 
     def __init__(self) -> None:
         self.runtime = "python"
         self.broken: dict[tuple[str, str], Response] = {}
         self.calls: list[tuple[str, str, str]] = []
+        self.clock = 0.0
+        self.revocation_delay = 0.3
+        self.purge_delay = 2.0
+        self.ignores_revocation: set[str] = set()  # services that never check it
+        self.revoked_from: dict[str, float] = {}  # token -> when it stops working
+        self.logins = 0
+        self.deleted_at: float | None = None
+        self.password: str | None = None
+        self.email = ""
 
-    def answer(self, service: str, method: str, path: str, token: str | None) -> Response:
+    def answer(
+        self, service: str, method: str, path: str, token: str | None, body: Any = None
+    ) -> Response:
         self.calls.append((service, method, path))
+        self.clock += 0.01  # every answer takes a little time
         if (method, path) in self.broken:
             return self.broken[(method, path)]
         if path == "/health":
             return ok({"status": "ok", "service": service, "runtime": self.runtime})
         if token is not None and not token.endswith("good"):
             return Response(401, {}, {"error": "bad token"}, 1.0)
-        return self.routes(service, method, path, token)
+        if token is not None and self.revoked(service, token):
+            return Response(401, {}, {"error": "revoked"}, 1.0)
+        return self.routes(service, method, path, token, body)
 
-    def routes(self, service: str, method: str, path: str, token: str | None) -> Response:
-        if method == "DELETE":
-            return Response(204, {}, None, 1.0)
+    def revoked(self, service: str, token: str) -> bool:
+        if service in self.ignores_revocation:
+            return False
+        deletion = None if self.deleted_at is None else self.deleted_at + self.revocation_delay
+        moments = [m for m in (self.revoked_from.get(token), deletion) if m is not None]
+        return bool(moments) and self.clock >= min(moments)
+
+    def routes(
+        self, service: str, method: str, path: str, token: str | None, body: Any
+    ) -> Response:
         if token is None and path not in ("/auth/register", "/auth/login", "/auth/refresh"):
             return Response(401, {}, {"error": "no token"}, 1.0)
+        session_answer = self.sessions(method, path, token, body)
+        if session_answer is not None:
+            return session_answer
+        if method == "DELETE":
+            return Response(204, {}, None, 1.0)
         answers: dict[tuple[str, str], tuple[int, Any]] = {
             ("POST", "/auth/register"): (201, {"userId": "u", "tenantId": "t"}),
-            ("POST", "/auth/login"): (
-                200,
-                {"tokenType": "Bearer", "accessToken": "a.b.good", "refreshToken": "r1"},
-            ),
             ("POST", "/auth/refresh"): (200, {"accessToken": "a.c.good", "refreshToken": "r2"}),
             ("GET", "/tenants/current"): (200, {"name": "Verify Tenant"}),
             ("POST", "/sessions"): (201, {"status": "active", "sessionId": "s"}),
+            ("GET", "/sessions"): (200, {"items": []}),
             ("POST", "/sessions/s/messages"): (201, {"coachReply": {"text": "hi"}}),
             ("GET", "/sessions/s/messages"): (
                 200,
                 {"items": [{"role": "user"}, {"role": "coach"}]},
             ),
             ("POST", "/goals"): (201, {"goalId": "g"}),
+            ("GET", "/goals"): (200, {"items": []}),
             ("POST", "/goals/g/kpis"): (201, {"kpiId": "k"}),
             ("POST", "/kpis/k/readings"): (201, {}),
             ("GET", "/kpis/k/readings"): (200, {"items": [{"value": 3}]}),
         }
         if (method, path) == ("GET", "/auth/me"):
             return ok({"email": self.email})
-        status, body = answers[(method, path)]
-        return Response(status, {}, body, 1.0)
+        status, answer = answers[(method, path)]
+        return Response(status, {}, answer, 1.0)
 
-    email = ""
+    def sessions(self, method: str, path: str, token: str | None, body: Any) -> Response | None:
+        """Log in, log out, delete the account: what ends sessions."""
+        if (method, path) == ("DELETE", "/auth/me"):
+            if not body or body.get("password") != self.password:
+                return Response(401, {}, {"error": "password required"}, 1.0)
+            self.deleted_at = self.clock
+            return Response(204, {}, None, 1.0)
+        if (method, path) == ("POST", "/auth/login"):
+            if self.deleted_at is not None:
+                return Response(401, {}, {"error": "invalid email or password"}, 1.0)
+            self.logins += 1
+            tokens = {"accessToken": f"a.s{self.logins}.good", "refreshToken": f"r{self.logins}"}
+            return Response(200, {}, {"tokenType": "Bearer", **tokens}, 1.0)
+        if (method, path) == ("POST", "/auth/logout"):
+            assert token is not None
+            self.revoked_from[token] = self.clock + self.revocation_delay
+            return Response(204, {}, None, 1.0)
+        return None
+
+    def leftovers(self, created: Created) -> list[str]:
+        """The purge probe: the journey's items until the purge has run."""
+        assert (created.user_id, created.tenant_id) == ("u", "t")
+        if self.deleted_at is not None and self.clock >= self.deleted_at + self.purge_delay:
+            return []
+        return [f"{created.session_id} and {created.kpi_id} under t"]
 
 
 def ok(body: Any) -> Response:
@@ -73,15 +125,27 @@ def ok(body: Any) -> Response:
 class FakeJourney(Journey):
     def __init__(self, services: Services, **fields: Any) -> None:
         self.said: list[str] = []
-        super().__init__(urls=URLS, report=self.said.append, settle_seconds=0.0, **fields)
+        fields.setdefault("purge_probe", services.leftovers)
+        super().__init__(
+            urls=URLS,
+            report=self.said.append,
+            settle_seconds=0.0,
+            now=lambda: services.clock,
+            sleep=self.wait,
+            **fields,
+        )
         self.services = services
+
+    def wait(self, seconds: float) -> None:
+        self.services.clock += seconds
 
     def call(
         self, service: str, method: str, path: str, *, body: Any = None, token: str | None = None
     ) -> Response:
         if path == "/auth/register":
             self.services.email = body["email"]
-        return self.services.answer(service, method, path, token)
+            self.services.password = body["password"]
+        return self.services.answer(service, method, path, token, body)
 
 
 def test_the_whole_journey_passes_on_services_that_keep_the_contract() -> None:
@@ -94,13 +158,19 @@ def test_the_whole_journey_passes_on_services_that_keep_the_contract() -> None:
     steps = [line[4:].split(":")[0].strip() for line in journey.said]
     assert steps[:3] == ["account health", "coaching health", "traction health"]
     # A tampered token and no token are both refused by every service.
-    assert sum("refused" in line for line in journey.said) == 6
-    # What the journey created is removed again, newest first.
+    assert sum("token is refused:" in line for line in journey.said) == 6
+    # A logged-out session's token and the deleted account's are refused everywhere.
+    for after in ("after logout", "after the deletion"):
+        assert sum(f"the token is refused {after}" in line for line in journey.said) == 3
+    assert "ok   the first session still works: 200 in 1 ms" in journey.said
+    # The journey's data went with the account (the purge), so no clean-up call is left.
     assert [c for c in services.calls if c[1] == "DELETE"] == [
-        ("traction", "DELETE", "/goals/g"),
-        ("coaching", "DELETE", "/sessions/s"),
+        ("account", "DELETE", "/auth/me"),  # without the password: refused
         ("account", "DELETE", "/auth/me"),
     ]
+    assert journey.said[-1] == (
+        "ok   the deleted account's coaching and traction data is purged: after 2.0 s"
+    )
 
 
 def test_health_must_report_the_runtime_asked_for() -> None:
@@ -130,10 +200,12 @@ def test_a_service_that_accepts_a_tampered_token_fails_verify() -> None:
     journey = FakeJourney(services)
     original = services.answer
 
-    def lenient(service: str, method: str, path: str, token: str | None) -> Response:
+    def lenient(
+        service: str, method: str, path: str, token: str | None, body: Any = None
+    ) -> Response:
         if service == "coaching" and path == "/sessions" and method == "GET":
             return ok({"items": []})
-        return original(service, method, path, token)
+        return original(service, method, path, token, body)
 
     services.answer = lenient  # type: ignore[method-assign]
 
@@ -158,3 +230,147 @@ def test_a_tampered_token_differs_only_in_its_signature() -> None:
     assert (head, payload) == ("h", "p")
     assert signature != "Asig"
     assert signature[1:] == "sig"
+
+
+# Sessions end everywhere
+
+
+def test_a_service_that_ignores_the_logout_fails_verify_naming_it() -> None:
+    services = Services()
+    services.ignores_revocation = {"traction"}
+    journey = FakeJourney(services)
+
+    with pytest.raises(VerifyFailed, match="'traction: the token is refused after logout'") as e:
+        verify.run(journey)
+
+    assert "got 200, not 401; none was refused in 3 s; the limit is 1 s" in e.value.cause
+    assert journey.said[-1].startswith("ok   clean-up: remove the user and tenant")
+
+
+def test_a_refusal_later_than_one_second_fails_and_says_when_it_came() -> None:
+    services = Services()
+    services.revocation_delay = 1.5
+    journey = FakeJourney(services)
+
+    with pytest.raises(VerifyFailed, match="'account: the token is refused after logout'") as e:
+        verify.run(journey)
+
+    assert "the first refusal came to a request sent 1.5" in e.value.cause
+
+
+def test_a_refusal_just_inside_one_second_passes() -> None:
+    services = Services()
+    services.revocation_delay = 0.9
+    journey = FakeJourney(services)
+
+    verify.run(journey)
+
+    assert any("refused after logout (within 0.9" in line for line in journey.said)
+
+
+def test_deleting_the_account_without_its_password_must_be_refused() -> None:
+    services = Services()
+    services.broken[("DELETE", "/auth/me")] = Response(204, {}, None, 1.0)
+    journey = FakeJourney(services)
+
+    with pytest.raises(VerifyFailed, match="'deleting the account without its password"):
+        verify.run(journey)
+
+
+def test_a_deleted_account_that_can_still_log_in_fails_verify() -> None:
+    services = Services()
+    journey = FakeJourney(services)
+    original = services.routes
+
+    def forgetful(service: str, method: str, path: str, token: str | None, body: Any) -> Response:
+        if path == "/auth/login" and services.deleted_at is not None:
+            return ok({"tokenType": "Bearer", "accessToken": "a.z.good", "refreshToken": "rz"})
+        return original(service, method, path, token, body)
+
+    services.routes = forgetful  # type: ignore[method-assign]
+
+    with pytest.raises(VerifyFailed, match="'the deleted account cannot log in'"):
+        verify.run(journey)
+
+
+def test_data_left_after_the_purge_time_fails_and_names_it() -> None:
+    services = Services()
+    services.purge_delay = verify.PURGE_SECONDS + 5
+    journey = FakeJourney(services)
+
+    with pytest.raises(VerifyFailed, match="data is purged'") as failed:
+        verify.run(journey)
+
+    assert failed.value.cause == "still present: s and k under t"
+    assert "dead-letter queues" in failed.value.fix
+    # Nothing is "cleaned up" over the purge's head: the token is revoked anyway.
+    assert not any(c[1] == "DELETE" and c[2] != "/auth/me" for c in services.calls)
+
+
+def test_without_table_access_the_purge_check_is_skipped_and_said_so() -> None:
+    journey = FakeJourney(Services(), purge_probe=None)
+
+    verify.run(journey)
+
+    assert journey.said[-1].startswith("skip the deleted account's coaching and traction data")
+
+
+def test_tables_that_cannot_be_read_fail_with_the_permission_to_grant() -> None:
+    def denied(_created: Created) -> list[str]:
+        raise RuntimeError("AccessDeniedException: not authorized to perform dynamodb:Query")
+
+    journey = FakeJourney(Services(), purge_probe=denied)
+
+    with pytest.raises(VerifyFailed, match="data is purged'") as failed:
+        verify.run(journey)
+
+    assert "AccessDeniedException" in failed.value.cause
+    assert "dynamodb:Query" in failed.value.fix
+
+
+def test_an_account_only_journey_checks_the_account_and_skips_the_purge() -> None:
+    services = Services()
+    journey = FakeJourney(services)
+    journey.urls = {"account": URLS["account"]}
+
+    verify.run(journey)
+
+    assert {c[0] for c in services.calls} == {"account"}
+    assert not any("purged" in line for line in journey.said)
+
+
+class CountingDynamoDB:
+    """A DynamoDB client that holds ``counts`` items per (table, partition key)."""
+
+    def __init__(self, counts: dict[tuple[str, str], int]) -> None:
+        self.counts = counts
+        self.queries: list[dict[str, Any]] = []
+
+    def query(self, **arguments: Any) -> dict[str, Any]:
+        self.queries.append(arguments)
+        pk = arguments["ExpressionAttributeValues"][":pk"]["S"]
+        return {"Count": self.counts.get((arguments["TableName"], pk), 0)}
+
+
+def test_the_table_probe_reads_the_journeys_partitions_in_the_services_key_design() -> None:
+    client = CountingDynamoDB({("purposepath-traction-dev", "TENANT#t#KPI#k"): 2})
+    probe = verify.TableProbe.for_stage(client, "dev")
+
+    left = probe(Created("u", "t", session_id="s", kpi_id="k"))
+
+    assert left == ["2 item(s) in purposepath-traction-dev under TENANT#t#KPI#k"]
+    assert [
+        (q["TableName"], q["ExpressionAttributeValues"][":pk"]["S"]) for q in client.queries
+    ] == [
+        ("purposepath-coaching-dev", "TENANT#t#USER#u"),
+        ("purposepath-coaching-dev", "TENANT#t#USER#u#SESSION#s"),
+        ("purposepath-traction-dev", "TENANT#t"),
+        ("purposepath-traction-dev", "TENANT#t#KPI#k"),
+    ]
+    assert all(q["ConsistentRead"] and q["Select"] == "COUNT" for q in client.queries)
+
+
+def test_the_table_probe_finds_nothing_once_the_partitions_are_empty() -> None:
+    probe = verify.TableProbe.for_stage(CountingDynamoDB({}), "dev")
+
+    assert probe(Created("u", "t", session_id="s", kpi_id="k")) == []

@@ -32,7 +32,7 @@ def test_members_dependencies_are_merged_and_members_left_out() -> None:
     dependencies = _merged_dependencies()
     # ppcommon's pins reach the environment the services' tests run in.
     assert "aws-lambda-powertools==3.37.0" in dependencies
-    assert "PyJWT==2.15.1" in dependencies
+    assert "cryptography==50.0.2" in dependencies
     assert not [d for d in dependencies if d.lower().startswith("purposepath")]
     assert len(dependencies) == len(set(dependencies))
 

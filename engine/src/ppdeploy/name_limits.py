@@ -75,6 +75,29 @@ RULES: Mapping[tuple[str, str], NameRule] = {
     ("AWS::ElastiCache::SubnetGroup", "CacheSubnetGroupName"): NameRule(
         "ElastiCache subnet group names", 255, 1, r"[a-zA-Z0-9-]+", "CreateCacheSubnetGroup"
     ),
+    # The API gives the pattern; no maximum is stated for these ids, so the replication
+    # group id's 40 is assumed (strict: a name that passes here may still be shorter
+    # than AWS's limit, never longer).
+    ("AWS::ElastiCache::User", "UserId"): NameRule(
+        "ElastiCache user ids",
+        40,
+        1,
+        r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]*(?<!-)",
+        "ElastiCache API reference, CreateUser",
+    ),
+    ("AWS::ElastiCache::UserGroup", "UserGroupId"): NameRule(
+        "ElastiCache user group ids",
+        40,
+        1,
+        r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]*(?<!-)",
+        "ElastiCache API reference, CreateUserGroup",
+    ),
+    ("AWS::SQS::Queue", "QueueName"): NameRule(
+        "SQS queue names", 80, 1, r"[A-Za-z0-9_-]+", "SQS API reference, CreateQueue"
+    ),
+    ("AWS::SSM::Parameter", "Name"): NameRule(
+        "SSM parameter names", 1011, 1, r"[a-zA-Z0-9_.\-/]+", "SSM API reference, PutParameter"
+    ),
     ("AWS::SecretsManager::Secret", "Name"): NameRule(
         "Secrets Manager secret names", 512, 1, r"[A-Za-z0-9/_+=.@-]+", "CreateSecret"
     ),

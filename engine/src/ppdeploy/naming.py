@@ -46,6 +46,13 @@ SHARED_EXPORTS = (
     "redis-endpoint",
     "redis-port",
     "redis-auth-secret-arn",
+    "account-redis-user-secret-arn",
+    "coaching-redis-user-secret-arn",
+    "traction-redis-user-secret-arn",
+    "account-events-topic-arn",
+    "coaching-purge-dlq-arn",
+    "traction-purge-dlq-arn",
+    "signing-keys-parameter",
     "data-key-arn",
     "app-data-bucket",
     "app-data-bucket-arn",
@@ -130,6 +137,29 @@ def jwt_secret(stage: str) -> str:
 
 def redis_auth_secret(stage: str) -> str:
     return f"{PREFIX}/redis-auth/{stage}"
+
+
+def redis_user(service: str, stage: str) -> str:
+    """The service's ElastiCache RBAC user (its user id and user name)."""
+    return f"{PREFIX}-{stage}-{service}"
+
+
+def redis_user_secret(service: str, stage: str) -> str:
+    return f"{PREFIX}/redis-users/{service}/{stage}"
+
+
+def signing_keys_parameter(stage: str) -> str:
+    """The SSM parameter holding the stage's signing key set (JSON)."""
+    return f"/{PREFIX}/{stage}/signing-keys"
+
+
+def account_role(stage: str) -> str:
+    """The account function's role: the only principal the signing keys let sign."""
+    return function_name("account", stage)
+
+
+def purge_function(service: str, stage: str) -> str:
+    return f"{PREFIX}-{service}-purge-{stage}"
 
 
 def access_log_group(service: str, stage: str) -> str:

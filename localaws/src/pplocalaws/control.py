@@ -9,8 +9,12 @@ points ``status`` at a local AWS started some other way.
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.error
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 from pplocalaws.background import HOST, BackgroundServer, Status, answers
 from pplocalaws.gateway.settings import DEFAULT_PORT as GATEWAY_PORT
@@ -31,7 +35,11 @@ _GATEWAY = BackgroundServer(
     start_timeout=30.0,
 )
 
+# The local AWS's own endpoint for Lambda's asynchronous invocations (local only).
+ASYNC_INVOCATIONS_PATH = "/_localaws/lambda/async"
+
 __all__ = [
+    "ASYNC_INVOCATIONS_PATH",
     "DEFAULT_PORT",
     "GATEWAY_PORT",
     "HOST",
@@ -39,6 +47,7 @@ __all__ = [
     "LocalAwsProblem",
     "Status",
     "Unavailable",
+    "async_invocations",
     "endpoint",
     "gateway_status",
     "start",
@@ -97,3 +106,24 @@ def start_gateway(
 def stop_gateway(state_dir: Path) -> bool:
     """Stop the gateway and its workers; True when one was running."""
     return _GATEWAY.stop(state_dir)
+
+
+def async_invocations(url: str, wait_seconds: float = 0.0) -> dict[str, Any]:
+    """Lambda's asynchronous invocations in the local AWS at ``url`` (SNS deliveries,
+    Invoke Event), after waiting up to ``wait_seconds`` for every queued one to finish.
+
+    ``"idle"`` says whether they all did; ``queued``, ``running``, ``succeeded``,
+    ``deadLettered``, ``dropped`` count them, ``recent`` lists the last outcomes. Local
+    only: AWS has no such view (tests and ``invoke verify`` use it to wait for a purge).
+    """
+    address = f"{url.rstrip('/')}{ASYNC_INVOCATIONS_PATH}?wait={max(0.0, wait_seconds):g}"
+    try:
+        with urllib.request.urlopen(address, timeout=wait_seconds + 30) as answer:  # noqa: S310 - the local AWS's loopback http URL
+            found: dict[str, Any] = json.loads(answer.read())
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise Unavailable(
+            f"cannot read the asynchronous invocations of the local AWS at {url}",
+            cause=str(error),
+            fix="start it (`pplocalaws`, or `invoke local.start`) and retry",
+        ) from error
+    return found

@@ -1,26 +1,34 @@
 """Real ``redis-server`` processes behind the local AWS's Redis replication groups.
 
 Where ``redis-server`` is on PATH, each replication group gets its own server on
-127.0.0.1: a free port, ``requirepass`` set to the group's AUTH token, no persistence and
-no TLS (ElastiCache's in-transit encryption is not emulated; the local gateway tells the
-workers so). The endpoint the stack exports then reaches a real Redis. Where it is not on
-PATH, groups keep moto's made-up endpoint and the services run with their cache off; that
-is logged once.
+127.0.0.1: a free port, no persistence and no TLS (ElastiCache's in-transit encryption is
+not emulated; the local gateway tells the workers so). The endpoint the stack exports then
+reaches a real Redis. Where it is not on PATH, groups keep moto's made-up endpoint and the
+services run with their cache off; that is logged once.
+
+Who may connect is a list of ACL users (:class:`AclUser`): the ``default`` user carries
+the group's AUTH token (or no password when the group has none), or, for a group with
+ElastiCache RBAC users, each user of its user group becomes an ACL user with its access
+string and passwords (``AUTH <username> <password>``). The server starts with them as
+``user`` config lines on standard input, never on the command line, where any local user
+could read them with ``ps``. Later changes (a new AUTH token, a user's new access string
+or passwords, a user group's new members) are applied in place with ``ACL SETUSER`` and
+``ACL DELUSER`` over a connection as a local administrator user (``pplocalaws-admin``,
+with a random password that never leaves this process), so the data survives them, as on
+ElastiCache, where modifying users does not restart the nodes.
 
 A server never outlives the local AWS: it is stopped when its group is deleted, when the
 object it is tied to is garbage collected (moto's reset drops every group), and when the
 interpreter exits (``weakref.finalize`` runs at exit). It is also left in the local AWS's
 process group, so stopping that group, as ``invoke down`` does, takes it along even when
 the local AWS dies without cleaning up.
-
-The AUTH token is given on standard input as a config line, never on the command line,
-where any local user could read it with ``ps``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import shutil
 import socket
 import subprocess
@@ -28,6 +36,8 @@ import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pplocalaws.extensions.failures import LocalFailure
@@ -69,24 +79,60 @@ def _command(*parts: str) -> bytes:
     )
 
 
-def _config_line(password: str) -> bytes:
-    # Redis parses a double-quoted config argument with backslash escapes; an AUTH token
-    # never holds '"' (ElastiCache forbids it), so escaping the backslash is enough.
-    escaped = password.replace("\\", "\\\\")
-    return f'requirepass "{escaped}"\n'.encode()
+# The local administrator: how the local AWS itself changes a running server's users.
+ADMIN_USER = "pplocalaws-admin"
+
+
+def _quoted(argument: str) -> str:
+    # Redis parses a double-quoted config argument with backslash escapes.
+    escaped = argument.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+@dataclass(frozen=True)
+class AclUser:
+    """One Redis ACL user: its rules (an access string's words) and passwords (or none)."""
+
+    name: str
+    rules: tuple[str, ...]
+    passwords: tuple[str, ...] = ()
+
+    @classmethod
+    def default_with_token(cls, token: str | None) -> AclUser:
+        """The ``default`` user of a group without RBAC: everything, behind the AUTH token."""
+        return cls("default", ("on", "~*", "&*", "+@all"), (token,) if token else ())
+
+    def setuser_arguments(self) -> tuple[str, ...]:
+        """``ACL SETUSER``'s arguments after the name: from scratch, so nothing is left over."""
+        credentials = tuple(f">{password}" for password in self.passwords) or ("nopass",)
+        return ("reset", *self.rules, *credentials)
+
+    def config_line(self) -> bytes:
+        words = (self.name, *self.setuser_arguments())
+        return ("user " + " ".join(_quoted(word) for word in words) + "\n").encode()
+
+
+def _admin(password: str) -> AclUser:
+    return AclUser(ADMIN_USER, ("on", "~*", "&*", "+@all"), (password,))
 
 
 class RedisServer:
     """One running ``redis-server`` on loopback; :meth:`stop` may be called any number of times."""
 
     def __init__(
-        self, process: subprocess.Popen[bytes], port: int, workdir: Path, password: str | None
+        self,
+        process: subprocess.Popen[bytes],
+        port: int,
+        workdir: Path,
+        admin_password: str,
+        users: Iterable[AclUser],
     ) -> None:
         self.host = HOST
         self.port = port
         self._process = process
         self._workdir = workdir
-        self._password = password
+        self._admin_password = admin_password
+        self._user_names = frozenset(user.name for user in users)
         self._lock = threading.Lock()
 
     @property
@@ -98,33 +144,49 @@ class RedisServer:
         return self._process.poll() is None
 
     def call(self, *command: str) -> bytes:
-        """Send one command (after AUTH when a password is set); the reply's first line."""
+        """Send one command as the local administrator; the reply's first line."""
         address = (self.host, self.port)
         with (
             socket.create_connection(address, timeout=_PROBE_TIMEOUT_SECONDS) as connection,
             connection.makefile("rwb") as stream,
         ):
-            if self._password:
-                stream.write(_command("AUTH", self._password))
+            stream.write(_command("AUTH", ADMIN_USER, self._admin_password))
             stream.write(_command(*command))
             stream.flush()
-            if self._password:
-                auth_reply = stream.readline()
-                if not auth_reply.startswith(b"+OK"):
-                    # The reply names the failure only; it never echoes the token.
-                    raise LocalRedisError(f"redis-server on port {self.port} refused AUTH")
+            auth_reply = stream.readline()
+            if not auth_reply.startswith(b"+OK"):
+                # The reply names the failure only; it never echoes the password.
+                raise LocalRedisError(f"redis-server on port {self.port} refused AUTH")
             return stream.readline().rstrip(b"\r\n")
 
-    def require_password(self, password: str | None) -> None:
-        """Change the AUTH token in place, as ModifyReplicationGroup's AuthToken does."""
+    def apply_users(self, users: Sequence[AclUser]) -> None:
+        """Make ``users`` the server's ACL users in place (``default`` always among them).
+
+        Each is rebuilt from scratch (``ACL SETUSER name reset ...``); users no longer
+        listed are deleted, which disconnects their clients, as Redis does.
+        """
         with self._lock:
-            reply = self.call("CONFIG", "SET", "requirepass", password or "")
-            if reply != b"+OK":
-                raise LocalRedisError(
-                    f"redis-server on port {self.port} did not take the new AUTH token "
-                    f"(it answered {reply[:80]!r})"
-                )
-            self._password = password
+            for user in users:
+                self._expect_ok(
+                    f"ACL SETUSER {user.name}", "ACL", "SETUSER", user.name,
+                    *user.setuser_arguments(), hidden=user.passwords,
+                )  # fmt: skip
+            wanted = {user.name for user in users}
+            for name in sorted(self._user_names - wanted - {"default", ADMIN_USER}):
+                self._expect_ok(f"ACL DELUSER {name}", "ACL", "DELUSER", name, reply=b":1")
+            self._user_names = frozenset(wanted)
+
+    def _expect_ok(
+        self, what: str, *command: str, reply: bytes = b"+OK", hidden: Sequence[str] = ()
+    ) -> None:
+        answer = self.call(*command)
+        if answer != reply:
+            # Redis's error quotes the rule it refused: a password rule must not show.
+            for password in hidden:
+                answer = answer.replace(password.encode(), b"****")
+            raise LocalRedisError(
+                f"redis-server on port {self.port} refused {what} (it answered {answer[:160]!r})"
+            )
 
     def stop_with(self, owner: object) -> None:
         """Stop this server when ``owner`` is garbage collected, or at interpreter exit."""
@@ -167,13 +229,13 @@ class RedisServer:
         )
 
 
-def _launch(executable: str, password: str | None) -> RedisServer:
+def _launch(executable: str, users: Sequence[AclUser]) -> RedisServer:
     port = _free_port()
     # Private (0700) folder: redis-server's working directory and its log.
     workdir = Path(tempfile.mkdtemp(prefix="ppdeploy-redis-"))
     arguments = [
         executable,
-        "-",  # read the config (the AUTH token) from standard input
+        "-",  # read the config (the ACL users and their passwords) from standard input
         "--bind", HOST,
         "--port", str(port),
         "--save", "",
@@ -194,11 +256,12 @@ def _launch(executable: str, password: str | None) -> RedisServer:
         shutil.rmtree(workdir, ignore_errors=True)
         raise LocalRedisError(f"cannot run {executable}: {error}; {_FIX}") from error
     assert process.stdin is not None  # noqa: S101 - stdin=PIPE always gives a stream
+    admin_password = secrets.token_hex(32)
     # A server that exits at once closes its stdin first: the wait below reports its exit.
     with contextlib.suppress(BrokenPipeError), process.stdin:
-        if password:
-            process.stdin.write(_config_line(password))
-    server = RedisServer(process, port, workdir, password)
+        for user in (_admin(admin_password), *users):
+            process.stdin.write(user.config_line())
+    server = RedisServer(process, port, workdir, admin_password, users)
     try:
         server._wait_until_ready()
     except BaseException:
@@ -220,8 +283,12 @@ def _log_missing_once() -> None:
     )
 
 
-def start(password: str | None) -> RedisServer | None:
-    """A running Redis requiring ``password``; None when ``redis-server`` is not on PATH.
+def start(users: Sequence[AclUser]) -> RedisServer | None:
+    """A running Redis with ``users`` as its ACL users; None when ``redis-server`` is not on PATH.
+
+    ``users`` should include ``default`` (:meth:`AclUser.default_with_token` for a group
+    without RBAC); where it does not, Redis's own ``default`` (no password, every command)
+    stays.
 
     Raises :class:`LocalRedisError` when it is installed but does not start. Tie the
     server to what it serves with :meth:`RedisServer.stop_with`.
@@ -232,7 +299,7 @@ def start(password: str | None) -> RedisServer | None:
         return None
     for attempt in range(1, START_ATTEMPTS + 1):
         try:
-            server = _launch(executable, password)
+            server = _launch(executable, users)
         except LocalRedisError as error:
             if attempt == START_ATTEMPTS or "Address already in use" not in str(error):
                 raise

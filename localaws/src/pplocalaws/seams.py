@@ -428,6 +428,122 @@ def after_alarm_state_change(hook: AlarmStateChanged) -> None:
     CloudWatchBackend.set_alarm_state = set_alarm_state  # type: ignore[method-assign]  # the seam's patch
 
 
+# ---------------------------------------------------------------------------------------
+# --- h-redis ---
+# ElastiCache RBAC user groups (branch h-redis): moto 5.2.5 models ElastiCache users but no
+# user groups, so the local AWS keeps its user groups on the backend instance, in a dict of
+# its own in the instance's ``__dict__``. ``BaseBackend.reset`` replaces that ``__dict__``
+# and runs ``__init__`` again, so moto's reset drops the groups together with the users
+# they name. Tests: ``tests/test_seams_h_redis.py``.
+# ---------------------------------------------------------------------------------------
+@seam("BaseBackend.reset")
+def backend_local_state(backend: Any, name: str) -> dict[str, Any]:
+    """The local AWS's own state ``name`` kept on a moto ``backend``; reset empties it."""
+    _moto_attribute(type(backend), "reset", "BaseBackend.reset")
+    state: dict[str, Any] = vars(backend).setdefault(f"_pplocalaws_{name}", {})
+    return state
+
+
+# ---------------------------------------------------------------------------------------
+# --- h-events ---
+# SNS delivery to Lambda subscriptions and Lambda's asynchronous invocation (branch
+# h-events). moto delivers a ``lambda`` subscription's message from
+# ``Subscription.publish`` (after the filter policy and MessageStructure) by calling
+# ``LambdaBackend.send_sns_message``, which runs the function in Docker at once; and runs
+# ``Invoke`` with InvocationType=Event at once through ``LambdaBackend.invoke``. These
+# seams route both to the local asynchronous queue instead. Tests:
+# ``tests/test_seams_h_events.py``.
+# ---------------------------------------------------------------------------------------
+
+SnsToLambda = Callable[[Any, str, str, "str | None", "dict[str, Any] | None"], None]
+"""Called with (the moto ``Subscription``, message id, the message as that subscription
+receives it, subject, message attributes as moto parsed them)."""
+
+EventInvocation = Callable[[Any, str, "str | None", Any], str]
+"""Called with (the moto ``LambdaBackend``, function name or ARN, qualifier, request body);
+returns the queued invocation's request id."""
+
+
+@seam("Subscription.publish", "LambdaBackend.send_sns_message")
+def deliver_sns_to_lambda_with(hook: SnsToLambda) -> None:
+    """Give every ``lambda`` subscription's delivery to ``hook`` instead of moto. Idempotent.
+
+    ``Subscription.publish`` is wrapped to note which subscription and message is being
+    delivered; moto's lambda branch then calls ``send_sns_message(function_name, message,
+    subject=, qualifier=)``, replaced here to call ``hook`` with that note. moto keeps
+    doing the filter policy and the message structure.
+    """
+    import contextvars  # noqa: PLC0415 - this section's own imports, to keep merges trivial
+    import inspect  # noqa: PLC0415 - same
+
+    from moto.awslambda.models import LambdaBackend  # noqa: PLC0415 - moto loads lazily
+    from moto.sns.models import Subscription  # noqa: PLC0415 - same
+
+    publishing: contextvars.ContextVar[tuple[Any, str, Any] | None] = contextvars.ContextVar(
+        "pplocalaws_sns_publishing", default=None
+    )
+    publish = _moto_attribute(Subscription, "publish", "Subscription.publish")
+    _moto_attribute(LambdaBackend, "send_sns_message", "LambdaBackend.send_sns_message")
+    original = getattr(publish, "__wrapped__", publish)
+    signature = inspect.signature(original)
+
+    def noting_publish(self: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs)
+        note = (self, bound.arguments["message_id"], bound.arguments.get("message_attributes"))
+        token = publishing.set(note)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            publishing.reset(token)
+
+    def send_sns_message(
+        self: Any,
+        function_name: str,
+        message: str,
+        subject: str | None = None,
+        qualifier: str | None = None,
+    ) -> None:
+        note = publishing.get()
+        if note is None:
+            raise MotoChanged("LambdaBackend.send_sns_message (called outside publish)")
+        subscription, message_id, attributes = note
+        hook(subscription, message_id, message, subject, attributes)
+
+    noting_publish.__wrapped__ = original  # type: ignore[attr-defined]  # unwrap on re-patch
+    Subscription.publish = noting_publish  # type: ignore[method-assign]  # the seam's patch
+    LambdaBackend.send_sns_message = send_sns_message  # type: ignore[method-assign]  # same
+
+
+@seam("LambdaBackend.invoke", "LambdaResponse.invoke (a non-None payload with Event -> 202)")
+def queue_event_invocations_with(hook: EventInvocation) -> None:
+    """``Invoke`` with InvocationType=Event goes to ``hook``; moto then answers 202. Idempotent.
+
+    moto's ``LambdaResponse.invoke`` answers 202 for an Event invocation whenever the
+    backend's ``invoke(function_name, qualifier, body, headers, response_headers)``
+    returns a payload that is not None; the replacement returns an empty one.
+    """
+    from moto.awslambda.models import LambdaBackend  # noqa: PLC0415 - moto loads lazily
+
+    current = _moto_attribute(LambdaBackend, "invoke", "LambdaBackend.invoke")
+    original = getattr(current, "__wrapped__", current)
+
+    def invoke(
+        self: Any,
+        function_name: str,
+        qualifier: str | None,
+        body: Any,
+        headers: Any,
+        response_headers: Any,
+    ) -> Any:
+        if str(headers.get("X-Amz-Invocation-Type") or "") == "Event":
+            hook(self, function_name, qualifier, body)  # moto sets its own x-amzn-RequestId
+            return b""
+        return original(self, function_name, qualifier, body, headers, response_headers)
+
+    invoke.__wrapped__ = original  # type: ignore[attr-defined]  # unwrap on re-patch
+    LambdaBackend.invoke = invoke  # type: ignore[method-assign]  # the seam's patch
+
+
 # --- h-kms ---
 # ---------------------------------------------------------------------------------------
 # KMS signing keys (branch h-kms): moto's KMS backend methods extended in place.

@@ -112,6 +112,7 @@ def serve(host: str, port: int, *, enforce_iam: bool = True) -> int:
     """
     from pplocalaws.extensions import install  # noqa: PLC0415 - heavy import, after arg checks
     from pplocalaws.iam.serving import EnforcingServer  # noqa: PLC0415 - same
+    from pplocalaws.local_endpoints import install as add_local_endpoints  # noqa: PLC0415 - same
 
     install()
     stop = threading.Event()
@@ -123,6 +124,7 @@ def serve(host: str, port: int, *, enforce_iam: bool = True) -> int:
     signal.signal(signal.SIGINT, request_stop)
     _check_port_free(host, port)
     server = EnforcingServer(host, port, enforce=enforce_iam)
+    add_local_endpoints(server)  # /_localaws/: the async invocation queue
     server.start()
     try:
         url = _url(host, port)

@@ -44,6 +44,8 @@ TEMPLATE_TYPES = (
     "AWS::SNS::TopicPolicy",
     "AWS::Lambda::Function",
     "AWS::Lambda::Permission",
+    "AWS::Lambda::EventInvokeConfig",  # SAM EventInvokeConfig (the purge functions)
+    "AWS::SQS::Queue",  # the purge functions' dead-letter queues
     "AWS::ApiGatewayV2::Api",
     "AWS::ApiGatewayV2::Stage",
     "AWS::ApiGatewayV2::Route",

@@ -218,6 +218,359 @@ def jwt_vectors() -> dict[str, Any]:
     }
 
 
+# --- ES256 (ECDSA P-256, SHA-256): a textbook implementation for the vectors only --------
+# SEC 2 v2 §2.4.2 curve parameters; signing nonces per RFC 6979 §3.2 (deterministic), so
+# the file is byte-for-byte reproducible and checked against RFC 6979 appendix A.2.5.
+
+P256_P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+P256_G = (
+    0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
+    0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5,
+)
+# RFC 6979 A.2.5's private key (public test data): the active key of the vectors.
+ACTIVE_KEY = 0xC9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721
+PREVIOUS_KEY = 0x2C0FFEE0000000000000000000000000000000000000000000000000000B0B0B
+ATTACKER_KEY = 0x0BADC0DE00000000000000000000000000000000000000000000000000000BAD
+ACTIVE_KID = "0f2d4c6b-8a1e-4f3d-9b5c-7e6a8d9c0b1a"
+PREVIOUS_KID = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
+UNKNOWN_KID = "deadbeef-0000-4000-8000-000000000000"
+SPKI_PREFIX = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200")
+
+Point = tuple[int, int] | None
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise RuntimeError(f"vector generator self-check failed: {message}")
+
+
+def _ec_add(p: Point, q: Point) -> Point:
+    if p is None:
+        return q
+    if q is None:
+        return p
+    if p[0] == q[0] and (p[1] + q[1]) % P256_P == 0:
+        return None
+    if p == q:
+        slope = (3 * p[0] * p[0] - 3) * pow(2 * p[1], -1, P256_P)
+    else:
+        slope = (q[1] - p[1]) * pow(q[0] - p[0], -1, P256_P)
+    x = (slope * slope - p[0] - q[0]) % P256_P
+    return (x, (slope * (p[0] - x) - p[1]) % P256_P)
+
+
+def _ec_mul(k: int, point: Point) -> Point:
+    result: Point = None
+    while k:
+        if k & 1:
+            result = _ec_add(result, point)
+        point, k = _ec_add(point, point), k >> 1
+    return result
+
+
+def spki(private_key: int) -> bytes:
+    point = _ec_mul(private_key, P256_G)
+    if point is None:
+        raise ValueError("private key is a multiple of the group order")
+    return SPKI_PREFIX + b"\x04" + point[0].to_bytes(32, "big") + point[1].to_bytes(32, "big")
+
+
+def _rfc6979_nonce(private_key: int, digest: bytes) -> int:
+    x = private_key.to_bytes(32, "big")
+    h = (int.from_bytes(digest, "big") % P256_N).to_bytes(32, "big")
+    v, k = b"\x01" * 32, b"\x00" * 32
+    k = hmac.new(k, v + b"\x00" + x + h, hashlib.sha256).digest()
+    v = hmac.new(k, v, hashlib.sha256).digest()
+    k = hmac.new(k, v + b"\x01" + x + h, hashlib.sha256).digest()
+    v = hmac.new(k, v, hashlib.sha256).digest()
+    while True:
+        v = hmac.new(k, v, hashlib.sha256).digest()
+        nonce = int.from_bytes(v, "big")
+        if 0 < nonce < P256_N:
+            return nonce
+        k = hmac.new(k, v + b"\x00", hashlib.sha256).digest()
+        v = hmac.new(k, v, hashlib.sha256).digest()
+
+
+def ecdsa_sign(private_key: int, message: bytes) -> tuple[int, int]:
+    digest = hashlib.sha256(message).digest()
+    nonce = _rfc6979_nonce(private_key, digest)
+    point = _ec_mul(nonce, P256_G)
+    if point is None:
+        raise ValueError("nonce is a multiple of the group order")
+    r = point[0] % P256_N
+    s = pow(nonce, -1, P256_N) * (int.from_bytes(digest, "big") + r * private_key) % P256_N
+    return r, s
+
+
+# RFC 6979 A.2.5, message "sample" with SHA-256: the anchor no code here produced.
+_require(
+    ecdsa_sign(ACTIVE_KEY, b"sample")
+    == (
+        0xEFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716,
+        0xF7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8,
+    ),
+    "ECDSA does not reproduce RFC 6979 A.2.5",
+)
+
+
+def _raw(r: int, s: int, length: int = 32) -> bytes:
+    return r.to_bytes(length, "big") + s.to_bytes(length, "big")
+
+
+def _der_integer(value: int) -> bytes:
+    body = value.to_bytes((value.bit_length() + 8) // 8, "big")  # leading 0 keeps it positive
+    return b"\x02" + bytes([len(body)]) + body
+
+
+def _der_signature(r: int, s: int) -> bytes:
+    body = _der_integer(r) + _der_integer(s)
+    return b"\x30" + bytes([len(body)]) + body
+
+
+def _es256_input(header: dict[str, Any], claims: dict[str, Any]) -> str:
+    return f"{_b64url(_compact_json(header))}.{_b64url(_compact_json(claims))}"
+
+
+def _es256(
+    claims: dict[str, Any],
+    *,
+    key: int = ACTIVE_KEY,
+    header: dict[str, Any] | None = None,
+    signature: Any = None,
+) -> str:
+    """A token; ``signature`` maps (r, s) to the signature bytes (default: raw r||s)."""
+    signing_input = _es256_input(
+        header if header is not None else {"alg": "ES256", "typ": "JWT", "kid": ACTIVE_KID},
+        claims,
+    )
+    r, s = ecdsa_sign(key, signing_input.encode("ascii"))
+    raw = signature(r, s) if signature else _raw(r, s)
+    return f"{signing_input}.{_b64url(raw)}"
+
+
+def jwt_es256_vectors() -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "sub": "6f1c2a9e-3b7d-4e2f-9a51-0c8d7e6b5a43",
+        "tid": "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b",
+        "role": "owner",
+        "sid": "5d3f1b9a-7c2e-4a6d-8f0b-2e4c6a8b0d1f",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": NOW - 60,
+        "exp": NOW - 60 + 900,
+        "jti": "2c4e6a8b-0d1f-4a3c-9e5b-7d9f1b3d5f7a",
+        "typ": "access",
+    }
+    es256 = {"alg": "ES256", "typ": "JWT", "kid": ACTIVE_KID}
+
+    def with_(**changes: Any) -> dict[str, Any]:
+        return {k: v for k, v in {**base, **changes}.items() if v is not None}
+
+    valid = _es256(base)
+    head, body, signature = valid.split(".")
+    tampered = f"{head}.{_b64url(_compact_json(with_(tid='ffffffff-ffff-4fff-bfff-ffffffffffff')))}"
+    public_der = spki(ACTIVE_KEY)
+    confusion_input = _es256_input({"alg": "HS256", "typ": "JWT", "kid": ACTIVE_KID}, base)
+    confusion = hmac.new(public_der, confusion_input.encode(), hashlib.sha256).digest()
+    legacy_input = _es256_input({"alg": "HS256", "typ": "JWT"}, base)
+    legacy = hmac.new(JWT_SECRET.encode(), legacy_input.encode(), hashlib.sha256).digest()
+    duplicate_tid = _compact_json(base)[:-1] + b',"tid":"ffffffff-ffff-4fff-bfff-ffffffffffff"}'
+    # The last base64url character of a 64-byte signature carries 2 unused bits.
+    last = signature[-1]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    non_canonical = signature[:-1] + alphabet[alphabet.index(last) ^ 1]
+    standard_alphabet = signature.replace("-", "+").replace("_", "/")
+    _require(standard_alphabet != signature, "the fixed signature has no - or _ to swap")
+    none_with_kid = _b64url(_compact_json({"alg": "none", "typ": "JWT", "kid": ACTIVE_KID}))
+    duplicate_input = f"{head}.{_b64url(duplicate_tid)}"
+    payload_array = f"{head}.{_b64url(b'[1]')}.{signature}"
+    cases: list[tuple[str, str, str, dict[str, Any] | None]] = [
+        ("valid, active key", "valid", valid, base),
+        (
+            "valid, previous key still accepted",
+            "valid",
+            _es256(base, key=PREVIOUS_KEY, header={**es256, "kid": PREVIOUS_KID}),
+            base,
+        ),
+        (
+            # ECDSA's (r, n - s) verifies too; nothing keys on signature bytes (revocation
+            # uses jti), and KMS does not normalise s, so both halves are accepted.
+            "valid, high-S form of the signature",
+            "valid",
+            _es256(base, signature=lambda r, s: _raw(r, P256_N - s)),
+            base,
+        ),
+        (
+            "iat 60 s ahead is within the skew",
+            "valid",
+            _es256(with_(iat=NOW + 60, exp=NOW + 960)),
+            with_(iat=NOW + 60, exp=NOW + 960),
+        ),
+        (
+            "kid not in the key set",
+            "unknown_kid",
+            _es256(base, header={**es256, "kid": UNKNOWN_KID}),
+            None,
+        ),
+        ("no kid", "missing_kid", _es256(base, header={"alg": "ES256", "typ": "JWT"}), None),
+        ("kid not a string", "missing_kid", _es256(base, header={**es256, "kid": 7}), None),
+        (
+            "signed by another key under the active kid",
+            "bad_signature",
+            _es256(base, key=ATTACKER_KEY),
+            None,
+        ),
+        (
+            "signed by the previous key under the active kid",
+            "bad_signature",
+            _es256(base, key=PREVIOUS_KEY),
+            None,
+        ),
+        ("payload changed after signing", "bad_signature", f"{tampered}.{signature}", None),
+        (
+            "alg none, no signature",
+            "alg_none",
+            f"{_b64url(_compact_json({'alg': 'none', 'typ': 'JWT'}))}.{body}.",
+            None,
+        ),
+        (
+            "alg none with the valid signature",
+            "alg_none",
+            f"{none_with_kid}.{body}.{signature}",
+            None,
+        ),
+        (
+            "alg HS256 keyed with the public key (key confusion)",
+            "wrong_algorithm",
+            f"{confusion_input}.{_b64url(confusion)}",
+            None,
+        ),
+        (
+            "alg HS256 with the legacy secret, window closed",
+            "wrong_algorithm",
+            f"{legacy_input}.{_b64url(legacy)}",
+            None,
+        ),
+        (
+            "alg ES384 in the header",
+            "wrong_algorithm",
+            _es256(base, header={**es256, "alg": "ES384"}),
+            None,
+        ),
+        (
+            "alg es256 in lower case",
+            "wrong_algorithm",
+            _es256(base, header={**es256, "alg": "es256"}),
+            None,
+        ),
+        (
+            "DER signature instead of r||s",
+            "bad_signature",
+            _es256(base, signature=_der_signature),
+            None,
+        ),
+        (
+            "signature with a trailing byte (65 bytes)",
+            "bad_signature",
+            _es256(base, signature=lambda r, s: _raw(r, s) + b"\x00"),
+            None,
+        ),
+        (
+            "signature truncated (63 bytes)",
+            "bad_signature",
+            _es256(base, signature=lambda r, s: _raw(r, s)[:63]),
+            None,
+        ),
+        (
+            "r and s as 33-byte integers (66 bytes)",
+            "bad_signature",
+            _es256(base, signature=lambda r, s: _raw(r, s, 33)),
+            None,
+        ),
+        ("empty signature", "bad_signature", f"{head}.{body}.", None),
+        ("r = 0", "bad_signature", _es256(base, signature=lambda r, s: _raw(0, s)), None),
+        ("s = 0", "bad_signature", _es256(base, signature=lambda r, s: _raw(r, 0)), None),
+        (
+            "r and s = n (out of range)",
+            "bad_signature",
+            _es256(base, signature=lambda r, s: _raw(P256_N, P256_N)),
+            None,
+        ),
+        ("expired an hour ago", "expired", _es256(with_(iat=NOW - 4500, exp=NOW - 3600)), None),
+        ("exp equal to now", "expired", _es256(with_(iat=NOW - 900, exp=NOW)), None),
+        ("iat 61 s ahead", "issued_in_future", _es256(with_(iat=NOW + 61, exp=NOW + 961)), None),
+        ("lifetime 3601 s", "lifetime_too_long", _es256(with_(exp=NOW - 60 + 3601)), None),
+        (
+            # 64-bit arithmetic wraps here: exp - iat must be computed without overflow.
+            "extreme iat and exp (64-bit wrap)",
+            "lifetime_too_long",
+            _es256(with_(iat=-(2**63), exp=2**63 - 1)),
+            None,
+        ),
+        ("exp beyond 64 bits", "lifetime_too_long", _es256(with_(exp=2**64 + NOW)), None),
+        ("iat not an integer", "malformed_claim", _es256(with_(iat=NOW - 60.5)), None),
+        ("exp a string", "malformed_claim", _es256(with_(exp=str(NOW + 840))), None),
+        ("no sid (session) claim", "missing_claim", _es256(with_(sid=None)), None),
+        ("empty sid", "missing_claim", _es256(with_(sid="")), None),
+        ("no tid", "missing_claim", _es256(with_(tid=None)), None),
+        ("no sub", "missing_claim", _es256(with_(sub=None)), None),
+        ("no jti", "missing_claim", _es256(with_(jti=None)), None),
+        ("no exp", "missing_claim", _es256(with_(exp=None)), None),
+        ("typ refresh, not access", "wrong_type", _es256(with_(typ="refresh")), None),
+        ("header typ at+jwt", "wrong_type", _es256(base, header={**es256, "typ": "at+jwt"}), None),
+        ("wrong issuer", "wrong_issuer", _es256(with_(iss="someone-else")), None),
+        ("wrong audience", "wrong_audience", _es256(with_(aud="other-api")), None),
+        ("audience as a list", "wrong_audience", _es256(with_(aud=[AUDIENCE])), None),
+        (
+            "critical header extension",
+            "unsupported_critical",
+            _es256(base, header={**es256, "crit": ["exp"], "exp": 1}),
+            None,
+        ),
+        (
+            "tid twice (duplicate JSON name)",
+            "malformed",
+            f"{duplicate_input}.{_b64url(_raw(*ecdsa_sign(ACTIVE_KEY, duplicate_input.encode())))}",
+            None,
+        ),
+        ("two segments", "malformed", f"{head}.{body}", None),
+        ("four segments", "malformed", f"{valid}.{signature}", None),
+        ("padded base64url signature", "malformed", f"{valid}==", None),
+        (
+            "non-canonical trailing bits in the signature",
+            "malformed",
+            f"{head}.{body}.{non_canonical}",
+            None,
+        ),
+        ("standard base64 alphabet (+ /)", "malformed", f"{head}.{body}.{standard_alphabet}", None),
+        ("header not JSON", "malformed", f"{_b64url(b'ES256')}.{body}.{signature}", None),
+        ("payload a JSON array", "malformed", payload_array, None),
+        ("an opaque refresh token", "malformed", _b64url(bytes(range(32))), None),
+    ]
+    return {
+        "now": NOW,
+        "issuer": ISSUER,
+        "audience": AUDIENCE,
+        "activeKid": ACTIVE_KID,
+        "previousKid": PREVIOUS_KID,
+        "keys": [
+            {"kid": ACTIVE_KID, "publicKeySpki": _b64(spki(ACTIVE_KEY))},
+            {"kid": PREVIOUS_KID, "publicKeySpki": _b64(spki(PREVIOUS_KEY))},
+        ],
+        "cases": [
+            {
+                "name": name,
+                "verdict": verdict,
+                "token": token,
+                **({"claims": claims} if claims is not None else {}),
+            }
+            for name, verdict, token, claims in cases
+        ],
+    }
+
+
 def build() -> str:
     document = {
         "description": "Cross-runtime vectors for the account service; see FORMATS.md. "
@@ -225,6 +578,7 @@ def build() -> str:
         "passwords": password_vectors(),
         "refreshTokens": refresh_token_vectors(),
         "jwt": jwt_vectors(),
+        "jwtEs256": jwt_es256_vectors(),
     }
     # ASCII escapes keep the NFD vector decomposed even through a normalising editor.
     return json.dumps(document, indent=2) + "\n"

@@ -22,10 +22,8 @@ from moto import mock_aws
 
 from account import passwords
 from account.app import lambda_handler  # builds the app; creates no AWS client
-from ppcommon import aws as ppaws
-from ppcommon import config as ppconfig
-from ppcommon import secrets as ppsecrets
 from pptesting import aws as testaws
+from pptesting import reset_ppcommon
 from pptesting.account_contract import Client
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
@@ -46,9 +44,7 @@ Transport = Callable[
 
 
 def _reset_ppcommon() -> None:
-    ppconfig.settings.cache_clear()
-    ppaws.reset()
-    ppsecrets.reset_cache()
+    reset_ppcommon()
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +60,8 @@ def account_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         "AWS_PROFILE",
         "REDIS_ENDPOINT",
         "REDIS_AUTH_SECRET_ARN",
+        "REDIS_USER_SECRET_ARN",
+        "AWS_LAMBDA_FUNCTION_NAME",
         "COACHING_TABLE",
         "TRACTION_TABLE",
     ):
@@ -83,6 +81,9 @@ def account_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         created = testaws.create_tables("users", "tokens", "tenants", "sessions")
         assert {testaws.table_variable(t): n for t, n in created.items()} == TABLES
         monkeypatch.setenv("JWT_SECRET_ARN", testaws.create_jwt_secret(JWT_SECRET))
+        # The account signs with KMS (moto) and verifies through the published key set.
+        testaws.create_signing_key()
+        monkeypatch.setenv("SIGNING_KEYS_PARAMETER", testaws.signing_keys_parameter())
         _reset_ppcommon()
         yield testaws.dynamodb_resource()
     _reset_ppcommon()
@@ -154,6 +155,12 @@ def transport(invoke: Callable[[dict[str, Any]], dict[str, Any]]) -> Transport:
 @pytest.fixture
 def jwt_secret() -> str:
     return JWT_SECRET
+
+
+@pytest.fixture
+def signer(account_aws: Any) -> Callable[[Mapping[str, Any], Mapping[str, Any] | None], str]:
+    """Signs any claims with the test stack's active KMS key, as the account would."""
+    return testaws.kms_signer()
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ CHECKS_BY_NAME = {item.name: item for item in CHECKS}
 
 
 @pytest.mark.parametrize("item", CHECKS, ids=[item.name for item in CHECKS])
-def test_contract_in_process(item: Check, transport, jwt_secret: str) -> None:
-    run_check(item, transport, jwt_secret)
+def test_contract_in_process(item: Check, transport, jwt_secret: str, signer) -> None:
+    run_check(item, transport, jwt_secret, signer)
 
 
 def test_the_suite_fails_a_service_that_breaks_the_contract(transport) -> None:
@@ -87,15 +87,16 @@ def local_http_base_url(transport) -> Iterator[str]:
         server.server_close()
 
 
-def test_the_suite_runs_over_http(local_http_base_url: str, jwt_secret: str) -> None:
+def test_the_suite_runs_over_http(local_http_base_url: str, jwt_secret: str, signer) -> None:
     transport = http_transport(local_http_base_url)
     for name in (
         "health_answers",
         "register_and_login_issue_a_token_pair",
         "logout_ends_the_session",
-        "tokens_signed_with_the_real_secret_are_still_checked",
+        "tokens_signed_with_the_real_key_are_still_checked",
+        "legacy_hs256_tokens_are_refused",
     ):
-        run_check(CHECKS_BY_NAME[name], transport, jwt_secret)
+        run_check(CHECKS_BY_NAME[name], transport, jwt_secret, signer)
 
 
 def test_the_command_line_reports_and_skips_secret_checks(
@@ -107,13 +108,16 @@ def test_the_command_line_reports_and_skips_secret_checks(
             "--only",
             "health_answers",
             "--only",
-            "tokens_signed_with_the_real_secret_are_still_checked",
+            "legacy_hs256_tokens_are_refused",
+            "--only",
+            "tokens_signed_with_the_real_key_are_still_checked",
         ]
     )
     out = capsys.readouterr().out
     assert code == 0
     assert "ok   health_answers" in out
-    assert "SKIP tokens_signed_with_the_real_secret_are_still_checked" in out
+    assert "SKIP legacy_hs256_tokens_are_refused" in out
+    assert "SKIP tokens_signed_with_the_real_key_are_still_checked" in out
 
 
 def test_http_transport_refuses_other_schemes() -> None:

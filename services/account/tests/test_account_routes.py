@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from account import clock, passwords, sessions, users
-from pptesting.account_contract import PASSWORD, fresh_claims, sign_hs256, unique_email
+from pptesting.account_contract import PASSWORD, fresh_claims, unique_email
 
 DAY = 24 * 3600
 
@@ -223,18 +223,18 @@ def test_logout_needs_a_refresh_token_field(client) -> None:
     assert "refreshToken" in reply.json()["error"]["message"]
 
 
-def test_a_token_naming_an_email_claim_as_subject_is_not_a_user(client, jwt_secret) -> None:
+def test_a_token_naming_an_email_claim_as_subject_is_not_a_user(client, signer) -> None:
     account = client.register()
     claims = {**fresh_claims(account), "sub": f"EMAIL#{account.email}"}
-    reply = client.call("GET", "/auth/me", token=sign_hs256(claims, jwt_secret))
+    reply = client.call("GET", "/auth/me", token=signer(claims, None))
     assert reply.status == 401
 
 
-def test_a_token_for_another_tenant_does_not_reach_the_user(client, jwt_secret) -> None:
+def test_a_token_for_another_tenant_does_not_reach_the_user(client, signer) -> None:
     alice, bob = client.register(), client.register()
     claims = {**fresh_claims(alice), "tid": bob.tenant_id}  # validly signed, mismatched tenant
-    assert client.call("GET", "/auth/me", token=sign_hs256(claims, jwt_secret)).status == 401
-    tenant = client.call("GET", "/tenants/current", token=sign_hs256(claims, jwt_secret))
+    assert client.call("GET", "/auth/me", token=signer(claims, None)).status == 401
+    tenant = client.call("GET", "/tenants/current", token=signer(claims, None))
     # The tenant comes from the verified token alone: this proves no path or body chooses it.
     assert tenant.json()["tenantId"] == bob.tenant_id
 

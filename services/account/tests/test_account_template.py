@@ -41,8 +41,12 @@ def test_function_settings(template) -> None:
     function = template["Resources"]["ServiceFunction"]["Properties"]
     assert function["Handler"] == "account.app.lambda_handler"
     assert (function["Runtime"], function["Architectures"]) == ("python3.13", ["arm64"])
-    assert function["Policies"] == [
-        {"Fn::ImportValue": {"Fn::Sub": "purposepath-account-policy-arn-${Stage}"}}
+    # Its own role with a fixed name: the signing keys deny kms:Sign to every other one.
+    assert function["Role"] == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
+    role = template["Resources"]["FunctionRole"]["Properties"]
+    assert role["RoleName"] == {"Fn::Sub": "purposepath-account-api-${Stage}"}
+    assert {"Fn::ImportValue": {"Fn::Sub": "purposepath-account-policy-arn-${Stage}"}} in role[
+        "ManagedPolicyArns"
     ]
     variables = function["Environment"]["Variables"]
     tables = {name for name in variables if name.endswith("_TABLE")}
@@ -75,4 +79,5 @@ def test_no_stateful_resource(template) -> None:
         "AWS::Serverless::Function",
         "AWS::Serverless::HttpApi",
         "AWS::ApiGatewayV2::ApiMapping",
+        "AWS::IAM::Role",
     }

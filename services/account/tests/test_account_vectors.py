@@ -11,12 +11,17 @@ from typing import Any
 import pytest
 
 from account import passwords, refresh_tokens
+from ppcommon import es256
 from ppcommon.errors import Unauthorized
-from ppcommon.jwt import verify_access_token
+from ppcommon.jwt import Claims, verify_access_token
+from ppcommon.signing_keys import StaticKeys
 
 CONTRACT_DIR = Path(__file__).resolve().parents[1] / "contract"
 VECTORS: dict[str, Any] = json.loads((CONTRACT_DIR / "test-vectors.json").read_text("utf-8"))
 JWT = VECTORS["jwt"]
+ES256 = VECTORS["jwtEs256"]
+# The legacy HS256 vectors verify as they would inside the migration window.
+LEGACY_WINDOW_OPEN = StaticKeys({}, legacy_hs256_until=float("inf"))
 
 
 def _ids(cases: list[dict[str, Any]], key: str = "name") -> list[str]:
@@ -58,7 +63,9 @@ def test_refresh_token_vectors(case: dict[str, str]) -> None:
 def test_jwt_vectors(case: dict[str, Any]) -> None:
     secret = JWT["secret"].encode("utf-8")
     if case["verdict"] == "valid":
-        claims = verify_access_token(case["token"], now=JWT["now"], secret=secret)
+        claims = verify_access_token(
+            case["token"], now=JWT["now"], keys=LEGACY_WINDOW_OPEN, secret=secret
+        )
         expected = case["claims"]
         assert (
             claims.user_id,
@@ -69,7 +76,69 @@ def test_jwt_vectors(case: dict[str, Any]) -> None:
         ) == (expected["sub"], expected["tid"], expected["role"], expected["exp"], expected["jti"])
     else:
         with pytest.raises(Unauthorized):
-            verify_access_token(case["token"], now=JWT["now"], secret=secret)
+            verify_access_token(
+                case["token"], now=JWT["now"], keys=LEGACY_WINDOW_OPEN, secret=secret
+            )
+
+
+def _es256_keys(*, pure_python: bool) -> StaticKeys:
+    keys = {}
+    for entry in ES256["keys"]:
+        key = es256.load_public_key(base64.b64decode(entry["publicKeySpki"]))
+        keys[entry["kid"]] = es256.Es256PublicKey(key.x, key.y) if pure_python else key
+    return StaticKeys(keys)
+
+
+def _expected(claims: dict[str, Any]) -> Claims:
+    return Claims(
+        user_id=claims["sub"],
+        tenant_id=claims["tid"],
+        role=claims["role"],
+        expires_at=claims["exp"],
+        token_id=claims["jti"],
+        session_id=claims["sid"],
+        issued_at=claims["iat"],
+    )
+
+
+@pytest.mark.parametrize("pure_python", [False, True], ids=["cryptography", "pure-python"])
+@pytest.mark.parametrize("case", ES256["cases"], ids=_ids(ES256["cases"]))
+def test_jwt_es256_vectors(case: dict[str, Any], pure_python: bool) -> None:
+    keys = _es256_keys(pure_python=pure_python)
+    # No legacy secret: an HS256 case must be refused before any secret is needed.
+    secret = b"must-never-be-used"
+    if case["verdict"] == "valid":
+        claims = verify_access_token(case["token"], now=ES256["now"], keys=keys, secret=secret)
+        assert claims == _expected(case["claims"])
+    else:
+        with pytest.raises(Unauthorized):
+            verify_access_token(case["token"], now=ES256["now"], keys=keys, secret=secret)
+
+
+def test_jwt_es256_vectors_cover_every_refusal_the_contract_names() -> None:
+    verdicts = {case["verdict"] for case in ES256["cases"]}
+    assert {
+        "valid",
+        "unknown_kid",
+        "missing_kid",
+        "bad_signature",
+        "alg_none",
+        "wrong_algorithm",
+        "expired",
+        "issued_in_future",
+        "lifetime_too_long",
+        "missing_claim",
+        "malformed_claim",
+        "wrong_type",
+        "wrong_issuer",
+        "wrong_audience",
+        "unsupported_critical",
+        "malformed",
+    } <= verdicts
+    assert ES256["previousKid"] in {key["kid"] for key in ES256["keys"]}
+    names = " ".join(case["name"] for case in ES256["cases"])
+    for attack in ("key confusion", "DER", "high-S", "no sid", "64-bit", "previous key"):
+        assert attack in names
 
 
 def test_jwt_vectors_include_every_attack_the_brief_names() -> None:

@@ -25,7 +25,10 @@ def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "REDIS_ENDPOINT",
         "REDIS_PORT",
         "REDIS_AUTH_SECRET_ARN",
+        "REDIS_USER_SECRET_ARN",
         "REDIS_TLS",
+        "SIGNING_KEYS_PARAMETER",
+        "AWS_LAMBDA_FUNCTION_NAME",
         "AWS_ENDPOINT_URL",
     ):
         monkeypatch.delenv(name, raising=False)

@@ -218,3 +218,62 @@ def test_reply_parser_refuses_errors_and_truncation(wire: bytes) -> None:
 
 def test_command_encoding() -> None:
     assert encode_command("GET", "ké") == b"*2\r\n$3\r\nGET\r\n$3\r\nk\xc3\xa9\r\n"
+
+
+# --- AUTH: the service's ACL user, or the legacy token --------------------------------
+
+
+def _secret(document: dict[str, str]) -> str:
+    import json  # noqa: PLC0415 - only these tests need it
+
+    import boto3  # noqa: PLC0415 - only these tests need it
+
+    return str(
+        boto3.client("secretsmanager").create_secret(
+            Name=f"redis-{len(document)}-{sorted(document)[0]}", SecretString=json.dumps(document)
+        )["ARN"]
+    )
+
+
+def test_the_user_secret_gives_acl_auth_and_wins_over_the_token(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_USER_SECRET_ARN", _secret({"username": "svc", "password": "pw"}))
+    monkeypatch.setenv("REDIS_AUTH_SECRET_ARN", _secret({"token": "legacy-token"}))
+
+    assert cache.redis_auth() == ("svc", "pw")
+
+
+def test_the_legacy_token_still_works_alone(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_AUTH_SECRET_ARN", _secret({"token": "legacy-token"}))
+
+    assert cache.redis_auth() == ("legacy-token",)
+
+
+def test_no_secret_no_auth() -> None:
+    assert cache.redis_auth() is None
+
+
+@pytest.mark.parametrize(
+    "document",
+    [{"username": "svc"}, {"password": "hunter2-secret"}, {"username": "", "password": "x"}],
+)
+def test_a_malformed_user_secret_is_named_without_its_value(
+    aws: None, monkeypatch: pytest.MonkeyPatch, document: dict[str, str]
+) -> None:
+    arn = _secret(document)
+    monkeypatch.setenv("REDIS_USER_SECRET_ARN", arn)
+
+    with pytest.raises(cache.SecretError, match="username") as raised:
+        cache.redis_auth()
+    assert arn in str(raised.value)
+    assert "hunter2" not in str(raised.value)
+
+
+def test_acl_auth_is_sent_as_username_and_password(fake_redis: FakeRedis) -> None:
+    fake_redis.token = None
+    client = RedisCache("127.0.0.1", fake_redis.port, tls=False, auth=lambda: ("svc", "pw"))
+
+    client.get("k")
+
+    assert fake_redis.commands[0] == [b"AUTH", b"svc", b"pw"]

@@ -72,8 +72,13 @@ def call(method: str, path: str, **options: Any) -> HttpResult:
     )
 
 
+@pytest.fixture(autouse=True)
+def test_keys(jwt_secret_arn: str) -> None:
+    tokens.install_test_keys()
+
+
 @pytest.fixture
-def token(jwt_secret_arn: str) -> str:
+def token() -> str:
     return tokens.sign(tokens.claims("u1", "t1"))
 
 

@@ -97,3 +97,19 @@ def test_every_stored_key_begins_with_the_tokens_tenant(
 
     assert len(items) == 4
     assert all(item["pk"].startswith("TENANT#tenant-1") for item in items)
+
+
+@pytest.mark.parametrize("revoked_by", ["jti", "sid", "user", "tenant"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_revoked_token_is_401_on_reads_and_writes(
+    api: ApiClient, revoked_by: str, method: str
+) -> None:
+    document = tokens.claims()
+    token = tokens.sign(document)
+    assert api("GET", "/goals", token=token).status == 200
+    tokens.revoke(document, revoked_by)
+
+    result = api(method, "/goals", token=token, body={"title": "x"})
+
+    assert result.status == 401
+    assert result.body["error"]["message"] == "access token has been revoked"

@@ -69,6 +69,7 @@ def down(c: Context) -> None:
 def verify(c: Context, stage: str = "dev", local: bool = False, runtime: str | None = None) -> None:
     """Walk a real journey through every service; exits non-zero at the first failure."""
     from ppdeploy import config, ui  # noqa: PLC0415 - tasks load the engine when they run
+    from ppdeploy.aws import target as targets  # noqa: PLC0415 - same
     from ppdeploy.events import Message  # noqa: PLC0415 - same
     from ppdeploy.workflows import urls, verify  # noqa: PLC0415 - same
     from ppdeploy.workflows.session import StageSession  # noqa: PLC0415 - same
@@ -81,12 +82,17 @@ def verify(c: Context, stage: str = "dev", local: bool = False, runtime: str | N
     settings = config.stage(stage)
     if local:
         found = urls.local_urls(settings, view)
+        dynamodb = targets.for_stage(settings, use_local=True).client("dynamodb")
     else:
         session = StageSession.open(settings, view, use_local=False, assume_yes=False, force=False)
         found = urls.aws_urls(session)
+        dynamodb = session.target.client("dynamodb")
     verify.run(
         verify.Journey(
-            urls=found, report=lambda text: view.emit(Message(text)), expected_runtime=runtime
+            urls=found,
+            report=lambda text: view.emit(Message(text)),
+            expected_runtime=runtime,
+            purge_probe=verify.TableProbe.for_stage(dynamodb, settings.name),
         )
     )
     view.emit(Message(f"verify: stage {stage} passed every step", "success"))

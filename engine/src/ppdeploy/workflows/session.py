@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ppdeploy import naming
 from ppdeploy.aws import target as targets
 from ppdeploy.aws.cloudformation import CloudFormation
 from ppdeploy.aws.template_store import TemplateStore
 from ppdeploy.config import Stage
-from ppdeploy.decide import preflight, stacks
+from ppdeploy.decide import preflight, signing_keys, stacks
 from ppdeploy.events import Message, Reporter, StackNote
 from ppdeploy.model import DeployResult, StackSpec
 from ppdeploy.templates import MAX_BODY_BYTES
@@ -98,15 +98,21 @@ class StageSession:
                 self._exports = self.cfn.exports()
             return dict(self._exports)
 
-    def deploy(self, spec: StackSpec) -> DeployResult:
-        """Lint, then deploy ``spec`` (skipped when its fingerprint matches, unless forced)."""
+    def deploy(self, spec: StackSpec, *, also_allow: Iterable[str] = ()) -> DeployResult:
+        """Lint, then deploy ``spec`` (skipped when its fingerprint matches, unless forced).
+
+        Operated parameters (the signing key slots, the legacy window) that ``spec`` leaves
+        out keep their deployed values. ``also_allow`` lets the stateful guard pass these
+        logical ids too (a workflow that removes exactly one resource on purpose).
+        """
+        spec = self.with_operated_parameters(spec)
         result = deploy_stack(
             self.cfn,
             spec,
             self.reporter,
             approve=self.approve,
             force=self.force,
-            allow_replace=self.allow_replace,
+            allow_replace=self.allow_replace | frozenset(also_allow),
             precheck=self.lint,
             exports_now=self.exports,
         )
@@ -114,6 +120,18 @@ class StageSession:
             with self._exports_lock:
                 self._exports = None
         return result
+
+    def with_operated_parameters(self, spec: StackSpec) -> StackSpec:
+        """``spec`` with the deployed values of the operated parameters it leaves out."""
+        declared = spec.template.parameters
+        if not any(
+            name in declared and name not in spec.parameters
+            for name in signing_keys.OPERATED_PARAMETERS
+        ):
+            return spec
+        state = self.cfn.describe(spec.name)
+        deployed = state.parameters if state is not None else {}
+        return replace(spec, parameters=signing_keys.carried(declared, spec.parameters, deployed))
 
     def lint(self, spec: StackSpec) -> None:
         for warning in preflight.lint(spec.template, self.stage.region):

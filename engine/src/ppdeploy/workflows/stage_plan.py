@@ -48,7 +48,14 @@ def plan_graph(
     """The plan of each stack of ``stage_stacks`` (or of those in ``only``), wave by wave."""
     find = spec_for or stage_stacks.specs.__getitem__
     return [
-        preview(session.cfn, find(name), number, force=session.force, exports_now=session.exports)
+        # Previewed with the operated parameters a deploy would carry, as it would deploy.
+        preview(
+            session.cfn,
+            session.with_operated_parameters(find(name)),
+            number,
+            force=session.force,
+            exports_now=session.exports,
+        )
         for number, wave in enumerate(stage_stacks.waves(), start=1)
         for name in wave
         if only is None or name in only

@@ -37,5 +37,11 @@ def bring_up(
     local_system.remember(local_system.Started(local_aws=False, gateway=True))
     assert served.url is not None  # noqa: S101 - a running gateway has its URL
     found = urls.gateway_urls(served.url)
-    verify.run(verify.Journey(urls=found, report=session.say))
+    verify.run(
+        verify.Journey(
+            urls=found,
+            report=session.say,
+            purge_probe=verify.TableProbe.for_stage(session.target.client("dynamodb"), stage.name),
+        )
+    )
     return found

@@ -2,9 +2,14 @@
 
 Health of every service (status and body), then a new tenant and user, login, a coaching
 session with a message read back, a traction goal with a KPI reading read back, a token
-refresh, and two requests that must be refused (no token, tampered token). What the
-journey created is removed at the end, also after a failure. The first failed step stops
-the journey and is reported with what was expected and what came back.
+refresh, and two requests that must be refused (no token, tampered token). Then sessions
+end everywhere: a second session logs out and its access token is refused by every service
+within one second; the account is deleted (refused without its password) and its token is
+refused everywhere, it cannot log in again, and its coaching and traction data is purged
+(read in the tables when the journey is given a ``purge_probe``: the APIs cannot show a
+deleted account's data). What the journey created is removed at the end, also after a
+failure. The first failed step stops the journey and is reported with what was expected and
+what came back.
 """
 
 from __future__ import annotations
@@ -25,6 +30,14 @@ from ppdeploy.errors import PPDeployError
 TIMEOUT_SECONDS = 30.0
 SETTLE_SECONDS = 20.0  # how long health may take to show a change just deployed
 SETTLE_POLL_SECONDS = 0.5
+# Logout, logout-everywhere, a password change and account deletion end the session in every
+# service within one second (the revocation store, cached at most 1 s per container).
+REVOCATION_SECONDS = 1.0
+REVOCATION_WAIT_SECONDS = 3.0  # how long to keep asking, to report how late a refusal came
+REVOCATION_POLL_SECONDS = 0.1
+# Deletion events reach the purge functions asynchronously (SNS, then Lambda's retries).
+PURGE_SECONDS = 20.0
+PURGE_POLL_SECONDS = 0.5
 # A route of each service that must refuse a request without a valid token.
 PROTECTED = {"account": "/auth/me", "coaching": "/sessions", "traction": "/goals"}
 
@@ -44,6 +57,20 @@ class Response:
 
 
 @dataclass
+class Created:
+    """What the journey created, by id: the purge check looks for it after the deletion."""
+
+    user_id: str
+    tenant_id: str
+    session_id: str | None = None
+    kpi_id: str | None = None
+
+
+# Leftovers of a deleted account in the tables, described for a person (empty: all gone).
+PurgeProbe = Callable[[Created], list[str]]
+
+
+@dataclass
 class Journey:
     """The base URL of each service and what the journey created, for clean-up."""
 
@@ -52,6 +79,9 @@ class Journey:
     expected_runtime: str | None = None
     settle_seconds: float = SETTLE_SECONDS
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    purge_probe: PurgeProbe | None = None
+    now: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
 
     def call(
         self,
@@ -109,6 +139,11 @@ class Journey:
             )
         return response.body
 
+    def fail(self, label: str, what: str, cause: str, fix: str) -> VerifyFailed:
+        """Report ``label`` failed (``what`` came back); the error to raise."""
+        self.report(f"FAIL {label}: {what}")
+        return VerifyFailed(f"verify failed at '{label}'", cause=cause, fix=fix)
+
 
 def _tamper(token: str) -> str:
     head, payload, signature = token.split(".")
@@ -162,7 +197,7 @@ def run(journey: Journey) -> None:
     email = f"verify-{uuid.uuid4().hex[:12]}@verify.purposepath.app"
     password = secrets.token_urlsafe(18)
     with _cleaning_up(journey):
-        journey.step(
+        registered = journey.step(
             "register a tenant and user",
             journey.call(
                 "account",
@@ -187,10 +222,13 @@ def run(journey: Journey) -> None:
             lambda body: body.get("tokenType") == "Bearer" and bool(body.get("accessToken")),
         )
         access = tokens["accessToken"]
+        created = Created(registered["userId"], registered["tenantId"])
         journey.cleanups.append(
             lambda: journey.step(
                 "clean-up: remove the user and tenant",
-                journey.call("account", "DELETE", "/auth/me", token=access),
+                journey.call(
+                    "account", "DELETE", "/auth/me", body={"password": password}, token=access
+                ),
                 204,
             )
         )
@@ -201,9 +239,9 @@ def run(journey: Journey) -> None:
             lambda body: body.get("email") == email,
         )
         if "coaching" in journey.urls:
-            _coaching(journey, access)
+            created.session_id = _coaching(journey, access)
         if "traction" in journey.urls:
-            _traction(journey, access)
+            created.kpi_id = _traction(journey, access)
         refreshed = journey.step(
             "refresh the token",
             journey.call(
@@ -231,9 +269,11 @@ def run(journey: Journey) -> None:
                     journey.call(service, "GET", path, token=_tamper(access)),
                     401,
                 )
+        _logout_ends_the_session_everywhere(journey, email, password, access)
+        _deletion_erases_everywhere(journey, email, password, access, created)
 
 
-def _coaching(journey: Journey, token: str) -> None:
+def _coaching(journey: Journey, token: str) -> str:
     session = journey.step(
         "coaching: start a session",
         journey.call("coaching", "POST", "/sessions", body={"topic": "verify"}, token=token),
@@ -266,9 +306,10 @@ def _coaching(journey: Journey, token: str) -> None:
         200,
         lambda body: [m.get("role") for m in body.get("items", [])] == ["user", "coach"],
     )
+    return str(session_id)
 
 
-def _traction(journey: Journey, token: str) -> None:
+def _traction(journey: Journey, token: str) -> str:
     goal = journey.step(
         "traction: create a goal",
         journey.call("traction", "POST", "/goals", body={"title": "verify"}, token=token),
@@ -308,3 +349,196 @@ def _traction(journey: Journey, token: str) -> None:
         200,
         lambda body: [r.get("value") for r in body.get("items", [])] == [3],
     )
+    return str(kpi["kpiId"])
+
+
+# Sessions end everywhere
+
+
+def _protected(journey: Journey) -> dict[str, str]:
+    return {service: path for service, path in PROTECTED.items() if service in journey.urls}
+
+
+def _logout_ends_the_session_everywhere(
+    journey: Journey, email: str, password: str, other_session: str
+) -> None:
+    """A second session logs out: its token is refused everywhere, the first one still works."""
+    second = journey.step(
+        "log in a second session",
+        journey.call("account", "POST", "/auth/login", body={"email": email, "password": password}),
+        200,
+        lambda body: bool(body.get("accessToken") and body.get("refreshToken")),
+    )
+    token = second["accessToken"]
+    for service, path in _protected(journey).items():
+        journey.step(
+            f"{service}: the second session's token works",
+            journey.call(service, "GET", path, token=token),
+            200,
+        )
+    journey.step(
+        "log the second session out",
+        journey.call(
+            "account",
+            "POST",
+            "/auth/logout",
+            body={"refreshToken": second["refreshToken"]},
+            token=token,
+        ),
+        204,
+    )
+    _refused_everywhere(journey, token, "after logout", since=journey.now())
+    journey.step(
+        "the first session still works",
+        journey.call("account", "GET", "/auth/me", token=other_session),
+        200,
+        lambda body: body.get("email") == email,
+    )
+
+
+def _refused_everywhere(journey: Journey, token: str, after: str, *, since: float) -> None:
+    """Every service refuses ``token`` to a request sent more than REVOCATION_SECONDS after
+    ``since`` (a monotonic time). The services are asked in turn, every poll interval, until
+    each has refused once or REVOCATION_WAIT_SECONDS passed; a request sent after the limit
+    that was still served fails the step, so a late refusal is told from a missing one."""
+    pending = _protected(journey)
+    first_refusal: dict[str, float] = {}
+    not_refused_late: dict[str, tuple[float, int]] = {}  # service -> (sent, status)
+    last: dict[str, Response] = {}
+    while pending:
+        for service, path in list(pending.items()):
+            sent = journey.now() - since
+            last[service] = response = journey.call(service, "GET", path, token=token)
+            if response.status == 401:
+                first_refusal[service] = sent
+                del pending[service]
+            elif sent > REVOCATION_SECONDS:
+                not_refused_late.setdefault(service, (sent, response.status))
+        if not pending or journey.now() - since >= REVOCATION_WAIT_SECONDS:
+            break
+        journey.sleep(REVOCATION_POLL_SECONDS)
+    for service in _protected(journey):
+        label = f"{service}: the token is refused {after}"
+        if service in not_refused_late:
+            sent, status = not_refused_late[service]
+            refused = (
+                f"the first refusal came to a request sent {first_refusal[service]:.2f} s after"
+                if service in first_refusal
+                else f"none was refused in {REVOCATION_WAIT_SECONDS:.0f} s"
+            )
+            raise journey.fail(
+                label,
+                f"{status} to a request sent {sent:.2f} s {after}",
+                cause=f"a request sent {sent:.2f} s {after} got {status}, not 401; {refused}; "
+                f"the limit is {REVOCATION_SECONDS:.0f} s",
+                fix=f"read {service}'s logs (`invoke logs --service {service}`): every "
+                "authenticated request checks the revocation store (cached at most 1 s)",
+            )
+        journey.step(f"{label} (within {first_refusal[service]:.2f} s)", last[service], 401)
+
+
+def _deletion_erases_everywhere(
+    journey: Journey, email: str, password: str, token: str, created: Created
+) -> None:
+    """Deleting the account needs its password, ends its sessions, and purges its data."""
+    journey.step(
+        "deleting the account without its password is refused",
+        journey.call("account", "DELETE", "/auth/me", token=token),
+        401,
+    )
+    journey.step(
+        "delete the account with its password",
+        journey.call("account", "DELETE", "/auth/me", body={"password": password}, token=token),
+        204,
+    )
+    since = journey.now()
+    # Everything the journey made is the purge's to remove now; a clean-up would only be
+    # refused (the token is revoked) and hide what the purge left.
+    journey.cleanups.clear()
+    _refused_everywhere(journey, token, "after the deletion", since=since)
+    journey.step(
+        "the deleted account cannot log in",
+        journey.call("account", "POST", "/auth/login", body={"email": email, "password": password}),
+        401,
+    )
+    if created.session_id is not None or created.kpi_id is not None:
+        _purged(journey, created)
+
+
+def _purged(journey: Journey, created: Created) -> None:
+    label = "the deleted account's coaching and traction data is purged"
+    if journey.purge_probe is None:
+        journey.report(f"skip {label}: verify was given no access to the tables")
+        return
+    started = journey.now()
+    while True:
+        try:
+            left = journey.purge_probe(created)
+        except Exception as error:  # the SDK's errors: access denied, no table, no endpoint
+            raise journey.fail(
+                label,
+                "the tables could not be read",
+                cause=str(error)[:500],
+                fix="verify reads the coaching and traction tables with the credentials in "
+                "use: grant them dynamodb:Query on the stage's tables",
+            ) from error
+        waited = journey.now() - started
+        if not left:
+            journey.report(f"ok   {label}: after {waited:.1f} s")
+            return
+        if waited >= PURGE_SECONDS:
+            raise journey.fail(
+                label,
+                f"{len(left)} partition(s) still hold items after {waited:.0f} s",
+                cause="still present: " + "; ".join(left),
+                fix="read the purge functions' logs (`invoke logs --service coaching` or "
+                "`traction`) and their dead-letter queues (purposepath-<svc>-purge-dlq-<stage>)",
+            )
+        journey.sleep(PURGE_POLL_SECONDS)
+
+
+def _partitions(created: Created) -> list[tuple[str, str]]:
+    """(table, partition key) of what the journey created, in the services' key design
+    (coaching/store.py, traction/store.py): sessions under the user, a session's messages,
+    the tenant's goals and KPIs, a KPI's readings."""
+    user = f"TENANT#{created.tenant_id}#USER#{created.user_id}"
+    tenant = f"TENANT#{created.tenant_id}"
+    found = []
+    if created.session_id is not None:
+        found += [("coaching", user), ("coaching", f"{user}#SESSION#{created.session_id}")]
+    if created.kpi_id is not None:
+        found += [("traction", tenant), ("traction", f"{tenant}#KPI#{created.kpi_id}")]
+    return found
+
+
+@dataclass(frozen=True)
+class TableProbe:
+    """Counts what is left of a deleted account in the stage's tables (a PurgeProbe).
+
+    ``client`` is a low-level DynamoDB client of the target (AWS or the local AWS); reads are
+    strongly consistent, so a purge that finished is seen at once.
+    """
+
+    client: Any
+    tables: Mapping[str, str]  # "coaching"/"traction" -> physical table name
+
+    @classmethod
+    def for_stage(cls, client: Any, stage: str) -> TableProbe:
+        from ppdeploy import naming  # noqa: PLC0415 - only the probe needs the names
+
+        return cls(client, {name: naming.table(name, stage) for name in ("coaching", "traction")})
+
+    def __call__(self, created: Created) -> list[str]:
+        left = []
+        for table, pk in _partitions(created):
+            answer = self.client.query(
+                TableName=self.tables[table],
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": pk}},
+                Select="COUNT",
+                ConsistentRead=True,
+            )
+            # Without a filter, a page counts every item it read: a first page of 0 is empty.
+            if answer["Count"]:
+                left.append(f"{answer['Count']} item(s) in {self.tables[table]} under {pk}")
+        return left

@@ -210,7 +210,8 @@ def _integration_id(target: str | None) -> str | None:
     return target.removeprefix("integrations/")
 
 
-def _function_config(item: Mapping[str, Any], version: str, qualifier: str) -> FunctionConfig:
+def function_config_of(item: Mapping[str, Any], version: str, qualifier: str) -> FunctionConfig:
+    """A GetFunctionConfiguration answer as the configuration a worker pool runs."""
     return FunctionConfig(
         name=item["FunctionName"],
         arn=item["FunctionArn"],
@@ -233,7 +234,7 @@ def _read_functions(clients: LocalAwsClients) -> dict[str, FunctionConfig]:
             item = listed
             if listed.get("LastUpdateStatus") == "InProgress":  # runs its previous snapshot
                 item = _configuration(clients, listed["FunctionName"], INVOKED_QUALIFIER) or listed
-            functions[item["FunctionName"]] = _function_config(item, LATEST, INVOKED_QUALIFIER)
+            functions[item["FunctionName"]] = function_config_of(item, LATEST, INVOKED_QUALIFIER)
     return functions
 
 
@@ -270,7 +271,7 @@ def _read_qualified(
     for name, number in wanted:
         item = _configuration(clients, name, number)
         if item is not None:
-            versions[(name, number)] = _function_config(item, number, number)
+            versions[(name, number)] = function_config_of(item, number, number)
     return versions, aliases
 
 

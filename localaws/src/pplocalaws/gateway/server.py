@@ -26,6 +26,7 @@ from types import FrameType
 
 from pplocalaws.gateway import events
 from pplocalaws.gateway.artifacts import ArtifactStore
+from pplocalaws.gateway.async_runner import AsyncRunner, FunctionResolver
 from pplocalaws.gateway.discovery import Catalog, LocalAwsClients, read_topology
 from pplocalaws.gateway.dispatch import Gateway
 from pplocalaws.gateway.events import HttpResponse, IncomingRequest
@@ -54,12 +55,28 @@ class GatewayHttpServer(ThreadingHTTPServer):
     request_queue_size = 128  # 8+ clients connecting at once must not be refused
 
     def __init__(
-        self, port: int, gateway: Gateway, registry: WorkerRegistry, catalog: Catalog
+        self,
+        port: int,
+        gateway: Gateway,
+        registry: WorkerRegistry,
+        catalog: Catalog,
+        async_runner: AsyncRunner | None = None,
     ) -> None:
         self.gateway = gateway
         self.registry = registry
         self.catalog = catalog
+        self.async_runner = async_runner  # started with serve_forever, stopped at close
         super().__init__((HOST, port), _RequestHandler)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        if self.async_runner is not None:
+            self.async_runner.start()
+        super().serve_forever(poll_interval)
+
+    def server_close(self) -> None:
+        if self.async_runner is not None:
+            self.async_runner.stop()
+        super().server_close()
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -193,7 +210,9 @@ def build_server(
         max_workers=max_workers,
     )
     gateway = Gateway(catalog, registry, region=region, default_domain=domain)
-    return GatewayHttpServer(port, gateway, registry, catalog)
+    # Lambda's asynchronous invocations (SNS deliveries, Invoke Event) run on the same workers.
+    runner = AsyncRunner(endpoint, FunctionResolver(catalog, clients), registry)
+    return GatewayHttpServer(port, gateway, registry, catalog, runner)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,6 +23,8 @@ MODEL_MODULES = (
     "dynamodb",
     "ec2",
     "elasticache",
+    "elasticache_user_groups",
+    "elasticache_users",
     "iam",
     "iam_oidc",
     "kms",
@@ -30,11 +32,14 @@ MODEL_MODULES = (
     "kms_keys",
     "kms_policies",
     "kms_signing",
+    "lambda_async_moto",
+    "lambda_event_invoke",
     "logs",
     "names",
     "s3",
     "secretsmanager",
     "sns",
+    "sns_delivery",
 )
 
 

@@ -72,6 +72,8 @@ def _apply_dropped_settings(
     function.kms_key_arn = properties.get("KmsKeyArn")
     function.layers = seams.lambda_layers(function, properties.get("Layers", []))
     function.ephemeral_storage = (properties.get("EphemeralStorage") or {}).get("Size", 512)
+    # Where Lambda sends an asynchronous event that failed (resources.lambda_async_moto).
+    function.dead_letter_config = dict(properties.get("DeadLetterConfig") or {})  # type: ignore[attr-defined]  # our note on moto's object
 
 
 FUNCTION_TYPE = "AWS::Lambda::Function"
@@ -124,6 +126,19 @@ set_update(LambdaFunction, _update_function)
 __all__ = ["LocalLambdaPermission", "lambda_versions"]
 
 
+def _qualified(function_name: str) -> tuple[str, str | None]:
+    """(function name or unqualified ARN, qualifier) of a FunctionName: a name, ``name:Q``,
+    ``ACCOUNT:function:name[:Q]`` or a full ARN ``arn:aws:lambda:R:A:function:name[:Q]``."""
+    parts = function_name.split(":")
+    if len(parts) == 8:  # a full qualified ARN
+        return ":".join(parts[:7]), parts[7]
+    if len(parts) == 4 and parts[1] == "function":  # a partial qualified ARN
+        return parts[2], parts[3]
+    if len(parts) == 2:  # name:qualifier
+        return parts[0], parts[1]
+    return function_name, None
+
+
 class LocalLambdaPermission(LocalModel, CloudFormationModel):
     """One statement in a function's resource policy. Ref returns its statement id."""
 
@@ -139,12 +154,24 @@ class LocalLambdaPermission(LocalModel, CloudFormationModel):
     def create(
         cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalLambdaPermission:
-        function_name = str(require(properties, "FunctionName", RESOURCE_TYPE))
+        function_name, qualifier = _qualified(
+            str(require(properties, "FunctionName", RESOURCE_TYPE))
+        )
         require(properties, "Action", RESOURCE_TYPE)
         require(properties, "Principal", RESOURCE_TYPE)
         request = {"StatementId": resource_name}
         request.update({key: properties[key] for key in _STATEMENT_FIELDS if key in properties})
-        _backend(account_id, region_name).add_permission(function_name, None, json.dumps(request))  # type: ignore[arg-type]  # None means the unqualified function
+        backend = _backend(account_id, region_name)
+        if qualifier:
+            # A permission on an alias or version covers that qualified ARN only: "Using
+            # Lambda aliases in event sources and permissions policies", Resource policies
+            # (https://docs.aws.amazon.com/lambda/latest/dg/using-aliases.html): invoking
+            # without the alias "you get a permission error". moto keeps one policy per
+            # function and would write the unqualified ARN: the statement names the
+            # qualified ARN itself (SAM's SNS event on an AutoPublishAlias function grants
+            # the alias).
+            request["Resource"] = f"{backend.get_function(function_name).function_arn}:{qualifier}"
+        backend.add_permission(function_name, None, json.dumps(request))  # type: ignore[arg-type]  # None means the unqualified function
         return cls(resource_name, function_name, properties)
 
     @classmethod

@@ -7,8 +7,11 @@ becoming the Redis password.
 
 Where ``redis-server`` is installed, each replication group is backed by a real one on
 loopback (``pplocalaws.redis``): every endpoint the group reports (and so the
-stack's exports) names it, its AUTH token is the group's, and it stops with the group.
-Where it is not, the group keeps moto's made-up endpoint and the services' cache is off.
+stack's exports) names it, and it stops with the group. Who may connect is either the
+group's AUTH token (the ``default`` user's password) or, with ``UserGroupIds``, the users
+of its RBAC user group as ACL users (``elasticache_user_groups``); a change to those users or
+to the group's members is applied to the running server in place. Where redis-server is
+not installed, the group keeps moto's made-up endpoint and the services' cache is off.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.elasticache.models import ElastiCacheBackend, ReplicationGroup, elasticache_backends
 
 from pplocalaws import redis
-from pplocalaws.resources import dynamic_references
+from pplocalaws.resources import dynamic_references, elasticache_rbac, elasticache_user_groups
 from pplocalaws.resources.common import LocalModel, Properties, as_bool, require
 
 SUBNET_GROUP_TYPE = "AWS::ElastiCache::SubnetGroup"
@@ -35,7 +38,7 @@ _AUTH_TOKEN_ALLOWED = set(string.printable) - set(string.whitespace) - _AUTH_TOK
 _AUTH_TOKEN_LENGTH = range(16, 129)
 
 # The real Redis behind each moto replication group; an entry goes when moto drops the
-# group (its redis-server is stopped by the finalizer ``redis.start_for`` ties to it).
+# group (its redis-server is stopped by the finalizer ``RedisServer.stop_with`` ties to it).
 _local_servers: weakref.WeakKeyDictionary[ReplicationGroup, redis.RedisServer] = (
     weakref.WeakKeyDictionary()
 )
@@ -173,9 +176,16 @@ class LocalReplicationGroup(LocalModel, CloudFormationModel):
                 message=f"{REPLICATION_GROUP_TYPE} {group_id}: AuthToken needs "
                 "TransitEncryptionEnabled true (ElastiCache accepts AUTH only over TLS)"
             )
-        server = redis.start(auth_token)
+        user_group_ids = elasticache_rbac.checked_user_group_ids(
+            group_id, properties, auth_token, account_id, region_name
+        )
+        server = redis.start(
+            elasticache_rbac.acl_users_for(auth_token, user_group_ids, account_id, region_name)
+        )
         try:
-            _create_moto_group(group_id, properties, auth_token, server, account_id, region_name)
+            _create_moto_group(
+                group_id, properties, auth_token, user_group_ids, server, account_id, region_name
+            )
         except BaseException:
             if server is not None:
                 server.stop()
@@ -183,6 +193,16 @@ class LocalReplicationGroup(LocalModel, CloudFormationModel):
         return cls(group_id, properties, account_id, region_name)
 
     def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
+        # ModifyReplicationGroup also rotates the AUTH token, toggles TLS, and adds or
+        # removes user groups (UserGroupIdsToAdd / UserGroupIdsToRemove) in place: the
+        # AUTH-to-RBAC migration and back ("Migrating from AUTH to RBAC", RBAC page).
+        # Checked first, so a refused update changes nothing.
+        token = checked_auth_token(
+            dynamic_references.resolve(new.get("AuthToken"), account_id, region_name)
+        )
+        user_group_ids = elasticache_rbac.checked_user_group_ids(
+            self.group_id, new, token, account_id, region_name
+        )
         backend = _backend(account_id, region_name)
         backend.modify_replication_group(
             replication_group_id=self.group_id,
@@ -195,14 +215,13 @@ class LocalReplicationGroup(LocalModel, CloudFormationModel):
             snapshot_retention_limit=int(new.get("SnapshotRetentionLimit", 0)),
         )
         group = backend.replication_groups[self.group_id]
-        # ModifyReplicationGroup also rotates the AUTH token and toggles TLS in place.
-        token = checked_auth_token(
-            dynamic_references.resolve(new.get("AuthToken"), account_id, region_name)
-        )
-        group.auth_token_enabled = bool(token)
         server = _local_servers.get(group)
         if server is not None:
-            server.require_password(token)
+            server.apply_users(
+                elasticache_rbac.acl_users_for(token, user_group_ids, account_id, region_name)
+            )
+        group.auth_token_enabled = bool(token)
+        group.user_group_ids = user_group_ids
         group.transit_encryption_enabled = as_bool(new.get("TransitEncryptionEnabled"))
 
     @classmethod
@@ -210,10 +229,30 @@ class LocalReplicationGroup(LocalModel, CloudFormationModel):
         _delete_replication_group(physical_id, account_id, region_name)
 
 
+def _refresh_servers_of(user_group_id: str, account_id: str, region_name: str) -> None:
+    """A user group's users changed: every replication group using it applies them."""
+    backend = _backend(account_id, region_name)
+    for group_id in elasticache_user_groups.replication_groups_using(
+        user_group_id, account_id, region_name
+    ):
+        group = backend.replication_groups[group_id]
+        server = _local_servers.get(group)
+        if server is not None:
+            server.apply_users(
+                elasticache_rbac.acl_users_for(
+                    None, list(group.user_group_ids), account_id, region_name
+                )
+            )
+
+
+elasticache_user_groups.on_group_changed(_refresh_servers_of)
+
+
 def _create_moto_group(
     group_id: str,
     properties: Properties,
     auth_token: str | None,
+    user_group_ids: list[str],
     server: redis.RedisServer | None,
     account_id: str,
     region_name: str,
@@ -253,7 +292,7 @@ def _create_moto_group(
         transit_encryption_enabled=as_bool(properties.get("TransitEncryptionEnabled")),
         at_rest_encryption_enabled=as_bool(properties.get("AtRestEncryptionEnabled")),
         kms_key_id=properties.get("KmsKeyId", ""),
-        user_group_ids=properties.get("UserGroupIds", []),
+        user_group_ids=user_group_ids,
         log_delivery_configurations=properties.get("LogDeliveryConfigurations", []),
         data_tiering_enabled=as_bool(properties.get("DataTieringEnabled")),
         network_type=properties.get("NetworkType", "ipv4"),

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from account import passwords, security_events, sessions, users
+from account import passwords, security_events, sessions, tokens, users
 from account.validation import MAX_PASSWORD_CHARS, Credentials, Registration
 from ppcommon.errors import Unauthorized
-from ppcommon.jwt import Claims, issue_access_token
+from ppcommon.jwt import Claims
 
 ACCESS_TOKEN_TTL = 900
 # One message for an unknown email and a wrong password, so the answer reveals nothing.
@@ -54,7 +54,12 @@ def login(request: Credentials) -> TokenPair:
         raise _login_failed()
     if passwords.needs_rehash(user.password_hash):
         users.update_password_hash(user.user_id, passwords.hash_password(request.password))
-    return TokenPair(_access_token(user), sessions.start(user))
+    refresh_token = sessions.start(user)
+    # Minimal bridge until sessions.start returns its session id (account owns that).
+    record = sessions.find(refresh_token)
+    if record is None:
+        raise RuntimeError("the session just started cannot be read back")
+    return TokenPair(_access_token(user, record.session_id), refresh_token)
 
 
 def refresh(refresh_token: str) -> TokenPair:
@@ -63,7 +68,7 @@ def refresh(refresh_token: str) -> TokenPair:
     if user is None or user.tenant_id != spent.tenant_id:
         sessions.end(spent.session_id)
         raise Unauthorized(UNKNOWN_USER)
-    return TokenPair(_access_token(user), successor)
+    return TokenPair(_access_token(user, spent.session_id), successor)
 
 
 def logout(claims: Claims, refresh_token: str) -> None:
@@ -94,7 +99,5 @@ def _login_failed() -> Unauthorized:
     return Unauthorized(INVALID_CREDENTIALS)
 
 
-def _access_token(user: users.User) -> str:
-    return issue_access_token(
-        user_id=user.user_id, tenant_id=user.tenant_id, role=user.role, ttl=ACCESS_TOKEN_TTL
-    )
+def _access_token(user: users.User, session_id: str) -> str:
+    return tokens.issue_access_token(user, session_id, ttl=ACCESS_TOKEN_TTL)

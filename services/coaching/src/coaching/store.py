@@ -10,7 +10,7 @@ user's id is simply absent: a 404, never a 403 and never data.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -205,3 +205,74 @@ def delete_session(owner: Owner, session_id: str) -> None:
         for key in message_keys:
             batch.delete_item(Key={"pk": key["pk"], "sk": key["sk"]})
     table.delete_item(Key={"pk": owner.sessions_pk, "sk": f"SESSION#{session_id}"})
+
+
+# Purge (account deletion events: coaching.purge)
+
+
+def _delete_keys(keys: Iterable[dict[str, Any]]) -> int:
+    """Delete the items with these ``pk``/``sk``; how many keys were sent.
+
+    The batch writer sends BatchWriteItem requests of at most 25 deletions and resends
+    what DynamoDB returns as unprocessed ("BatchWriteItem", DynamoDB API Reference).
+    """
+    count = 0
+    with _table().batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+        for key in keys:
+            batch.delete_item(Key={"pk": key["pk"], "sk": key["sk"]})
+            count += 1
+    return count
+
+
+def _partition_keys(pk: str) -> Iterator[dict[str, Any]]:
+    # Strongly consistent: a second delivery right after a purge must find nothing.
+    return _query(
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": pk},
+        ProjectionExpression="pk, sk",
+        ConsistentRead=True,
+    )
+
+
+def purge_user(tenant_id: str, user_id: str) -> int:
+    """Delete every session and message of the user; the number of items deleted.
+
+    Each session's messages go first, then the sessions, then the messages once more: a
+    message written meanwhile needed its session (``add_exchange`` checks it in the same
+    transaction), so after the sessions are gone none can be added, and a retry after a
+    failure half-way still finds the sessions whose messages remain.
+    """
+    owner = Owner(tenant_id, user_id)
+    sessions = list(_partition_keys(owner.sessions_pk))
+    session_ids = [str(key["sk"]).removeprefix("SESSION#") for key in sessions]
+    deleted = sum(_delete_keys(_partition_keys(owner.messages_pk(s))) for s in session_ids)
+    deleted += _delete_keys(sessions)
+    deleted += sum(_delete_keys(_partition_keys(owner.messages_pk(s))) for s in session_ids)
+    return deleted
+
+
+def purge_tenant(tenant_id: str) -> int:
+    """Delete every session and message of every user of the tenant; the items deleted.
+
+    Keys begin with the user (``TENANT#<t>#USER#<u>``) and the table has no index by
+    tenant, so this scans the table for the tenant's prefix: a cost paid once per deleted
+    tenant, in exchange for no index to keep on every write. The trailing ``#USER#`` keeps
+    tenant ``ab`` from matching tenant ``abc``.
+    """
+    prefix = f"TENANT#{tenant_id}#USER#"
+    return _delete_keys(_scan_keys(prefix))
+
+
+def _scan_keys(prefix: str) -> Iterator[dict[str, Any]]:
+    arguments: dict[str, Any] = {
+        "FilterExpression": "begins_with(pk, :prefix)",
+        "ExpressionAttributeValues": {":prefix": prefix},
+        "ProjectionExpression": "pk, sk",
+        "ConsistentRead": True,
+    }
+    while True:
+        page = _table().scan(**arguments)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,11 +1,14 @@
-"""An optional Redis cache: a tiny RESP client over TLS, or a no-op when Redis is away.
+"""Redis for the services: a tiny RESP client over TLS, the cache on it, and AUTH.
 
-The cache only saves reads: every value in it is also in DynamoDB, and a stage may run
-without Redis (the local AWS without redis-server, or an outage), so the services must
-answer without it. Every failure here therefore turns into a miss or a no-op: the first
-failure is logged once, and the connection is not retried for ``RETRY_AFTER`` seconds so
-a dead endpoint costs one short connect timeout, not one per call. Plain sockets and
-``ssl`` keep the artifact free of a redis package.
+``RedisConnection`` is one connection that raises on every failure (the revocation store
+builds on it: there, a failure must be seen). ``RedisCache`` turns every failure into a
+miss or a no-op: the cache only saves reads, every value in it is also in DynamoDB, and a
+stage may run without Redis (the local AWS without redis-server, or an outage), so the
+services must answer without it. The first failure is logged once, and the connection is
+not retried for ``RETRY_AFTER`` seconds so a dead endpoint costs one short connect
+timeout, not one per call. ``redis_auth`` reads the service's own ACL user (Redis 6
+``AUTH <username> <password>``), or the legacy AUTH token. Plain sockets and ``ssl`` keep
+the artifact free of a redis package.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from ppcommon.config import settings
@@ -40,7 +43,11 @@ class Stream(Protocol):
 
 
 class RespError(Exception):
-    """Redis answered with an error reply or broke the protocol."""
+    """Redis answered with an error reply (``is_reply``) or broke the protocol."""
+
+    def __init__(self, message: str, *, is_reply: bool = False) -> None:
+        super().__init__(message)
+        self.is_reply = is_reply
 
 
 def encode_command(*parts: str | bytes) -> bytes:
@@ -61,7 +68,7 @@ def read_reply(stream: Stream) -> bytes | int | list[object] | None:
     if kind == b"+":
         return payload
     if kind == b"-":
-        raise RespError(payload.decode("utf-8", "replace"))
+        raise RespError(payload.decode("utf-8", "replace"), is_reply=True)
     if kind == b":":
         return int(payload)
     if kind == b"$":
@@ -78,8 +85,95 @@ def read_reply(stream: Stream) -> bytes | int | list[object] | None:
     raise RespError(f"unexpected reply type {kind!r}")
 
 
+class RedisConnection:
+    """One connection to one Redis endpoint that raises on every failure.
+
+    A failed call drops the connection; the next call opens a new one. Callers decide what
+    a failure means: the cache turns it into a miss, the revocation store into a 503.
+    ``auth`` gives the AUTH arguments (``(username, password)`` for an ACL user, ``(token,)``
+    for the legacy token form, None for no AUTH), read when a connection opens.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        tls: bool = True,
+        auth: Callable[[], Sequence[str] | None] = lambda: None,
+    ) -> None:
+        self.address = (host, port)
+        self._tls = tls
+        self._auth = auth
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._stream: Stream | None = None
+
+    def call(self, *command: str) -> object:
+        return self.pipeline([command])[0]
+
+    def pipeline(self, commands: Sequence[Sequence[str]]) -> list[object]:
+        """Send every command, then read every reply: one round trip for all of them.
+
+        An error reply raises ``RespError`` once all replies are read, so the connection
+        stays in step; any other failure drops it.
+        """
+        with self._lock:
+            try:
+                stream = self._stream or self._connect()
+                stream.write(b"".join(encode_command(*command) for command in commands))
+                stream.flush()
+                replies: list[object] = []
+                first_error: RespError | None = None
+                for _ in commands:
+                    try:
+                        replies.append(read_reply(stream))
+                    except RespError as error:
+                        if not error.is_reply:
+                            raise
+                        first_error = first_error or error
+                        replies.append(None)
+            except BaseException:
+                self._drop()
+                raise
+            if first_error is not None:
+                raise first_error
+            return replies
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    def _connect(self) -> Stream:
+        sock = socket.create_connection(self.address, timeout=CONNECT_TIMEOUT)
+        try:
+            if self._tls:
+                context = ssl.create_default_context()
+                sock = context.wrap_socket(sock, server_hostname=self.address[0])
+            sock.settimeout(IO_TIMEOUT)
+            stream: Stream = sock.makefile("rwb")
+            credentials = self._auth()
+            if credentials:
+                stream.write(encode_command("AUTH", *credentials))
+                stream.flush()
+                read_reply(stream)
+        except BaseException:
+            sock.close()
+            raise
+        self._sock, self._stream = sock, stream
+        return stream
+
+    def _drop(self) -> None:
+        for closable in (self._stream, self._sock):
+            if closable is not None:
+                # Already broken or half open: closing is best effort.
+                with contextlib.suppress(OSError):
+                    closable.close()
+        self._sock = self._stream = None
+
+
 class RedisCache:
-    """A single connection to one Redis endpoint, reopened after failures."""
+    """The cache over one connection: every failure is a miss, then a pause."""
 
     def __init__(
         self,
@@ -88,15 +182,16 @@ class RedisCache:
         *,
         tls: bool = True,
         auth_token: Callable[[], str | None] = lambda: None,
+        auth: Callable[[], Sequence[str] | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._address = (host, port)
-        self._tls = tls
-        self._auth_token = auth_token
+        def token_auth() -> Sequence[str] | None:
+            token = auth_token()
+            return (token,) if token else None
+
+        self._connection = RedisConnection(host, port, tls=tls, auth=auth or token_auth)
         self._clock = clock
         self._lock = threading.Lock()
-        self._sock: socket.socket | None = None
-        self._stream: Stream | None = None
         self._down_until = 0.0
         self._failure_logged = False
 
@@ -113,49 +208,24 @@ class RedisCache:
         self._call("DEL", key)
 
     def close(self) -> None:
-        with self._lock:
-            self._drop()
+        self._connection.close()
 
     def _call(self, *command: str) -> object:
         with self._lock:
             if self._clock() < self._down_until:
                 return None
             try:
-                stream = self._stream or self._connect()
-                return self._roundtrip(stream, command)
+                return self._connection.call(*command)
             except Exception as error:  # a cache must never fail the request it serves
                 self._fail(error)
                 return None
 
-    def _connect(self) -> Stream:
-        sock = socket.create_connection(self._address, timeout=CONNECT_TIMEOUT)
-        try:
-            if self._tls:
-                context = ssl.create_default_context()
-                sock = context.wrap_socket(sock, server_hostname=self._address[0])
-            sock.settimeout(IO_TIMEOUT)
-            stream: Stream = sock.makefile("rwb")
-            token = self._auth_token()
-            if token:
-                self._roundtrip(stream, ("AUTH", token))
-        except BaseException:
-            sock.close()
-            raise
-        self._sock, self._stream = sock, stream
-        return stream
-
-    @staticmethod
-    def _roundtrip(stream: Stream, command: tuple[str, ...]) -> object:
-        stream.write(encode_command(*command))
-        stream.flush()
-        return read_reply(stream)
-
     def _fail(self, error: Exception) -> None:
-        self._drop()
+        self._connection.close()
         self._down_until = self._clock() + RETRY_AFTER
         if not self._failure_logged:
             self._failure_logged = True
-            host, port = self._address
+            host, port = self._connection.address
             # The error type and endpoint only: a RESP error could echo the AUTH token.
             log.warning(
                 "cache unavailable at %s:%d (%s); serving without it, retrying every %.0f s",
@@ -164,14 +234,6 @@ class RedisCache:
                 type(error).__name__,
                 RETRY_AFTER,
             )
-
-    def _drop(self) -> None:
-        for closable in (self._stream, self._sock):
-            if closable is not None:
-                # Already broken or half open: closing is best effort.
-                with contextlib.suppress(OSError):
-                    closable.close()
-        self._sock = self._stream = None
 
 
 class _NoCache:
@@ -191,14 +253,33 @@ class _NoCache:
 _default: RedisCache | _NoCache | None = None
 
 
-def _redis_token() -> str | None:
-    arn = settings().redis_auth_secret_arn
-    if not arn:
-        return None
-    token = read_json_secret(arn, purpose="Redis auth").get("token")
-    if not isinstance(token, str) or not token:
-        raise SecretError(f'Redis auth secret {arn} lacks the "token" string key')
-    return token
+def redis_auth() -> tuple[str, ...] | None:
+    """The AUTH arguments of this service's Redis user, read from Secrets Manager.
+
+    ``REDIS_USER_SECRET_ARN`` (``{"username", "password"}``) gives the Redis 6 ACL form
+    ``AUTH <username> <password>``; only when it is unset, the legacy
+    ``REDIS_AUTH_SECRET_ARN`` (``{"token"}``) gives ``AUTH <token>``; neither: no AUTH.
+    """
+    config = settings()
+    if config.redis_user_secret_arn:
+        arn = config.redis_user_secret_arn
+        document = read_json_secret(arn, purpose="Redis user")
+        username, password = document.get("username"), document.get("password")
+        if not (isinstance(username, str) and username and isinstance(password, str)):
+            raise SecretError(
+                f'Redis user secret {arn} must hold {{"username": ..., "password": ...}} '
+                "strings; rewrite it from the shared stack"
+            )
+        if not password:
+            raise SecretError(f"Redis user secret {arn} has an empty password")
+        return (username, password)
+    if config.redis_auth_secret_arn:
+        arn = config.redis_auth_secret_arn
+        token = read_json_secret(arn, purpose="Redis auth").get("token")
+        if not isinstance(token, str) or not token:
+            raise SecretError(f'Redis auth secret {arn} lacks the "token" string key')
+        return (token,)
+    return None
 
 
 def default_cache() -> RedisCache | _NoCache:
@@ -211,7 +292,7 @@ def default_cache() -> RedisCache | _NoCache:
                 config.redis_endpoint,
                 config.redis_port,
                 tls=config.redis_tls,
-                auth_token=_redis_token,
+                auth=redis_auth,
             )
         else:
             _default = _NoCache()

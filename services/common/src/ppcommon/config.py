@@ -32,9 +32,14 @@ class Settings:
     tables: Mapping[str, str] = field(default_factory=dict)
     redis_endpoint: str | None = None
     redis_port: int = 6379
+    # Legacy: an AUTH token secret ``{"token": ...}``, used only when no user secret is set.
     redis_auth_secret_arn: str | None = None
+    # The service's own Redis ACL user, ``{"username": ..., "password": ...}``.
+    redis_user_secret_arn: str | None = None
     # ElastiCache runs with in-transit encryption; only a local Redis turns TLS off.
     redis_tls: bool = True
+    # The SSM parameter holding the access-token key set (``ppcommon.signing_keys``).
+    signing_keys_parameter: str | None = None
 
     def table(self, logical: str) -> str:
         """The physical name of table ``logical`` (e.g. "users" -> ``USERS_TABLE``)."""
@@ -91,7 +96,9 @@ def load_settings() -> Settings:
         redis_endpoint=_optional("REDIS_ENDPOINT"),
         redis_port=_port("REDIS_PORT", 6379),
         redis_auth_secret_arn=_optional("REDIS_AUTH_SECRET_ARN"),
+        redis_user_secret_arn=_optional("REDIS_USER_SECRET_ARN"),
         redis_tls=(_optional("REDIS_TLS") or "true").lower() not in ("false", "0", "no"),
+        signing_keys_parameter=_optional("SIGNING_KEYS_PARAMETER"),
     )
 
 

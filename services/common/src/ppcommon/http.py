@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from ppcommon import revocations
 from ppcommon.errors import BadRequest, Unauthorized, install_error_handlers
 from ppcommon.jwt import Claims, verify_access_token
 from ppcommon.observability import Handler, logger
@@ -177,11 +178,17 @@ def require_text(
 
 
 def bearer_claims(app: HttpRequestSource) -> Claims:
-    """The verified access-token claims of the request (401 when absent or invalid)."""
+    """The verified, unrevoked access-token claims of the request.
+
+    401 when the token is absent, invalid or revoked; 503 ``session_store_unavailable``
+    for a write method when the revocation store cannot answer (``ppcommon.revocations``).
+    """
     header = app.current_event.headers.get("authorization")  # case-insensitive in v3
     if not header:
         raise Unauthorized("Authorization header is missing: send 'Bearer <access token>'")
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Authorization header must be 'Bearer <access token>'")
-    return verify_access_token(token.strip())
+    claims = verify_access_token(token.strip())
+    revocations.check(claims, method=app.current_event.http_method)
+    return claims

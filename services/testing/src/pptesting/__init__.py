@@ -6,7 +6,9 @@ import ppcommon.aws
 import ppcommon.cache
 import ppcommon.config
 import ppcommon.observability
+import ppcommon.revocations
 import ppcommon.secrets
+import ppcommon.signing_keys
 
 
 def reset_ppcommon() -> None:
@@ -16,4 +18,6 @@ def reset_ppcommon() -> None:
     ppcommon.aws.reset()
     ppcommon.secrets.reset_cache()
     ppcommon.cache.reset()
+    ppcommon.signing_keys.reset()
+    ppcommon.revocations.reset()
     ppcommon.observability.logger.cache_clear()

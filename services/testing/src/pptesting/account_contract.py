@@ -10,9 +10,11 @@ HTTP to a deployed or local service of either runtime::
         --jwt-secret-env PP_JWT_SECRET
 
 Standard library only. Each check registers its own users under unique emails and deletes
-them (``DELETE /auth/me``) when it ends, so it can run against a shared stage. Checks that
-forge tokens with the real signing secret run only when the secret is given; the others
-need nothing but the URL.
+them (``DELETE /auth/me``) when it ends, so it can run against a shared stage. Access
+tokens are ES256, signed by a KMS key whose private half nobody holds: checks that forge
+correctly signed tokens need a ``signer`` (in-process tests pass one that signs with the
+test stack's key) and are skipped over HTTP. The check that HS256 tokens signed with the
+legacy JWT secret are refused runs when that secret is given (outside a migration window).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from typing import Any
 Transport = Callable[
     [str, str, Mapping[str, str], bytes | None], tuple[int, Mapping[str, str], bytes]
 ]
+# Claims (and an optional header) -> a token signed by the service's real signing key.
+Signer = Callable[[Mapping[str, Any], Mapping[str, Any] | None], str]
 
 PASSWORD = "correct-horse-battery-staple-42"  # noqa: S105 - test data, guards nothing
 ISSUER = "purposepath"
@@ -64,6 +68,7 @@ class Reply:
 class Client:
     transport: Transport
     jwt_secret: str | None = None
+    signer: Signer | None = None
     _cleanup: list[str] = field(default_factory=list)
 
     def call(
@@ -140,6 +145,7 @@ class Check:
     name: str
     run: Callable[[Client], None]
     needs_secret: bool = False
+    needs_signer: bool = False
 
 
 def unique_email() -> str:
@@ -212,6 +218,7 @@ def fresh_claims(account: Account) -> dict[str, Any]:
         "role": "owner",
         "iss": ISSUER,
         "aud": AUDIENCE,
+        "sid": str(uuid.uuid4()),
         "iat": now,
         "exp": now + ACCESS_TTL,
         "jti": uuid.uuid4().hex,
@@ -225,10 +232,10 @@ CHECKS: list[Check] = []
 
 
 def check(
-    *, needs_secret: bool = False
+    *, needs_secret: bool = False, needs_signer: bool = False
 ) -> Callable[[Callable[[Client], None]], Callable[[Client], None]]:
     def register(function: Callable[[Client], None]) -> Callable[[Client], None]:
-        CHECKS.append(Check(function.__name__, function, needs_secret))
+        CHECKS.append(Check(function.__name__, function, needs_secret, needs_signer))
         return function
 
     return register
@@ -283,7 +290,17 @@ def register_and_login_issue_a_token_pair(client: Client) -> None:
         "refresh token must be 32 bytes base64url without padding (43 chars)",
     )
     header = json.loads(b64url_decode(pair["accessToken"].split(".")[0]))
-    expect(header == {"alg": "HS256", "typ": "JWT"}, f"JWT header is {header!r}")
+    expect(
+        set(header) == {"alg", "typ", "kid"}
+        and (header["alg"], header["typ"]) == ("ES256", "JWT")
+        and isinstance(header["kid"], str)
+        and bool(header["kid"]),
+        f"JWT header is {header!r}",
+    )
+    expect(
+        len(b64url_decode(pair["accessToken"].split(".")[2])) == 64,
+        "ES256 signature must be raw r||s (64 bytes), not DER",
+    )
     claims = token_claims(pair["accessToken"])
     expect(
         claims.get("sub") == created["userId"] and claims.get("tid") == created["tenantId"],
@@ -549,43 +566,66 @@ def forged_and_malformed_access_tokens_are_refused(client: Client) -> None:
     )
 
 
-@check(needs_secret=True)
-def tokens_signed_with_the_real_secret_are_still_checked(client: Client) -> None:
-    secret = client.jwt_secret
-    if secret is None:
-        raise ContractFailure("this check needs the JWT secret")
+@check(needs_signer=True)
+def tokens_signed_with_the_real_key_are_still_checked(client: Client) -> None:
+    sign = client.signer
+    if sign is None:
+        raise ContractFailure("this check needs a signer holding the real signing key")
     account = client.register()
     good = fresh_claims(account)
     # Positive control: a token forged correctly is accepted, so each refusal below is
     # caused by the one claim it changes, not by the forging.
     expect_status(
-        client.call("GET", "/auth/me", token=sign_hs256(good, secret)),
+        client.call("GET", "/auth/me", token=sign(good, None)),
         200,
-        "GET /auth/me with a correctly forged token (control)",
+        "GET /auth/me with a correctly signed token (control)",
     )
     now = good["iat"]
     bad = {
         "an expired token": {**good, "iat": now - 7200, "exp": now - 7200 + ACCESS_TTL},
         "no tid": {k: v for k, v in good.items() if k != "tid"},
         "no sub": {k: v for k, v in good.items() if k != "sub"},
+        "no sid": {k: v for k, v in good.items() if k != "sid"},
         "a wrong audience": {**good, "aud": "another-api"},
         "a wrong issuer": {**good, "iss": "someone-else"},
         "typ refresh": {**good, "typ": "refresh"},
         "a lifetime over 3600 s": {**good, "exp": now + 3601},
+        "an iat two minutes ahead": {**good, "iat": now + 120, "exp": now + 120 + ACCESS_TTL},
     }
     for what, claims in bad.items():
         expect_error(
-            client.call("GET", "/auth/me", token=sign_hs256(claims, secret)),
+            client.call("GET", "/auth/me", token=sign(claims, None)),
             401,
             "unauthorized",
             f"GET /auth/me with {what}",
         )
-    hs512 = sign_hs256(good, secret, {"alg": "HS512", "typ": "JWT"})  # HS256 MAC, header lies
+    head = json.loads(b64url_decode(sign(good, None).split(".")[0]))
+    for what, header in {
+        "alg ES384 in the header": {**head, "alg": "ES384"},
+        "an unknown kid": {**head, "kid": "00000000-0000-4000-8000-000000000000"},
+        "no kid": {k: v for k, v in head.items() if k != "kid"},
+    }.items():
+        expect_error(
+            client.call("GET", "/auth/me", token=sign(good, header)),
+            401,
+            "unauthorized",
+            f"GET /auth/me with {what}",
+        )
+
+
+@check(needs_secret=True)
+def legacy_hs256_tokens_are_refused(client: Client) -> None:
+    secret = client.jwt_secret
+    if secret is None:
+        raise ContractFailure("this check needs the legacy JWT secret")
+    account = client.register()
+    good = fresh_claims(account)
+    # Outside the migration window the legacy secret signs nothing a service accepts.
     expect_error(
-        client.call("GET", "/auth/me", token=hs512),
+        client.call("GET", "/auth/me", token=sign_hs256(good, secret)),
         401,
         "unauthorized",
-        "GET /auth/me with alg HS512 in the header",
+        "GET /auth/me with an HS256 token signed with the legacy secret",
     )
 
 
@@ -628,17 +668,24 @@ def delete_me_removes_the_account(client: Client) -> None:
 
 
 @contextmanager
-def contract_client(transport: Transport, jwt_secret: str | None = None) -> Iterator[Client]:
+def contract_client(
+    transport: Transport, jwt_secret: str | None = None, signer: Signer | None = None
+) -> Iterator[Client]:
     """A client that deletes the users it registered when the block ends."""
-    client = Client(transport, jwt_secret)
+    client = Client(transport, jwt_secret, signer)
     try:
         yield client
     finally:
         client.delete_registered()
 
 
-def run_check(item: Check, transport: Transport, jwt_secret: str | None = None) -> None:
-    with contract_client(transport, jwt_secret) as client:
+def run_check(
+    item: Check,
+    transport: Transport,
+    jwt_secret: str | None = None,
+    signer: Signer | None = None,
+) -> None:
+    with contract_client(transport, jwt_secret, signer) as client:
         item.run(client)
 
 
@@ -686,6 +733,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if item.needs_secret and secret is None:
             print(f"SKIP {item.name} (needs --jwt-secret-env)")
+            continue
+        if item.needs_signer:
+            print(f"SKIP {item.name} (needs the signing key: in-process tests only)")
             continue
         try:
             run_check(item, transport, secret)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -103,6 +104,63 @@ def create_jwt_secret(secret: str = TEST_JWT_SECRET, *, stage: str = "test") -> 
     return arn
 
 
+def signing_keys_parameter(stage: str = "test") -> str:
+    return f"/purposepath/{stage}/signing-keys"
+
+
+def create_signing_key(*, stage: str = "test", legacy_hs256_until: str = "") -> str:
+    """A KMS ECC_NIST_P256 signing key and the key set naming it active, as the shared
+    stack makes them (inside ``mock_aws``); returns the key id. Set
+    ``SIGNING_KEYS_PARAMETER`` to ``signing_keys_parameter(stage)``."""
+    kms = _session().client("kms")
+    key_id: str = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"][
+        "KeyId"
+    ]
+    write_key_set(
+        active=key_id, accepted=[key_id], legacy_hs256_until=legacy_hs256_until, stage=stage
+    )
+    return key_id
+
+
+def write_key_set(
+    *, active: str, accepted: list[str], legacy_hs256_until: str = "", stage: str = "test"
+) -> None:
+    """Write the key set parameter (compact JSON, the shared stack's format)."""
+    value = json.dumps(
+        {"active": active, "accepted": accepted, "legacyHs256Until": legacy_hs256_until},
+        separators=(",", ":"),
+    )
+    _session().client("ssm").put_parameter(
+        Name=signing_keys_parameter(stage), Value=value, Type="String", Overwrite=True
+    )
+
+
+def kms_signer(stage: str = "test") -> Callable[[Mapping[str, Any], Mapping[str, Any] | None], str]:
+    """Signs claims (and an optional header) with the key set's active KMS key (moto)."""
+    from ppcommon.es256 import raw_signature_from_der  # noqa: PLC0415 - keeps imports light
+
+    def b64url(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+    def sign(claims: Mapping[str, Any], header: Mapping[str, Any] | None) -> str:
+        ssm, kms = _session().client("ssm"), _session().client("kms")
+        parameter = ssm.get_parameter(Name=signing_keys_parameter(stage))["Parameter"]
+        active = json.loads(parameter["Value"])["active"]
+        head = dict(header) if header is not None else {"alg": "ES256", "typ": "JWT", "kid": active}
+        signing_input = ".".join(
+            b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (head, claims)
+        )
+        der = kms.sign(
+            KeyId=active,
+            Message=signing_input.encode(),
+            MessageType="RAW",
+            SigningAlgorithm="ECDSA_SHA_256",
+        )["Signature"]
+        return f"{signing_input}.{b64url(raw_signature_from_der(der))}"
+
+    return sign
+
+
 FAKE_AWS_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",  # moto's fake credentials
@@ -119,20 +177,30 @@ FAKE_AWS_ENVIRONMENT = {
 @contextmanager
 def service_aws(monkeypatch: pytest.MonkeyPatch, service: str, *tables: str) -> Iterator[None]:
     """A fresh container of ``service`` against a fresh moto account: its tables, the JWT
-    secret, fake credentials, no Redis, every ppcommon cache cleared."""
+    secret, fake credentials, no Redis (revocations in memory), every ppcommon cache
+    cleared, and ``pptesting.tokens``' test key as the only accepted signing key."""
     from moto import mock_aws  # noqa: PLC0415 - test-only dependency, needed only here
 
     from pptesting import reset_ppcommon  # noqa: PLC0415 - the package imports this module
+    from pptesting.tokens import install_test_keys  # noqa: PLC0415 - it imports this module
 
     for name, value in FAKE_AWS_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", service)
-    for name in ("REDIS_ENDPOINT", "REDIS_AUTH_SECRET_ARN", "AWS_ENDPOINT_URL"):
+    for name in (
+        "REDIS_ENDPOINT",
+        "REDIS_AUTH_SECRET_ARN",
+        "REDIS_USER_SECRET_ARN",
+        "SIGNING_KEYS_PARAMETER",
+        "AWS_ENDPOINT_URL",
+        "AWS_LAMBDA_FUNCTION_NAME",
+    ):
         monkeypatch.delenv(name, raising=False)
     with mock_aws():
         for logical, table_name in create_tables(*tables).items():
             monkeypatch.setenv(table_variable(logical), table_name)
         monkeypatch.setenv("JWT_SECRET_ARN", create_jwt_secret())
         reset_ppcommon()
+        install_test_keys()
         yield
     reset_ppcommon()

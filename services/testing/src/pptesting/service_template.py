@@ -69,10 +69,18 @@ class ServiceTemplateChecks:
             f"purposepath-{self.SERVICE}-table-${{Stage}}"
         }
 
-    def test_policies_are_only_the_imported_service_policy(self) -> None:
-        assert self.function["Policies"] == [
-            {"Fn::ImportValue": {"Fn::Sub": f"purposepath-{self.SERVICE}-policy-arn-${{Stage}}"}}
-        ]
+    def test_api_and_purge_run_as_one_role_with_only_the_imported_service_policy(self) -> None:
+        resources = self.template["Resources"]
+        purge = resources["PurgeFunction"]["Properties"]
+        # This loader keeps !GetAtt's short form as written.
+        assert self.function["Role"] == purge["Role"] == {"Fn::GetAtt": "FunctionRole.Arn"}
+        assert purge["Handler"] == f"{self.SERVICE}.purge.lambda_handler"
+        policies = resources["FunctionRole"]["Properties"]["ManagedPolicyArns"]
+        service_policy = {
+            "Fn::ImportValue": {"Fn::Sub": f"purposepath-{self.SERVICE}-policy-arn-${{Stage}}"}
+        }
+        # The rest are the AWS managed policies a SAM-generated role would have.
+        assert [p for p in policies if "Fn::ImportValue" in p] == [service_policy]
 
     def test_no_stateful_resources(self) -> None:
         types = {resource["Type"] for resource in self.template["Resources"].values()}
@@ -81,4 +89,5 @@ class ServiceTemplateChecks:
             "AWS::Serverless::Function",
             "AWS::Serverless::HttpApi",
             "AWS::ApiGatewayV2::ApiMapping",
+            "AWS::IAM::Role",
         }

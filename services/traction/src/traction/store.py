@@ -281,3 +281,62 @@ def list_readings(tenant_id: str, kpi_id: str) -> list[dict[str, Any]]:
         raise NotFound(f"KPI {kpi_id} not found")
     readings = _begins_with(_readings_pk(tenant_id, kpi_id), "READING#")
     return [_document(item, READING_FIELDS) for item in readings]  # sk order is time order
+
+
+# Purge (account deletion events: traction.purge)
+#
+# Goals, KPIs and readings belong to the tenant, not to the user who typed them: the items
+# name no user. A deleted user's traction data is therefore the tenant's and goes when the
+# tenant goes (``tenant.deleted``, published when its last owner is deleted).
+
+
+def _delete_keys(keys: Iterable[Mapping[str, Any]]) -> int:
+    """Delete the items with these ``pk``/``sk``; how many keys were sent.
+
+    The batch writer sends BatchWriteItem requests of at most 25 deletions and resends
+    what DynamoDB returns as unprocessed ("BatchWriteItem", DynamoDB API Reference).
+    """
+    count = 0
+    with _table().batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+        for key in keys:
+            batch.delete_item(Key={"pk": key["pk"], "sk": key["sk"]})
+            count += 1
+    return count
+
+
+def _partition_keys(pk: str) -> Iterator[dict[str, Any]]:
+    # Strongly consistent: a second delivery right after a purge must find nothing.
+    return _query(
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": pk},
+        ProjectionExpression="pk, sk",
+        ConsistentRead=True,
+    )
+
+
+def _kpi_id(sk: str) -> str | None:
+    """The KPI a tenant item names: ``KPI#<k>`` and ``GOALKPI#<g>#<k>``."""
+    if sk.startswith("KPI#"):
+        return sk.removeprefix("KPI#")
+    if sk.startswith("GOALKPI#"):
+        return sk.rsplit("#", 1)[-1]
+    return None
+
+
+def purge_tenant(tenant_id: str) -> int:
+    """Delete every goal, KPI and reading of the tenant; the number of items deleted.
+
+    Readings go first, then the tenant's partition, then the readings once more: a reading
+    needs its KPI (``add_reading`` checks it in the same transaction), so after the KPIs are
+    gone none can be added, and a retry after a failure half-way still finds the KPIs whose
+    readings remain.
+    """
+    items = list(_partition_keys(_pk(tenant_id)))
+    kpi_ids = sorted({k for item in items if (k := _kpi_id(str(item["sk"]))) is not None})
+
+    def readings() -> int:
+        return sum(_delete_keys(_partition_keys(_readings_pk(tenant_id, k))) for k in kpi_ids)
+
+    deleted = readings()
+    deleted += _delete_keys(items)
+    return deleted + readings()

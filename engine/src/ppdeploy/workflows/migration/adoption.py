@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from ppdeploy import naming, project
 from ppdeploy.aws.cloudformation import ResourceToImport
-from ppdeploy.decide import stacks
+from ppdeploy.decide import signing_keys, stacks
 from ppdeploy.errors import DeployError, RefusedError
 from ppdeploy.events import Message
 from ppdeploy.model import StackSpec
@@ -159,10 +160,16 @@ def _to_import(adoption: Adoption, reader: Reader) -> ResourceToImport:
     return ResourceToImport(SECRET_TYPE, adoption.shared_id, {"Id": arn})
 
 
-def shared_spec(session: StageSession) -> StackSpec:
-    """The shared stack without a hosted zone: the legacy domain stays where it is."""
+def shared_spec(session: StageSession, *, legacy_until: str | None = None) -> StackSpec:
+    """The shared stack without a hosted zone: the legacy domain stays where it is.
+
+    ``legacy_until`` opens the legacy HS256 window with it (``sequence.hs256_still_issued``).
+    """
     stage = session.stage.with_overrides(hosted_zone_id="")
-    return stacks.shared_spec(stage)
+    spec = stacks.shared_spec(stage)
+    if legacy_until is None or signing_keys.LEGACY_UNTIL not in spec.template.parameters:
+        return spec
+    return replace(spec, parameters={**spec.parameters, signing_keys.LEGACY_UNTIL: legacy_until})
 
 
 def deploy_shared(session: StageSession) -> None:

@@ -106,10 +106,16 @@ def needs_grant(reading: Reading) -> bool:
     )
 
 
-def deploy_shared(session: StageSession, reader: Reader) -> None:
-    """Step 2d, in the order above; a rerun finds the grant made and deploys in full."""
+def deploy_shared(
+    session: StageSession, reader: Reader, *, legacy_until: str | None = None
+) -> None:
+    """Step 2d, in the order above; a rerun finds the grant made and deploys in full.
+
+    ``legacy_until``: the legacy HS256 window opens in the same update (see
+    ``adoption.shared_spec``).
+    """
     reading = reader.read()
-    full = adoption.shared_spec(session)
+    full = adoption.shared_spec(session, legacy_until=legacy_until)
     if needs_grant(reading):
         adopted = [a.shared_id for a in reading.adoptions if a.in_shared and not a.moves]
         session.reporter.emit(

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from ppdeploy import catalog, naming
-from ppdeploy.decide import guard
+from ppdeploy.decide import guard, signing_keys
 from ppdeploy.errors import DeployError, InputError, PPDeployError, RefusedError
 from ppdeploy.events import Message, TableShown
-from ppdeploy.workflows import lifecycle, verify
+from ppdeploy.workflows import lifecycle, signing_key_rotation, verify
 from ppdeploy.workflows.migration import (
     adoption,
     journey,
@@ -100,7 +101,7 @@ def migrate(session: StageSession, options: Options) -> None:
     adoption.import_into_shared(session, reader.read(), reader)
     _checkpoint(session, "2c")
     _heading(session, "2d", "the shared stack, in full")
-    key_switch.deploy_shared(session, reader)
+    hs256 = _deploy_shared_in_full(session, reader)
     if reader.secret_digest(secret) != before:
         raise DeployError(
             f"the JWT secret {secret} changed value during the shared deploy",
@@ -127,11 +128,23 @@ def migrate(session: StageSession, options: Options) -> None:
         mappings.move(session, reader, mapping)
     # What the legacy API wrote between the copy and the switch.
     adoption.copy_moved(session, reader.read(), switched=True)
+    if hs256:
+        # HS256 tokens were issued until now (by the legacy API, or the previous release's
+        # services until step 3): the window must last their whole lifetime from here.
+        signing_key_rotation.open_legacy_window(session)
     _checkpoint(session, "4")
 
     _heading(session, "5", "verify")
     journey_urls = journey.journey_urls(session, start_gateway_on=options.gateway_port)
-    verify.run(verify.Journey(urls=journey_urls, report=session.say))
+    verify.run(
+        verify.Journey(
+            urls=journey_urls,
+            report=session.say,
+            purge_probe=verify.TableProbe.for_stage(
+                session.target.client("dynamodb"), session.stage.name
+            ),
+        )
+    )
     session.reporter.emit(Message("verify passed", "success"))
     _checkpoint(session, "5")
 
@@ -142,6 +155,25 @@ def migrate(session: StageSession, options: Options) -> None:
     session.reporter.emit(
         Message(f"migrated {options.legacy_stack} to stage {session.stage.name}", "success")
     )
+
+
+def _deploy_shared_in_full(session: StageSession, reader: Reader) -> bool:
+    """Step 2d's deploy, opening the legacy window when HS256 tokens are still issued
+    (returned, so step 4 extends the window from the switch)."""
+    hs256 = hs256_still_issued(reader.read())
+    legacy_until = signing_keys.legacy_window_end(datetime.now(UTC)) if hs256 else None
+    key_switch.deploy_shared(session, reader, legacy_until=legacy_until)
+    return hs256
+
+
+def hs256_still_issued(reading: Reading) -> bool:
+    """Something still signs HS256 access tokens with the legacy secret: the legacy API
+    (a mapping still to move), or the previous release's services (the shared stack is
+    not yet on the signing keys). Then the legacy window opens, so those tokens keep
+    working for their lifetime; once neither is true, a rerun leaves the window alone."""
+    if reading.mappings:
+        return True
+    return reading.shared is None or signing_keys.LEGACY_UNTIL not in reading.shared.parameters
 
 
 def _check_source(session: StageSession, reading: Reading) -> None:

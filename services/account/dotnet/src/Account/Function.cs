@@ -1,13 +1,19 @@
 using Amazon.DynamoDBv2;
+using Amazon.KeyManagementService;
 using Amazon.Lambda.APIGatewayEvents;
 using Amazon.Lambda.Core;
 using Amazon.Lambda.Serialization.SystemTextJson;
 using Amazon.Runtime;
 using Amazon.SecretsManager;
+using Amazon.SimpleNotificationService;
+using Amazon.SimpleSystemsManagement;
 using PurposePath.Account.Accounts;
 using PurposePath.Account.Auth;
 using PurposePath.Account.Configuration;
+using PurposePath.Account.Events;
 using PurposePath.Account.Http;
+using PurposePath.Account.Redis;
+using PurposePath.Account.Sessions;
 using PurposePath.Account.Storage;
 
 [assembly: LambdaSerializer(typeof(SourceGeneratorLambdaJsonSerializer<PurposePath.Account.HttpApiJsonContext>))]
@@ -87,12 +93,28 @@ public sealed class Function
         // Standard retry mode: bounded exponential backoff with jitter, as botocore's "standard".
         var dynamo = new AmazonDynamoDBClient(new AmazonDynamoDBConfig { RetryMode = RequestRetryMode.Standard });
         var secrets = new AmazonSecretsManagerClient(new AmazonSecretsManagerConfig { RetryMode = RequestRetryMode.Standard });
+        var kms = new AmazonKeyManagementServiceClient(new AmazonKeyManagementServiceConfig { RetryMode = RequestRetryMode.Standard });
+        var ssm = new AmazonSimpleSystemsManagementClient(new AmazonSimpleSystemsManagementConfig { RetryMode = RequestRetryMode.Standard });
+        var sns = new AmazonSimpleNotificationServiceClient(new AmazonSimpleNotificationServiceConfig { RetryMode = RequestRetryMode.Standard });
+        Action<string> warn = message => LambdaLogger.Log($"WARN {message}\n");
+        var redisUser = new RedisUserSecret(secrets, settings.RedisUserSecretArn);
+        var revocations = new RedisRevocationStore(
+            new RedisEndpoint(settings.RedisEndpoint, settings.RedisPort, settings.RedisTls),
+            redisUser.GetAsync);
+        var tokens = new AccessTokenAuthority(
+            new SsmKeySetSource(ssm, settings.SigningKeysParameter),
+            new KmsSigningKeyService(kms),
+            settings.JwtSecretArn is { } jwtSecretArn ? new SecretsManagerJwtSecret(secrets, jwtSecretArn) : null,
+            TimeProvider.System);
         return new AccountService(
             new DynamoUserStore(dynamo, settings.UsersTable, settings.TenantsTable),
             new DynamoSessionStore(dynamo, settings.SessionsTable, settings.TokensTable),
-            new SecretsManagerJwtSecret(secrets, settings.JwtSecretArn),
+            tokens,
+            // EMF lines go to stdout unwrapped, where CloudWatch Logs extracts the metric.
+            new RevocationCheck(revocations, TimeProvider.System, warn, line => Console.Out.WriteLine(line)),
+            new SnsAccountEvents(sns, settings.AccountEventsTopicArn),
             new PasswordHasher(),
             TimeProvider.System,
-            message => LambdaLogger.Log($"WARN {message}\n"));
+            warn);
     }
 }

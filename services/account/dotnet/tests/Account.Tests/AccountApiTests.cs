@@ -41,8 +41,13 @@ public sealed class AccountApiTests
         Assert.Equal("Bearer", login.Text("tokenType"));
         Assert.Equal(900, login.Json().GetProperty("expiresIn").GetInt32());
         Assert.True(RefreshTokens.IsWellFormed(login.Text("refreshToken")));
-        var claims = AccessTokens.Verify(_api.JwtSecret.Bytes, login.Text("accessToken"), _api.Clock.Now);
-        Assert.Equal(new AccessClaims(user.UserId, user.TenantId, "owner", _api.Clock.Now + 900, claims.TokenId), claims);
+        var claims = await _api.VerifyAsync(login.Text("accessToken"));
+        Assert.NotNull(claims);
+        Assert.Equal(
+            new AccessClaims(user.UserId, user.TenantId, "owner", _api.Clock.Now + 900, claims.TokenId, claims.SessionId, _api.Clock.Now),
+            claims);
+        Assert.Contains(claims.SessionId, _api.Sessions.Sessions.Keys); // sid = the refresh token's session
+        Assert.Equal(new[] { _api.ActiveKey }, _api.Kms.SignedWith);
     }
 
     [Fact]
@@ -103,7 +108,7 @@ public sealed class AccountApiTests
         var account = await _api.RegisterAsync("ada@example.com");
         var login = await _api.CallAsync("POST", "/auth/login", new { email = "  ADA@example.com ", password = TestApi.Password });
         Assert.Equal(200, login.Status);
-        Assert.Equal(account.UserId, AccessTokens.Verify(_api.JwtSecret.Bytes, login.Text("accessToken"), _api.Clock.Now).UserId);
+        Assert.Equal(account.UserId, (await _api.VerifyAsync(login.Text("accessToken")))?.UserId);
     }
 
     [Fact]
@@ -222,12 +227,14 @@ public sealed class AccountApiTests
     {
         var account = await _api.RegisterAsync("ada@example.com");
         (await _api.CallAsync("DELETE", "/auth/me")).AssertError(401, "unauthorized");
-        Assert.Equal(204, (await _api.CallAsync("DELETE", "/auth/me", bearer: account.Access)).Status);
+        Assert.Equal(204, (await _api.CallAsync("DELETE", "/auth/me", new { password = TestApi.Password }, account.Access)).Status);
 
         Assert.Empty(_api.Users.Users);
         Assert.Empty(_api.Sessions.Tokens);
+        Assert.Empty(_api.Users.Tenants);
         (await _api.CallAsync("GET", "/auth/me", bearer: account.Access)).AssertError(401, "unauthorized");
-        (await _api.CallAsync("GET", "/tenants/current", bearer: account.Access)).AssertError(404, "not_found");
+        // Revoked everywhere: even a route that reads no user refuses the token now.
+        (await _api.CallAsync("GET", "/tenants/current", bearer: account.Access)).AssertError(401, "unauthorized");
         (await _api.CallAsync("POST", "/auth/refresh", new { refreshToken = account.Refresh })).AssertError(401, "unauthorized");
         await _api.RegisterAsync("ada@example.com"); // the email is free again
     }

@@ -1,9 +1,12 @@
 using System.Reflection;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Amazon.Lambda.APIGatewayEvents;
 using PurposePath.Account.Accounts;
 using PurposePath.Account.Auth;
+using PurposePath.Account.Events;
+using PurposePath.Account.Sessions;
 using PurposePath.Account.Storage;
 
 namespace PurposePath.Account.Tests;
@@ -76,23 +79,23 @@ internal sealed class InMemoryUserStore : IUserStore
     public Task<Tenant?> FindTenantAsync(string tenantId, CancellationToken cancellationToken) =>
         Task.FromResult<Tenant?>(Tenants.TryGetValue(tenantId, out var entry) ? entry.Tenant : null);
 
-    public Task DeleteAsync(User user, CancellationToken cancellationToken)
+    public Task<bool> DeleteAsync(User user, CancellationToken cancellationToken)
     {
         Users.Remove(user.UserId);
         EmailClaims.Remove(user.Email);
-        if (user.Role == DynamoUserStore.OwnerRole && Tenants.TryGetValue(user.TenantId, out var entry))
+        if (user.Role != DynamoUserStore.OwnerRole)
         {
-            if (entry.Owners <= 1)
-            {
-                Tenants.Remove(user.TenantId);
-            }
-            else
-            {
-                Tenants[user.TenantId] = (entry.Tenant, entry.Owners - 1);
-            }
+            return Task.FromResult(false);
         }
 
-        return Task.CompletedTask;
+        if (Tenants.TryGetValue(user.TenantId, out var entry) && entry.Owners > 1)
+        {
+            Tenants[user.TenantId] = (entry.Tenant, entry.Owners - 1);
+            return Task.FromResult(false);
+        }
+
+        Tenants.Remove(user.TenantId);
+        return Task.FromResult(true);
     }
 }
 
@@ -115,6 +118,10 @@ internal sealed class InMemorySessionStore : ISessionStore
 
     public Task<TokenRecord?> FindTokenAsync(string tokenHash, CancellationToken cancellationToken) =>
         Task.FromResult<TokenRecord?>(Tokens.GetValueOrDefault(tokenHash));
+
+    public Task<bool> IsActiveAsync(string sessionId, long now, CancellationToken cancellationToken) =>
+        Task.FromResult(
+            Sessions.TryGetValue(sessionId, out var session) && session.Status == Status.Active && session.ExpiresAt > now);
 
     public Task<Rotation> RotateAsync(TokenRecord current, string successorHash, long now, CancellationToken cancellationToken)
     {
@@ -155,6 +162,10 @@ internal sealed class InMemorySessionStore : ISessionStore
         return Task.CompletedTask;
     }
 
+    public Task<IReadOnlyList<string>> SessionIdsOfUserAsync(string userId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>(
+            Sessions.Where(entry => entry.Value.UserId == userId).Select(entry => entry.Key).ToList());
+
     public Task PurgeUserAsync(string userId, CancellationToken cancellationToken)
     {
         foreach (var sessionId in Sessions.Where(entry => entry.Value.UserId == userId).Select(entry => entry.Key).ToList())
@@ -170,7 +181,115 @@ internal sealed class InMemorySessionStore : ISessionStore
     }
 }
 
-/// <summary>A Function over in-memory stores, and helpers to call it as API Gateway would.</summary>
+/// <summary>The SSM parameter holding the key set, in memory; counts reads.</summary>
+internal sealed class FakeKeySetSource(string value) : IKeySetSource
+{
+    public string Value { get; set; } = value;
+
+    public int Reads { get; private set; }
+
+    public string Name => "/purposepath/test/signing-keys";
+
+    public Task<string?> ReadAsync(CancellationToken cancellationToken)
+    {
+        Reads++;
+        return Task.FromResult<string?>(Value);
+    }
+
+    public static string KeySet(string active, IEnumerable<string> accepted, string legacyUntil = "") =>
+        JsonSerializer.Serialize(new { active, accepted = accepted.ToArray(), legacyHs256Until = legacyUntil });
+}
+
+/// <summary>
+/// KMS for the signing keys, in memory: real P-256 private keys, signatures in KMS's DER
+/// form (so the DER to r||s conversion runs), public keys as DER SubjectPublicKeyInfo.
+/// </summary>
+internal sealed class FakeKms : ISigningKeyService
+{
+    public Dictionary<string, ECDsa> Keys { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, int> PublicKeyReads { get; } = new(StringComparer.Ordinal);
+
+    public List<string> SignedWith { get; } = [];
+
+    /// <summary>Creates a key and answers its id (a UUID, as KMS key ids are).</summary>
+    public string CreateKey()
+    {
+        var keyId = Guid.NewGuid().ToString();
+        Keys[keyId] = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return keyId;
+    }
+
+    public Task<byte[]> GetPublicKeyAsync(string keyId, CancellationToken cancellationToken)
+    {
+        PublicKeyReads[keyId] = PublicKeyReads.GetValueOrDefault(keyId) + 1;
+        return Task.FromResult(Keys[keyId].ExportSubjectPublicKeyInfo());
+    }
+
+    public Task<byte[]> SignAsync(string keyId, byte[] message, CancellationToken cancellationToken)
+    {
+        SignedWith.Add(keyId);
+        return Task.FromResult(Keys[keyId].SignData(message, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
+    }
+}
+
+/// <summary>The Redis revocation markers, in memory; <see cref="Reachable"/> false makes every call fail as a dead endpoint does.</summary>
+internal sealed class FakeRevocationStore : IRevocationStore
+{
+    public Dictionary<string, long> Markers { get; } = new(StringComparer.Ordinal);
+
+    public bool Reachable { get; set; } = true;
+
+    public int Reads { get; private set; }
+
+    public Task<bool> AnyRevokedAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        Reads++;
+        ThrowIfUnreachable();
+        return Task.FromResult(keys.Any(Markers.ContainsKey));
+    }
+
+    /// <summary>Reads succeed but writes fail, as when the connection drops between the two.</summary>
+    public bool FailWrites { get; set; }
+
+    public Task RevokeAsync(IReadOnlyList<Revocation> revocations, CancellationToken cancellationToken)
+    {
+        ThrowIfUnreachable();
+        if (FailWrites)
+        {
+            throw new SessionStoreUnavailableException("Redis at test:6379 is unreachable (IOException)");
+        }
+
+        foreach (var revocation in revocations)
+        {
+            Markers[revocation.Key] = revocation.Seconds;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void ThrowIfUnreachable()
+    {
+        if (!Reachable)
+        {
+            throw new SessionStoreUnavailableException("Redis at test:6379 is unreachable (SocketException)");
+        }
+    }
+}
+
+/// <summary>The SNS topic, in memory: what was published, in order.</summary>
+internal sealed class FakeAccountEvents : IAccountEvents
+{
+    public List<AccountEvent> Published { get; } = [];
+
+    public Task PublishAsync(AccountEvent accountEvent, CancellationToken cancellationToken)
+    {
+        Published.Add(accountEvent);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A Function over in-memory stores and fake AWS, and helpers to call it as API Gateway would.</summary>
 internal sealed class TestApi
 {
     public const string Secret = "test-only-secret-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJKLMN";
@@ -178,7 +297,18 @@ internal sealed class TestApi
 
     public TestApi()
     {
-        Service = new AccountService(Users, Sessions, JwtSecret, new PasswordHasher(iterations: 1_000), Clock, Warnings.Add);
+        ActiveKey = Kms.CreateKey();
+        KeySets = new FakeKeySetSource(FakeKeySetSource.KeySet(ActiveKey, [ActiveKey]));
+        Tokens = new AccessTokenAuthority(KeySets, Kms, JwtSecret, Clock);
+        Service = new AccountService(
+            Users,
+            Sessions,
+            Tokens,
+            new RevocationCheck(Revocations, Clock, Warnings.Add, Metrics.Add),
+            Events,
+            new PasswordHasher(iterations: 1_000),
+            Clock,
+            Warnings.Add);
         Function = new Function(() => Service);
     }
 
@@ -190,13 +320,31 @@ internal sealed class TestApi
 
     public ManualClock Clock { get; } = new(1_767_225_600);
 
+    public FakeKms Kms { get; } = new();
+
+    public FakeKeySetSource KeySets { get; }
+
+    public string ActiveKey { get; }
+
+    public FakeRevocationStore Revocations { get; } = new();
+
+    public FakeAccountEvents Events { get; } = new();
+
+    public AccessTokenAuthority Tokens { get; }
+
     public List<string> Warnings { get; } = [];
+
+    public List<string> Metrics { get; } = [];
 
     public List<string> Errors { get; } = [];
 
     public AccountService Service { get; }
 
     public Function Function { get; }
+
+    /// <summary>The claims of an access token as every service would verify it now (null when refused).</summary>
+    public async Task<AccessClaims?> VerifyAsync(string token) =>
+        (await Tokens.CheckAsync(token, CancellationToken.None)).Claims;
 
     public static APIGatewayHttpApiV2ProxyRequest Event(
         string method, string path, string? body = null, string? bearer = null, string rawPathPrefix = "")

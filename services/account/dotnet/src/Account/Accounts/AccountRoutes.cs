@@ -36,15 +36,29 @@ public static class AccountRoutes
             .Map("POST", "/auth/logout", async (request, ct) =>
             {
                 var accounts = service();
-                var claims = await accounts.BearerClaimsAsync(request.Header("Authorization"), ct).ConfigureAwait(false);
+                var claims = await accounts.BearerClaimsAsync(request.Header("Authorization"), request.Method, ct).ConfigureAwait(false);
                 var token = Validation.ParseRefreshToken(JsonBody.Parse(request.Body));
                 await accounts.LogoutAsync(claims, token, ct).ConfigureAwait(false);
                 return ApiResponse.NoContent();
             })
+            .Map("POST", "/auth/logout-all", async (request, ct) =>
+            {
+                var accounts = service();
+                var claims = await accounts.BearerClaimsAsync(request.Header("Authorization"), request.Method, ct).ConfigureAwait(false);
+                await accounts.LogoutEverywhereAsync(claims, ct).ConfigureAwait(false);
+                return ApiResponse.NoContent();
+            })
+            .Map("POST", "/auth/password", async (request, ct) =>
+            {
+                var accounts = service();
+                var claims = await accounts.BearerClaimsAsync(request.Header("Authorization"), request.Method, ct).ConfigureAwait(false);
+                var change = Validation.ParsePasswordChange(JsonBody.Parse(request.Body));
+                return Tokens(await accounts.ChangePasswordAsync(claims, change, ct).ConfigureAwait(false));
+            })
             .Map("GET", "/auth/me", async (request, ct) =>
             {
                 var accounts = service();
-                var claims = await accounts.BearerClaimsAsync(request.Header("Authorization"), ct).ConfigureAwait(false);
+                var claims = await accounts.BearerClaimsAsync(request.Header("Authorization"), request.Method, ct).ConfigureAwait(false);
                 var user = await accounts.CurrentUserAsync(claims, ct).ConfigureAwait(false);
                 return ApiResponse.Json(200, new JsonObject
                 {
@@ -58,14 +72,15 @@ public static class AccountRoutes
             .Map("DELETE", "/auth/me", async (request, ct) =>
             {
                 var accounts = service();
-                var claims = await accounts.BearerClaimsAsync(request.Header("Authorization"), ct).ConfigureAwait(false);
-                await accounts.DeleteAccountAsync(claims, ct).ConfigureAwait(false);
+                var claims = await accounts.BearerClaimsAsync(request.Header("Authorization"), request.Method, ct).ConfigureAwait(false);
+                var password = Validation.ParseDeletionPassword(request.Body);
+                await accounts.DeleteAccountAsync(claims, password, ct).ConfigureAwait(false);
                 return ApiResponse.NoContent();
             })
             .Map("GET", "/tenants/current", async (request, ct) =>
             {
                 var accounts = service();
-                var claims = await accounts.BearerClaimsAsync(request.Header("Authorization"), ct).ConfigureAwait(false);
+                var claims = await accounts.BearerClaimsAsync(request.Header("Authorization"), request.Method, ct).ConfigureAwait(false);
                 var tenant = await accounts.CurrentTenantAsync(claims, ct).ConfigureAwait(false);
                 return ApiResponse.Json(200, new JsonObject { ["tenantId"] = tenant.TenantId, ["name"] = tenant.Name });
             });

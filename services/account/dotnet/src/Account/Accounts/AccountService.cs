@@ -1,16 +1,20 @@
 using PurposePath.Account.Auth;
+using PurposePath.Account.Events;
 using PurposePath.Account.Http;
+using PurposePath.Account.Sessions;
 using PurposePath.Account.Storage;
 
 namespace PurposePath.Account.Accounts;
 
-/// <summary>The pair a login or refresh answers with.</summary>
+/// <summary>The pair a login, refresh or password change answers with.</summary>
 public sealed record TokenPair(string AccessToken, string RefreshToken, int ExpiresIn);
 
 /// <summary>
-/// The account use cases: register, login, refresh, logout, who-am-I, delete-me. Routes
-/// parse HTTP and call these; these decide and call the stores. Same decisions, same
-/// messages as the Python runtime (account.auth).
+/// The account use cases: register, login, refresh, logout, logout everywhere, password
+/// change, who-am-I, delete-me. Routes parse HTTP and call these; these decide and call the
+/// stores. Same decisions, same messages as the Python runtime (account.auth).
+/// Revocations are written before anything else changes, so when the session store is away
+/// a 503 leaves the account as it was and the client can retry.
 /// </summary>
 public sealed class AccountService
 {
@@ -22,9 +26,14 @@ public sealed class AccountService
     public const string InvalidRefreshToken = "invalid refresh token";
     public const string UnknownUser = "the token's user no longer exists";
 
+    /// <summary>A destructive request on a token whose session has ended (checked in DynamoDB, strongly).</summary>
+    public const string SessionEnded = "the token's session has ended; sign in again";
+
     private readonly IUserStore _users;
     private readonly ISessionStore _sessions;
-    private readonly IJwtSecretSource _secret;
+    private readonly IAccessTokens _tokens;
+    private readonly RevocationCheck _revocations;
+    private readonly IAccountEvents _events;
     private readonly PasswordHasher _passwords;
     private readonly TimeProvider _clock;
     private readonly Action<string> _warn;
@@ -32,20 +41,26 @@ public sealed class AccountService
     public AccountService(
         IUserStore users,
         ISessionStore sessions,
-        IJwtSecretSource secret,
+        IAccessTokens tokens,
+        RevocationCheck revocations,
+        IAccountEvents events,
         PasswordHasher passwords,
         TimeProvider clock,
         Action<string> warn)
     {
         ArgumentNullException.ThrowIfNull(users);
         ArgumentNullException.ThrowIfNull(sessions);
-        ArgumentNullException.ThrowIfNull(secret);
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(revocations);
+        ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(passwords);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(warn);
         _users = users;
         _sessions = sessions;
-        _secret = secret;
+        _tokens = tokens;
+        _revocations = revocations;
+        _events = events;
         _passwords = passwords;
         _clock = clock;
         _warn = warn;
@@ -96,10 +111,7 @@ public sealed class AccountService
                 .ConfigureAwait(false);
         }
 
-        var refreshToken = RefreshTokens.NewToken();
-        await _sessions.StartAsync(Guid.NewGuid().ToString(), user, RefreshTokens.Hash(refreshToken), Now(), cancellationToken)
-            .ConfigureAwait(false);
-        return new TokenPair(await AccessTokenAsync(user, cancellationToken).ConfigureAwait(false), refreshToken, AccessTokenTtlSeconds);
+        return await StartSessionAsync(user, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Spends <paramref name="refreshToken"/> and answers a new pair; a spent token presented again revokes its session.</summary>
@@ -137,16 +149,24 @@ public sealed class AccountService
         }
 
         var user = await _users.FindByIdAsync(record.UserId, cancellationToken).ConfigureAwait(false);
-        if (user is null || user.TenantId != record.TenantId)
+        if (user is null
+            || user.TenantId != record.TenantId
+            || await _users.FindTenantAsync(user.TenantId, cancellationToken).ConfigureAwait(false) is null)
         {
+            // A member of a deleted tenant outlives its owner: no new token for a tenant
+            // that is gone (its revocation marker expires, the missing tenant does not).
             await _sessions.EndAsync(record.SessionId, now, cancellationToken).ConfigureAwait(false);
             throw ApiException.Unauthorized(UnknownUser);
         }
 
-        return new TokenPair(await AccessTokenAsync(user, cancellationToken).ConfigureAwait(false), successor, AccessTokenTtlSeconds);
+        var access = await _tokens.IssueAsync(user, record.SessionId, cancellationToken).ConfigureAwait(false);
+        return new TokenPair(access, successor, AccessTokenTtlSeconds);
     }
 
-    /// <summary>Ends the session of <paramref name="refreshToken"/>, which must belong to the caller.</summary>
+    /// <summary>
+    /// Ends the session of <paramref name="refreshToken"/>, which must belong to the caller,
+    /// and revokes the caller's access token and session everywhere.
+    /// </summary>
     public async Task LogoutAsync(AccessClaims claims, string refreshToken, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claims);
@@ -157,7 +177,41 @@ public sealed class AccountService
             throw ApiException.Unauthorized(InvalidRefreshToken);
         }
 
-        await _sessions.EndAsync(record.SessionId, Now(), cancellationToken).ConfigureAwait(false);
+        var now = Now();
+        var ended = new SortedSet<string>(StringComparer.Ordinal) { record.SessionId };
+        if (claims.SessionId.Length > 0)
+        {
+            ended.Add(claims.SessionId);
+        }
+
+        await _revocations.RevokeAsync(TokenAndSessions(claims, ended, now), cancellationToken).ConfigureAwait(false);
+        foreach (var sessionId in ended)
+        {
+            await _sessions.EndAsync(sessionId, now, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends every session of the caller, everywhere (<c>POST /auth/logout-all</c>).</summary>
+    public async Task LogoutEverywhereAsync(AccessClaims claims, CancellationToken cancellationToken)
+    {
+        var user = await CurrentUserAsync(claims, cancellationToken).ConfigureAwait(false);
+        await EndEverySessionAsync(user, claims, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Changes the password after checking the current one, ends every session of the user
+    /// everywhere, and answers a token pair in a new session (<c>POST /auth/password</c>).
+    /// </summary>
+    public async Task<TokenPair> ChangePasswordAsync(AccessClaims claims, PasswordChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var user = await ReauthenticatedAsync(claims, change.CurrentPassword, cancellationToken).ConfigureAwait(false);
+        // Every session ends (everywhere) before the hash changes: if the store is away the
+        // 503 leaves the password as it was, and a failure after it leaves sessions ended.
+        await EndEverySessionAsync(user, claims, cancellationToken).ConfigureAwait(false);
+        var hash = _passwords.Hash(change.NewPassword);
+        await _users.UpdatePasswordHashAsync(user.UserId, hash, cancellationToken).ConfigureAwait(false);
+        return await StartSessionAsync(user with { PasswordHash = hash }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<User> CurrentUserAsync(AccessClaims claims, CancellationToken cancellationToken)
@@ -180,16 +234,58 @@ public sealed class AccountService
             ?? throw ApiException.NotFound("the token's tenant no longer exists");
     }
 
-    /// <summary>Removes the caller, its sessions and tokens, and its tenant when it was the only owner.</summary>
-    public async Task DeleteAccountAsync(AccessClaims claims, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes the caller (after checking <paramref name="password"/>), its sessions and
+    /// tokens, and its tenant when it was the only owner; revokes the user (and the tenant)
+    /// everywhere and publishes <c>user.deleted</c> (and <c>tenant.deleted</c>) so the other
+    /// services purge their data. Order as account.auth.delete_account: the deletion first (a
+    /// failure leaves a working account, not one locked out by <c>rev:user</c>), then the
+    /// revocations, then the events. The events go out even when a revocation write failed
+    /// (the data is deleted: the purge must follow), and the request then answers 503.
+    /// </summary>
+    public async Task DeleteAccountAsync(AccessClaims claims, string? password, CancellationToken cancellationToken)
     {
-        var user = await CurrentUserAsync(claims, cancellationToken).ConfigureAwait(false);
+        var user = await ReauthenticatedAsync(claims, password, cancellationToken).ConfigureAwait(false);
         await _sessions.PurgeUserAsync(user.UserId, cancellationToken).ConfigureAwait(false);
-        await _users.DeleteAsync(user, cancellationToken).ConfigureAwait(false);
+        var tenantGone = await _users.DeleteAsync(user, cancellationToken).ConfigureAwait(false);
+
+        List<Revocation> revocations = [RevocationKeys.OfUser(user.UserId), RevocationKeys.OfToken(claims, Now())];
+        if (tenantGone)
+        {
+            revocations.Add(RevocationKeys.OfTenant(user.TenantId));
+        }
+
+        ApiException? unrevoked = null;
+        try
+        {
+            await _revocations.RevokeAsync(revocations, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiException error) when (error.Status == 503)
+        {
+            _warn($"user {user.UserId} deleted but not revoked everywhere: the session store is unavailable");
+            unrevoked = error;
+        }
+
+        var occurredAt = _clock.GetUtcNow();
+        await _events.PublishAsync(AccountEvent.ForUser(user.TenantId, user.UserId, occurredAt), cancellationToken)
+            .ConfigureAwait(false);
+        if (tenantGone)
+        {
+            await _events.PublishAsync(AccountEvent.ForTenant(user.TenantId, occurredAt), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (unrevoked is not null)
+        {
+            throw unrevoked;
+        }
     }
 
-    /// <summary>The verified claims of an <c>Authorization: Bearer</c> header (401 when absent or invalid).</summary>
-    public async Task<AccessClaims> BearerClaimsAsync(string? authorization, CancellationToken cancellationToken)
+    /// <summary>
+    /// The verified, unrevoked claims of an <c>Authorization: Bearer</c> header (401 when
+    /// absent, invalid or revoked; 503 for a write <paramref name="method"/> when the
+    /// session store is away).
+    /// </summary>
+    public async Task<AccessClaims> BearerClaimsAsync(string? authorization, string method, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(authorization))
         {
@@ -205,8 +301,78 @@ public sealed class AccountService
             throw ApiException.Unauthorized("Authorization header must be 'Bearer <access token>'");
         }
 
-        var secret = await _secret.GetAsync(cancellationToken).ConfigureAwait(false);
-        return AccessTokens.Verify(secret, token, Now());
+        var result = await _tokens.CheckAsync(token, cancellationToken).ConfigureAwait(false);
+        var claims = result.Claims ?? throw ApiException.Unauthorized(AccessTokens.Describe(result.Rejection));
+        await _revocations.EnsureNotRevokedAsync(claims, method, cancellationToken).ConfigureAwait(false);
+        return claims;
+    }
+
+    private async Task<TokenPair> StartSessionAsync(User user, CancellationToken cancellationToken)
+    {
+        var sessionId = Guid.NewGuid().ToString();
+        var refreshToken = RefreshTokens.NewToken();
+        await _sessions.StartAsync(sessionId, user, RefreshTokens.Hash(refreshToken), Now(), cancellationToken)
+            .ConfigureAwait(false);
+        var access = await _tokens.IssueAsync(user, sessionId, cancellationToken).ConfigureAwait(false);
+        return new TokenPair(access, refreshToken, AccessTokenTtlSeconds);
+    }
+
+    /// <summary>Revokes every session of <paramref name="user"/> (and the caller's token) everywhere, then ends them in DynamoDB.</summary>
+    private async Task EndEverySessionAsync(User user, AccessClaims claims, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var sessionIds = new SortedSet<string>(
+            await _sessions.SessionIdsOfUserAsync(user.UserId, cancellationToken).ConfigureAwait(false),
+            StringComparer.Ordinal);
+        // The caller's own session is named explicitly: the user-index GSI may lag behind.
+        if (claims.SessionId.Length > 0)
+        {
+            sessionIds.Add(claims.SessionId);
+        }
+
+        await _revocations.RevokeAsync(TokenAndSessions(claims, sessionIds, now), cancellationToken).ConfigureAwait(false);
+        foreach (var sessionId in sessionIds)
+        {
+            await _sessions.EndAsync(sessionId, now, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // The caller's token (a legacy token has no session to name) and each session, once.
+    private static List<Revocation> TokenAndSessions(AccessClaims claims, IEnumerable<string> sessionIds, long now)
+    {
+        var revocations = new List<Revocation> { RevocationKeys.OfToken(claims, now) };
+        var sessions = new HashSet<string>(sessionIds, StringComparer.Ordinal);
+        if (claims.SessionId.Length > 0)
+        {
+            sessions.Add(claims.SessionId);
+        }
+
+        revocations.AddRange(sessions.Order(StringComparer.Ordinal).Select(RevocationKeys.OfSession));
+        return revocations;
+    }
+
+    /// <summary>
+    /// The caller, proven by a live session AND the current password (as
+    /// account.auth._reauthenticated): a stolen access token alone must not change the
+    /// password or delete the account, nor may a token whose session has ended, whatever
+    /// the revocation store says. A missing or wrong password answers as a failed login.
+    /// </summary>
+    private async Task<User> ReauthenticatedAsync(AccessClaims claims, string? password, CancellationToken cancellationToken)
+    {
+        var user = await CurrentUserAsync(claims, cancellationToken).ConfigureAwait(false);
+        if (!await _sessions.IsActiveAsync(claims.SessionId, Now(), cancellationToken).ConfigureAwait(false))
+        {
+            throw ApiException.Unauthorized(SessionEnded);
+        }
+
+        if (string.IsNullOrEmpty(password)
+            || Validation.CodePoints(password) > Validation.MaxPasswordChars
+            || !PasswordHasher.Verify(password, user.PasswordHash))
+        {
+            throw ApiException.Unauthorized(InvalidCredentials);
+        }
+
+        return user;
     }
 
     private async Task<TokenRecord?> FindTokenAsync(string refreshToken, CancellationToken cancellationToken) =>
@@ -218,13 +384,17 @@ public sealed class AccountService
     {
         // The token is never logged: only the session, which is what an operator acts on.
         _warn($"refresh token reuse detected; session {sessionId} revoked");
-        await _sessions.EndAsync(sessionId, now, cancellationToken).ConfigureAwait(false);
-    }
+        try
+        {
+            // The session's access tokens may be in the thief's hands too: end them everywhere.
+            await _revocations.RevokeAsync([RevocationKeys.OfSession(sessionId)], cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiException error) when (error.Status == 503)
+        {
+            _warn($"session {sessionId} ended but not revoked everywhere: the session store is unavailable");
+        }
 
-    private async Task<string> AccessTokenAsync(User user, CancellationToken cancellationToken)
-    {
-        var secret = await _secret.GetAsync(cancellationToken).ConfigureAwait(false);
-        return AccessTokens.Issue(secret, user.UserId, user.TenantId, user.Role, Now(), AccessTokenTtlSeconds);
+        await _sessions.EndAsync(sessionId, now, cancellationToken).ConfigureAwait(false);
     }
 
     private long Now() => _clock.GetUtcNow().ToUnixTimeSeconds();

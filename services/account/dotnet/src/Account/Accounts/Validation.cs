@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using PurposePath.Account.Http;
 
@@ -7,6 +8,9 @@ namespace PurposePath.Account.Accounts;
 public sealed record Registration(string Email, string Password, string Name, string TenantName);
 
 public sealed record Credentials(string Email, string Password);
+
+/// <summary>A password change: the current password (re-authentication) and the new one.</summary>
+public sealed record PasswordChange(string CurrentPassword, string NewPassword);
 
 /// <summary>The input rules of the account contract, as the Python runtime applies them (account.validation).</summary>
 public static partial class Validation
@@ -35,7 +39,7 @@ public static partial class Validation
         var password = body.RequireString("password");
         var name = body.RequireString("name");
         var tenantName = body.RequireString("tenantName");
-        return new Registration(Email(email), NewPassword(password), DisplayName("name", name), DisplayName("tenantName", tenantName));
+        return new Registration(Email(email), NewPassword("password", password), DisplayName("name", name), DisplayName("tenantName", tenantName));
     }
 
     /// <summary>Login input: only presence and type are checked, so no rule leaks which part was wrong.</summary>
@@ -45,6 +49,47 @@ public static partial class Validation
         var email = body.RequireString("email");
         var password = body.RequireString("password");
         return new Credentials(NormaliseEmail(email), password);
+    }
+
+    /// <summary>
+    /// <c>POST /auth/password</c>: both fields present strings (400); the new one follows the
+    /// registration rule. The current one is checked only for presence and type, as at login.
+    /// </summary>
+    public static PasswordChange ParsePasswordChange(JsonBody body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var current = body.RequireString("currentPassword");
+        var next = body.RequireString("newPassword");
+        return new PasswordChange(current, NewPassword("newPassword", next));
+    }
+
+    /// <summary>
+    /// The password <c>DELETE /auth/me</c> requires, or null when the body is absent, not a
+    /// JSON object, or has no non-empty string <c>password</c>. Never a 400: a missing
+    /// password answers as a wrong one does (401), so the route tells an attacker nothing
+    /// either way (as account.validation.reauthentication).
+    /// </summary>
+    public static string? ParseDeletionPassword(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("password", out var password)
+                && password.ValueKind == JsonValueKind.String
+                && password.GetString() is { Length: > 0 } text
+                    ? text
+                    : null;
+        }
+        catch (Exception error) when (error is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     public static string ParseRefreshToken(JsonBody body)
@@ -77,17 +122,17 @@ public static partial class Validation
         return email;
     }
 
-    private static string NewPassword(string raw)
+    private static string NewPassword(string field, string raw)
     {
         var length = CodePoints(raw.Normalize(NormalizationForm.FormC));
         if (length < MinPasswordChars)
         {
-            throw ApiException.BadRequest($"field 'password' must have at least {MinPasswordChars} characters");
+            throw ApiException.BadRequest($"field '{field}' must have at least {MinPasswordChars} characters");
         }
 
         if (length > MaxPasswordChars)
         {
-            throw ApiException.BadRequest($"field 'password' must have at most {MaxPasswordChars} characters");
+            throw ApiException.BadRequest($"field '{field}' must have at most {MaxPasswordChars} characters");
         }
 
         return raw;

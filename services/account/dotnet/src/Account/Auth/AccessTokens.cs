@@ -11,14 +11,18 @@ namespace PurposePath.Account.Auth;
 public readonly record struct TokenVerification(AccessClaims? Claims, TokenRejection Rejection);
 
 /// <summary>
-/// HS256 access tokens, interchangeable with ppcommon.jwt: the coaching and traction
-/// services verify what this service issues. The algorithm is pinned (the token's
-/// <c>alg</c> only selects a rejection), issuer, audience, type, lifetime and expiry are
-/// checked, and failures never echo the token.
+/// Access tokens, interchangeable with ppcommon.jwt: the coaching and traction services
+/// verify what this service issues. New tokens are ES256, signed by the account service's
+/// KMS key (<see cref="Es256SigningInput"/> + <see cref="Assemble"/>); HS256 tokens signed
+/// with the legacy JWT secret verify only while the migration window is open. The algorithm
+/// is pinned per key type (the token's <c>alg</c> only selects which pinned check runs),
+/// issuer, audience, type, lifetime, issue time and expiry are checked with overflow-checked
+/// arithmetic, and failures never echo the token.
 /// </summary>
 public static class AccessTokens
 {
     public const string Algorithm = "HS256";
+    public const string Es256 = "ES256";
     public const string Issuer = "purposepath";
     public const string Audience = "purposepath-api";
     public const string TokenType = "access";
@@ -35,9 +39,10 @@ public static class AccessTokens
     private const int MaxTokenLength = 8192;
 
     /// <summary>
-    /// A signed token. Claims are written in ppcommon.jwt's order, so equal inputs give the
-    /// same token in both runtimes. <paramref name="tokenId"/> exists for the contract
-    /// vectors; services let it default to a fresh random id.
+    /// A legacy HS256 token (the contract's <c>jwt</c> vectors; the service itself issues
+    /// ES256 only). Claims are written in ppcommon.jwt's order, so equal inputs give the
+    /// same token in both runtimes. <paramref name="tokenId"/> exists for the vectors;
+    /// callers let it default to a fresh random id.
     /// </summary>
     public static string Issue(
         byte[] secret,
@@ -49,12 +54,57 @@ public static class AccessTokens
         string? tokenId = null)
     {
         ArgumentNullException.ThrowIfNull(secret);
+        var header = Base64Url.EncodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}"u8);
+        var signingInput = header + "." + Base64Url.EncodeToString(Payload(userId, tenantId, role, null, now, ttlSeconds, tokenId));
+        var signature = HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(signingInput));
+        return Assemble(signingInput, signature);
+    }
+
+    /// <summary>
+    /// The <c>header.payload</c> of an ES256 token signed by the key <paramref name="keyId"/>:
+    /// header <c>{"alg":"ES256","typ":"JWT","kid":...}</c>, claims in the contract's order
+    /// <c>sub tid role sid iss aud iat exp jti typ</c>. The caller signs its ASCII bytes
+    /// (KMS, ECDSA_SHA_256) and passes the raw r||s to <see cref="Assemble"/>.
+    /// </summary>
+    public static string Es256SigningInput(
+        string keyId,
+        string userId,
+        string tenantId,
+        string role,
+        string sessionId,
+        long now,
+        int ttlSeconds = DefaultTtlSeconds,
+        string? tokenId = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyId);
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        var header = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(header))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("alg", Es256);
+            writer.WriteString("typ", "JWT");
+            writer.WriteString("kid", keyId);
+            writer.WriteEndObject();
+        }
+
+        return Base64Url.EncodeToString(header.WrittenSpan) + "."
+            + Base64Url.EncodeToString(Payload(userId, tenantId, role, sessionId, now, ttlSeconds, tokenId));
+    }
+
+    /// <summary>The compact token: the signing input, a dot, the signature in base64url.</summary>
+    public static string Assemble(string signingInput, ReadOnlySpan<byte> signature) =>
+        signingInput + "." + Base64Url.EncodeToString(signature);
+
+    private static byte[] Payload(
+        string userId, string tenantId, string role, string? sessionId, long now, int ttlSeconds, string? tokenId)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(ttlSeconds, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ttlSeconds, MaxTtlSeconds);
         ArgumentException.ThrowIfNullOrEmpty(userId);
         ArgumentException.ThrowIfNullOrEmpty(tenantId);
         ArgumentException.ThrowIfNullOrEmpty(role);
-
+        var expiresAt = checked(now + ttlSeconds); // an issuer clock near long.MaxValue is a bug, not a token
         var payload = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(payload))
         {
@@ -62,50 +112,45 @@ public static class AccessTokens
             writer.WriteString("sub", userId);
             writer.WriteString("tid", tenantId);
             writer.WriteString("role", role);
+            if (sessionId is not null)
+            {
+                writer.WriteString("sid", sessionId);
+            }
+
             writer.WriteString("iss", Issuer);
             writer.WriteString("aud", Audience);
             writer.WriteNumber("iat", now);
-            writer.WriteNumber("exp", now + ttlSeconds);
+            writer.WriteNumber("exp", expiresAt);
             writer.WriteString("jti", tokenId ?? Guid.NewGuid().ToString("N"));
             writer.WriteString("typ", TokenType);
             writer.WriteEndObject();
         }
 
-        var header = Base64Url.EncodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}"u8);
-        var signingInput = header + "." + Base64Url.EncodeToString(payload.WrittenSpan);
-        var signature = HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(signingInput));
-        return signingInput + "." + Base64Url.EncodeToString(signature);
+        return payload.WrittenSpan.ToArray();
     }
 
-    /// <summary>The verified claims, or 401 naming the failed check.</summary>
+    /// <summary>The verified claims of a legacy HS256 token, or 401 naming the failed check.</summary>
     public static AccessClaims Verify(byte[] secret, string? token, long now)
     {
         var result = Check(secret, token, now);
         return result.Claims ?? throw ApiException.Unauthorized(Describe(result.Rejection));
     }
 
-    /// <summary>Runs every check in ppcommon.jwt's order and reports the first that fails.</summary>
+    /// <summary>
+    /// Checks a token as HS256 with <paramref name="secret"/> (the contract's <c>jwt</c>
+    /// vectors, and the legacy window): every check in ppcommon.jwt's order, the first that
+    /// fails is reported.
+    /// </summary>
     public static TokenVerification Check(byte[] secret, string? token, long now)
     {
         ArgumentNullException.ThrowIfNull(secret);
-        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength || token.AsSpan().Count('.') != 2)
+        if (!TryDecode(token, out var decoded))
         {
             // Refresh tokens are opaque strings: refused before the secret is touched.
             return Reject(TokenRejection.Malformed);
         }
 
-        var firstDot = token.IndexOf('.', StringComparison.Ordinal);
-        var secondDot = token.IndexOf('.', firstDot + 1);
-        if (!TryDecodeSegment(token[..firstDot], out var headerBytes)
-            || !TryDecodeSegment(token[(firstDot + 1)..secondDot], out var payloadBytes)
-            || !TryDecodeSegment(token[(secondDot + 1)..], out var signature)
-            || !TryParseObject(headerBytes, out var header)
-            || !TryParseObject(payloadBytes, out var payload))
-        {
-            return Reject(TokenRejection.Malformed);
-        }
-
-        var algorithm = StringProperty(header, "alg");
+        var algorithm = StringProperty(decoded.Header, "alg");
         if (string.Equals(algorithm, "none", StringComparison.OrdinalIgnoreCase))
         {
             return Reject(TokenRejection.AlgorithmNone);
@@ -116,16 +161,73 @@ public static class AccessTokens
             return Reject(TokenRejection.WrongAlgorithm);
         }
 
-        var expected = HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(token[..secondDot]));
-        if (!CryptographicOperations.FixedTimeEquals(expected, signature))
+        return CheckHs256(decoded, secret, now);
+    }
+
+    /// <summary>
+    /// Checks a token the way every service does now: ES256 with the public key of its
+    /// <c>kid</c> (<paramref name="es256Key"/> answers null for a kid outside the accepted
+    /// set), or HS256 with <paramref name="legacySecret"/> only while the migration window is
+    /// open (null once it has closed). Any other <c>alg</c> is refused.
+    /// </summary>
+    public static TokenVerification Check(string? token, long now, Func<string, ECDsa?> es256Key, byte[]? legacySecret)
+    {
+        ArgumentNullException.ThrowIfNull(es256Key);
+        if (!TryDecode(token, out var decoded))
+        {
+            return Reject(TokenRejection.Malformed);
+        }
+
+        var algorithm = StringProperty(decoded.Header, "alg");
+        if (string.Equals(algorithm, "none", StringComparison.OrdinalIgnoreCase))
+        {
+            return Reject(TokenRejection.AlgorithmNone);
+        }
+
+        if (string.Equals(algorithm, Algorithm, StringComparison.Ordinal))
+        {
+            // HS256 is a key type of its own: only the legacy secret, only inside the window.
+            return legacySecret is null ? Reject(TokenRejection.WrongAlgorithm) : CheckHs256(decoded, legacySecret, now);
+        }
+
+        if (!string.Equals(algorithm, Es256, StringComparison.Ordinal))
+        {
+            return Reject(TokenRejection.WrongAlgorithm);
+        }
+
+        var keyId = StringProperty(decoded.Header, "kid");
+        var key = string.IsNullOrEmpty(keyId) ? null : es256Key(keyId);
+        if (key is null)
+        {
+            return Reject(TokenRejection.UnknownKey);
+        }
+
+        if (!Es256Signatures.Verify(key, Encoding.ASCII.GetBytes(decoded.SigningInput), decoded.Signature))
         {
             return Reject(TokenRejection.BadSignature);
         }
 
-        return CheckClaims(header, payload, now);
+        return CheckClaims(decoded.Header, decoded.Payload, now, requireSession: true);
     }
 
-    private static TokenVerification CheckClaims(JsonElement header, JsonElement payload, long now)
+    /// <summary>The <c>kid</c> of a token's header when it is an ES256 token, without checking anything else.</summary>
+    public static string? Es256KeyId(string? token) =>
+        TryDecode(token, out var decoded) && StringProperty(decoded.Header, "alg") == Es256
+            ? StringProperty(decoded.Header, "kid")
+            : null;
+
+    private static TokenVerification CheckHs256(DecodedToken decoded, byte[] secret, long now)
+    {
+        var expected = HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(decoded.SigningInput));
+        if (!CryptographicOperations.FixedTimeEquals(expected, decoded.Signature))
+        {
+            return Reject(TokenRejection.BadSignature);
+        }
+
+        return CheckClaims(decoded.Header, decoded.Payload, now, requireSession: false);
+    }
+
+    private static TokenVerification CheckClaims(JsonElement header, JsonElement payload, long now, bool requireSession)
     {
         foreach (var required in RequiredClaims)
         {
@@ -150,31 +252,28 @@ public static class AccessTokens
             return Reject(TokenRejection.WrongHeaderType);
         }
 
+        if (header.TryGetProperty("crit", out _))
+        {
+            // RFC 7515 §4.1.11: extensions the verifier does not understand must be refused.
+            return Reject(TokenRejection.UnsupportedCritical);
+        }
+
         if (StringProperty(payload, "typ") != TokenType)
         {
             return Reject(TokenRejection.WrongType);
         }
 
-        if (!payload.GetProperty("iat").TryGetInt64(out var issuedAt)
-            || !payload.GetProperty("exp").TryGetInt64(out var expiresAt))
+        // Times are JSON integers that fit a long: PyJWT's side refuses 1.5, true and "1"
+        // alike, and a value past long's range is refused here rather than clamped.
+        if (!TryGetTime(payload, "iat", out var issuedAt) || !TryGetTime(payload, "exp", out var expiresAt))
         {
-            // Times are JSON integers: PyJWT's side refuses 1.5, true and "1" alike.
             return Reject(TokenRejection.Malformed);
         }
 
-        if (expiresAt - issuedAt > MaxTtlSeconds)
+        var timing = CheckTimes(issuedAt, expiresAt, now);
+        if (timing != TokenRejection.None)
         {
-            return Reject(TokenRejection.LifetimeTooLong);
-        }
-
-        if (now >= expiresAt)
-        {
-            return Reject(TokenRejection.Expired);
-        }
-
-        if (issuedAt > now + ClockSkewSeconds)
-        {
-            return Reject(TokenRejection.IssuedInFuture);
+            return Reject(timing);
         }
 
         var userId = StringProperty(payload, "sub");
@@ -187,14 +286,81 @@ public static class AccessTokens
             return Reject(TokenRejection.MissingClaim);
         }
 
-        return new TokenVerification(new AccessClaims(userId, tenantId, role, expiresAt, tokenId), TokenRejection.None);
+        var sessionId = StringProperty(payload, "sid") ?? string.Empty;
+        if (requireSession && sessionId.Length == 0)
+        {
+            return Reject(TokenRejection.MissingSession);
+        }
+
+        return new TokenVerification(
+            new AccessClaims(userId, tenantId, role, expiresAt, tokenId, sessionId, issuedAt),
+            TokenRejection.None);
+    }
+
+    /// <summary>
+    /// The lifetime and time-window rules, in ppcommon.jwt's order, with every difference
+    /// computed checked: <c>exp - iat</c> in 1..<see cref="MaxTtlSeconds"/>, not expired,
+    /// <c>iat</c> at most <see cref="ClockSkewSeconds"/> ahead of now and at most
+    /// <see cref="MaxTtlSeconds"/> behind it. A difference that does not fit a long (say
+    /// <c>iat = long.MinValue</c>, <c>exp = long.MaxValue</c>) is as far out of range as a
+    /// value can be, so it is refused by the rule it breaks, never wrapped into range.
+    /// </summary>
+    public static TokenRejection CheckTimes(long issuedAt, long expiresAt, long now)
+    {
+        if (!TrySubtract(expiresAt, issuedAt, out var lifetime))
+        {
+            // Overflow means |exp - iat| > long.MaxValue: far too long, or negative.
+            return expiresAt > issuedAt ? TokenRejection.LifetimeTooLong : TokenRejection.LifetimeNotPositive;
+        }
+
+        if (lifetime > MaxTtlSeconds)
+        {
+            return TokenRejection.LifetimeTooLong;
+        }
+
+        if (lifetime < 1)
+        {
+            return TokenRejection.LifetimeNotPositive;
+        }
+
+        if (now >= expiresAt)
+        {
+            return TokenRejection.Expired;
+        }
+
+        if (!TrySubtract(issuedAt, now, out var ahead) || ahead > ClockSkewSeconds)
+        {
+            // An overflow here can only mean iat is far ahead (exp > now and exp - iat >= 1).
+            return TokenRejection.IssuedInFuture;
+        }
+
+        if (!TrySubtract(now, issuedAt, out var age) || age > MaxTtlSeconds)
+        {
+            return TokenRejection.IssuedTooLongAgo;
+        }
+
+        return TokenRejection.None;
+    }
+
+    private static bool TrySubtract(long left, long right, out long difference)
+    {
+        try
+        {
+            difference = checked(left - right);
+            return true;
+        }
+        catch (OverflowException)
+        {
+            difference = 0;
+            return false;
+        }
     }
 
     /// <summary>The 401 message for a rejection: which check failed, never the token.</summary>
     public static string Describe(TokenRejection rejection) => rejection switch
     {
         TokenRejection.Malformed => "access token is malformed",
-        TokenRejection.AlgorithmNone or TokenRejection.WrongAlgorithm => $"access token algorithm must be {Algorithm}",
+        TokenRejection.AlgorithmNone or TokenRejection.WrongAlgorithm => $"access token algorithm must be {Es256}",
         TokenRejection.BadSignature => "access token signature is invalid",
         TokenRejection.MissingClaim => "access token lacks a required claim",
         TokenRejection.WrongIssuer => "access token issuer is wrong",
@@ -202,6 +368,11 @@ public static class AccessTokens
         TokenRejection.WrongHeaderType => "access token header typ must be JWT",
         TokenRejection.WrongType => "token is not an access token",
         TokenRejection.LifetimeTooLong => $"access token lifetime exceeds {MaxTtlSeconds} s",
+        TokenRejection.LifetimeNotPositive => "access token expires before it is issued",
+        TokenRejection.IssuedTooLongAgo => $"access token was issued more than {MaxTtlSeconds} s ago",
+        TokenRejection.UnknownKey => "access token key id is not an accepted signing key",
+        TokenRejection.MissingSession => "access token lacks the 'sid' claim",
+        TokenRejection.UnsupportedCritical => "access token header has critical extensions",
         TokenRejection.Expired => "access token has expired",
         TokenRejection.IssuedInFuture => "access token is issued in the future",
         _ => "a valid Bearer access token is required",
@@ -209,14 +380,18 @@ public static class AccessTokens
 
     private static TokenVerification Reject(TokenRejection rejection) => new(null, rejection);
 
-    private static bool HasAudience(JsonElement audience) => audience.ValueKind switch
+    // Exact string only, as ppcommon.jwt: an audience list is not this API's form.
+    private static bool HasAudience(JsonElement audience) =>
+        audience.ValueKind == JsonValueKind.String && audience.ValueEquals(Audience);
+
+    // A time claim: a JSON integer that fits a long (false for 1.5, 1e3, "1", true, 2^63).
+    private static bool TryGetTime(JsonElement payload, string name, out long value)
     {
-        JsonValueKind.String => audience.ValueEquals(Audience),
-        // A list names every audience the token is for: ours must be one of them, and all must be strings.
-        JsonValueKind.Array => audience.EnumerateArray().All(entry => entry.ValueKind == JsonValueKind.String)
-            && audience.EnumerateArray().Any(entry => entry.ValueEquals(Audience)),
-        _ => false,
-    };
+        value = 0;
+        return payload.TryGetProperty(name, out var element)
+            && element.ValueKind == JsonValueKind.Number
+            && element.TryGetInt64(out value);
+    }
 
     private static string? StringProperty(JsonElement element, string name)
     {
@@ -233,6 +408,32 @@ public static class AccessTokens
         {
             return null; // invalid UTF-16 escapes: no claim we could compare
         }
+    }
+
+    /// <summary>Three base64url segments, the first two JSON objects; nothing checked yet.</summary>
+    private readonly record struct DecodedToken(JsonElement Header, JsonElement Payload, string SigningInput, byte[] Signature);
+
+    private static bool TryDecode(string? token, out DecodedToken decoded)
+    {
+        decoded = default;
+        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength || token.AsSpan().Count('.') != 2)
+        {
+            return false;
+        }
+
+        var firstDot = token.IndexOf('.', StringComparison.Ordinal);
+        var secondDot = token.IndexOf('.', firstDot + 1);
+        if (!TryDecodeSegment(token[..firstDot], out var headerBytes)
+            || !TryDecodeSegment(token[(firstDot + 1)..secondDot], out var payloadBytes)
+            || !TryDecodeSegment(token[(secondDot + 1)..], out var signature)
+            || !TryParseObject(headerBytes, out var header)
+            || !TryParseObject(payloadBytes, out var payload))
+        {
+            return false;
+        }
+
+        decoded = new DecodedToken(header, payload, token[..secondDot], signature);
+        return true;
     }
 
     // base64url without padding or whitespace: the only form a JWT segment takes.
@@ -255,12 +456,15 @@ public static class AccessTokens
         try
         {
             bytes = Base64Url.DecodeFromChars(segment);
-            return true;
         }
         catch (FormatException)
         {
             return false;
         }
+
+        // One token, one spelling: unused trailing bits must be zero (RFC 4648 §3.5), as
+        // ppcommon.jwt requires, so both runtimes refuse the same strings.
+        return string.Equals(Base64Url.EncodeToString(bytes), segment, StringComparison.Ordinal);
     }
 
     private static bool TryParseObject(byte[] utf8Json, out JsonElement element)
@@ -269,7 +473,7 @@ public static class AccessTokens
         try
         {
             using var document = JsonDocument.Parse(new ReadOnlyMemory<byte>(utf8Json));
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            if (document.RootElement.ValueKind != JsonValueKind.Object || HasDuplicateNames(document.RootElement))
             {
                 return false;
             }
@@ -277,9 +481,41 @@ public static class AccessTokens
             element = document.RootElement.Clone();
             return true;
         }
-        catch (JsonException)
+        catch (Exception error) when (error is JsonException or InvalidOperationException)
         {
             return false;
+        }
+    }
+
+    // A parser that keeps the first "tid" and one that keeps the last must not disagree
+    // about a tenant: a repeated name at any depth makes the token malformed, as in ppcommon.jwt.
+    private static bool HasDuplicateNames(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (!names.Add(property.Name) || HasDuplicateNames(property.Value))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (HasDuplicateNames(item))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return false;
         }
     }
 }

@@ -28,4 +28,6 @@ public sealed class ApiException : Exception
     public static ApiException NotFound(string message = "not found") => new(404, "not_found", message);
 
     public static ApiException Conflict(string message) => new(409, "conflict", message);
+
+    public static ApiException ServiceUnavailable(string code, string message) => new(503, code, message);
 }

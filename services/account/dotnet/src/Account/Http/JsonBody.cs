@@ -40,11 +40,15 @@ public sealed class JsonBody
     }
 
     /// <summary>The string value of <paramref name="name"/>; 400 when absent, null or not a string.</summary>
-    public string RequireString(string name)
+    public string RequireString(string name) =>
+        OptionalString(name) ?? throw ApiException.BadRequest($"field '{name}' is required");
+
+    /// <summary>The string value of <paramref name="name"/>, null when absent or null; 400 when not a string.</summary>
+    public string? OptionalString(string name)
     {
         if (!_root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
-            throw ApiException.BadRequest($"field '{name}' is required");
+            return null;
         }
 
         if (value.ValueKind != JsonValueKind.String)

@@ -64,6 +64,21 @@ public sealed class DynamoSessionStore(IAmazonDynamoDB client, string sessionsTa
             Number(item, "expiresAt"));
     }
 
+    public async Task<bool> IsActiveAsync(string sessionId, long now, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(sessionId))
+        {
+            return false; // a legacy token names no session: it belongs to none
+        }
+
+        var response = await client.GetItemAsync(
+            new GetItemRequest { TableName = sessionsTable, Key = Key("sessionId", sessionId), ConsistentRead = true },
+            cancellationToken).ConfigureAwait(false);
+        return Found(response.Item)
+            && response.Item.TryGetValue("status", out var status) && status.S == Status.Active
+            && Number(response.Item, "expiresAt") > now;
+    }
+
     public async Task<Rotation> RotateAsync(TokenRecord current, string successorHash, long now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(current);
@@ -171,7 +186,7 @@ public sealed class DynamoSessionStore(IAmazonDynamoDB client, string sessionsTa
         }
     }
 
-    public async Task PurgeUserAsync(string userId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> SessionIdsOfUserAsync(string userId, CancellationToken cancellationToken)
     {
         var sessionIds = new List<string>();
         await foreach (var session in QueryAllAsync(client, sessionsTable, "user-index", "userId", userId, cancellationToken)
@@ -180,6 +195,12 @@ public sealed class DynamoSessionStore(IAmazonDynamoDB client, string sessionsTa
             sessionIds.Add(Text(session, "sessionId"));
         }
 
+        return sessionIds;
+    }
+
+    public async Task PurgeUserAsync(string userId, CancellationToken cancellationToken)
+    {
+        var sessionIds = await SessionIdsOfUserAsync(userId, cancellationToken).ConfigureAwait(false);
         foreach (var sessionId in sessionIds)
         {
             await foreach (var token in QueryAllAsync(client, tokensTable, "session-index", "sessionId", sessionId, cancellationToken)

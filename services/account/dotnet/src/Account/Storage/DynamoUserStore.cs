@@ -109,7 +109,7 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
         return item is null ? null : new Tenant(Text(item, "tenantId"), Text(item, "name"));
     }
 
-    public async Task DeleteAsync(User user, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(User user, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         List<TransactWriteItem> removals =
@@ -120,7 +120,7 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
         if (user.Role != OwnerRole)
         {
             await TransactAsync(removals, cancellationToken).ConfigureAwait(false);
-            return;
+            return false;
         }
 
         // Owners are counted on the tenant item, so "only owner" is decided by a condition
@@ -139,6 +139,7 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
         try
         {
             await TransactAsync([.. removals, lastOwner], cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (TransactionCanceledException)
         {
@@ -155,6 +156,7 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
                 },
             };
             await TransactAsync([.. removals, oneOfSeveral], cancellationToken).ConfigureAwait(false);
+            return false;
         }
     }
 

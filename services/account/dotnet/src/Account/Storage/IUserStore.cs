@@ -16,5 +16,6 @@ public interface IUserStore
     Task<Tenant?> FindTenantAsync(string tenantId, CancellationToken cancellationToken);
 
     /// <summary>Removes the user and its email claim; the tenant too when the user was its only owner.</summary>
-    Task DeleteAsync(User user, CancellationToken cancellationToken);
+    /// <returns>True when the tenant is gone (deleted now, or already missing).</returns>
+    Task<bool> DeleteAsync(User user, CancellationToken cancellationToken);
 }
