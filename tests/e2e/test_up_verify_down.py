@@ -15,11 +15,13 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import boto3
 import pytest
+
+from ppcommon.cache import RespError, encode_command, read_reply
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"  # the dev stage's region in stages.toml
@@ -60,29 +62,30 @@ def _with_descendants(roots: set[int]) -> set[int]:
     return found
 
 
-def _redis_call(port: int, token: str, *command: str) -> bytes:
-    parts = [b"AUTH", token.encode()], [part.encode() for part in command]
-    payload = b"".join(
-        b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in words)
-        for words in parts
-    )
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
-        connection.sendall(payload)
-        stream = connection.makefile("rb")
-        assert stream.readline().startswith(b"+OK")
-        header = stream.readline()
-        assert header.startswith(b"$"), header
-        return stream.read(int(header[1:]))
+def _redis_session(port: int, secret: dict[str, str]) -> Callable[..., object]:
+    """Commands on the local Redis as the Redis user whose secret this is (ACL login)."""
+    connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+    stream = connection.makefile("rwb")
+
+    def call(*command: str) -> object:
+        stream.write(encode_command(*command))
+        stream.flush()
+        return read_reply(stream)
+
+    assert call("AUTH", secret["username"], secret["password"]) == b"OK"
+    return call
 
 
-def _command_calls(port: int, token: str) -> dict[str, int]:
-    """Calls per Redis command so far (INFO commandstats)."""
-    calls = {}
-    for line in _redis_call(port, token, "INFO", "commandstats").decode().splitlines():
-        if line.startswith("cmdstat_"):
-            name, stats = line[len("cmdstat_") :].split(":", 1)
-            calls[name] = int(dict(f.split("=") for f in stats.split(","))["calls"])
-    return calls
+def _revocations(call: Callable[..., object]) -> set[str]:
+    """The kinds of revocation key present (jti, sid, user, tenant), by a full SCAN."""
+    kinds, cursor = set(), b"0"
+    while True:
+        reply = call("SCAN", cursor.decode(), "MATCH", "rev:*", "COUNT", "1000")
+        assert isinstance(reply, list)
+        cursor, keys = reply
+        kinds |= {key.decode().split(":")[1] for key in keys}
+        if cursor == b"0":
+            return kinds
 
 
 class System:
@@ -177,23 +180,27 @@ def test_up_verify_down_from_nothing(system: System) -> None:
     real_redis = redis_host == "127.0.0.1"
     assert real_redis == (shutil.which("redis-server") is not None)
     if real_redis:
-        secret = system.aws("secretsmanager").get_secret_value(  # type: ignore[attr-defined]
-            SecretId=exports["purposepath-redis-auth-secret-arn-dev"]
-        )
-        token = json.loads(secret["SecretString"])["token"]
-        after_up = _command_calls(redis_port, token)
-        # up's journey read its tenant through the cache, then deleted it: a miss, a
-        # fill, an invalidation, all by the account service through the gateway.
-        assert after_up.get("get", 0) >= 1
-        assert after_up.get("set", 0) >= 1
-        assert after_up.get("del", 0) >= 1
+        secrets = system.aws("secretsmanager")
+
+        def user_secret(service: str) -> dict[str, str]:
+            arn = exports[f"purposepath-{service}-redis-user-secret-arn-dev"]
+            return json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"])  # type: ignore[attr-defined, no-any-return]
+
+        account = _redis_session(redis_port, user_secret("account"))
+        # up's journey logged out and deleted its account through the gateway: the account
+        # service wrote those revocations as its own Redis user.
+        assert {"jti", "sid", "user"} <= _revocations(account)
+        # A data service's user reads revocations and can write nothing (least privilege).
+        coaching = _redis_session(redis_port, user_secret("coaching"))
+        with pytest.raises(RespError, match="NOPERM"):
+            coaching("SET", "rev:user:forged", "1")
 
     verify = system.invoke("verify", "--local")
 
     assert verify.returncode == 0, _explain(verify)
     assert "verify: stage dev passed every step" in verify.stdout
     if real_redis:
-        assert _command_calls(redis_port, token)["get"] > after_up["get"]
+        assert {"jti", "sid", "user"} <= _revocations(account)
     ports = [system.gateway_port, system.aws_port, *([redis_port] if real_redis else [])]
     assert all(_listening(port) for port in ports)
 

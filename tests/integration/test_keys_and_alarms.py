@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from ppdeploy import templates
-from tests.integration.support import ROOT, LocalAws, dump, exports
+from ppdeploy.aws.template_store import TemplateStore
+from tests.integration.support import REGION, ROOT, LocalAws, dump, exports
 
 pytestmark = pytest.mark.integration
 ALARM = "purposepath-account-api-errors-dev"
@@ -93,11 +94,15 @@ def test_staging_reads_secrets_through_an_endpoint_in_each_az(local_aws: LocalAw
 
 def test_nat_per_az_routes_each_private_subnet_through_its_own_az(local_aws: LocalAws) -> None:
     # The template itself, as CloudFormation takes it, on a stage no stages.toml entry uses.
+    # It is over TemplateBody's 51,200 bytes, so it goes by S3 URL as the engine sends it.
     body = json.dumps(templates.load(TEMPLATE_PATH).document, separators=(",", ":"), sort_keys=True)
+    s3 = local_aws.client("s3")
+    s3.create_bucket(Bucket="qa-templates")
+    store = TemplateStore.for_target(s3, "qa-templates", REGION, local_aws.endpoint)
     cfn = local_aws.client("cloudformation")
     cfn.create_stack(
         StackName="purposepath-shared-infrastructure-qa",
-        TemplateBody=body,
+        TemplateURL=store.url_for(body, stack="purposepath-shared-infrastructure-qa"),
         Parameters=[
             {"ParameterKey": "Stage", "ParameterValue": "qa"},
             {"ParameterKey": "Egress", "ParameterValue": "nat-per-az"},

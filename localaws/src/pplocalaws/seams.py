@@ -542,3 +542,36 @@ def queue_event_invocations_with(hook: EventInvocation) -> None:
 
     invoke.__wrapped__ = original  # type: ignore[attr-defined]  # unwrap on re-patch
     LambdaBackend.invoke = invoke  # type: ignore[method-assign]  # the seam's patch
+
+
+# --- h-kms ---
+# ---------------------------------------------------------------------------------------
+# KMS signing keys (branch h-kms): moto's KMS backend methods extended in place.
+# Tests: ``tests/test_seams_h_kms.py``.
+# ---------------------------------------------------------------------------------------
+
+_KMS_WRAPS = "_pplocalaws_kms_wraps"
+_kms_wraps_applied: set[tuple[str, str]] = set()
+
+
+@seam("KmsBackend.enable_key_rotation", "KmsBackend.create_key", "KmsBackend.put_key_policy")
+def wrap_kms_backend_method(
+    name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
+) -> None:
+    """Replace ``KmsBackend.name`` by ``wrap(current)``; the same wrap twice does nothing.
+
+    Several modules may wrap one method (each wrap sees the previous one as ``current``).
+    Relies on the method existing on ``moto.kms.models.KmsBackend`` (by name, with moto's
+    signature); a rename fails here with MotoChanged instead of patching a method nobody
+    calls.
+    """
+    from moto.kms.models import KmsBackend  # noqa: PLC0415 - moto loads lazily here
+
+    current = _moto_attribute(KmsBackend, name, f"KmsBackend.{name}")
+    applied = (name, f"{wrap.__module__}.{wrap.__qualname__}")
+    if applied in _kms_wraps_applied:
+        return
+    wrapped = wrap(current)
+    setattr(wrapped, _KMS_WRAPS, current)
+    setattr(KmsBackend, name, wrapped)
+    _kms_wraps_applied.add(applied)

@@ -83,23 +83,6 @@ def test_sns_publish_batch_is_authorised_as_publish() -> None:
     ]
 
 
-def test_ssm_get_parameter_names_the_parameter_arn_without_its_leading_slash() -> None:
-    call = _json("ssm", "AmazonSSM.GetParameter", {"Name": "/purposepath/dev/signing-keys"})
-    assert _needs(call) == [
-        (
-            "ssm:GetParameter",
-            f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/purposepath/dev/signing-keys",
-        )
-    ]
-    for body in (
-        {"Name": "/p/x", "WithDecryption": True},  # a SecureString needs kms:Decrypt too
-        {"Name": "/p/x:3"},  # a version selector
-        {"Name": f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/p/x"},
-    ):
-        assert _json("ssm", "AmazonSSM.GetParameter", body).unmodelled
-    assert _json("ssm", "AmazonSSM.PutParameter", {"Name": "/p/x"}).unmodelled
-
-
 def test_an_unmodelled_operation_is_denied_never_allowed() -> None:
     call = _json("dynamodb", "DynamoDB_20120810.ExecuteStatement", {"Statement": "SELECT"})
     assert call.unmodelled

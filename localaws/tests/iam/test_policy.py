@@ -356,13 +356,13 @@ def test_unknown_key_in_a_deny_also_denies() -> None:
 
 
 def test_unknown_operator_and_policy_variable_deny() -> None:
-    date = {
+    unmodelled = {
         "Effect": "Allow",
         "Action": "*",
         "Resource": "*",
-        "Condition": {"DateLessThan": {"aws:SourceArn": "2030-01-01"}},
+        "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
     }
-    assert _decide(_policy(date), "s3:GetObject", "*") is Decision.UNEVALUABLE
+    assert _decide(_policy(unmodelled), "s3:GetObject", "*") is Decision.UNEVALUABLE
     variable = {
         "Effect": "Allow",
         "Action": "s3:GetObject",

@@ -9,8 +9,9 @@ that service (pplocalaws.iam.keys). The first refusal is reported.
 
 from __future__ import annotations
 
+import datetime
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pplocalaws.iam import keys, lookups, policy, resource_policies
@@ -53,11 +54,30 @@ def _parsed(document: str) -> tuple[Statement, ...]:
     return tuple(policy.parse(document))
 
 
+def _utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+# The request's time (tests replace it to stand on either side of a date condition).
+clock: Callable[[], datetime.datetime] = _utc_now
+
+
 def _global_context(session: Session, region: str) -> dict[str, tuple[str, ...]]:
     # "AWS global condition context keys": what every request of a role session carries.
     # aws:SourceArn / aws:SourceAccount are absent: they exist only when a service
     # principal calls on behalf of a resource, never for a function's own call.
+    # aws:PrincipalArn of an assumed-role session is the role's ARN, not the session's
+    # (same page, "aws:PrincipalArn"). aws:CurrentTime is ISO 8601 and aws:EpochTime epoch
+    # seconds (same page), both of the request's time, on every request.
+    now = clock().astimezone(datetime.UTC)
+    # aws:userid of a role session is "ROLE-ID:SESSION-NAME" (same page, "aws:userid").
+    # A deleted role has no id, and no policies either: its session is allowed nothing.
+    role_id = lookups.role_id(session.account, session.role_arn)
+    user_id = {"aws:userid": (f"{role_id}:{session.session_arn.rsplit('/', 1)[-1]}",)}
     return {
+        **(user_id if role_id else {}),
+        "aws:currenttime": (now.strftime("%Y-%m-%dT%H:%M:%SZ"),),
+        "aws:epochtime": (str(int(now.timestamp())),),
         "aws:principalarn": (session.role_arn,),
         "aws:principalaccount": (session.account,),
         "aws:principaltype": ("AssumedRole",),
@@ -190,6 +210,7 @@ def _key_decision(
         account=session.account,
         role_arn=session.role_arn,
         session_policy=session_policy,
+        session_arn=session.session_arn,
     )
     if verdict.allowed:
         return None

@@ -13,6 +13,7 @@ request and logs which key or operator. Never a silent allow.
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import logging
 import re
@@ -47,6 +48,14 @@ KNOWN_KEYS = frozenset(
         "aws:securetransport",
         "aws:userid",
         "ses:fromaddress",
+        # "AWS global condition context keys": the request's date and time, ISO 8601 and
+        # epoch seconds (filled for every role-session request by the authorizer).
+        "aws:currenttime",
+        "aws:epochtime",
+        # "AWS KMS condition keys": kms:SigningAlgorithm and kms:MessageType on Sign and
+        # Verify (filled by pplocalaws.iam.data_calls for those two operations).
+        "kms:signingalgorithm",
+        "kms:messagetype",
     }
 )
 # kms:EncryptionContext:<context-key>: one key per encryption-context pair.
@@ -88,6 +97,38 @@ def _numeric(value: str) -> float | None:
         return None
 
 
+def _ordered_number(value: str) -> float:
+    # Numeric less/greater: a value that is not a number cannot be ordered. AWS refuses
+    # such a policy when it is written; the local AWS denies rather than guess.
+    number = _numeric(value)
+    if number is None:
+        raise Unevaluable(f"numeric condition value {value!r} is not a number")
+    return number
+
+
+_EPOCH = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def instant(value: str) -> float:
+    """A date condition value as epoch seconds.
+
+    "Date condition operators" (condition operators page): values are one of the W3C
+    implementations of ISO 8601 (``2026-12-03``, ``2026-12-03T14:00:00Z``, with or without
+    fractions and offsets) or epoch (UNIX) seconds. A time without an offset is read as
+    UTC. Anything else cannot be compared: Unevaluable (the request is denied and logged).
+    """
+    text = value.strip()
+    if _EPOCH.match(text):
+        return float(text)
+    try:
+        parsed = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise Unevaluable(f"date condition value {value!r} is not ISO 8601 or epoch time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed.timestamp()
+
+
 def _bool_equals(expected: str, value: str) -> bool:
     return expected.lower() == value.lower()
 
@@ -110,6 +151,18 @@ _MATCHERS: dict[str, tuple[Callable[[str, str], bool], bool]] = {
         lambda p, v: _numeric(p) is not None and _numeric(p) == _numeric(v),
         True,
     ),
+    # Numeric and date ordering: the request's value (v) against the policy's (p), as
+    # "Numeric condition operators" and "Date condition operators" define them.
+    "numericlessthan": (lambda p, v: _ordered_number(v) < _ordered_number(p), False),
+    "numericlessthanequals": (lambda p, v: _ordered_number(v) <= _ordered_number(p), False),
+    "numericgreaterthan": (lambda p, v: _ordered_number(v) > _ordered_number(p), False),
+    "numericgreaterthanequals": (lambda p, v: _ordered_number(v) >= _ordered_number(p), False),
+    "dateequals": (lambda p, v: instant(v) == instant(p), False),
+    "datenotequals": (lambda p, v: instant(v) == instant(p), True),
+    "datelessthan": (lambda p, v: instant(v) < instant(p), False),
+    "datelessthanequals": (lambda p, v: instant(v) <= instant(p), False),
+    "dategreaterthan": (lambda p, v: instant(v) > instant(p), False),
+    "dategreaterthanequals": (lambda p, v: instant(v) >= instant(p), False),
 }
 
 

@@ -189,4 +189,9 @@ def kms(request: Request, operation: str) -> Call:
         "kms:callerAccount".lower(): (request.account,),
         **encryption_context_keys(body.get("EncryptionContext") or {}),
     }
+    if operation in ("Sign", "Verify"):
+        # "AWS KMS condition keys": kms:SigningAlgorithm and kms:MessageType (RAW when the
+        # request leaves it out, as the API's default is).
+        context["kms:signingalgorithm"] = (str(body.get("SigningAlgorithm") or ""),)
+        context["kms:messagetype"] = (str(body.get("MessageType") or "RAW"),)
     return Call("kms", "json", operation, (Need(action, key_arn, context),))

@@ -19,6 +19,7 @@ from moto.s3.models import s3_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
+from moto.ssm.models import ssm_backends
 from moto.sts.models import sts_backends
 
 from pplocalaws import seams
@@ -57,6 +58,14 @@ def session(access_key_id: str) -> Session | None:
                     assumed.policy or None,
                 )
     return None
+
+
+def role_id(account: str, role_arn: str) -> str | None:
+    """The role's unique id (AROA...), or None when the role is gone."""
+    try:
+        return str(iam_backends[account][PARTITION].get_role_by_arn(role_arn).id)
+    except Exception:  # moto raises its IAMNotFoundException
+        return None
 
 
 def role_policy_documents(account: str, role_arn: str) -> list[str] | None:
@@ -174,3 +183,20 @@ def topic_key(account: str, region: str, topic_arn: str) -> str | None:
     topic = sns_backends[account][region].topics.get(topic_arn)
     key = getattr(topic, "kms_master_key_id", "") if topic else ""
     return customer_key_arn(account, region, str(key)) if key else None
+
+
+@dataclass(frozen=True)
+class Parameter:
+    type: str  # String | StringList | SecureString
+    key_id: str  # the KMS key of a SecureString (moto: alias/aws/ssm when none was given)
+
+
+def parameter(account: str, region: str, name: str) -> Parameter | None:
+    """A Systems Manager parameter by name, ARN or selector; None when there is none."""
+    try:
+        found = ssm_backends[account][region].get_parameter(name)
+    except Exception:  # moto raises ParameterVersionNotFound for an unknown version
+        return None
+    if found is None:
+        return None
+    return Parameter(str(found.parameter_type), str(getattr(found, "keyid", "") or ""))

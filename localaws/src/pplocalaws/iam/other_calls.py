@@ -204,26 +204,3 @@ def sts(request: Request, operation: str) -> Call:
     if operation == "GetCallerIdentity":
         return Call("sts", "query", operation, always_allowed=True)
     return Call("sts", "query", operation, unmodelled=f"STS {operation}")
-
-
-# --------------------------------------------------------------------------------------
-# Systems Manager Parameter Store: GetParameter on a parameter by name, the only call the
-# services make (the signing key set). Service Authorization Reference, "Actions,
-# resources, and condition keys for AWS Systems Manager": ssm:GetParameter on resource
-# type parameter, ARN arn:${Partition}:ssm:${Region}:${Account}:parameter/
-# ${ParameterNameWithoutLeadingSlash}. Strict where unsure: a name carrying a selector or
-# an ARN (":"), and WithDecryption (a SecureString also needs kms:Decrypt on its key,
-# "Use IAM policies to restrict access to Systems Manager parameters" in the Systems
-# Manager User Guide), are not modelled, so they are denied rather than guessed.
-# --------------------------------------------------------------------------------------
-def ssm(request: Request, operation: str) -> Call:
-    if operation != "GetParameter":
-        return Call("ssm", "json", operation, unmodelled=f"Systems Manager {operation}")
-    body = request.json_body()
-    name = str(body.get("Name", ""))
-    if not name or ":" in name or body.get("WithDecryption"):
-        return Call(
-            "ssm", "json", operation, unmodelled="GetParameter by ARN, selector or decryption"
-        )
-    arn = f"arn:aws:ssm:{request.region}:{request.account}:parameter/{name.lstrip('/')}"
-    return Call("ssm", "json", operation, (Need("ssm:GetParameter", arn),))

@@ -1,38 +1,56 @@
-"""AWS::KMS::Key: the key spec and usage, and the update, moto's model lacks.
+"""AWS::KMS::Key: the update moto's model lacks.
 
-moto creates every template key as SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT whatever KeySpec
-and KeyUsage say (an ECC_NIST_P256 SIGN_VERIFY key then refuses ``Sign``); the created key
-is given the template's spec, usage and a key pair of that spec here. A modified key
-silently drops out of moto's stack. The update here applies KeyPolicy, EnableKeyRotation,
-Enabled and Description in place; a new KeySpec, KeyUsage or MultiRegion replaces the key, as
-CloudFormation does. (moto's Alias model already updates and deletes.) A created key's
-policy is stored as JSON text, as GetKeyPolicy returns it on AWS.
+moto creates the key with its policy, rotation and tags, but a modified key silently drops
+out of the stack. The update here applies KeyPolicy, EnableKeyRotation, Enabled and
+Description in place; a new KeySpec, KeyUsage, Origin or MultiRegion fails the update, as
+the AWS::KMS::Key reference page says ("If you change the value of the KeySpec, KeyUsage,
+Origin, or MultiRegion properties of an existing KMS key, the update request fails,
+regardless of the value of the UpdateReplacePolicy attribute"). (moto's Alias model
+already updates and deletes.) A created key's policy is stored as JSON text, as
+GetKeyPolicy returns it on AWS. KeySpec/KeyUsage, rotation and deletion rules: kms_keys.
 """
 
 from __future__ import annotations
 
 import json
 
-from moto.cloudformation.exceptions import ValidationError
 from moto.kms.models import Key, KmsBackend, kms_backends
-from moto.kms.utils import generate_private_key
 
 from pplocalaws.resources.common import Properties, as_bool
+from pplocalaws.resources.kms_keys import KeyRefused, check_properties, spec_and_usage
 from pplocalaws.resources.patching import set_update_in_place
 
-# Changing these makes CloudFormation create a new key (AWS::KMS::Key reference page).
-REPLACING_PROPERTIES = ("KeySpec", "KeyUsage", "MultiRegion", "Origin")
+# Changing these fails the update (AWS::KMS::Key reference page, "Important").
+IMMUTABLE_PROPERTIES = ("KeySpec", "KeyUsage", "MultiRegion", "Origin")
 
 
 def _backend(account_id: str, region_name: str) -> KmsBackend:
     return kms_backends[account_id][region_name]
 
 
-def _replaces_key(old: Properties, new: Properties) -> bool:
-    return any(old.get(name) != new.get(name) for name in REPLACING_PROPERTIES)
+def _immutable_changes(old: Properties, new: Properties) -> list[str]:
+    # KeySpec/KeyUsage left out mean their defaults: spelling the default out is no change.
+    changed = [name for name in ("MultiRegion", "Origin") if old.get(name) != new.get(name)]
+    if spec_and_usage(old)[0] != spec_and_usage(new)[0]:
+        changed.append("KeySpec")
+    if spec_and_usage(old)[1] != spec_and_usage(new)[1]:
+        changed.append("KeyUsage")
+    return changed
+
+
+def _never_replaced(_old: Properties, _new: Properties) -> bool:
+    return False  # an immutable change fails in _update_key instead
 
 
 def _update_key(key: Key, old: Properties, new: Properties, account_id: str, region: str) -> None:
+    changed = _immutable_changes(old, new)
+    if changed:
+        raise KeyRefused(
+            f"AWS::KMS::Key {key.id}: {', '.join(changed)} cannot change on an existing key "
+            "(the update fails whatever UpdateReplacePolicy says). To move to a new key, "
+            "add a new AWS::KMS::Key resource and point its users at it."
+        )
+    check_properties(new)
     backend = _backend(account_id, region)
     key_id = key.id
     policy = new.get("KeyPolicy")
@@ -49,46 +67,6 @@ def _update_key(key: Key, old: Properties, new: Properties, account_id: str, reg
     backend.update_key_description(key_id, new.get("Description", ""))
 
 
-# Key usages each key spec allows (AWS KMS Developer Guide, "Key spec reference", and the
-# CreateKey API Reference, KeyUsage: "For asymmetric KMS keys with ECC key pairs (not SM2),
-# specify SIGN_VERIFY or KEY_AGREEMENT"; RSA: ENCRYPT_DECRYPT or SIGN_VERIFY; HMAC:
-# GENERATE_VERIFY_MAC; symmetric: ENCRYPT_DECRYPT). Other specs are not modelled: refused.
-_USAGES_BY_SPEC_PREFIX = {
-    "SYMMETRIC_DEFAULT": ("ENCRYPT_DECRYPT",),
-    "RSA_": ("ENCRYPT_DECRYPT", "SIGN_VERIFY"),
-    "ECC_NIST_": ("SIGN_VERIFY", "KEY_AGREEMENT"),
-    "ECC_SECG_P256K1": ("SIGN_VERIFY", "KEY_AGREEMENT"),
-    "HMAC_": ("GENERATE_VERIFY_MAC",),
-}
-_DEFAULT_USAGE = "ENCRYPT_DECRYPT"  # AWS::KMS::Key KeyUsage default
-
-
-def _allowed_usages(spec: str) -> tuple[str, ...]:
-    for prefix, usages in _USAGES_BY_SPEC_PREFIX.items():
-        if spec.startswith(prefix):
-            return usages
-    return ()
-
-
-def _apply_spec(key: Key, properties: Properties) -> None:
-    spec = str(properties.get("KeySpec") or "SYMMETRIC_DEFAULT")
-    usage = str(properties.get("KeyUsage") or _DEFAULT_USAGE)
-    if usage not in _allowed_usages(spec):
-        raise ValidationError(
-            message=f"AWS::KMS::Key KeySpec {spec} with KeyUsage {usage} is not a key AWS KMS "
-            f"creates (allowed for {spec}: {', '.join(_allowed_usages(spec)) or 'none modelled'}); "
-            "fix the template's KeySpec/KeyUsage pair"
-        )
-    if (spec, usage) != (key.key_spec, key.key_usage):
-        key.key_spec, key.key_usage = spec, usage
-        key.private_key = generate_private_key(spec)
-
-
-def _after_create(key: Key, properties: Properties, account_id: str, region: str) -> None:
-    _apply_spec(key, properties)
-    _policy_as_text(key, properties, account_id, region)
-
-
 def _policy_as_text(key: Key, properties: Properties, account_id: str, region: str) -> None:
     # moto keeps the template's KeyPolicy mapping as it came, and GetKeyPolicy then answers
     # an object; AWS answers the policy as a JSON string ("GetKeyPolicy", Response
@@ -98,5 +76,5 @@ def _policy_as_text(key: Key, properties: Properties, account_id: str, region: s
 
 
 set_update_in_place(
-    Key, replaces=_replaces_key, update_in_place=_update_key, after_create=_after_create
+    Key, replaces=_never_replaced, update_in_place=_update_key, after_create=_policy_as_text
 )
