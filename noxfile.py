@@ -200,7 +200,13 @@ def bench(session: nox.Session) -> None:
     Not a default session (`nox -s bench`): it measures, and its figures want a quiet
     machine. Each script takes its own options when run directly (`python bench/SCRIPT --help`).
     """
-    for script in ("cold_init.py", "gateway_latency.py", "gateway_load.py"):
+    for script in (
+        "cold_init.py",
+        "gateway_latency.py",
+        "gateway_load.py",
+        "login_signing.py",
+        "auth_cost.py",
+    ):
         in_workspace(session, "python", f"bench/{script}")
 
 
