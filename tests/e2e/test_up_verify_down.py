@@ -22,6 +22,7 @@ import boto3
 import pytest
 
 from ppcommon.cache import RespError, encode_command, read_reply
+from pplocalaws import control
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"  # the dev stage's region in stages.toml
@@ -201,6 +202,13 @@ def test_up_verify_down_from_nothing(system: System) -> None:
     assert "verify: stage dev passed every step" in verify.stdout
     if real_redis:
         assert {"jti", "sid", "user"} <= _revocations(account)
+    # Every purge the journeys' deletions caused ran to completion under the functions' own
+    # roles: none was retried into a dead-letter queue (the verify journey only reads the
+    # deleted user's partitions, so a failing tenant purge would otherwise go unseen).
+    invocations = control.async_invocations(f"http://127.0.0.1:{system.aws_port}", 60)
+    assert invocations["idle"], invocations
+    assert invocations["deadLettered"] == invocations["dropped"] == 0, invocations["recent"]
+    assert invocations["succeeded"] >= 4  # user.deleted and tenant.deleted, twice each
     ports = [system.gateway_port, system.aws_port, *([redis_port] if real_redis else [])]
     assert all(_listening(port) for port in ports)
 
