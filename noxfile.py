@@ -206,6 +206,7 @@ def bench(session: nox.Session) -> None:
         "gateway_load.py",
         "login_signing.py",
         "auth_cost.py",
+        "gateway_revocation.py",
     ):
         in_workspace(session, "python", f"bench/{script}")
 
