@@ -174,8 +174,18 @@ def test_operated_parameters_keep_their_deployed_values_unless_given() -> None:
         "SigningKeysRotatedAt": "2026-03-01T12:00:00Z",
         "LegacyHs256Until": "2026-03-01T13:01:00Z",
     }
-    # A first deploy (nothing deployed) takes the template's defaults.
-    assert signing_keys.carried(declared, given, {}) == given
+    # A first deploy (nothing deployed) sends the template's defaults, so the unchanged
+    # deploy after it, which carries the deployed values, has the same fingerprint.
+    with_defaults = {
+        **declared,
+        "SigningKeyAState": {"Default": "active"},
+        "LegacyHs256Until": {"Default": ""},
+    }
+    assert signing_keys.carried(with_defaults, {"Stage": "dev"}, {}) == {
+        "Stage": "dev",
+        "SigningKeyAState": "active",
+        "LegacyHs256Until": "",
+    }
 
 
 # --- the workflow on the fake adapter ---------------------------------------------------------

@@ -182,11 +182,19 @@ def carried(
 ) -> dict[str, str]:
     """``given`` plus the deployed value of each operated parameter it leaves out.
 
-    Only parameters the template declares and the deployed stack has are carried; a first
-    deploy (nothing deployed) takes the template's defaults.
+    Only parameters the template declares are carried. One the stack does not have yet (a
+    first deploy, or a template that just gained it) is given its template default
+    explicitly: the parameters are part of the stack's fingerprint, so a first deploy and
+    the unchanged deploy after it must send the same ones.
     """
     result = dict(given)
     for name in OPERATED_PARAMETERS:
-        if name in declared and name not in given and name in deployed:
+        if name not in declared or name in given:
+            continue
+        if name in deployed:
             result[name] = deployed[name]
+        else:
+            default = declared[name].get("Default") if isinstance(declared[name], Mapping) else None
+            if default is not None:
+                result[name] = str(default)
     return result
