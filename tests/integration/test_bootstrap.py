@@ -23,7 +23,11 @@ def padded_shared_template(folder: Path) -> Path:
     """The real shared template with a comment-like Metadata block pushing it past the limit."""
     document = templates.load(ROOT / "shared-infrastructure" / "template.yaml").document
     compact = len(json.dumps(document, separators=(",", ":"), sort_keys=True))
-    document.setdefault("Metadata", {})["Padding"] = "x" * (MAX_BODY_BYTES - compact + 2_000)
+    # (Since the signing keys and Redis users the real template is over the limit by itself;
+    # the padding keeps this true whatever the template's size.)
+    document.setdefault("Metadata", {})["Padding"] = "x" * max(
+        2_000, MAX_BODY_BYTES - compact + 2_000
+    )
     path = folder / "shared-padded.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path

@@ -74,7 +74,8 @@ def test_cold_deploy_all_runs_shared_alone_then_the_three_services(local_aws: Lo
     assert f"wave 2: {', '.join(sorted(SERVICE_STACKS))}\n" in result.stdout
     assert summary(result.stdout) == dict.fromkeys(ALL_STACKS, "created")
     assert "stage dev" in result.stdout
-    assert sorted(live_stacks(local_aws)) == sorted(ALL_STACKS)
+    # (and the bootstrap stack, made first for the deployment bucket the shared template needs)
+    assert sorted(live_stacks(local_aws)) == sorted([naming.bootstrap_stack("dev"), *ALL_STACKS])
     # CloudFormation's record of the waves: no service began before the shared stack ended.
     _, shared_end = span(local_aws, SHARED)
     for stack in SERVICE_STACKS:
@@ -122,7 +123,7 @@ def copy_project(destination: Path) -> Path:
     """The parts of the repository the engine reads, copied so a test may change them."""
     ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", "build", "bin", "obj")
     shutil.copy2(ROOT / "stages.toml", destination / "stages.toml")
-    for folder in ("shared-infrastructure", "services"):
+    for folder in ("shared-infrastructure", "services", "bootstrap"):
         shutil.copytree(ROOT / folder, destination / folder, ignore=ignore)
     return destination
 

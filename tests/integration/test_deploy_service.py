@@ -11,6 +11,9 @@ from tests.integration.support import ROOT, LocalAws, dump, exports, live_stacks
 
 pytestmark = pytest.mark.integration
 SHARED = naming.shared_stack("dev")
+# The shared template is over TemplateBody's limit, so its first deploy makes the bootstrap
+# stack (the deployment bucket it is read from) first.
+BOOTSTRAP = naming.bootstrap_stack("dev")
 COACHING = naming.service_stack("coaching", "dev")
 COACHING_TABLE_EXPORT = naming.export("coaching-table", "dev")
 
@@ -41,7 +44,7 @@ def test_missing_shared_stack_with_yes_deploys_shared_then_the_service(
     )
 
     assert result.returncode == 0, dump(result)
-    assert sorted(live_stacks(local_aws)) == sorted([SHARED, COACHING])
+    assert sorted(live_stacks(local_aws)) == sorted([BOOTSTRAP, SHARED, COACHING])
     out = result.stdout
     assert out.index(f"{SHARED}: created") < out.index(f"{COACHING}: created")
     # CloudFormation's own record agrees: the service started after the shared stack ended.
@@ -85,6 +88,6 @@ def test_missing_export_fails_before_any_change_naming_export_and_importer(
     assert str(ROOT / "services" / "coaching" / "template.yaml") in result.stderr
     assert "fix:" in result.stderr
     # Before any change: no service stack, not even an uploaded artifact.
-    assert live_stacks(local_aws) == [SHARED]
+    assert sorted(live_stacks(local_aws)) == sorted([BOOTSTRAP, SHARED])
     listed = local_aws.client("s3").list_objects_v2(Bucket=bucket)
     assert listed.get("KeyCount", 0) == 0

@@ -142,6 +142,7 @@ def test_plan_marks_a_replacement_as_dangerous_and_changes_nothing(
     (root / "shared-infrastructure" / "template.yaml").write_text(json.dumps(doc))
     (root / "stages.toml").write_text((ROOT / "stages.toml").read_text())
     (root / "services").symlink_to(ROOT / "services")
+    (root / "bootstrap").symlink_to(ROOT / "bootstrap")
     cfn = deployed.client("cloudformation")
     before = cfn.list_change_sets(StackName=STACK)["Summaries"]
 

@@ -642,7 +642,9 @@ def test_service_policy_grants_only_its_own_tables(template: Template, service: 
         if any(str(action).startswith("dynamodb:") for action in as_list(statement["Action"]))
     ]
     assert len(dynamodb) == 1
-    assert set(as_list(dynamodb[0]["Action"])) == SERVICE_DYNAMODB_ACTIONS
+    # Coaching's tenant purge scans its table (its keys start with the user, not the tenant).
+    extra = {"dynamodb:Scan"} if service == "coaching" else set()
+    assert set(as_list(dynamodb[0]["Action"])) == SERVICE_DYNAMODB_ACTIONS | extra
     granted_tables = {target for target, _ in references(dynamodb[0]["Resource"])}
     expected_tables = {
         resource_named(template, "AWS::DynamoDB::Table", "TableName", sub(naming.table(t, STAGE)))
