@@ -55,7 +55,7 @@ def stage_state(aws: LocalAws) -> dict[str, Any]:
 def project_copy(tmp_path: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", "build", "bin", "obj")
     shutil.copy2(ROOT / "stages.toml", tmp_path / "stages.toml")
-    for folder in ("shared-infrastructure", "services"):
+    for folder in ("shared-infrastructure", "services", "bootstrap"):
         shutil.copytree(ROOT / folder, tmp_path / folder, ignore=ignore)
     return tmp_path
 

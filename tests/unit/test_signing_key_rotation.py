@@ -269,11 +269,20 @@ class StubReading:
     shared: Any
 
 
+@dataclass(frozen=True)
+class Moved:
+    """A domain mapping, as far as the window cares: moved to the new API or not."""
+
+    done: bool
+
+
 @pytest.mark.parametrize(
     ("mappings", "shared", "opens"),
     [
         # The legacy API still serves a mapping: it signs HS256.
-        (("account",), stack_state(SHARED, parameters=deployed("active", "absent")), True),
+        ((Moved(done=False),), stack_state(SHARED, parameters=deployed("active", "absent")), True),
+        # Every mapping already served by the new APIs (a rerun): nothing signs HS256 there.
+        ((Moved(done=True),), stack_state(SHARED, parameters=deployed("active", "absent")), False),
         # No shared stack yet: the legacy API is all there is.
         ((), None, True),
         # The shared stack predates the signing keys: the previous release signs HS256.

@@ -194,7 +194,8 @@ def carried(
         if name in deployed:
             result[name] = deployed[name]
         else:
-            default = declared[name].get("Default") if isinstance(declared[name], Mapping) else None
+            definition = declared[name]
+            default = definition.get("Default") if isinstance(definition, Mapping) else None
             if default is not None:
                 result[name] = str(default)
     return result

@@ -171,7 +171,7 @@ def hs256_still_issued(reading: Reading) -> bool:
     (a mapping still to move), or the previous release's services (the shared stack is
     not yet on the signing keys). Then the legacy window opens, so those tokens keep
     working for their lifetime; once neither is true, a rerun leaves the window alone."""
-    if reading.mappings:
+    if any(not mapping.done for mapping in reading.mappings):
         return True
     return reading.shared is None or signing_keys.LEGACY_UNTIL not in reading.shared.parameters
 
