@@ -70,8 +70,9 @@ def test_plan_shows_exactly_the_one_changed_template_and_changes_nothing(
     assert deployed.returncode == 0, dump(deployed)
     template = project_copy / "services" / "coaching" / "template.yaml"
     text = template.read_text(encoding="utf-8")
-    assert text.count("      MemorySize: 512\n") == 1
-    template.write_text(text.replace("      MemorySize: 512\n", "      MemorySize: 1024\n"))
+    # The API function's memory (the purge function's comes after it in the template).
+    assert text.count("      MemorySize: 512\n") == 2
+    template.write_text(text.replace("      MemorySize: 512\n", "      MemorySize: 1024\n", 1))
     before = stage_state(local_aws)
 
     result = local_aws.invoke("plan", "--stage", "dev", "--local", env=env)
