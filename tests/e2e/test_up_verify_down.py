@@ -15,6 +15,8 @@ import shutil
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,6 +25,7 @@ import pytest
 
 from ppcommon.cache import RespError, encode_command, read_reply
 from pplocalaws import control
+from pptesting import tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"  # the dev stage's region in stages.toml
@@ -75,6 +78,16 @@ def _redis_session(port: int, secret: dict[str, str]) -> Callable[..., object]:
 
     assert call("AUTH", secret["username"], secret["password"]) == b"OK"
     return call
+
+
+def _status(url: str, token: str) -> int:
+    """The HTTP status of a GET of ``url`` with ``token`` as its Bearer token."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})  # noqa: S310 - the local gateway's loopback URL
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - same
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 def _revocations(call: Callable[..., object]) -> set[str]:
@@ -195,6 +208,16 @@ def test_up_verify_down_from_nothing(system: System) -> None:
         coaching = _redis_session(redis_port, user_secret("coaching"))
         with pytest.raises(RespError, match="NOPERM"):
             coaching("SET", "rev:user:forged", "1")
+
+    # A token signed by any key but the account service's KMS key, even naming that key's
+    # id, is refused by every service through the gateway (a compromised data service, or
+    # anyone, cannot mint tokens).
+    key_set = system.aws("ssm").get_parameter(Name="/purposepath/dev/signing-keys")  # type: ignore[attr-defined]
+    active_kid = json.loads(key_set["Parameter"]["Value"])["active"]
+    forged = tokens.sign(tokens.claims(), tokens.OTHER_SIGNING_KEY, kid=active_kid)
+    # (Each route answers other than 401 to a valid token of an unknown user: 404, 200, 200.)
+    for route in ("account/tenants/current", "coaching/sessions", "traction/goals"):
+        assert _status(f"http://127.0.0.1:{system.gateway_port}/{route}", forged) == 401, route
 
     verify = system.invoke("verify", "--local")
 
