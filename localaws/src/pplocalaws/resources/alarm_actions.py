@@ -38,8 +38,8 @@ from typing import Any
 from moto.sns.models import sns_backends
 
 from pplocalaws import seams
-from pplocalaws.iam import lookups, policy
-from pplocalaws.iam.conditions import Context, Unevaluable
+from pplocalaws.iam import lookups, service_principals
+from pplocalaws.iam.conditions import Context
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +54,6 @@ _ACTIONS_FOR_STATE = {
 }
 
 
-def _names_service(principals: Any, service: str) -> bool:
-    if principals == "*":
-        return True
-    if not isinstance(principals, dict):
-        return False
-    for kind in ("Service", "AWS"):
-        values = principals.get(kind, [])
-        values = values if isinstance(values, list) else [values]
-        if "*" in values or (kind == "Service" and service in values):
-            return True
-    return False
-
-
 def service_allowed(document: str | None, action: str, resource: str, context: Context) -> str:
     """Why a resource policy refuses ``cloudwatch.amazonaws.com`` the action; "" if it allows.
 
@@ -75,19 +62,7 @@ def service_allowed(document: str | None, action: str, resource: str, context: C
     """
     if not document:
         return "no policy"
-    try:
-        statements = policy.parse(document)
-    except Unevaluable as problem:
-        return str(problem)
-    applicable = [
-        s
-        for s in statements
-        if not s.not_principals and _names_service(s.principals, SERVICE_PRINCIPAL)
-    ]
-    verdict = policy.evaluate([applicable], action, resource, context)
-    if verdict.allowed:
-        return ""
-    return f"{verdict.decision.value}{f' ({verdict.reason})' if verdict.reason else ''}"
+    return service_principals.refusal(document, SERVICE_PRINCIPAL, action, resource, context)
 
 
 def _refusal(account: str, region: str, topic_arn: str, context: Context) -> str:

@@ -32,8 +32,8 @@ from typing import Any
 from moto.awslambda.models import lambda_backends
 
 from pplocalaws import seams
-from pplocalaws.iam import policy
-from pplocalaws.iam.conditions import Context, Unevaluable
+from pplocalaws.iam import service_principals
+from pplocalaws.iam.conditions import Context
 from pplocalaws.resources.lambda_async import Invocation
 from pplocalaws.resources.lambda_async_moto import queue
 
@@ -41,19 +41,6 @@ log = logging.getLogger(__name__)
 
 SERVICE_PRINCIPAL = "sns.amazonaws.com"
 INVOKE_ACTION = "lambda:InvokeFunction"
-
-
-def _names_service(principals: Any, service: str) -> bool:
-    if principals == "*":
-        return True
-    if not isinstance(principals, dict):
-        return False
-    for kind in ("Service", "AWS"):
-        values = principals.get(kind, [])
-        values = values if isinstance(values, list) else [values]
-        if "*" in values or (kind == "Service" and service in values):
-            return True
-    return False
 
 
 def service_may_invoke(document: str | None, function_arn: str, context: Context) -> str:
@@ -64,20 +51,10 @@ def service_may_invoke(document: str | None, function_arn: str, context: Context
     """
     if not document:
         return "the function has no resource-based policy"
-    try:
-        statements = policy.parse(document)
-    except Unevaluable as problem:
-        return str(problem)
-    applicable = [
-        s
-        for s in statements
-        if not s.not_principals and _names_service(s.principals, SERVICE_PRINCIPAL)
-    ]
-    verdict = policy.evaluate([applicable], INVOKE_ACTION, function_arn, context)
-    if verdict.allowed:
-        return ""
-    reason = f"{verdict.decision.value}{f' ({verdict.reason})' if verdict.reason else ''}"
-    return f"no statement allows {SERVICE_PRINCIPAL} {INVOKE_ACTION}: {reason}"
+    reason = service_principals.refusal(
+        document, SERVICE_PRINCIPAL, INVOKE_ACTION, function_arn, context
+    )
+    return f"no statement allows {SERVICE_PRINCIPAL} {INVOKE_ACTION}: {reason}" if reason else ""
 
 
 def _target(endpoint: str) -> tuple[str, str, str, str | None] | None:
