@@ -10,11 +10,12 @@ user's id is simply absent: a 404, never a 403 and never data.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ppcommon import account_events
 from ppcommon.aws import resource_table
 from ppcommon.clock import iso, sort_key
 from ppcommon.errors import Conflict, NotFound
@@ -210,18 +211,8 @@ def delete_session(owner: Owner, session_id: str) -> None:
 # Purge (account deletion events: coaching.purge)
 
 
-def _delete_keys(keys: Iterable[dict[str, Any]]) -> int:
-    """Delete the items with these ``pk``/``sk``; how many keys were sent.
-
-    The batch writer sends BatchWriteItem requests of at most 25 deletions and resends
-    what DynamoDB returns as unprocessed ("BatchWriteItem", DynamoDB API Reference).
-    """
-    count = 0
-    with _table().batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-        for key in keys:
-            batch.delete_item(Key={"pk": key["pk"], "sk": key["sk"]})
-            count += 1
-    return count
+def _delete_keys(keys: Iterable[Mapping[str, Any]]) -> int:
+    return account_events.delete_keys(_table(), keys)
 
 
 def _partition_keys(pk: str) -> Iterator[dict[str, Any]]:

@@ -20,7 +20,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -246,3 +246,17 @@ def purge_handler(
 
     handler: PurgeHandler = log.inject_lambda_context(handle, log_event=False)
     return handler
+
+
+def delete_keys(table: Any, keys: Iterable[Mapping[str, Any]]) -> int:
+    """Delete the items of ``table`` with these ``pk``/``sk`` (a purge); how many were sent.
+
+    The batch writer sends BatchWriteItem requests of at most 25 deletions and resends
+    what DynamoDB returns as unprocessed ("BatchWriteItem", DynamoDB API Reference).
+    """
+    count = 0
+    with table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+        for key in keys:
+            batch.delete_item(Key={"pk": key["pk"], "sk": key["sk"]})
+            count += 1
+    return count

@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ppcommon import account_events
 from ppcommon.aws import resource_table
 from ppcommon.clock import iso, sort_key
 from ppcommon.errors import NotFound
@@ -291,17 +292,7 @@ def list_readings(tenant_id: str, kpi_id: str) -> list[dict[str, Any]]:
 
 
 def _delete_keys(keys: Iterable[Mapping[str, Any]]) -> int:
-    """Delete the items with these ``pk``/``sk``; how many keys were sent.
-
-    The batch writer sends BatchWriteItem requests of at most 25 deletions and resends
-    what DynamoDB returns as unprocessed ("BatchWriteItem", DynamoDB API Reference).
-    """
-    count = 0
-    with _table().batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-        for key in keys:
-            batch.delete_item(Key={"pk": key["pk"], "sk": key["sk"]})
-            count += 1
-    return count
+    return account_events.delete_keys(_table(), keys)
 
 
 def _partition_keys(pk: str) -> Iterator[dict[str, Any]]:
