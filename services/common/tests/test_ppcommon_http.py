@@ -55,6 +55,9 @@ def fail(kind: str) -> dict[str, Any]:
         "forbidden": errors.Forbidden(),
         "missing": errors.NotFound("goal not found"),
         "conflict": errors.Conflict("session is completed"),
+        "large": errors.PayloadTooLarge("request body is over 64 KiB"),
+        "media": errors.UnsupportedMediaType(),
+        "busy": errors.TooManyRequests("too many attempts; try again later", 2.2),
     }
     if kind in known:
         raise known[kind]
@@ -212,3 +215,25 @@ def test_unexpected_error_is_500_logged_without_body_or_token(token: str) -> Non
 def test_app_handler_refuses_a_foreign_app() -> None:
     with pytest.raises(TypeError, match="build_app"):
         app_handler(APIGatewayHttpResolver())
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [
+        ("large", 413, "payload_too_large"),
+        ("media", 415, "unsupported_media_type"),
+        ("busy", 429, "too_many_requests"),
+    ],
+)
+def test_front_door_errors_answer_the_shared_shape(kind: str, status: int, code: str) -> None:
+    result = call("GET", f"/raise/{kind}")
+
+    assert result.status == status
+    assert result.body["error"]["code"] == code
+
+
+def test_too_many_requests_says_when_to_retry_in_whole_seconds() -> None:
+    result = call("GET", "/raise/busy")
+
+    # 2.2 s rounds up: a client retrying after 2 s would be refused again.
+    assert result.headers["retry-after"] == "3"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,24 @@ class Conflict(ApiError):
         super().__init__(409, "conflict", message)
 
 
+class PayloadTooLarge(ApiError):
+    def __init__(self, message: str) -> None:
+        super().__init__(413, "payload_too_large", message)
+
+
+class UnsupportedMediaType(ApiError):
+    def __init__(self, message: str = "send the body as Content-Type: application/json") -> None:
+        super().__init__(415, "unsupported_media_type", message)
+
+
+class TooManyRequests(ApiError):
+    """429 with ``Retry-After`` (whole seconds, at least 1): when the client may try again."""
+
+    def __init__(self, message: str, retry_after_seconds: float) -> None:
+        super().__init__(429, "too_many_requests", message)
+        self.retry_after = max(1, math.ceil(retry_after_seconds))
+
+
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> Response[Any]:
@@ -82,7 +101,11 @@ def install_error_handlers(
     log = logger or logging.getLogger("ppcommon")
 
     def _api_error(error: ApiError) -> Response[Any]:
-        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        headers: dict[str, str] | None = None
+        if error.status == 401:
+            headers = {"WWW-Authenticate": "Bearer"}
+        elif isinstance(error, TooManyRequests):
+            headers = {"Retry-After": str(error.retry_after)}
         return error_response(error.status, error.code, error.message, headers)
 
     def _no_route(_: RouteNotFound) -> Response[Any]:
