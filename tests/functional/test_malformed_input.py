@@ -232,7 +232,9 @@ def test_delete_me_with_a_text_plain_body_is_415(
 
 def test_lone_surrogate_in_topic_is_400(coaching: Service, capsys: Any, caplog: Any) -> None:
     result = coaching("POST", "/sessions", f'{{"topic":"goals {LONE_SURROGATE}"}}')
-    assert_refused(coaching, result, 400, "field 'topic'", "surrogate", capsys=capsys, caplog=caplog)
+    assert_refused(
+        coaching, result, 400, "field 'topic'", "surrogate", capsys=capsys, caplog=caplog
+    )
 
 
 def test_coaching_body_not_utf8_is_400(coaching: Service, capsys: Any, caplog: Any) -> None:
@@ -276,7 +278,9 @@ def goal_id(traction: Service) -> str:
 
 @pytest.fixture
 def kpi_id(traction: Service, goal_id: str) -> str:
-    created = traction("POST", f"/goals/{goal_id}/kpis", '{"name":"deploys","unit":"n","target":10}')
+    created = traction(
+        "POST", f"/goals/{goal_id}/kpis", '{"name":"deploys","unit":"n","target":10}'
+    )
     assert created.status == 201, created.body
     kpi: str = created.body["kpiId"]
     return kpi

@@ -38,13 +38,21 @@ def test_instants_in_range_parse_to_utc(text: str, expected: datetime) -> None:
     ],
 )
 def test_instants_outside_utc_years_1970_to_9999_are_value_errors(text: str) -> None:
-    with pytest.raises(ValueError, match="1970..9999"):
+    with pytest.raises(ValueError, match=r"1970\.\.9999"):
         parse_instant(text)
 
 
-@pytest.mark.parametrize("text", ["2026-11-26T09:30:00", "yesterday", "", "2026-02-30T00:00Z"])
-def test_instants_without_offset_or_not_a_time_are_value_errors(text: str) -> None:
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2026-11-26T09:30:00", "no offset"),
+        ("yesterday", "Invalid isoformat"),
+        ("", "Invalid isoformat"),
+        ("2026-02-30T00:00Z", "day is out of range"),
+    ],
+)
+def test_instants_without_offset_or_not_a_time_are_value_errors(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
         parse_instant(text)
 
 
@@ -78,9 +86,11 @@ def test_sort_keys_sort_as_text_in_time_order() -> None:
     assert sorted(sort_key(moment) for moment in moments) == [sort_key(m) for m in moments]
 
 
-@pytest.mark.parametrize("moment", [datetime(1969, 12, 31, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC)])
+@pytest.mark.parametrize(
+    "moment", [datetime(1969, 12, 31, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC)]
+)
 def test_keys_refuse_instants_outside_the_range(moment: datetime) -> None:
-    with pytest.raises(ValueError, match="1970..9999"):
+    with pytest.raises(ValueError, match=r"1970\.\.9999"):
         sort_key(moment)
-    with pytest.raises(ValueError, match="1970..9999"):
+    with pytest.raises(ValueError, match=r"1970\.\.9999"):
         iso(moment)

@@ -10,8 +10,9 @@ import base64
 import io
 import json
 import logging
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,9 @@ def service_log(service: str) -> Iterator[io.StringIO]:
     """What the service's Powertools logger writes (it keeps the stream it was made with,
     so pytest's capture does not see it): every handler pointed at one buffer."""
     buffer = io.StringIO()
-    handlers = [h for h in logging.getLogger(service).handlers if isinstance(h, logging.StreamHandler)]
+    handlers = [
+        h for h in logging.getLogger(service).handlers if isinstance(h, logging.StreamHandler)
+    ]
     previous = [handler.setStream(buffer) for handler in handlers]
     try:
         yield buffer
@@ -128,8 +131,13 @@ def test_the_log_capture_sees_an_unhandled_error() -> None:
 
 @pytest.mark.parametrize(
     "content_type",
-    ["application/json", "Application/JSON", "application/json; charset=utf-8",
-     'application/json;charset="UTF-8"', "application/json; charset=utf8"],
+    [
+        "application/json",
+        "Application/JSON",
+        "application/json; charset=utf-8",
+        'application/json;charset="UTF-8"',
+        "application/json; charset=utf8",
+    ],
 )
 def test_json_media_type_with_utf8_or_no_charset_is_accepted(content_type: str) -> None:
     assert send('{"a": 1}', content_type=content_type).status == 200
@@ -259,6 +267,23 @@ def test_brackets_inside_strings_do_not_count() -> None:
     assert received[0]["a"] == "[" * 1000
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '"' + '\\"' * 21_000,  # one unterminated string of escaped quotes
+        '\\"' * 30_000,  # escaped quotes and no string at all
+        '{"a":"' + "\\" * 60_000,  # a string of backslashes running to the end
+        '{"a":[' + ",".join(['"x"'] * 20_000) + "]}",  # many short strings
+    ],
+)
+def test_depth_scan_is_linear_on_quotes_and_escapes(body: str) -> None:
+    # A backtracking string pattern took about a minute on the first two (a 64 KiB DoS).
+    started = time.perf_counter()
+    with suppress(BadRequest):
+        json_input.parse_document(body)
+    assert time.perf_counter() - started < 2.0
+
+
 def test_depth_counts_arrays_and_objects_together() -> None:
     refused(send('{"a":' + "[{" * 16 + "}]" * 16 + "}"), 400, "bad_request", "33 deep")
 
@@ -370,8 +395,18 @@ def test_numbers_dynamodb_cannot_hold_are_400_naming_the_field(
 def test_every_accepted_number_survives_boto3s_dynamodb_serializer() -> None:
     from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415 - only this test
 
-    literals = ["0", "-0", "0e99999", "1E-130", LARGEST, "1" + "0" * 125, "1" + "0" * 40,
-                "1.50000000000000000000000000000000000000000", "0.1", "-2.5e-3"]
+    literals = [
+        "0",
+        "-0",
+        "0e99999",
+        "1E-130",
+        LARGEST,
+        "1" + "0" * 125,
+        "1" + "0" * 40,
+        "1.50000000000000000000000000000000000000000",
+        "0.1",
+        "-2.5e-3",
+    ]
     for literal in literals:
         assert send(f'{{"n": {literal}}}').status == 200
     serializer = TypeSerializer()
@@ -429,8 +464,9 @@ def test_optional_body_object_is_returned() -> None:
 
 
 def test_optional_body_sent_with_another_media_type_is_415() -> None:
-    result = send('{"password": "pw"}', content_type="text/plain", method="DELETE",
-                  path="/optional")
+    result = send(
+        '{"password": "pw"}', content_type="text/plain", method="DELETE", path="/optional"
+    )
     refused(result, 415, "unsupported_media_type")
 
 

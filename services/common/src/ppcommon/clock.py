@@ -47,9 +47,7 @@ def _in_range(moment: datetime) -> datetime:
     try:
         utc = moment.astimezone(UTC)
     except OverflowError:
-        raise ValueError(
-            f"the time is outside the years {MIN_YEAR}..{MAX_YEAR} in UTC"
-        ) from None
+        raise ValueError(f"the time is outside the years {MIN_YEAR}..{MAX_YEAR} in UTC") from None
     if not MIN_YEAR <= utc.year <= MAX_YEAR:
         raise ValueError(f"the time is outside the years {MIN_YEAR}..{MAX_YEAR} in UTC")
     return utc
