@@ -91,10 +91,7 @@ def check_content_type(headers: Mapping[str, str]) -> None:
         )
     for parameter in parameters:
         name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in {
-            "utf-8",
-            "utf8",
-        }:
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() != "utf-8":
             raise UnsupportedMediaType(
                 f"charset {value.strip()[:32]!r} is not accepted: send the JSON body as UTF-8"
             )
