@@ -43,7 +43,8 @@ def storable(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("must be a finite number")
     sign, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)  # finite, checked above
+    if not isinstance(exponent, int):  # "n", "N" or "F" only for NaN and Infinity
+        raise ValueError("must be a finite number")
     significant = list(digits)
     while len(significant) > 1 and significant[-1] == 0:
         significant.pop()

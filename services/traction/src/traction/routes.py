@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -72,15 +73,13 @@ def _recorded_at(body: dict[str, Any]) -> datetime:
         return utc_now()
     moment = None
     if isinstance(value, str):
-        try:
+        # OverflowError: an offset that moves year 1 or 9999 out of range in UTC. Either
+        # way, refused below with the expected format.
+        with suppress(ValueError, OverflowError):
             moment = parse_instant(value)
-        except (ValueError, OverflowError):
-            # OverflowError: an offset that moves year 1 or 9999 out of range in UTC.
-            pass  # refused below with the expected format
     if moment is None:
         raise BadRequest(
-            "field 'recordedAt' must be an ISO 8601 time with an offset,"
-            " e.g. 2026-11-26T09:30:00Z"
+            "field 'recordedAt' must be an ISO 8601 time with an offset, e.g. 2026-11-26T09:30:00Z"
         )
     if not FIRST_YEAR <= moment.year <= LAST_YEAR:
         raise BadRequest(
