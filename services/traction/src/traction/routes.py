@@ -67,24 +67,25 @@ def _number(body: dict[str, Any], name: str) -> Decimal:
         raise BadRequest(f"field {name!r} {error}") from None
 
 
+RECORDED_AT_REFUSED = (
+    "field 'recordedAt' must be an ISO 8601 time with an offset, in the years "
+    f"{FIRST_YEAR} to {LAST_YEAR} in UTC, e.g. 2026-11-26T09:30:00Z"
+)
+
+
 def _recorded_at(body: dict[str, Any]) -> datetime:
     value = body.get("recordedAt")
     if value is None:
         return utc_now()
     moment = None
     if isinstance(value, str):
-        # OverflowError: an offset that moves year 1 or 9999 out of range in UTC. Either
-        # way, refused below with the expected format.
+        # OverflowError: an offset that moves year 1 or 9999 out of range in UTC.
         with suppress(ValueError, OverflowError):
             moment = parse_instant(value)
-    if moment is None:
-        raise BadRequest(
-            "field 'recordedAt' must be an ISO 8601 time with an offset, e.g. 2026-11-26T09:30:00Z"
-        )
-    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-        raise BadRequest(
-            f"field 'recordedAt' must be in the years {FIRST_YEAR} to {LAST_YEAR} (UTC)"
-        )
+    # The year is checked here too, whether or not parse_instant already refuses it: the
+    # readings' sort keys need it.
+    if moment is None or not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise BadRequest(RECORDED_AT_REFUSED)
     return moment
 
 
