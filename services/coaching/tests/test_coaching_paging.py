@@ -285,7 +285,7 @@ def test_posting_a_message_reads_one_bounded_slice_of_the_history(
     reads = [(name, arguments) for name, arguments in counting.calls if name != "put_item"]
     assert [name for name, _ in reads] == ["get_item", "query"]
     query = reads[1][1]
-    assert (query["Limit"], query["ScanIndexForward"]) == (10, False)
+    assert (query["Limit"], query["ScanIndexForward"], query["ConsistentRead"]) == (10, False, True)
     assert "ExclusiveStartKey" not in query
     assert coach.calls == [{"topic": "topic 0", "text": "next", "recent": texts[-10:], "turn": 80}]
     assert store.conversation(OWNER, session_id).message_count == 82
@@ -356,3 +356,17 @@ def test_posting_to_a_deleted_session_creates_nothing(token: str) -> None:
         store.add_exchange(OWNER, session_id, [("user", "late")], START)
 
     assert resource_table("coaching").scan()["Items"] == []
+
+
+@pytest.mark.parametrize("path", ["/sessions", "/sessions/{id}/messages"])
+def test_a_page_is_one_query_of_limit_items(token: str, counting: CountingTable, path: str) -> None:
+    session_id = seed_sessions(120)[-1]
+    seed_messages(session_id, 60)
+    counting.calls.clear()
+
+    result = request("GET", path.format(id=session_id) + "?limit=20", token=token)
+
+    assert len(result.body["items"]) == 20
+    queries = [arguments for name, arguments in counting.calls if name == "query"]
+    assert [query["Limit"] for query in queries] == [20]
+    assert {name for name, _ in counting.calls} <= {"query", "get_item"}

@@ -229,3 +229,28 @@ def test_a_forged_cursor_naming_another_tenant_is_refused(token: str) -> None:
     for path, key in forged:
         result = request("GET", f"{path}?cursor={encode_cursor(key)}", token=token)
         assert (result.status, result.body["error"]["message"]) == (400, CURSOR_REFUSED), key
+
+
+@pytest.mark.parametrize("path", ["/goals", "/goals/{goal}/kpis", "/kpis/{kpi}/readings"])
+def test_a_page_is_one_query_of_limit_items(
+    token: str, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    goal_id = seed_goals(30)[-1]
+    kpi_id = seed_kpis(goal_id, 30)[-1]
+    seed_readings(kpi_id, 30)
+    table, queries = resource_table("traction"), []
+
+    class Recording:
+        def query(self, **arguments: Any) -> Any:
+            queries.append(arguments)
+            return table.query(**arguments)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(table, name)
+
+    monkeypatch.setattr(store, "_table", Recording)
+
+    result = request("GET", path.format(goal=goal_id, kpi=kpi_id) + "?limit=7", token=token)
+
+    assert len(result.body["items"]) == 7
+    assert [query["Limit"] for query in queries] == [7]

@@ -198,6 +198,7 @@ def recent_texts(owner: Owner, session_id: str) -> list[str]:
     """The texts of the session's last ``COACH_CONTEXT`` messages, oldest first.
 
     One Query from the newest end with ``Limit``: its cost does not grow with the history.
+    Strongly consistent, so the coach sees the exchange just before this one.
     """
     items, _ = query_page(
         _table(),
@@ -209,6 +210,7 @@ def recent_texts(owner: Owner, session_id: str) -> list[str]:
             ":prefix": MESSAGE_PREFIX,
         },
         ScanIndexForward=False,
+        ConsistentRead=True,
     )
     return [str(item["text"]) for item in reversed(items)]
 
