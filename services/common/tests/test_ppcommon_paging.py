@@ -177,7 +177,10 @@ def test_list_document_shape() -> None:
 # time-ordered ids
 
 
-def test_time_ordered_ids_sort_in_creation_order_and_look_like_ids() -> None:
+def test_time_ordered_ids_sort_in_creation_order_and_look_like_ids(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(paging, "_last_timestamp", -1)  # a fresh process's clock
     start = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
     moments = [start + timedelta(microseconds=step * 250) for step in range(40)]
 
