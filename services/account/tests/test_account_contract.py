@@ -23,11 +23,11 @@ CHECKS_BY_NAME = {item.name: item for item in CHECKS}
 
 
 @pytest.mark.parametrize("item", CHECKS, ids=[item.name for item in CHECKS])
-def test_contract_in_process(item: Check, transport, jwt_secret: str, signer) -> None:
-    run_check(item, transport, jwt_secret, signer)
+def test_contract_in_process(item: Check, transport, jwt_secret: str, signer, mailbox) -> None:
+    run_check(item, transport, jwt_secret, signer, mailbox)
 
 
-def test_the_suite_fails_a_service_that_breaks_the_contract(transport) -> None:
+def test_the_suite_fails_a_service_that_breaks_the_contract(transport, mailbox) -> None:
     # A service that forgets to rotate: it hands back the presented refresh token.
     def no_rotation(method: str, path: str, headers: Mapping[str, str], body: bytes | None):
         status, got, content = transport(method, path, headers, body)
@@ -38,10 +38,16 @@ def test_the_suite_fails_a_service_that_breaks_the_contract(transport) -> None:
         return status, got, content
 
     with pytest.raises(ContractFailure, match="rotate"):
-        run_check(CHECKS_BY_NAME["refresh_rotates_and_reuse_revokes_the_session"], no_rotation)
+        run_check(
+            CHECKS_BY_NAME["refresh_rotates_and_reuse_revokes_the_session"],
+            no_rotation,
+            mailbox=mailbox,
+        )
 
 
-def test_the_suite_fails_a_service_that_accepts_forged_tokens(transport, jwt_secret) -> None:
+def test_the_suite_fails_a_service_that_accepts_forged_tokens(
+    transport, jwt_secret, mailbox
+) -> None:
     def accepts_everything(method: str, path: str, headers: Mapping[str, str], body: bytes | None):
         if path == "/auth/me" and method == "GET":
             return 200, {"content-type": "application/json"}, b"{}"
@@ -49,7 +55,9 @@ def test_the_suite_fails_a_service_that_accepts_forged_tokens(transport, jwt_sec
 
     with pytest.raises(ContractFailure, match="401"):
         run_check(
-            CHECKS_BY_NAME["forged_and_malformed_access_tokens_are_refused"], accepts_everything
+            CHECKS_BY_NAME["forged_and_malformed_access_tokens_are_refused"],
+            accepts_everything,
+            mailbox=mailbox,
         )
 
 
@@ -87,16 +95,19 @@ def local_http_base_url(transport) -> Iterator[str]:
         server.server_close()
 
 
-def test_the_suite_runs_over_http(local_http_base_url: str, jwt_secret: str, signer) -> None:
+def test_the_suite_runs_over_http(
+    local_http_base_url: str, jwt_secret: str, signer, mailbox
+) -> None:
     transport = http_transport(local_http_base_url)
     for name in (
         "health_answers",
         "register_and_login_issue_a_token_pair",
+        "password_reset_by_link_ends_every_session",
         "logout_ends_the_session",
         "tokens_signed_with_the_real_key_are_still_checked",
         "legacy_hs256_tokens_are_refused",
     ):
-        run_check(CHECKS_BY_NAME[name], transport, jwt_secret, signer)
+        run_check(CHECKS_BY_NAME[name], transport, jwt_secret, signer, mailbox)
 
 
 def test_the_command_line_reports_and_skips_secret_checks(
