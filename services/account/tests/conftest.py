@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from moto import mock_aws
@@ -299,8 +300,19 @@ def load_event(name: str) -> dict[str, Any]:
 def http_event(
     method: str, path: str, headers: Mapping[str, str], body: bytes | None
 ) -> dict[str, Any]:
-    """An API Gateway HTTP API payload 2.0 event, built on the recorded base fixture."""
+    """An API Gateway HTTP API payload 2.0 event, built on the recorded base fixture.
+
+    A query in ``path`` goes where API Gateway puts it: ``rawQueryString`` and
+    ``queryStringParameters`` (repeated names joined by commas, as payload 2.0 does).
+    """
     event = copy.deepcopy(load_event("http-api-v2-base.json"))
+    path, _, query = path.partition("?")
+    if query:
+        event["rawQueryString"] = query
+        joined: dict[str, list[str]] = {}
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            joined.setdefault(name, []).append(value)
+        event["queryStringParameters"] = {name: ",".join(v) for name, v in joined.items()}
     event["rawPath"] = path
     event["routeKey"] = f"{method} {path}"
     event["requestContext"]["http"]["method"] = method
@@ -365,8 +377,14 @@ def links_mailed_to(address: str) -> list[str]:
     return [link for mail in testmail.mail_to(address, region=REGION) for link in mail.links]
 
 
-def mail_to(address: str) -> list[testmail.SentMail]:
-    return testmail.mail_to(address, region=REGION)
+@pytest.fixture
+def mail_to(account_aws: Any) -> Callable[[str], list[testmail.SentMail]]:
+    """``mail_to(address)``: the messages the mocked SES sent to it, oldest first."""
+
+    def read(address: str) -> list[testmail.SentMail]:
+        return testmail.mail_to(address, region=REGION)
+
+    return read
 
 
 @pytest.fixture
