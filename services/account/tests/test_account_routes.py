@@ -108,9 +108,7 @@ def test_register_stores_user_claim_and_tenant_without_the_password(client, acco
     assert account.refresh_token not in _all_items(account_aws)  # only its digest is stored
 
 
-def test_a_registration_losing_the_race_leaves_nothing_behind(
-    client, account_aws, mail_to
-) -> None:
+def test_a_registration_losing_the_race_leaves_nothing_behind(client, account_aws, mail_to) -> None:
     email = unique_email()
     # The other racer's claim committed between our validation and our transaction.
     account_aws.Table("purposepath-users-test").put_item(

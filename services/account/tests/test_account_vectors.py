@@ -166,8 +166,7 @@ def test_email_vectors(case: dict[str, Any]) -> None:
             emails.canonical_email(case["input"])
         # The message says what to do, not only what is wrong.
         assert any(
-            word in refused.value.message
-            for word in ("send", "use", "remove", "must", "at most")
+            word in refused.value.message for word in ("send", "use", "remove", "must", "at most")
         )
     else:
         assert emails.canonical_email(case["input"]) == case["canonical"]
@@ -195,11 +194,13 @@ def test_email_vectors_cover_every_case_the_contract_names() -> None:
     ):
         assert inputs[refused] is None, refused
     lengths = {len(raw.strip(" ")): canonical for raw, canonical in inputs.items()}
-    assert lengths[254] is not None and lengths[255] is None
+    assert lengths[254] is not None
+    assert lengths[255] is None
     local_lengths = {
         len(raw.split("@")[0]): canonical for raw, canonical in inputs.items() if "@" in raw
     }
-    assert local_lengths[64] is not None and local_lengths[65] is None
+    assert local_lengths[64] is not None
+    assert local_lengths[65] is None
     assert inputs["Ada.Lovelace@Example.COM"] == "ada.lovelace@example.com"
 
 

@@ -135,11 +135,12 @@ def confirm_password_reset(request: ResetConfirmation) -> None:
     """Spend the reset token, set the new password, mark the address verified (the link
     proved it) and end every session of the account, as logout-all does."""
     # Spent first: a junk token costs no KDF.
-    owner = email_tokens.spend(email_tokens.RESET, request.token)
-    if not users.reset_password(owner, passwords.hash_password(request.new_password)):
+    owner = users.find_by_id(email_tokens.spend(email_tokens.RESET, request.token))
+    if owner is None or not users.reset_password(
+        owner.user_id, passwords.hash_password(request.new_password)
+    ):
         raise InvalidToken  # the account was deleted after the mail was sent
-    ended = sessions.end_all(owner)
-    revocation.end_sessions(ended)
+    revocation.end_sessions(sessions.end_all(owner.user_id))
 
 
 def login(request: Credentials) -> TokenPair:

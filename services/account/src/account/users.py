@@ -1,8 +1,9 @@
 """Users, tenants and the email claim that keeps emails unique (items in FORMATS.md).
 
-Emails here are canonical (``account.emails``). An email is claimed by an item ``userId = "EMAIL#<email>"`` in the users table, written in
-the same transaction as the user and tenant with ``attribute_not_exists``: of two racing
-registrations exactly one commits. Login reads the claim with a strongly consistent
+Emails here are canonical (``account.emails``). An email is claimed by an item
+``userId = "EMAIL#<email>"`` in the users table, written in the same transaction as the
+user and tenant with ``attribute_not_exists``: of two racing registrations exactly one
+commits. Login reads the claim with a strongly consistent
 GetItem rather than the ``email-index`` GSI, whose eventual consistency could refuse a
 login made right after registering. Looking a person up by email costs two strongly
 consistent GetItems whether the email is known, unknown or unusable, so the work a
@@ -135,7 +136,9 @@ def note_registration_attempt(user: User, verification: dict[str, Any] | None) -
             "ExpressionAttributeValues": {":now": clock.now()},
         }
     }
-    writes = [attempt] if verification is None else [attempt, put_new(users, verification, "userId")]
+    writes = (
+        [attempt] if verification is None else [attempt, put_new(users, verification, "userId")]
+    )
     transact_write(writes)
 
 

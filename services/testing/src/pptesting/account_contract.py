@@ -307,9 +307,7 @@ def check(
     *, needs_secret: bool = False, needs_signer: bool = False, needs_mailbox: bool = True
 ) -> Callable[[Callable[[Client], None]], Callable[[Client], None]]:
     def register(function: Callable[[Client], None]) -> Callable[[Client], None]:
-        CHECKS.append(
-            Check(function.__name__, function, needs_secret, needs_signer, needs_mailbox)
-        )
+        CHECKS.append(Check(function.__name__, function, needs_secret, needs_signer, needs_mailbox))
         return function
 
     return register
@@ -419,7 +417,12 @@ def register_answers_a_taken_email_as_a_new_one(client: Client) -> None:
         replies[what] = client.call(
             "POST",
             "/auth/register",
-            body={"email": address, "password": "another-" + PASSWORD, "name": "T", "tenantName": "T"},
+            body={
+                "email": address,
+                "password": "another-" + PASSWORD,
+                "name": "T",
+                "tenantName": "T",
+            },
         )
         expect_status(replies[what], 202, f"register with {what}")
     new, taken = replies.values()
