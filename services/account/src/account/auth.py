@@ -114,12 +114,14 @@ def verify_email(token: object) -> None:
 def request_password_reset(email: str | None) -> None:
     """Mail a reset link when ``email`` (canonical, or None when unusable) has an account.
 
-    Known or not, the same two reads happen; only a known address gets a token and a mail.
+    Known or not, the same DynamoDB calls happen (two reads, one token write that stores
+    nothing for an unknown email); only a known address is mailed.
     """
     user = users.find_by_email(email)
-    if user is None:
-        return
     token = email_tokens.new_token()
+    if user is None:
+        users.store_no_token(email_tokens.item(email_tokens.RESET, token, users.NO_USER))
+        return
     mail = mailer.password_reset(token)
     users.store_token(email_tokens.item(email_tokens.RESET, token, user.user_id))
     mailer.send(user.email, mail)

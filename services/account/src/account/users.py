@@ -193,6 +193,22 @@ def store_token(token_item: dict[str, Any]) -> None:
     )
 
 
+def store_no_token(token_item: dict[str, Any]) -> None:
+    """The write :func:`store_token` makes, made to fail: a PutItem conditioned on the
+    (fresh, random) key already existing, so nothing is stored.
+
+    A reset request for an unknown email makes it, so known and unknown emails cost the
+    same DynamoDB calls (a failed conditional write is still a write request).
+    """
+    try:
+        aws.resource_table("users").put_item(
+            Item=token_item, ConditionExpression="attribute_exists(userId)"
+        )
+    except Exception as error:
+        if not is_condition_failed(error):
+            raise
+
+
 def mark_verified(user_id: str) -> bool:
     """Record that the person holds the address; False when the user no longer exists."""
     try:
