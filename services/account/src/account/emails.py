@@ -84,10 +84,12 @@ def _require_printable_ascii(text: str) -> None:
         if "\x21" <= char <= "\x7e":
             continue
         at = text.rfind("@")
-        if not char.isascii() and 0 <= at < position:
+        # A letter, mark or digit in the domain is an internationalised domain name; an
+        # invisible or control character there is just to be removed.
+        idn = unicodedata.category(char)[0] in "LMN"
+        if not char.isascii() and idn and 0 <= at < position:
             raise BadRequest(
-                f"the domain of field {FIELD!r} contains the non-ASCII character "
-                f"{_describe(char)}; Amazon SES needs an internationalised domain in its "
+                f"the domain of field {FIELD!r} contains {_describe(char)}; Amazon SES needs an internationalised domain in its "
                 "ASCII (Punycode) form: send the domain's xn-- form"
             )
         raise BadRequest(
