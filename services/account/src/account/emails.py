@@ -89,8 +89,9 @@ def _require_printable_ascii(text: str) -> None:
         idn = unicodedata.category(char)[0] in "LMN"
         if not char.isascii() and idn and 0 <= at < position:
             raise BadRequest(
-                f"the domain of field {FIELD!r} contains {_describe(char)}; Amazon SES needs an internationalised domain in its "
-                "ASCII (Punycode) form: send the domain's xn-- form"
+                f"the domain of field {FIELD!r} contains {_describe(char)}; Amazon SES "
+                "needs an internationalised domain in its ASCII (Punycode) form: send the "
+                "domain's xn-- form"
             )
         raise BadRequest(
             f"field {FIELD!r} contains {_describe(char)} at position {position}; an address "
