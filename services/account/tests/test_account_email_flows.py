@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 
-from account import clock, passwords
+from account import clock, passwords, users
 from pptesting.account_contract import PASSWORD, link_token, unique_email
 
 USERS = "purposepath-users-test"
@@ -172,6 +172,25 @@ def test_a_taken_email_keeps_its_password_when_registered_again(client, mail_to)
     client.follow(mail_to(email)[-1].links[0])
     assert _login(client, email, "attackers-" + PASSWORD).status == 401
     assert _login(client, email).status == 200
+
+
+def test_a_taken_email_whose_user_goes_mid_registration_is_answered_alike(
+    client, account_aws, mail_to, monkeypatch
+) -> None:
+    account = client.register()
+    sent_before = len(mail_to(account.email))
+    found = users.find_by_email
+
+    def then_deleted(email: str | None) -> users.User | None:
+        user = found(email)
+        if user is not None:  # the account is deleted right after this read
+            account_aws.Table(USERS).delete_item(Key={"userId": user.user_id})
+        return user
+
+    monkeypatch.setattr(users, "find_by_email", then_deleted)
+    reply = _register(client, account.email)
+    assert (reply.status, reply.json()) == (202, REGISTER_ACCEPTED)
+    assert len(mail_to(account.email)) == sent_before
 
 
 def test_registration_still_refuses_bad_input_with_400(client, mail_to) -> None:

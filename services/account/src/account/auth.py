@@ -93,15 +93,15 @@ def register(request: Registration) -> None:
         existing = users.find_by_email(request.email)
         if existing is None:
             return  # ... and was deleted again since; nothing is left to tell anyone
+    # A user deleted between the read and this write is told nothing (it is gone).
     if existing.email_verified:
-        users.note_registration_attempt(existing, None)
-        mailer.send(existing.email, mailer.existing_account())
+        if users.note_registration_attempt(existing, None):
+            mailer.send(existing.email, mailer.existing_account())
         return
     mail = mailer.verification(token)
-    users.note_registration_attempt(
-        existing, email_tokens.item(email_tokens.VERIFY, token, existing.user_id)
-    )
-    mailer.send(existing.email, mail)
+    verification = email_tokens.item(email_tokens.VERIFY, token, existing.user_id)
+    if users.note_registration_attempt(existing, verification):
+        mailer.send(existing.email, mail)
 
 
 def verify_email(token: object) -> None:

@@ -114,15 +114,18 @@ def create(user: User, tenant_name: str, verification: dict[str, Any]) -> bool:
             ]
         )
     except Exception as error:
-        if _claim_was_taken(error):
+        # The claim is the first item: its condition failing means the email is taken
+        # (the user, tenant and token keys are fresh random values and cannot collide).
+        if _first_condition_failed(error):
             return False
         raise
     return True
 
 
-def note_registration_attempt(user: User, verification: dict[str, Any] | None) -> None:
+def note_registration_attempt(user: User, verification: dict[str, Any] | None) -> bool:
     """Someone registered ``user``'s email again: record when, and store a fresh
     verification token when one is given. One TransactWriteItems, as :func:`create`.
+    False (nothing stored) when the user was deleted since it was read.
 
     The password is not touched: whoever registers an address cannot take its account.
     """
@@ -139,12 +142,17 @@ def note_registration_attempt(user: User, verification: dict[str, Any] | None) -
     writes = (
         [attempt] if verification is None else [attempt, put_new(users, verification, "userId")]
     )
-    transact_write(writes)
+    try:
+        transact_write(writes)
+    except Exception as error:
+        # The update is the first item: its condition failing means the user is gone.
+        if _first_condition_failed(error):
+            return False
+        raise
+    return True
 
 
-def _claim_was_taken(error: Exception) -> bool:
-    # The claim is the transaction's first item: its condition failing means the email is
-    # taken (the user and tenant ids are fresh uuids and cannot collide).
+def _first_condition_failed(error: Exception) -> bool:
     return is_transaction_cancelled(error) and cancellation_codes(error)[:1] == [
         "ConditionalCheckFailed"
     ]
