@@ -16,6 +16,7 @@ from pptesting.account_contract import (
     ContractFailure,
     http_transport,
     main,
+    outbox_mailbox,
     run_check,
 )
 
@@ -134,3 +135,45 @@ def test_the_command_line_reports_and_skips_secret_checks(
 def test_http_transport_refuses_other_schemes() -> None:
     with pytest.raises(ValueError, match="https://"):
         http_transport("file:///etc/passwd")
+
+
+def test_the_outbox_mailbox_reads_the_local_outbox_newest_last() -> None:
+    """``--outbox``: the local AWS outbox answers newest first; the mailbox gives the
+    links oldest first and asks only for the one address."""
+    asked: list[str] = []
+
+    class Outbox(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            body = json.dumps(
+                {
+                    "messages": [
+                        {"subject": "newer", "links": ["https://x.test/auth/verify-email?token=b"]},
+                        {"subject": "older", "links": ["https://x.test/auth/verify-email?token=a"]},
+                    ]
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Outbox)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/_localaws/ses/outbox"
+        links = outbox_mailbox(url)("a+b@example.com")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert links == [
+        "https://x.test/auth/verify-email?token=a",
+        "https://x.test/auth/verify-email?token=b",
+    ]
+    assert asked == ["/_localaws/ses/outbox?to=a%2Bb%40example.com&limit=50"]
+    with pytest.raises(ValueError, match="https://"):
+        outbox_mailbox("file:///tmp/outbox")
