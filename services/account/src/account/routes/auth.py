@@ -3,7 +3,6 @@ refresh, logout (one session or all), password change, and the caller's own acco
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -11,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from account import auth, validation
 from account.email_tokens import InvalidToken
-from ppcommon.http import bearer_claims, json_body
+from ppcommon.http import bearer_claims, json_body, optional_json_body
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
 
@@ -117,24 +116,8 @@ def me() -> dict[str, str]:
 @router.delete("/auth/me")
 def delete_me() -> Response[Any]:
     claims = bearer_claims(router)
-    auth.delete_account(claims, validation.reauthentication(_optional_json_body()))
+    auth.delete_account(claims, validation.reauthentication(optional_json_body(router)))
     return Response(status_code=204)
-
-
-def _optional_json_body() -> dict[str, Any] | None:
-    """The body as a JSON object, or None when there is none or it is not one.
-
-    ``DELETE /auth/me`` answers a missing, unparsable and wrong password alike (401).
-    """
-    event = router.current_event
-    raw = event.decoded_body if event.body else None
-    if not raw:
-        return None
-    try:
-        document = json.loads(raw)
-    except ValueError:
-        return None
-    return document if isinstance(document, dict) else None
 
 
 def _query_token() -> str:
