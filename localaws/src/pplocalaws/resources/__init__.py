@@ -33,6 +33,7 @@ MODEL_MODULES = (
     "kms_policies",
     "kms_signing",
     "lambda_async_moto",
+    "lambda_concurrency",
     "lambda_event_invoke",
     "logs",
     "names",
