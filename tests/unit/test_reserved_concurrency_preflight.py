@@ -143,3 +143,59 @@ def test_a_sender_outside_the_zone_is_refused_with_a_hosted_zone(sender: str) ->
     assert "no-reply@staging.purposepath.app" in (refused.value.fix or "")
     # Without a zone the address itself is the identity: any sender will do.
     preflight.check_sender_in_zone(STAGING.with_overrides(email_from=sender))
+
+
+# --- where the deploy asks ------------------------------------------------------------------
+
+
+class FakeTarget:
+    def __init__(self, lambda_client: FakeLambda, *, is_local: bool) -> None:
+        self.lambda_client, self.is_local = lambda_client, is_local
+
+    def client(self, service: str) -> FakeLambda:
+        assert service == "lambda", f"only Lambda is read before the upload, not {service}"
+        return self.lambda_client
+
+
+class FakeSession:
+    def __init__(self, stage: Stage, target: FakeTarget) -> None:
+        self.stage, self.target = stage, target
+
+    def exports(self) -> dict[str, str]:
+        return {
+            "purposepath-artifacts-bucket-staging": "bucket",
+            "purposepath-api-domain-name-staging": "api.staging.purposepath.app",
+        }
+
+
+def prepared(service: str) -> Any:
+    from pathlib import Path  # noqa: PLC0415 - only these tests build an artifact
+
+    from ppdeploy import build, catalog  # noqa: PLC0415 - same
+    from ppdeploy.workflows.service_deploy import PreparedService  # noqa: PLC0415 - same
+
+    source = catalog.service(service)
+    artifact = build.Artifact(service, source.runtime, Path("a.zip"), "0" * 64, 1, reused=True)
+    return PreparedService(source, artifact)
+
+
+def test_a_deploy_to_aws_is_refused_before_its_artifact_is_uploaded() -> None:
+    from ppdeploy.workflows import service_deploy  # noqa: PLC0415 - imports the workflows
+
+    fake = FakeLambda(quota=10, unreserved=10)
+    session: Any = FakeSession(STAGING, FakeTarget(fake, is_local=False))
+    with pytest.raises(InputError, match="can reserve at most 0"):
+        service_deploy.service_spec(session, prepared("account"), upload=False)
+    assert fake.calls[0] == "GetAccountSettings"
+
+
+def test_the_local_aws_and_other_services_are_not_asked() -> None:
+    from ppdeploy.workflows import service_deploy  # noqa: PLC0415 - imports the workflows
+
+    fake = FakeLambda(quota=10, unreserved=10)
+    local: Any = FakeSession(STAGING, FakeTarget(fake, is_local=True))
+    spec = service_deploy.service_spec(local, prepared("account"), upload=False)
+    assert spec.parameters["AccountReservedConcurrency"] == "20"
+    on_aws: Any = FakeSession(STAGING, FakeTarget(fake, is_local=False))
+    service_deploy.service_spec(on_aws, prepared("coaching"), upload=False)
+    assert fake.calls == []
