@@ -8,6 +8,7 @@ own translation, as CloudFormation runs it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -332,3 +333,40 @@ def test_each_stage_sends_from_its_own_zone(stage: str) -> None:
     settings = config.stage(stage)
     assert settings.email_from == f"no-reply@{settings.domain.split('.', 1)[1]}"
     assert settings.shared_parameters()["EmailFrom"] == settings.email_from
+
+
+def references(node: Any) -> set[str]:
+    """Logical ids a translated resource names (Ref, GetAtt, Sub, DependsOn)."""
+    found: set[str] = set()
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key in ("Ref", "DependsOn"):
+                found |= {str(item).split(".")[0] for item in as_list(value)}
+            elif key == "Fn::GetAtt":
+                found.add(value[0] if isinstance(value, list) else str(value).split(".")[0])
+            elif key == "Fn::Sub":
+                text = value if isinstance(value, str) else value[0]
+                found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text)}
+                found |= references(value)
+            else:
+                found |= references(value)
+    elif isinstance(node, list):
+        for child in node:
+            found |= references(child)
+    return found
+
+
+@pytest.mark.parametrize("path", ACCOUNT_TEMPLATES)
+def test_the_function_never_names_its_own_api(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The API's routes name the function's alias, so a function naming the API (as an
+    # execute-api PUBLIC_BASE_URL would) is a circular dependency CloudFormation refuses.
+    resources = translated(path, monkeypatch)["Resources"]
+    graph = {name: references(body) & set(resources) for name, body in resources.items()}
+    reached: set[str] = set()
+    frontier = set(graph["ServiceFunction"])
+    while frontier:
+        name = frontier.pop()
+        if name not in reached:
+            reached.add(name)
+            frontier |= graph[name]
+    assert "ServiceFunction" not in reached
