@@ -189,13 +189,21 @@ def test_a_deploy_to_aws_is_refused_before_its_artifact_is_uploaded() -> None:
     assert fake.calls[0] == "GetAccountSettings"
 
 
-def test_the_local_aws_and_other_services_are_not_asked() -> None:
+def test_the_local_aws_is_asked_too_and_other_services_never() -> None:
     from ppdeploy.workflows import service_deploy  # noqa: PLC0415 - imports the workflows
 
     fake = FakeLambda(quota=10, unreserved=10)
     local: Any = FakeSession(STAGING, FakeTarget(fake, is_local=True))
-    spec = service_deploy.service_spec(local, prepared("account"), upload=False)
+    with pytest.raises(InputError, match="can reserve at most 0"):
+        service_deploy.service_spec(local, prepared("account"), upload=False)
+    roomy = FakeLambda(quota=1000, unreserved=1000)
+    spec = service_deploy.service_spec(
+        FakeSession(STAGING, FakeTarget(roomy, is_local=True)),  # type: ignore[arg-type]
+        prepared("account"),
+        upload=False,
+    )
     assert spec.parameters["AccountReservedConcurrency"] == "20"
-    on_aws: Any = FakeSession(STAGING, FakeTarget(fake, is_local=False))
+    untouched = FakeLambda(quota=10, unreserved=10)
+    on_aws: Any = FakeSession(STAGING, FakeTarget(untouched, is_local=False))
     service_deploy.service_spec(on_aws, prepared("coaching"), upload=False)
-    assert fake.calls == []
+    assert untouched.calls == []

@@ -214,3 +214,19 @@ def test_a_reservation_that_is_not_a_whole_number_is_refused(
 ) -> None:
     quota(1000)
     create_fails(aws, template({"fn-a": -1}), "is not a whole number of 0 or more")
+
+
+def test_get_account_settings_reports_the_quota_and_what_is_left_unreserved(
+    aws: boto3.Session, quota: Callable[[int], None]
+) -> None:
+    quota(1000)
+    aws.client("cloudformation").create_stack(
+        StackName="s", Capabilities=IAM, TemplateBody=template({"fn-a": 20, "fn-b": None})
+    )
+    settings = aws.client("lambda").get_account_settings()
+    assert settings["AccountLimit"]["ConcurrentExecutions"] == 1000
+    assert settings["AccountLimit"]["UnreservedConcurrentExecutions"] == 980
+    assert settings["AccountUsage"]["FunctionCount"] == 2
+    quota(10)
+    settings = aws.client("lambda").get_account_settings()
+    assert settings["AccountLimit"]["ConcurrentExecutions"] == 10

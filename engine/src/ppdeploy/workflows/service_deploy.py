@@ -72,9 +72,9 @@ def service_spec(
             f"the shared stack of {stage} exports no artifacts bucket",
             fix=f"deploy the shared stack first: `invoke deploy-shared --stage {stage}`",
         )
-    # The local AWS has no GetAccountSettings (moto lacks it); its CloudFormation refuses the
-    # same reservation itself, against its own quota (pplocalaws resources.lambda_concurrency).
-    if prepared.source.service == "account" and not session.target.is_local:
+    # Before the upload: a reservation the account's quota cannot give ends the deploy here
+    # (the local AWS answers GetAccountSettings with its own quota).
+    if prepared.source.service == "account":
         preflight.check_reserved_concurrency(session.stage, session.target.client("lambda"))
     if upload and artifacts.upload(session.target.client("s3"), bucket, prepared.artifact):
         session.reporter.emit(

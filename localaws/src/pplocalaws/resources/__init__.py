@@ -32,6 +32,7 @@ MODEL_MODULES = (
     "kms_keys",
     "kms_policies",
     "kms_signing",
+    "lambda_account_settings",
     "lambda_async_moto",
     "lambda_concurrency",
     "lambda_event_invoke",
