@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from account import auth, validation
+from account import auth, mailer, validation
 from account.email_tokens import InvalidToken
 from ppcommon.http import bearer_claims, json_body, optional_json_body
 
@@ -35,6 +35,7 @@ RESET_TOKEN_VALID = {
 
 @router.post("/auth/register")
 def register() -> Response[Any]:
+    _mail_links_from_this_api()
     auth.register(validation.registration(json_body(router)))
     return _json(202, REGISTER_ACCEPTED)
 
@@ -53,6 +54,7 @@ def verify_email() -> Response[Any]:
 
 @router.post("/auth/password-reset")
 def request_password_reset() -> Response[Any]:
+    _mail_links_from_this_api()
     auth.request_password_reset(validation.reset_request(json_body(router)))
     return _json(202, RESET_ACCEPTED)
 
@@ -118,6 +120,10 @@ def delete_me() -> Response[Any]:
     claims = bearer_claims(router)
     auth.delete_account(claims, validation.reauthentication(optional_json_body(router)))
     return Response(status_code=204)
+
+
+def _mail_links_from_this_api() -> None:
+    mailer.serve_request_from(router.current_event.request_context.domain_name)
 
 
 def _query_token() -> str:
