@@ -622,10 +622,24 @@ def wrap_ses_method(
     setattr(moto_class, name, wrapped)
 
 
-@seam("SESV2Response (dispatch by snake_case method name)", "SESV2Response.sesv2_backend")
-def add_sesv2_actions(*actions: Callable[..., Any]) -> None:
-    """Serve SES v2 actions moto 5.2.5 lacks (get_account) with ``actions``, by name."""
-    from moto.sesv2.responses import SESV2Response  # noqa: PLC0415 - moto loads lazily
+@seam(
+    "SESV2Response (dispatch by snake_case method name)",
+    "SESV2Response.sesv2_backend",
+    "moto.sesv2.urls.url_paths",
+)
+def add_sesv2_actions(*actions: Callable[..., Any], url_paths: tuple[str, ...] = ()) -> None:
+    """Serve SES v2 actions moto 5.2.5 lacks (get_account) with ``actions``, by name.
+
+    moto's server routes a request only when a pattern of ``moto.sesv2.urls.url_paths``
+    matches its path (its catch-all ``/v2/.*`` does not survive the conversion to the
+    server's URL rules), so each new action's path (``{0}/v2/email/account$``) is added
+    there too; the server reads the patterns when it first serves SES v2.
+    """
+    from moto.sesv2 import urls  # noqa: PLC0415 - moto loads lazily
+    from moto.sesv2.responses import SESV2Response  # noqa: PLC0415 - same
 
     _moto_attribute(SESV2Response, "sesv2_backend", "SESV2Response.sesv2_backend")
+    paths: dict[str, Any] = _moto_attribute(urls, "url_paths", "moto.sesv2.urls.url_paths")
     add_actions(SESV2Response, *actions)
+    for path in url_paths:
+        paths.setdefault(path, SESV2Response.dispatch)

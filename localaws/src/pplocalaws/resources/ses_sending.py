@@ -206,7 +206,7 @@ def install() -> None:
     seams.wrap_ses_method(SESBackend, "send_raw_email", _send_raw_email)
     seams.wrap_ses_method(SESBackend, "send_templated_email", _send_templated_email)
     seams.wrap_ses_method(SESBackend, "send_bulk_templated_email", _send_bulk_templated_email)
-    seams.add_sesv2_actions(get_account)
+    seams.add_sesv2_actions(get_account, url_paths=("{0}/v2/email/account$",))
 
 
 install()
