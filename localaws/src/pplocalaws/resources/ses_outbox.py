@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import email
 import email.policy
+import email.utils
 import re
 import threading
 from collections import deque
@@ -74,7 +75,7 @@ def _now() -> str:
 
 
 def _address(value: str) -> str:
-    return email.utils.parseaddr(value)[1].lower()
+    return str(email.utils.parseaddr(value)[1]).lower()
 
 
 class Outbox:
