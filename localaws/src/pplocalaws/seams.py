@@ -589,6 +589,8 @@ _SES_WRAPS = "_pplocalaws_ses_wraps"
 
 @seam(
     "SESBackend.create_email_identity_v2",
+    "SESBackend.verify_email_identity",
+    "SESBackend.verify_email_address",
     "SESBackend.get_identity_verification_attributes",
     "SESBackend.send_email",
     "SESBackend.send_raw_email",

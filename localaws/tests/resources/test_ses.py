@@ -199,6 +199,26 @@ def test_a_verification_link_expires_after_24_hours(
     assert not ses_identities.is_verified(ACCOUNT, REGION, address)
 
 
+def test_verify_email_identity_again_mails_a_new_link_and_only_it_verifies(
+    aws: boto3.Session,
+) -> None:
+    address = f"again-{uuid.uuid4().hex[:6]}@example.com"
+    ses = aws.client("ses")
+    ses.verify_email_identity(EmailAddress=address)
+    ses.verify_email_identity(EmailAddress=address)
+
+    newer, older = outbox().messages(to=address)
+    tokens = [
+        dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(links_in(m.text)[0]).query))["token"]
+        for m in (newer, older)
+    ]
+    with pytest.raises(PermissionError):
+        ses_identities.verify_by_link(ACCOUNT, REGION, address, tokens[1])
+    ses_identities.verify_by_link(ACCOUNT, REGION, address, tokens[0])
+    attributes = ses.get_identity_verification_attributes(Identities=[address])
+    assert attributes["VerificationAttributes"][address]["VerificationStatus"] == "Success"
+
+
 def test_dkim_attributes_of_an_email_address_identity_are_refused(aws: boto3.Session) -> None:
     aws.client("cloudformation").create_stack(
         StackName="s", TemplateBody=_identity_template("a@example.com")

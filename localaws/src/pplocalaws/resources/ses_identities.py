@@ -33,6 +33,7 @@ An identity's verification does not depend on IAM or the sandbox; sending does
 
 from __future__ import annotations
 
+import email.utils
 import secrets
 import threading
 import time
@@ -269,6 +270,24 @@ def _created(create: Any) -> Any:
     return create_email_identity_v2
 
 
+def _mails_again(verify: Any) -> Any:
+    # SES API Reference, VerifyEmailIdentity: "As a result of executing this operation, a
+    # verification email is sent to the specified address" (each call; moto sends none for
+    # an identity it has). A new mail carries a new link; only the latest link verifies.
+    def verify_email_identity(self: SESBackend, address: str) -> None:
+        name = email.utils.parseaddr(address)[1]
+        existed = name in self.email_identities
+        verify(self, address)
+        state = _current(self, name) if existed else None
+        if state is not None and not state.is_domain and not state.verified:
+            with _lock:
+                state.link_token = secrets.token_urlsafe(24)
+                state.link_expires = time.time() + LINK_LIFETIME_SECONDS
+                _mail_verification(self, state)
+
+    return verify_email_identity
+
+
 class AlreadyExistsError(JsonRESTError):
     """SES API v2 CreateEmailIdentity, "Errors": AlreadyExistsException (moto overwrites)."""
 
@@ -325,6 +344,8 @@ def _v1_verification_attributes(read: Any) -> Any:
 def install() -> None:
     """Apply the patches (idempotent; importing this module does it)."""
     seams.wrap_ses_method(SESBackend, "create_email_identity_v2", _created)
+    seams.wrap_ses_method(SESBackend, "verify_email_identity", _mails_again)
+    seams.wrap_ses_method(SESBackend, "verify_email_address", _mails_again)
     seams.wrap_ses_method(
         SESBackend, "get_identity_verification_attributes", _v1_verification_attributes
     )
