@@ -592,6 +592,7 @@ _SES_WRAPS = "_pplocalaws_ses_wraps"
     "SESBackend.verify_email_identity",
     "SESBackend.verify_email_address",
     "SESBackend.get_identity_verification_attributes",
+    "SESBackend._is_verified_address",
     "SESBackend.send_email",
     "SESBackend.send_raw_email",
     "SESBackend.send_templated_email",

@@ -318,12 +318,15 @@ def test_the_sandbox_refuses_unverified_recipients_until_production_access(
     _send(aws, "noreply@purposepath.app", "user@example.org")
 
 
-def test_a_sender_must_match_a_verified_identity_address_or_domain(aws: boto3.Session) -> None:
+def test_a_sender_must_be_covered_by_a_verified_identity_address_or_domain(
+    aws: boto3.Session,
+) -> None:
     _verified_domain(aws, "purposepath.app")
     ses_sending.set_production_access(ACCOUNT, REGION)
     _send(aws, "No Reply <noreply@purposepath.app>", "user@example.org")
-    assert "noreply@sub.purposepath.app" in _rejected(
-        aws, "noreply@sub.purposepath.app", "u@example.org"
+    _send(aws, "noreply@mail.eu.purposepath.app", "user@example.org")  # subdomains inherit
+    assert "noreply@otherpurposepath.app" in _rejected(
+        aws, "noreply@otherpurposepath.app", "u@example.org"
     )
     assert "noreply@purposepath.app.evil" in _rejected(
         aws, "noreply@purposepath.app.evil", "u@example.org"

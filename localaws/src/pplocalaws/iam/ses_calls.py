@@ -7,9 +7,10 @@ sending (``ses:SendEmail``, ``ses:SendRawEmail``, ``ses:SendTemplatedEmail``,
 ``arn:aws:ses:REGION:ACCOUNT:identity/NAME``, with the condition keys ``ses:FromAddress``
 (the sender's address), ``ses:FromDisplayName`` (its display name), ``ses:Recipients`` (every
 To, Cc and Bcc address: multivalued) and ``ses:ApiVersion`` ("1" or "2"). The sending
-identity is the address when it is itself a verified identity, else its domain when that
-is one ("Verified identities in Amazon SES": a verified domain lets any of its addresses
-send), else the address (unverified senders are then refused by SES itself).
+identity is the most specific verified identity covering the address: the address, its
+domain, or a parent domain ("Creating and verifying identities in Amazon SES": a verified
+domain lets its subdomains and addresses send); with none, the address's identity if it
+has one, else its domain (SES itself then refuses the unverified sender).
 """
 
 from __future__ import annotations
@@ -36,15 +37,14 @@ _RAW_DESTINATION = re.compile(r"Destinations\.member\.\d+")
 
 def sending_identity(account: str, region: str, address: str) -> str:
     """The identity a send from ``address`` is authorised on (see the module docstring)."""
-    lowered = address.strip().lower()
-    names = {
+    verified = ses_identities.verified_identity(account, region, address)
+    if verified is not None:
+        return verified
+    existing = {
         name.lower(): name for name in ses_identities.backend(account, region).email_identities
     }
-    domain = lowered.rsplit("@", 1)[-1]
-    for candidate in (lowered, domain):
-        if candidate in names and ses_identities.is_verified(account, region, names[candidate]):
-            return names[candidate]
-    return names.get(lowered, domain)
+    lowered = address.strip().lower()
+    return existing.get(lowered, lowered.rsplit("@", 1)[-1])
 
 
 def identity_arn(request: Request, name: str) -> str:

@@ -122,17 +122,32 @@ def is_verified(account: str, region: str, name: str) -> bool:
     return bool(state and state.verified)
 
 
-def address_is_verified(account: str, region: str, address: str) -> bool:
-    """An address may be used as sender (or sandbox recipient): it, or its domain, is verified."""
+def candidates(address: str) -> list[str]:
+    """The identities that may verify ``address``, most specific first: the address, its
+    domain, then each parent domain. "Creating and verifying identities in Amazon SES":
+    "when you verify a domain identity, you can send email from any subdomain or email
+    address of the verified domain without having to verify each one individually"."""
     lowered = address.strip().lower()
+    labels = lowered.rsplit("@", 1)[-1].split(".")
+    domains = [".".join(labels[i:]) for i in range(len(labels))]
+    return ([lowered] if "@" in lowered else []) + domains
+
+
+def verified_identity(account: str, region: str, address: str) -> str | None:
+    """The most specific verified identity covering ``address`` (see candidates), or None."""
     ses = backend(account, region)
     names = {name.lower(): name for name in ses.email_identities}
-    domain = lowered.rsplit("@", 1)[-1]
-    for candidate in (lowered, domain):
+    for candidate in candidates(address):
         name = names.get(candidate)
         if name is not None and (state := _current(ses, name)) is not None and state.verified:
-            return True
-    return False
+            return name
+    return None
+
+
+def address_is_verified(account: str, region: str, address: str) -> bool:
+    """An address may be used as sender (or sandbox recipient): it, or a domain above it, is
+    a verified identity."""
+    return verified_identity(account, region, address) is not None
 
 
 def verify_by_link(account: str, region: str, name: str, token: str) -> Verification:

@@ -27,6 +27,7 @@ before moto's own send, and every accepted message is kept in the outbox
 
 from __future__ import annotations
 
+import contextvars
 import email
 import email.utils
 import json
@@ -89,11 +90,31 @@ def _refusal(backend: SESBackend, source: str, recipients: Iterable[str]) -> str
     )
 
 
+# Set while moto's own send runs after _check passed: moto's sender check (the address or
+# its exact domain an identity) would refuse a subdomain SES accepts, so it defers to ours.
+_checked: contextvars.ContextVar[bool] = contextvars.ContextVar("ses_checked", default=False)
+
+
 def _check(backend: SESBackend, source: str, recipients: Iterable[str]) -> None:
     reason = _refusal(backend, source, list(recipients))
     if reason:
         backend.rejected_messages_count += 1
         raise MessageRejectedError(reason)
+
+
+def _after_check(send: Any, *args: Any) -> Any:
+    token = _checked.set(True)
+    try:
+        return send(*args)
+    finally:
+        _checked.reset(token)
+
+
+def _sender_checked_here(is_verified: Any) -> Any:
+    def is_verified_address(self: SESBackend, source: str) -> bool:
+        return _checked.get() or bool(is_verified(self, source))
+
+    return is_verified_address
 
 
 def _listed(destinations: Mapping[str, list[str]]) -> tuple[list[str], list[str], list[str]]:
@@ -115,7 +136,7 @@ def _send_email(send: Any) -> Any:
     ) -> Any:
         to, cc, bcc = _listed(destinations)
         _check(self, source, to + cc + bcc)
-        message = send(self, source, subject, body, destinations)
+        message = _after_check(send, self, source, subject, body, destinations)
         outbox().record(message.id, source, subject, body, to=to, cc=cc, bcc=bcc)
         _counted(self, len(to + cc + bcc))
         return message
@@ -132,7 +153,7 @@ def _send_raw_email(send: Any) -> Any:
         headers = [str(parsed[h]) for h in ("To", "Cc", "Bcc") if parsed[h]]
         recipients = list(destinations) + [a for _, a in email.utils.getaddresses(headers) if a]
         _check(self, sender, recipients)
-        message = send(self, source, destinations, raw_data)
+        message = _after_check(send, self, source, destinations, raw_data)
         outbox().record_raw(message.id, sender, raw_data, recipients)
         _counted(self, len(recipients))
         return message
@@ -150,7 +171,7 @@ def _send_templated_email(send: Any) -> Any:
     ) -> Any:
         to, cc, bcc = _listed(destinations)
         _check(self, source, to + cc + bcc)
-        message = send(self, source, template, template_data, destinations)
+        message = _after_check(send, self, source, template, template_data, destinations)
         outbox().record(
             message.id, source, f"(template {template})", template_data, to=to, cc=cc, bcc=bcc
         )
@@ -175,7 +196,7 @@ def _send_bulk_templated_email(send: Any) -> Any:
             for address in listed
         ]
         _check(self, source, every)
-        message = send(self, source, template, template_data, destinations)
+        message = _after_check(send, self, source, template, template_data, destinations)
         outbox().record(message.id, source, f"(template {template})", template_data, to=every)
         _counted(self, len(every))
         return message
@@ -202,6 +223,7 @@ def get_account(response: Any) -> str:
 
 def install() -> None:
     """Apply the patches (idempotent; importing this module does it)."""
+    seams.wrap_ses_method(SESBackend, "_is_verified_address", _sender_checked_here)
     seams.wrap_ses_method(SESBackend, "send_email", _send_email)
     seams.wrap_ses_method(SESBackend, "send_raw_email", _send_raw_email)
     seams.wrap_ses_method(SESBackend, "send_templated_email", _send_templated_email)
