@@ -155,15 +155,19 @@ def verify_by_link(account: str, region: str, name: str, token: str) -> Verifica
     state = verification(account, region, name)
     if state is None or state.is_domain:
         raise LookupError(f"no email address identity {name!r} in {account}/{region}")
-    if not state.verified:
-        if not token or not secrets.compare_digest(token, state.link_token):
-            raise PermissionError("this is not the link of the identity's latest verification mail")
-        if time.time() > state.link_expires:
-            raise TimeoutError(
-                "the verification link expired (24 hours); create the identity again for a new one"
-            )
-        state.verified = True
-        _show(backend(account, region).email_identities[name], state)
+    with _lock:
+        if not state.verified:
+            if not token or not secrets.compare_digest(token, state.link_token):
+                raise PermissionError(
+                    "this is not the link of the identity's latest verification mail"
+                )
+            if time.time() > state.link_expires:
+                raise TimeoutError(
+                    "the verification link expired (24 hours); ask for a new one "
+                    "(SES v1 VerifyEmailIdentity, or create the identity again)"
+                )
+            state.verified = True
+            _show(backend(account, region).email_identities[name], state)
     return state
 
 
