@@ -158,6 +158,15 @@ def test_dkim_records_in_a_private_zone_do_not_verify(aws: boto3.Session) -> Non
     assert status["VerificationStatus"] == "PENDING"
 
 
+def test_dkim_records_in_a_zone_of_another_domain_do_not_verify(aws: boto3.Session) -> None:
+    aws.client("cloudformation").create_stack(
+        StackName="s",
+        TemplateBody=_identity_template("purposepath.app", records_in=_zone(aws, "dev.example")),
+    )
+    status = aws.client("sesv2").get_email_identity(EmailIdentity="purposepath.app")
+    assert status["VerificationStatus"] == "PENDING"
+
+
 def test_an_email_address_identity_is_pending_and_mailed_a_link(aws: boto3.Session) -> None:
     address = f"dev-{uuid.uuid4().hex[:6]}@example.com"
     aws.client("cloudformation").create_stack(

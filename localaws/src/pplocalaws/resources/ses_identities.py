@@ -245,14 +245,19 @@ def _show(identity: Any, state: Verification) -> None:
 
 
 def _records(account: str) -> list[tuple[str, str, list[str]]]:
-    """(name, type, values) of every record in the account's public hosted zones, normalised."""
+    """(name, type, values) of the records DNS would serve from the account's public hosted
+    zones (a record named outside its zone's domain is not served), normalised."""
     found: list[tuple[str, str, list[str]]] = []
     for zone in route53_backends[account]["global"].zones.values():
         if zone.private_zone:
             continue
+        apex = _normal(zone.name)
         for record in zone.rrsets:
+            name = _normal(record.name)
+            if name != apex and not name.endswith(f".{apex}"):
+                continue  # outside the zone: DNS would never serve it from there
             values = [_normal(str(v)) for v in record.records or []]
-            found.append((_normal(record.name), str(record.type or "").upper(), values))
+            found.append((name, str(record.type or "").upper(), values))
     return found
 
 
