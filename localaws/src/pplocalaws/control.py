@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -37,12 +38,19 @@ _GATEWAY = BackgroundServer(
 
 # The local AWS's own endpoint for Lambda's asynchronous invocations (local only).
 ASYNC_INVOCATIONS_PATH = "/_localaws/lambda/async"
+# The local AWS's SES control endpoints (local only; see pplocalaws.ses_endpoints).
+SES_OUTBOX_PATH = "/_localaws/ses/outbox"
+SES_VERIFY_IDENTITY_PATH = "/_localaws/ses/verify-identity"
+SES_PRODUCTION_ACCESS_PATH = "/_localaws/ses/production-access"
 
 __all__ = [
     "ASYNC_INVOCATIONS_PATH",
     "DEFAULT_PORT",
     "GATEWAY_PORT",
     "HOST",
+    "SES_OUTBOX_PATH",
+    "SES_PRODUCTION_ACCESS_PATH",
+    "SES_VERIFY_IDENTITY_PATH",
     "BadOption",
     "LocalAwsProblem",
     "Status",
@@ -50,6 +58,9 @@ __all__ = [
     "async_invocations",
     "endpoint",
     "gateway_status",
+    "ses_grant_production_access",
+    "ses_outbox",
+    "ses_verify_identity",
     "start",
     "start_gateway",
     "status",
@@ -127,3 +138,62 @@ def async_invocations(url: str, wait_seconds: float = 0.0) -> dict[str, Any]:
             fix="start it (`pplocalaws`, or `invoke local.start`) and retry",
         ) from error
     return found
+
+
+def _ses_call(url: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One SES control call to the local AWS at ``url``; its JSON answer."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(  # noqa: S310 - the local AWS's loopback http URL
+        f"{url.rstrip('/')}{path}",
+        data=data,
+        headers={"Content-Type": "application/json"} if data is not None else {},
+        method="GET" if data is None else "POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - same
+            found: dict[str, Any] = json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        try:
+            reason = str(json.loads(error.read()).get("message", ""))
+        except (ValueError, AttributeError):
+            reason = ""
+        raise LocalAwsProblem(
+            f"the local AWS refused {path}",
+            cause=reason or f"HTTP {error.code}",
+            fix="see the cause; the local AWS's log says more",
+        ) from error
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise Unavailable(
+            f"cannot reach the SES control endpoint {path} of the local AWS at {url}",
+            cause=str(error),
+            fix="start it (`pplocalaws`, or `invoke local.start`) and retry",
+        ) from error
+    return found
+
+
+def ses_outbox(url: str, limit: int = 20, to: str | None = None) -> list[dict[str, Any]]:
+    """The newest ``limit`` messages SES accepted in the local AWS at ``url`` (to ``to``).
+
+    Each: ``messageId``, ``from``, ``to`` (list), ``subject``, ``text``, ``links`` (the
+    http/https URLs of the text), ``sentAt`` (ISO 8601 UTC); newest first. Local only: on
+    AWS the mail is in the recipients' inboxes.
+    """
+    query = urllib.parse.urlencode({"limit": limit, **({"to": to} if to else {})})
+    messages: list[dict[str, Any]] = _ses_call(url, f"{SES_OUTBOX_PATH}?{query}")["messages"]
+    return messages
+
+
+def ses_verify_identity(url: str, identity: str, region: str = DEFAULT_REGION) -> dict[str, Any]:
+    """Follow the verification link of the email address identity ``identity`` (local only).
+
+    Answers ``{"identity", "verificationStatus": "SUCCESS"}``. A domain identity is refused:
+    it verifies when its DKIM CNAME records exist in the local Route53.
+    """
+    return _ses_call(url, SES_VERIFY_IDENTITY_PATH, {"identity": identity, "region": region})
+
+
+def ses_grant_production_access(url: str, region: str = DEFAULT_REGION) -> dict[str, Any]:
+    """Take the local account out of the SES sandbox in ``region`` (local only; on AWS a
+    person at AWS grants it after a request). Answers ``{"account", "region",
+    "productionAccessEnabled": true}``."""
+    return _ses_call(url, SES_PRODUCTION_ACCESS_PATH, {"region": region})

@@ -14,6 +14,9 @@
   true, or false when the wait ran out. Tests and ``invoke verify`` use it to know that
   every event was handled; AWS offers nothing like it.
 
+``/_localaws/ses/`` is SES's outbox, identity verification and sandbox
+(``pplocalaws.ses_endpoints``).
+
 The requests are unsigned, so the IAM layer passes them through; the server listens on
 loopback only.
 """
@@ -25,6 +28,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pplocalaws import ses_endpoints
 from pplocalaws.resources.lambda_async import FunctionError, Report, Succeeded, Throttled
 from pplocalaws.resources.lambda_async_moto import queue
 
@@ -91,6 +95,7 @@ class LocalEndpoints:
             ("GET", ASYNC_PATH): _status,
             ("POST", f"{ASYNC_PATH}/claim"): _claim,
             ("POST", f"{ASYNC_PATH}/report"): _report,
+            **ses_endpoints.ROUTES,  # /_localaws/ses/: outbox, verification, sandbox
         }.get((method, path.rstrip("/")))
         if route is None:
             status, body = "404 Not Found", {"message": f"no local endpoint {method} {path}"}

@@ -598,3 +598,74 @@ def add_lambda_path(path_pattern: str) -> None:
     paths = _moto_attribute(urls, "url_paths", "moto.awslambda.urls.url_paths")
     dispatch = _moto_attribute(LambdaResponse, "dispatch", "LambdaResponse.dispatch")
     paths.setdefault(path_pattern, dispatch)
+
+
+# ---------------------------------------------------------------------------------------
+# --- front-ses ---
+# SES identities, sending and the account's sandbox (branch front-ses): moto's SES v1 and
+# v2 backend methods wrapped in place, and SES v2 actions moto lacks added to its response
+# class. Tests: ``tests/test_seams_front_ses.py``.
+# ---------------------------------------------------------------------------------------
+
+_SES_WRAPS = "_pplocalaws_ses_wraps"
+
+
+@seam(
+    "SESBackend.create_email_identity_v2",
+    "SESBackend.verify_email_identity",
+    "SESBackend.verify_email_address",
+    "SESBackend.get_identity_verification_attributes",
+    "SESBackend._is_verified_address",
+    "SESBackend.send_email",
+    "SESBackend.send_raw_email",
+    "SESBackend.send_templated_email",
+    "SESBackend.send_bulk_templated_email",
+    "SESV2Backend.create_email_identity",
+    "SESV2Backend.get_email_identity",
+    "SESV2Backend.list_email_identities",
+)
+def wrap_ses_method(
+    moto_class: type, name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
+) -> None:
+    """Replace ``moto_class.name`` (an SES v1 or v2 backend method) by ``wrap(current)``.
+
+    The same wrap twice does nothing (a module imported again never stacks a wrapper on a
+    wrapper); different wraps of one method chain. ``name`` must exist on the class: a moto
+    upgrade that renames it fails here with MotoChanged naming it.
+    """
+    current = _moto_attribute(moto_class, name, f"{moto_class.__name__}.{name}")
+    applied = f"{wrap.__module__}.{wrap.__qualname__}"
+    seen: set[str] = set()
+    layer = current
+    while layer is not None:
+        seen.add(getattr(layer, "_pplocalaws_ses_wrap_name", ""))
+        layer = getattr(layer, _SES_WRAPS, None)
+    if applied in seen:
+        return
+    wrapped = wrap(current)
+    setattr(wrapped, _SES_WRAPS, current)
+    setattr(wrapped, "_pplocalaws_ses_wrap_name", applied)  # noqa: B010 - a marker attribute
+    setattr(moto_class, name, wrapped)
+
+
+@seam(
+    "SESV2Response (dispatch by snake_case method name)",
+    "SESV2Response.sesv2_backend",
+    "moto.sesv2.urls.url_paths",
+)
+def add_sesv2_actions(*actions: Callable[..., Any], url_paths: tuple[str, ...] = ()) -> None:
+    """Serve SES v2 actions moto 5.2.5 lacks (get_account) with ``actions``, by name.
+
+    moto's server routes a request only when a pattern of ``moto.sesv2.urls.url_paths``
+    matches its path (its catch-all ``/v2/.*`` does not survive the conversion to the
+    server's URL rules), so each new action's path (``{0}/v2/email/account$``) is added
+    there too; the server reads the patterns when it first serves SES v2.
+    """
+    from moto.sesv2 import urls  # noqa: PLC0415 - moto loads lazily
+    from moto.sesv2.responses import SESV2Response  # noqa: PLC0415 - same
+
+    _moto_attribute(SESV2Response, "sesv2_backend", "SESV2Response.sesv2_backend")
+    paths: dict[str, Any] = _moto_attribute(urls, "url_paths", "moto.sesv2.urls.url_paths")
+    add_actions(SESV2Response, *actions)
+    for path in url_paths:
+        paths.setdefault(path, SESV2Response.dispatch)

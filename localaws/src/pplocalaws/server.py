@@ -113,6 +113,7 @@ def serve(host: str, port: int, *, enforce_iam: bool = True) -> int:
     from pplocalaws.extensions import install  # noqa: PLC0415 - heavy import, after arg checks
     from pplocalaws.iam.serving import EnforcingServer  # noqa: PLC0415 - same
     from pplocalaws.local_endpoints import install as add_local_endpoints  # noqa: PLC0415 - same
+    from pplocalaws.resources.ses_identities import set_link_base  # noqa: PLC0415 - same
 
     install()
     stop = threading.Event()
@@ -128,6 +129,7 @@ def serve(host: str, port: int, *, enforce_iam: bool = True) -> int:
     server.start()
     try:
         url = _url(host, port)
+        set_link_base(url)  # SES verification links point at this server
         wait_until_answering(url)
         print(f"local AWS ready on {url}", flush=True)
         stop.wait()

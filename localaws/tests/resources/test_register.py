@@ -37,6 +37,7 @@ TEMPLATE_TYPES = (
     "AWS::CertificateManager::Certificate",
     "AWS::ApiGatewayV2::DomainName",
     "AWS::Route53::RecordSet",
+    "AWS::SES::EmailIdentity",
     "AWS::CloudWatch::Dashboard",
     "AWS::CloudWatch::Alarm",
     "AWS::SNS::Topic",

@@ -67,6 +67,7 @@ class HttpApi:
     routes: tuple[Route, ...]
     integrations: Mapping[str, Integration]
     stages: Mapping[str, Mapping[str, str]]  # stage name -> stage variables
+    allow_origins: tuple[str, ...] = ()  # CorsConfiguration.AllowOrigins (gateway.front_door)
 
 
 Revision = tuple[str, str, str, str, int, tuple[tuple[str, str], ...]]
@@ -201,7 +202,9 @@ def _read_api(clients: LocalAwsClients, api: dict[str, Any]) -> HttpApi:
         item["StageName"]: dict(item.get("StageVariables") or {})
         for item in _items(gateway.get_stages, ApiId=api_id)
     }
-    return HttpApi(api_id, api.get("Name", ""), routes, integrations, stages)
+    cors = api.get("CorsConfiguration") or {}
+    allow_origins = tuple(str(o) for o in cors.get("AllowOrigins") or ())
+    return HttpApi(api_id, api.get("Name", ""), routes, integrations, stages, allow_origins)
 
 
 def _integration_id(target: str | None) -> str | None:

@@ -8,7 +8,9 @@ Two ways in, as on AWS:
 - each API on its own, like its execute-api URL: ``/_api/{apiId}/...`` (the ``$default``
   stage) or ``/_api/{apiId}/{stage}/...`` (a named stage; its segment stays in rawPath).
 
-Answers follow API Gateway: no API, mapping or route -> 404 ``{"message":"Not Found"}``;
+Before any of that, ``front_door`` refuses a Host the gateway does not serve (421) and a
+browser's Origin the API does not allow (403). Answers follow API Gateway: no API,
+mapping or route -> 404 ``{"message":"Not Found"}``;
 the handler raised or returned something unusable -> 502 ``{"message":"Internal Server
 Error"}``; the function's timeout (capped by the integration's) passed -> 503
 ``{"message":"Service Unavailable"}``. A function the gateway cannot run (a runtime other
@@ -30,7 +32,7 @@ import random
 import uuid
 from dataclasses import dataclass
 
-from pplocalaws.gateway import events
+from pplocalaws.gateway import events, front_door
 from pplocalaws.gateway.discovery import (
     LATEST,
     Catalog,
@@ -94,10 +96,32 @@ class Gateway:
         self._default_domain = default_domain
         self.chooser = chooser or random.Random()  # noqa: S311 - traffic split, not security
 
+    def served_host(self, request: IncomingRequest) -> HttpResponse | None:
+        """421 for a Host the gateway does not serve (``front_door``), else None."""
+        host = front_door.header(request.headers, "host")
+        if front_door.host_allowed(host, self._served_domains(self._catalog.current())):
+            return None
+        # a domain deployed since the last reading is served at once
+        if front_door.host_allowed(host, self._served_domains(self._catalog.after_miss())):
+            return None
+        return front_door.misdirected(host)
+
+    def _served_domains(self, topology: Topology) -> list[str]:
+        return [*topology.domains, *([self._default_domain] if self._default_domain else [])]
+
     def handle(self, request: IncomingRequest) -> HttpResponse:
+        refusal = self.served_host(request)
+        if refusal is not None:
+            return refusal
         target = self._resolve(self._catalog.current(), request)
         if target is None or target.function is None:  # maybe deployed since the last reading
             target = self._resolve(self._catalog.after_miss(), request)
+        origin = front_door.header(request.headers, "origin")
+        if origin is not None:
+            api = self._catalog.current().apis.get(target.context.api_id) if target else None
+            host = front_door.header(request.headers, "host")
+            if not front_door.origin_allowed(origin, host, api.allow_origins if api else ()):
+                return front_door.forbidden_origin(origin)
         if target is None:
             return events.NOT_FOUND
         if target.function is None:

@@ -2,9 +2,11 @@
 --endpoint http://127.0.0.1:4566 --region us-east-1`` (``--domain`` picks the custom domain
 when the Host header does not name one).
 
-A ``ThreadingHTTPServer`` on 127.0.0.1 only (HTTP/1.1, keep-alive). Every path is API
-Gateway's (see ``dispatch``) except ``/_gateway/status``, which answers what the gateway
-sees (APIs, domains, warm workers) as JSON. Prints ``local gateway ready on URL`` once
+A ``ThreadingHTTPServer`` on 127.0.0.1 only (HTTP/1.1, keep-alive), answering only
+loopback and served-domain Host headers and same-origin or CORS-allowed Origins
+(``front_door``). Every path is API Gateway's (see ``dispatch``) except
+``/_gateway/status``, which answers what the gateway sees (APIs, domains, warm workers)
+as JSON. Prints ``local gateway ready on URL`` once
 listening; SIGTERM or SIGINT stops it, its workers and its unpacked code.
 """
 
@@ -126,9 +128,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._send(events.error_response(413, "Request Entity Too Large"))
             return
         path, _, query = self.path.partition("?")
-        if path == STATUS_PATH:
-            self._send(self._status())
-            return
         request = IncomingRequest(
             method=self.command,
             raw_path=path,
@@ -138,6 +137,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             source_ip=self.client_address[0],
             protocol=self.request_version,
         )
+        if path == STATUS_PATH:
+            self._send(self.server.gateway.served_host(request) or self._status())
+            return
         try:
             response = self.server.gateway.handle(request)
         except Exception:  # a gateway bug must still answer, as API Gateway would

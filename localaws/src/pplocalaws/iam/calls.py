@@ -15,9 +15,10 @@ import re
 from collections.abc import Callable
 
 from pplocalaws.iam.data_calls import dynamodb, kms, secretsmanager
-from pplocalaws.iam.other_calls import cloudwatch, events, logs, ses_query, ses_v2, sns, sts
+from pplocalaws.iam.other_calls import cloudwatch, events, logs, sns, sts
 from pplocalaws.iam.request import Call, KmsUse, Need, Request, encryption_context_keys
 from pplocalaws.iam.s3_calls import s3
+from pplocalaws.iam.ses_calls import ses_query, ses_v2
 from pplocalaws.iam.ssm_calls import ssm
 
 __all__ = ["Call", "KmsUse", "Need", "Request", "describe", "encryption_context_keys"]

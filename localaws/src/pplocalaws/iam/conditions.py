@@ -48,6 +48,11 @@ KNOWN_KEYS = frozenset(
         "aws:securetransport",
         "aws:userid",
         "ses:fromaddress",
+        # "Actions, resources, and condition keys for Amazon SES": filled on sends by
+        # pplocalaws.iam.ses_calls (ses:Recipients is multivalued).
+        "ses:fromdisplayname",
+        "ses:recipients",
+        "ses:apiversion",
         # "AWS global condition context keys": the request's date and time, ISO 8601 and
         # epoch seconds (filled for every role-session request by the authorizer).
         "aws:currenttime",

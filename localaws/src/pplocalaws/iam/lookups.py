@@ -17,7 +17,6 @@ from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
 from moto.s3.models import s3_backends
 from moto.secretsmanager.models import secretsmanager_backends
-from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 from moto.ssm.models import ssm_backends
 from moto.sts.models import sts_backends
@@ -152,15 +151,6 @@ def secret(account: str, region: str, secret_id: str) -> Secret | None:
     key = getattr(found, "kms_key_id", None)
     key_arn_ = customer_key_arn(account, region, str(key)) if key else None
     return Secret(str(found.arn), key_arn_, getattr(found, "default_version_id", None))
-
-
-def ses_identity(account: str, region: str, address: str) -> str:
-    """The verified identity a send from ``address`` uses: the address, else its domain."""
-    backend = ses_backends[account][region]
-    identities = getattr(backend, "email_identities", {})
-    if address in identities:
-        return address
-    return address.rsplit("@", 1)[-1]
 
 
 def resource_policy(account: str, region: str, arn: str) -> str | None:

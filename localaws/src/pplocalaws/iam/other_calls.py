@@ -1,8 +1,6 @@
-"""SNS, SES, EventBridge, CloudWatch, CloudWatch Logs and STS calls in IAM's terms."""
+"""SNS, EventBridge, CloudWatch, CloudWatch Logs and STS calls in IAM's terms."""
 
 from __future__ import annotations
-
-import re
 
 from pplocalaws.iam import lookups
 from pplocalaws.iam.request import Call, KmsUse, Need, Request
@@ -54,59 +52,6 @@ def _topic_key_uses(request: Request, operation: str, topic_arn: str) -> tuple[K
         return ()
     via = f"sns.{request.region}.amazonaws.com"
     return (KmsUse(key, "kms:GenerateDataKey", via, {}), KmsUse(key, "kms:Decrypt", via, {}))
-
-
-# --------------------------------------------------------------------------------------
-# SES (v1 query, v2 REST): "Actions, resources, and condition keys for Amazon SES"
-# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonses.html):
-# sending is authorised on the sending identity, with ses:FromAddress.
-# --------------------------------------------------------------------------------------
-def _identity_arn(request: Request, address: str) -> str:
-    identity = lookups.ses_identity(request.account, request.region, address)
-    return f"arn:aws:ses:{request.region}:{request.account}:identity/{identity}"
-
-
-def _address_of(source: str) -> str:
-    found = re.search(r"<([^>]+)>", source)
-    return (found.group(1) if found else source).strip()
-
-
-def ses_query(request: Request, operation: str) -> Call:
-    form = request.form()
-    if operation in ("SendEmail", "SendRawEmail", "SendTemplatedEmail", "SendBulkTemplatedEmail"):
-        source = _address_of(form.get("Source", ""))
-        if not source:
-            return Call("ses", "query", operation, unmodelled=f"SES {operation} without Source")
-        need = Need(
-            f"ses:{operation}", _identity_arn(request, source), {"ses:fromaddress": (source,)}
-        )
-        return Call("ses", "query", operation, (need,))
-    if operation in (
-        "ListIdentities",
-        "GetSendQuota",
-        "GetSendStatistics",
-        "VerifyEmailIdentity",
-        "VerifyDomainIdentity",
-    ):
-        return Call("ses", "query", operation, (Need(f"ses:{operation}", "*"),))
-    return Call("ses", "query", operation, unmodelled=f"SES {operation}")
-
-
-def ses_v2(request: Request) -> Call:
-    if request.method.upper() == "POST" and request.path.rstrip("/") == "/v2/email/outbound-emails":
-        source = _address_of(str(request.json_body().get("FromEmailAddress", "")))
-        if not source:
-            return Call(
-                "ses",
-                "rest-json",
-                "SendEmail",
-                unmodelled="SES v2 SendEmail without FromEmailAddress",
-            )
-        need = Need("ses:SendEmail", _identity_arn(request, source), {"ses:fromaddress": (source,)})
-        return Call("ses", "rest-json", "SendEmail", (need,))
-    return Call(
-        "ses", "rest-json", request.path, unmodelled=f"SES v2 {request.method} {request.path}"
-    )
 
 
 # --------------------------------------------------------------------------------------

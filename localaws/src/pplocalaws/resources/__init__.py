@@ -40,6 +40,9 @@ MODEL_MODULES = (
     "names",
     "s3",
     "secretsmanager",
+    "ses_email_identity",
+    "ses_identities",
+    "ses_sending",
     "sns",
     "sns_delivery",
 )
