@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from account import account_events, passwords, revocation, security_events, sessions, users
+from account import account_events, lockout, passwords, revocation, security_events, sessions, users
 from account.tokens import ACCESS_TOKEN_TTL, issue_access_token
 from account.validation import MAX_PASSWORD_CHARS, Credentials, PasswordChange, Registration
 from ppcommon.errors import Unauthorized
@@ -48,15 +48,21 @@ def register(request: Registration) -> users.User:
 
 
 def login(request: Credentials) -> TokenPair:
+    failures = lockout.email_key(request.email)  # abuse limits: known email or not
+    lockout.before_attempt(failures)  # abuse limits: 429 before any KDF
     if len(request.password) > MAX_PASSWORD_CHARS:
+        lockout.failed(failures)  # abuse limits
         raise _login_failed()  # no account can hold such a password
     user = users.find_by_email(request.email)
     if user is None:
         # Spend the KDF anyway: a fast "no" would tell which emails have accounts.
         passwords.burn_equivalent_time(request.password)
+        lockout.failed(failures)  # abuse limits
         raise _login_failed()
     if not passwords.verify_password(request.password, user.password_hash):
+        lockout.failed(failures)  # abuse limits
         raise _login_failed()
+    lockout.succeeded(failures)  # abuse limits
     if passwords.needs_rehash(user.password_hash):
         users.update_password_hash(user.user_id, passwords.hash_password(request.password))
     return _new_session(user)
@@ -151,10 +157,15 @@ def _reauthenticated(claims: Claims, password: str | None) -> users.User:
     user = current_user(claims)
     if not sessions.is_active(claims.session_id, user.user_id):
         raise Unauthorized(SESSION_ENDED)
+    failures = lockout.user_key(user.user_id)  # abuse limits
+    lockout.before_attempt(failures)  # abuse limits: 429 before any KDF
     if password is None or len(password) > MAX_PASSWORD_CHARS:
+        lockout.failed(failures)  # abuse limits
         raise _login_failed()
     if not passwords.verify_password(password, user.password_hash):
+        lockout.failed(failures)  # abuse limits
         raise _login_failed()
+    lockout.succeeded(failures)  # abuse limits
     return user
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from account import auth, validation
+from account import auth, rate_limits, validation
 from ppcommon.http import bearer_claims, json_body
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
@@ -20,18 +20,21 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 @router.post("/auth/register")
 def register() -> tuple[dict[str, str], int]:
+    rate_limits.check(router, "register")
     user = auth.register(validation.registration(json_body(router)))
     return {"userId": user.user_id, "tenantId": user.tenant_id}, 201
 
 
 @router.post("/auth/login")
 def login() -> Response[Any]:
+    rate_limits.check(router, "login")
     pair = auth.login(validation.credentials(json_body(router)))
     return _tokens(pair)
 
 
 @router.post("/auth/refresh")
 def refresh() -> Response[Any]:
+    rate_limits.check(router, "refresh")
     pair = auth.refresh(validation.refresh_token(json_body(router)))
     return _tokens(pair)
 
