@@ -232,7 +232,7 @@ class Fallback:
             log.error(
                 "rate-limit store unavailable (%s): limits are kept in this execution "
                 "environment's memory (same numbers); Redis is retried every %.0f s; "
-                "metric RateLimitStoreUnavailable counts each request served so",
+                "metric RateLimitStoreUnavailable counts each limit decided so",
                 error,
                 RETRY_AFTER_FAILURE,
             )
