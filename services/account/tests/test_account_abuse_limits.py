@@ -292,6 +292,21 @@ def test_the_login_bucket_empties_after_20_and_refills_one_per_3_s(
     assert [_login(send, unique_email(), WRONG, ip).status for _ in range(11)] == [401] * 10 + [429]
 
 
+def test_the_bucket_follows_the_source_ip_not_a_forwarded_header(
+    store: str, invoke: Callable[[dict[str, Any]], dict[str, Any]], make_event: Any, clock: Clock
+) -> None:
+    """X-Forwarded-For is whatever the client wrote; sourceIp is the TCP peer API Gateway
+    saw. A new header value per request must not buy a new bucket."""
+    statuses = []
+    for attempt in range(21):
+        body = json.dumps({"email": unique_email(), "password": WRONG}).encode()
+        headers = {"content-type": "application/json", "x-forwarded-for": f"10.0.0.{attempt}"}
+        event = make_event("POST", "/auth/login", headers, body)
+        event["requestContext"]["http"]["sourceIp"] = "192.0.2.25"
+        statuses.append(int(invoke(event)["statusCode"]))
+    assert statuses == [401] * 20 + [429]
+
+
 def test_the_register_bucket_allows_5_then_one_a_minute(
     store: str, send: Callable[..., Answer], clock: Clock
 ) -> None:
