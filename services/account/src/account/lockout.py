@@ -195,7 +195,7 @@ def failed(key: str) -> None:
     """The attempt's password was wrong (or the account unknown: the same call)."""
     at = rate_limits.now()
     reply = _in_redis(_FAILED, key, at, [str(FORGET_AFTER_SECONDS)])
-    failures = int(reply) if reply is not None else _memory.failed(key, at)
+    failures = int(float(reply)) if reply is not None else _memory.failed(key, at)
     if failures >= LOCK_AFTER:
         security_events.account_locked_out(key)
 

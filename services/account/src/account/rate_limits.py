@@ -36,7 +36,6 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
@@ -165,14 +164,16 @@ class Script:
 def run_script(
     connection: RedisConnection, script: Script, keys: Sequence[str], args: Sequence[str]
 ) -> str:
+    """The script's reply: a number as text (every script here answers one)."""
     reply = script.run(connection, keys, args)
-    if not isinstance(reply, bytes):
+    try:
+        text = reply.decode("ascii") if isinstance(reply, bytes) else ""
+        float(text)
+    except ValueError:
+        text = ""
+    if not text:
         raise StoreUnreachable(f"unexpected script reply {type(reply).__name__}")
-    return reply.decode("ascii")
-
-
-class BucketStore(Protocol):
-    def take(self, key: str, bucket: Bucket, at: float) -> float: ...
+    return text
 
 
 class RedisBuckets:
