@@ -45,8 +45,10 @@ TOO_MANY_FAILURES = (
 )
 
 
-def email_key(canonical_email: str) -> str:
-    digest = hashlib.sha256(canonical_email.encode("utf-8")).hexdigest()
+def email_key(canonical_email: str | None) -> str:
+    """The login key of a canonical email; None (an address no account can have) shares
+    the key of the empty string, so unusable addresses are limited like unknown ones."""
+    digest = hashlib.sha256((canonical_email or "").encode("utf-8")).hexdigest()
     return f"rl:fail:email:{digest}"
 
 
