@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -216,13 +217,49 @@ def test_an_unknown_email_gets_exactly_the_same_treatment(
 
 
 def test_a_completed_password_reset_clears_the_lockout(
-    store: str, client: Client, send: Callable[..., Answer], clock: Clock
+    store: str,
+    client: Client,
+    send: Callable[..., Answer],
+    clock: Clock,
+    mailbox: Callable[[str], list[str]],
 ) -> None:
     account = client.register()
     _waited_sequence(send, clock, account.email, lockout.LOCK_AFTER)
     assert _login(send, account.email, PASSWORD, "192.0.2.8").status == 429
-    lockout.clear_email(account.email)  # what POST /auth/password-reset/confirm calls
+    asked = send("POST", "/auth/password-reset", {"email": account.email}, ip="192.0.2.8")
+    assert asked.status == 202
+    link = mailbox(account.email)[-1]
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    new_password = "a-new-password-after-the-lock"
+    confirmed = send(
+        "POST",
+        "/auth/password-reset/confirm",
+        {"token": token, "newPassword": new_password},
+        ip="192.0.2.8",
+    )
+    assert confirmed.status == 204
+    assert _login(send, account.email, new_password, "192.0.2.8").status == 200
+
+
+def test_clear_email_forgets_the_failures(
+    store: str, client: Client, send: Callable[..., Answer], clock: Clock
+) -> None:
+    account = client.register()
+    _waited_sequence(send, clock, account.email, lockout.LOCK_AFTER)
+    lockout.clear_email(account.email)
     assert _login(send, account.email, PASSWORD, "192.0.2.8").status == 200
+
+
+def test_unusable_emails_are_limited_like_unknown_ones(
+    store: str, send: Callable[..., Answer], clock: Clock
+) -> None:
+    """An address no account can have (here with U+200B) answers 401, then the same delays."""
+    answers = [
+        _login(send, f"someone\u200b-{attempt}@example.com", WRONG, SPRAY_ADDRESS.format(attempt))
+        for attempt in range(lockout.DELAY_AFTER + 1)
+    ]
+    assert [answer.status for answer in answers] == [401] * lockout.DELAY_AFTER + [429]
+    assert answers[-1].retry_after == 1
 
 
 def test_failures_are_forgotten_a_day_after_the_last_one(
