@@ -396,3 +396,16 @@ def test_no_token_link_or_password_reaches_the_log(
     assert "email not sent" in logged  # the capture works: a failure was logged
     for secret in (link_token(verify_link), link_token(reset_link), PASSWORD, email):
         assert secret not in logged
+
+
+def test_without_a_public_base_links_use_the_apis_own_host(client, mail_to, monkeypatch) -> None:
+    # A stage without a custom domain: the template cannot name the function's own API
+    # (a circular dependency), so the link starts with the host API Gateway served.
+    monkeypatch.setenv("PUBLIC_BASE_URL", "")
+    email = unique_email()
+    assert _register(client, email).status == 202
+    link = mail_to(email)[-1].links[0]
+    # The host of the test events (events/http-api-v2-base.json), as API Gateway sets it.
+    host = "abcdef1234.execute-api.eu-west-1.amazonaws.com"
+    assert link.startswith(f"https://{host}/auth/verify-email?token=")
+    assert client.follow(link).status == 200

@@ -5,6 +5,12 @@ with a UTF-8 subject and text body and no HTML (SES API v2 reference, ``SendEmai
 ``Message``). A link is ``PUBLIC_BASE_URL`` + the route + ``?token=``, alone on its own line
 so a person and a script can both pick it out.
 
+A stage without a custom domain has no public base the template can name (the function
+cannot reference its own API's URL: that would be a circular dependency), so there
+``PUBLIC_BASE_URL`` is empty and links start with ``https://`` + the request's
+``requestContext.domainName``: the API's own execute-api host, which API Gateway sets,
+not the client (its ``$default`` stage adds no path prefix).
+
 A send that fails answers 503 ``email_unavailable``: the caller may try again, and the
 log says which kind of mail failed and the SES error code, never the address, the token
 or the link.
@@ -13,6 +19,8 @@ or the link.
 from __future__ import annotations
 
 import os
+import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -25,6 +33,16 @@ logger = Logger(service="account", child=True)
 
 VERIFY_PATH = "/auth/verify-email"
 RESET_PATH = "/auth/password-reset"
+
+# The API host of the request being served (set by the routes that send mail).
+_request_domain: ContextVar[str] = ContextVar("request_domain", default="")
+_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?")
+
+
+def serve_request_from(domain_name: str | None) -> None:
+    """Remember the API host this request came through, for links when the stage has no
+    ``PUBLIC_BASE_URL`` (a stage without a custom domain)."""
+    _request_domain.set(domain_name or "")
 
 
 class EmailUnavailable(ApiError):
@@ -118,6 +136,8 @@ def send(to: str, mail: Mail) -> None:
 
 def _base_url() -> str:
     base = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+    if not base and _HOST.fullmatch(_request_domain.get()):
+        return f"https://{_request_domain.get()}"
     if not base.startswith(("https://", "http://")):
         logger.error(
             "PUBLIC_BASE_URL is not an http(s) URL: links in mail would not work; set it to "

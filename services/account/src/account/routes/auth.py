@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from account import auth, rate_limits, validation
+from account import auth, mailer, rate_limits, validation
 from account.email_tokens import InvalidToken
 from ppcommon.http import bearer_claims, json_body, optional_json_body
 
@@ -36,6 +36,7 @@ RESET_TOKEN_VALID = {
 @router.post("/auth/register")
 def register() -> Response[Any]:
     rate_limits.check(router, "register")
+    _mail_links_from_this_api()
     auth.register(validation.registration(json_body(router)))
     return _json(202, REGISTER_ACCEPTED)
 
@@ -57,6 +58,7 @@ def verify_email() -> Response[Any]:
 @router.post("/auth/password-reset")
 def request_password_reset() -> Response[Any]:
     rate_limits.check(router, "password-reset")
+    _mail_links_from_this_api()
     auth.request_password_reset(validation.reset_request(json_body(router)))
     return _json(202, RESET_ACCEPTED)
 
@@ -126,6 +128,10 @@ def delete_me() -> Response[Any]:
     claims = bearer_claims(router)
     auth.delete_account(claims, validation.reauthentication(optional_json_body(router)))
     return Response(status_code=204)
+
+
+def _mail_links_from_this_api() -> None:
+    mailer.serve_request_from(router.current_event.request_context.domain_name)
 
 
 def _query_token() -> str:
