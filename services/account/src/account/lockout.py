@@ -6,6 +6,9 @@ Keys (in the stage's Redis, beside the IP buckets of ``account.rate_limits``):
   the limit itself tells nobody whether an account exists;
 - ``rl:fail:user:<user id>`` for re-authentication (password change, delete-me).
 
+Each is a hash: ``n`` failures counted, ``last`` the last failure (or counted attempt) in
+epoch seconds as decimal text; the key expires ``FORGET_AFTER_SECONDS`` after the last.
+
 The rule, with ``n`` failures so far: from ``n = 3`` each further attempt waits
 ``2**(n-3)`` s (1, 2, 4 ... capped at 60 s) from the last failure; from ``n = 10`` the
 account is locked 15 min from the last failure (each failure after that locks it again).

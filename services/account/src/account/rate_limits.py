@@ -8,7 +8,8 @@ from the TCP peer, so a client cannot choose it); an empty bucket answers 429 wi
     login 20 / 3 s, register 5 / 60 s, password-reset 5 / 60 s, verify-email 20 / 3 s,
     refresh 60 / 1 s
 
-State lives in the stage's Redis, ``rl:ip:<bucket>:<ip>`` (a hash: tokens, updated-at),
+State lives in the stage's Redis, ``rl:ip:<bucket>:<ip>`` (a hash: ``t`` tokens left and
+``u`` updated-at in epoch seconds, both as decimal text; the .NET port keeps the same),
 changed by one Lua script so take-a-token is atomic across every container (EVALSHA; on
 ``NOSCRIPT``, after a Redis restart or failover, EVAL, which also caches it again). The
 key expires once the bucket would be full again, so idle addresses cost no memory.
