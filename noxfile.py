@@ -207,6 +207,8 @@ def bench(session: nox.Session) -> None:
         "login_signing.py",
         "auth_cost.py",
         "gateway_revocation.py",
+        "login_spraying.py",
+        "rate_limit_cost.py",
     ):
         in_workspace(session, "python", f"bench/{script}")
 

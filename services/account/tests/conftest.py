@@ -17,6 +17,7 @@ import base64
 import copy
 import json
 import socket
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,7 +28,7 @@ from urllib.parse import parse_qsl
 import pytest
 from moto import mock_aws
 
-from account import passwords
+from account import lockout, passwords, rate_limits
 from account.app import lambda_handler  # builds the app; creates no AWS client
 from ppcommon import aws as ppaws
 from ppcommon import cache as ppcache
@@ -65,6 +66,8 @@ def _reset_ppcommon() -> None:
     ppsecrets.reset_cache()
     ppcache.reset()
     reset_ppcommon()  # whatever else ppcommon keeps per container (the key set, revocations)
+    rate_limits.reset()  # abuse limits: a new container's connection and in-memory limits
+    lockout.reset()
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,19 @@ class RevocationStore:
             stream.flush()
             read_reply(stream)
             return read_reply(stream)
+
+    def forget_rate_limits(self) -> None:
+        """Delete every ``rl:*`` key: each test starts with full buckets and no failures
+        (the server outlives the test, and every test signs in from the same address)."""
+        cursor = "0"
+        while True:
+            reply = self.command("SCAN", cursor, "MATCH", "rl:*", "COUNT", "1000")
+            assert isinstance(reply, list)
+            cursor, keys = reply[0].decode(), reply[1]
+            if keys:
+                self.command("DEL", *(key.decode() for key in keys))
+            if cursor == "0":
+                return
 
 
 @pytest.fixture(scope="session")
@@ -245,6 +261,7 @@ def account_aws(
         monkeypatch.setenv("EMAIL_FROM", EMAIL_FROM)
         monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC_BASE_URL)
         _reset_ppcommon()
+        revocation_store.forget_rate_limits()
         yield testaws.dynamodb_resource()
     _events_of_this_test.clear()
     _reset_ppcommon()
@@ -336,13 +353,27 @@ def invoke(account_aws: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 
 @pytest.fixture
-def transport(invoke: Callable[[dict[str, Any]], dict[str, Any]]) -> Transport:
-    """The contract suite's transport, answered by the handler in-process."""
+def transport(
+    invoke: Callable[[dict[str, Any]], dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> Transport:
+    """The contract suite's transport, answered by the handler in-process.
+
+    Its checks come from one address and some sign in wrongly on purpose, so they meet the
+    abuse limits (429 + Retry-After; ``test_account_abuse_limits`` tests those): this
+    transport waits as a patient client would, by moving the limits' clock, then resends.
+    """
+    waited = [0.0]
+    monkeypatch.setattr(rate_limits, "now", lambda: time.time() + waited[0])
 
     def send(
         method: str, path: str, headers: Mapping[str, str], body: bytes | None
     ) -> tuple[int, Mapping[str, str], bytes]:
-        result = invoke(http_event(method, path, headers, body))
+        for _ in range(20):  # a bounded patience: a limit that never opens is an answer
+            result = invoke(http_event(method, path, headers, body))
+            retry_after = (result.get("headers") or {}).get("Retry-After")
+            if result["statusCode"] != 429 or retry_after is None:
+                break
+            waited[0] += int(retry_after)
         raw = result.get("body") or ""
         content = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode("utf-8")
         return int(result["statusCode"]), dict(result.get("headers") or {}), content

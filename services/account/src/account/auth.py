@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from account import (
     account_events,
     email_tokens,
+    lockout,
     mailer,
     passwords,
     revocation,
@@ -143,18 +144,25 @@ def confirm_password_reset(request: ResetConfirmation) -> None:
     ):
         raise InvalidToken  # the account was deleted after the mail was sent
     revocation.end_sessions(sessions.end_all(owner.user_id))
+    lockout.clear_email(owner.email)  # abuse limits: the owner may sign in at once
 
 
 def login(request: Credentials) -> TokenPair:
+    failures = lockout.email_key(request.email)  # abuse limits: known email or not
+    lockout.before_attempt(failures)  # abuse limits: 429 before any KDF
     if len(request.password) > MAX_PASSWORD_CHARS:
+        lockout.failed(failures)  # abuse limits
         raise _login_failed()  # no account can hold such a password
     user = users.find_by_email(request.email)  # None for an unusable email too
     if user is None:
         # Spend the KDF anyway: a fast "no" would tell which emails have accounts.
         passwords.burn_equivalent_time(request.password)
+        lockout.failed(failures)  # abuse limits
         raise _login_failed()
     if not passwords.verify_password(request.password, user.password_hash):
+        lockout.failed(failures)  # abuse limits
         raise _login_failed()
+    lockout.succeeded(failures)  # abuse limits: the right password, verified or not
     if not user.email_verified:
         raise EmailNotVerified
     if passwords.needs_rehash(user.password_hash):
@@ -251,10 +259,15 @@ def _reauthenticated(claims: Claims, password: str | None) -> users.User:
     user = current_user(claims)
     if not sessions.is_active(claims.session_id, user.user_id):
         raise Unauthorized(SESSION_ENDED)
+    failures = lockout.user_key(user.user_id)  # abuse limits
+    lockout.before_attempt(failures)  # abuse limits: 429 before any KDF
     if password is None or len(password) > MAX_PASSWORD_CHARS:
+        lockout.failed(failures)  # abuse limits
         raise _login_failed()
     if not passwords.verify_password(password, user.password_hash):
+        lockout.failed(failures)  # abuse limits
         raise _login_failed()
+    lockout.succeeded(failures)  # abuse limits
     return user
 
 

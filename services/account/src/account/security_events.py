@@ -39,3 +39,26 @@ def tenant_ownership_changed_during_deletion(tenant_id: str) -> None:
         "decided before the transaction and may not match it",
         extra={"tenant_id": tenant_id},
     )
+
+
+def rate_limited(limit: str) -> None:
+    """A request was refused with 429: ``limit`` names the IP bucket, or ``account``."""
+    _count("RateLimited")
+    logger.info("request refused by a rate limit", extra={"limit": limit})
+
+
+def account_locked_out(failure_key: str) -> None:
+    """An account reached the lockout threshold (again): it is locked for a while.
+
+    ``failure_key`` is ``rl:fail:email:<sha256>`` or ``rl:fail:user:<id>``; only a prefix of
+    an email's hash is logged (enough to correlate, not a lookup key for the address).
+    """
+    _count("AccountLockedOut")
+    kind, _, ident = failure_key.removeprefix("rl:fail:").partition(":")
+    shown = ident[:12] if kind == "email" else ident
+    logger.warning("account locked out after repeated failed sign-ins", extra={kind: shown})
+
+
+def rate_limit_store_unavailable() -> None:
+    """A limit was decided in this environment's memory: Redis could not answer."""
+    _count("RateLimitStoreUnavailable")

@@ -1,7 +1,8 @@
 """A throwaway ``redis-server`` with the stage's ACL users, for revocation tests and benches.
 
 The users and rules are the ones the shared stack gives ElastiCache (RBAC) and the local
-AWS gives its redis-server: the account user reads and writes ``rev:*`` and ``cache:*``;
+AWS gives its redis-server: the account user reads and writes ``rev:*``, ``cache:*`` and
+``rl:*`` (the rate limits, changed by Lua scripts: ``+evalsha +eval +script|load``);
 every other service's user only reads ``rev:*``; ``default`` is off. Passwords travel on
 standard input (as ``user`` config lines), never on the command line.
 """
@@ -19,7 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ACCOUNT_RULES = "~rev:* ~cache:* +@read +@write +@connection -@dangerous"
+ACCOUNT_RULES = (
+    "~rev:* ~cache:* ~rl:* +@read +@write +@connection -@dangerous +evalsha +eval +script|load"
+)
 READER_RULES = "~rev:* +get +mget +ping +hello +auth"
 START_TIMEOUT = 10.0
 

@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from account import auth, mailer, validation
+from account import auth, mailer, rate_limits, validation
 from account.email_tokens import InvalidToken
 from ppcommon.http import bearer_claims, json_body, optional_json_body
 
@@ -35,6 +35,7 @@ RESET_TOKEN_VALID = {
 
 @router.post("/auth/register")
 def register() -> Response[Any]:
+    rate_limits.check(router, "register")
     _mail_links_from_this_api()
     auth.register(validation.registration(json_body(router)))
     return _json(202, REGISTER_ACCEPTED)
@@ -42,18 +43,21 @@ def register() -> Response[Any]:
 
 @router.get("/auth/verify-email")
 def verify_email_link() -> Response[Any]:
+    rate_limits.check(router, "verify-email")
     auth.verify_email(_query_token())
     return _json(200, {"status": "verified"})
 
 
 @router.post("/auth/verify-email")
 def verify_email() -> Response[Any]:
+    rate_limits.check(router, "verify-email")
     auth.verify_email(validation.email_link_token(json_body(router)))
     return _json(200, {"status": "verified"})
 
 
 @router.post("/auth/password-reset")
 def request_password_reset() -> Response[Any]:
+    rate_limits.check(router, "password-reset")
     _mail_links_from_this_api()
     auth.request_password_reset(validation.reset_request(json_body(router)))
     return _json(202, RESET_ACCEPTED)
@@ -61,24 +65,28 @@ def request_password_reset() -> Response[Any]:
 
 @router.get("/auth/password-reset")
 def check_password_reset() -> Response[Any]:
+    rate_limits.check(router, "password-reset")
     auth.check_password_reset(_query_token())
     return _json(200, RESET_TOKEN_VALID)
 
 
 @router.post("/auth/password-reset/confirm")
 def confirm_password_reset() -> Response[Any]:
+    rate_limits.check(router, "password-reset")
     auth.confirm_password_reset(validation.reset_confirmation(json_body(router)))
     return Response(status_code=204, headers=_NO_STORE)
 
 
 @router.post("/auth/login")
 def login() -> Response[Any]:
+    rate_limits.check(router, "login")
     pair = auth.login(validation.credentials(json_body(router)))
     return _tokens(pair)
 
 
 @router.post("/auth/refresh")
 def refresh() -> Response[Any]:
+    rate_limits.check(router, "refresh")
     pair = auth.refresh(validation.refresh_token(json_body(router)))
     return _tokens(pair)
 
