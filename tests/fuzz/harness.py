@@ -116,7 +116,9 @@ class Account:
     def _mailed_link(self) -> str:
         query = urllib.parse.urlencode({"to": self.email, "limit": 1})
         for _ in range(20):  # the send happens before register answers; allow for lag
-            status, _, body = self.http("GET", f"{self.aws_url}/_localaws/ses/outbox?{query}", None, {})
+            status, _, body = self.http(
+                "GET", f"{self.aws_url}/_localaws/ses/outbox?{query}", None, {}
+            )
             if status != 200:
                 raise FlowError(f"the local AWS's outbox answered {status}: {body}")
             messages = body.get("messages", []) if isinstance(body, dict) else []
@@ -135,7 +137,9 @@ class Account:
             wait = int({k.lower(): v for k, v in headers.items()}.get("retry-after", "1"))
             self.sleep(min(max(wait, 1), MAX_RETRY_AFTER))
         if got != status:
-            raise FlowError(f"{method} {path.split('?')[0]} answered {got}, not {status}: {answer}")
+            raise FlowError(
+                f"{method} {path.split('?', maxsplit=1)[0]} answered {got}, not {status}: {answer}"
+            )
         return answer
 
 
@@ -220,7 +224,7 @@ def _run(
             return None  # nothing in the operation can be made invalid (no parameter, no body)
         raise
     # schemathesis groups the distinct failures of one case in a BaseExceptionGroup.
-    except (Exception, BaseExceptionGroup) as error:  # noqa: BLE001 - every failure is reported, not raised
+    except (Exception, BaseExceptionGroup) as error:  # every failure is reported, not raised
         return _first_line(error)
     return None
 

@@ -42,7 +42,7 @@ def _error(start: Start, status: int, code: str) -> Iterable[bytes]:
 def fake_coaching(*, broken_list: bool = False) -> Callable[[dict[str, Any], Start], Any]:
     """What the coaching contract says, for a caller with no sessions."""
 
-    def app(environ: dict[str, Any], start: Start) -> Iterable[bytes]:
+    def app(environ: dict[str, Any], start: Start) -> Iterable[bytes]:  # noqa: PLR0911 - one answer per rule of the contract
         method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"].removeprefix("/coaching")
         if (method, path) == ("GET", "/health"):
             return _answer(start, 200, {"status": "ok", "service": "coaching", "runtime": "python"})
@@ -90,7 +90,8 @@ def test_a_conforming_app_passes_with_every_operation_fuzzed() -> None:
     assert tally.server_errors == 0
     assert tally.requests >= 5 * 2  # at least a few examples per operation and mode
     assert {200, 201, 400, 404} <= set(tally.statuses)
-    assert "coaching: " in tally.line() and " 0 5xx" in tally.line()
+    assert tally.line().startswith("coaching: ")
+    assert " 0 5xx" in tally.line()
 
 
 def test_a_5xx_is_counted_and_fails_the_operation() -> None:
@@ -116,7 +117,7 @@ class FakeSystem:
         self.verified = False
         self.calls: list[str] = []
 
-    def __call__(
+    def __call__(  # noqa: PLR0911 - one answer per route of the fake
         self, method: str, url: str, body: dict[str, Any] | None, headers: Mapping[str, str]
     ) -> harness.Answer:
         parts = urlsplit(url)
@@ -141,9 +142,7 @@ class FakeSystem:
 
 
 def _account(system: FakeSystem, waits: list[float]) -> harness.Account:
-    return harness.Account(
-        "http://gw/account", "http://aws", http=system, sleep=waits.append
-    )
+    return harness.Account("http://gw/account", "http://aws", http=system, sleep=waits.append)
 
 
 def test_the_token_comes_through_register_outbox_link_and_login() -> None:

@@ -71,7 +71,7 @@ def test_the_document_has_exactly_the_routes_of_the_code(service: str) -> None:
     only_in_code = sorted(code - documented)
     only_in_document = sorted(documented - code)
 
-    assert not only_in_code and not only_in_document, (
+    assert (only_in_code, only_in_document) == ([], []), (
         f"services/{service}/contract/openapi.yaml and {service}.app disagree "
         "(parameters shown as {}):\n"
         f"  served by the code, missing from the document: {only_in_code}\n"
@@ -158,7 +158,8 @@ def test_the_shared_parts_are_the_same_in_every_document() -> None:
         assert len(set(versions.values())) == 1, f"components/{section}/{name} differs: {versions}"
     paged = ("coaching", "traction")
     for name in ("Limit", "Cursor"):
-        assert len({yaml.safe_dump(documents[s]["components"]["parameters"][name]) for s in paged}) == 1
+        versions = {yaml.safe_dump(documents[s]["components"]["parameters"][name]) for s in paged}
+        assert len(versions) == 1, f"components/parameters/{name} differs: {versions}"
 
 
 def test_the_route_comparison_names_each_difference() -> None:
