@@ -200,7 +200,7 @@ def fuzz(session: nox.Session) -> None:
 
     Each service's OpenAPI document (``services/<svc>/contract/openapi.yaml``) drives it:
     no 5xx, every response as documented. Prints per service the generated requests, the
-    5xx count and the failing operations. ``FUZZ_MAX_EXAMPLES`` (default 15, per operation
+    5xx count and the failing operations. ``FUZZ_MAX_EXAMPLES`` (default 10, per operation
     and generation mode) and ``FUZZ_SEED`` (default 13) bound and fix what it sends.
     """
     in_workspace(session, "pytest", "tests/fuzz", "-p", "no:cacheprovider", *session.posargs)

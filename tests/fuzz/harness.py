@@ -230,5 +230,11 @@ def _run(
 
 
 def _first_line(error: BaseException) -> str:
+    """The failure's headline and its reproduction (schemathesis notes a curl command)."""
     text = str(error).strip() or type(error).__name__
-    return " | ".join(line.strip() for line in text.splitlines()[:6] if line.strip())
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    notes = [
+        note.strip() for block in getattr(error, "__notes__", []) for note in block.splitlines()
+    ]
+    curl = [line for line in [*lines, *notes] if line.startswith("curl ")][:1]
+    return " | ".join([*lines[:6], *curl])  # the token is [Filtered] in schemathesis's curl

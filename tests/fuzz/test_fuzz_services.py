@@ -7,7 +7,7 @@ through the real flow (register -> the verification mail in the local outbox -> 
 token: no 5xx, every response as documented (schema, status, content type).
 
 Bounded so the session stays within about four minutes on two cores:
-``FUZZ_MAX_EXAMPLES`` (default 15) examples per operation and generation mode (positive
+``FUZZ_MAX_EXAMPLES`` (default 10) examples per operation and generation mode (positive
 and negative), ``FUZZ_SEED`` (default 13) fixes what is generated. The auth routes' abuse
 limits answer 429 to most of the fuzzer's requests: expected and documented.
 """
@@ -27,7 +27,7 @@ from tests.fuzz import harness
 # coaching and traction first: fuzzing the account's logout-all ends the sessions it is
 # given, and its limits (429) would only slow the others' token refreshes.
 SERVICES = ("coaching", "traction", "account")
-MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "15"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "10"))
 SEED = int(os.environ.get("FUZZ_SEED", "13"))
 
 

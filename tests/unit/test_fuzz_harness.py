@@ -99,7 +99,10 @@ def test_a_5xx_is_counted_and_fails_the_operation() -> None:
 
     assert tally.server_errors > 0
     assert set(tally.failures) == {"GET /sessions (positive)", "GET /sessions (negative)"}
-    assert "Server error" in tally.failures["GET /sessions (positive)"]
+    failure = tally.failures["GET /sessions (positive)"]
+    assert "Server error" in failure
+    assert "curl -X GET" in failure  # how to reproduce it
+    assert TOKEN not in failure
 
 
 def test_the_same_seed_sends_the_same_requests() -> None:
