@@ -203,7 +203,7 @@ def fuzz(session: nox.Session) -> None:
     5xx count and the failing operations. ``FUZZ_MAX_EXAMPLES`` (default 10, per operation
     and generation mode) and ``FUZZ_SEED`` (default 13) bound and fix what it sends.
     """
-    in_workspace(session, "pytest", "tests/fuzz", "-p", "no:cacheprovider", *session.posargs)
+    in_workspace(session, "pytest", "tests/fuzz", *session.posargs)
 
 
 @nox.session(venv_backend="none")
