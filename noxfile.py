@@ -60,6 +60,7 @@ nox.options.sessions = [
     "functional",
     "integration",
     "e2e",
+    "fuzz",
     "dotnet",
 ]
 nox.options.reuse_existing_virtualenvs = True
@@ -191,6 +192,18 @@ def integration(session: nox.Session) -> None:
 def e2e(session: nox.Session) -> None:
     """From nothing: `invoke up`, `invoke verify --local`, `invoke down`; nothing left behind."""
     in_workspace(session, "pytest", "tests/e2e", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def fuzz(session: nox.Session) -> None:
+    """schemathesis against every service through the local gateway (`invoke up`), signed in.
+
+    Each service's OpenAPI document (``services/<svc>/contract/openapi.yaml``) drives it:
+    no 5xx, every response as documented. Prints per service the generated requests, the
+    5xx count and the failing operations. ``FUZZ_MAX_EXAMPLES`` (default 10, per operation
+    and generation mode) and ``FUZZ_SEED`` (default 13) bound and fix what it sends.
+    """
+    in_workspace(session, "pytest", "tests/fuzz", *session.posargs)
 
 
 @nox.session(venv_backend="none")
