@@ -80,4 +80,6 @@ def test_no_stateful_resource(template) -> None:
         "AWS::Serverless::HttpApi",
         "AWS::ApiGatewayV2::ApiMapping",
         "AWS::IAM::Role",
+        # The security alarms (login failures, lockouts, refresh-token reuse): no data.
+        "AWS::CloudWatch::Alarm",
     }
