@@ -1,5 +1,7 @@
+using PurposePath.Account.Abuse;
 using PurposePath.Account.Auth;
 using PurposePath.Account.Events;
+using PurposePath.Account.Mail;
 using PurposePath.Account.Http;
 using PurposePath.Account.Sessions;
 using PurposePath.Account.Storage;
@@ -29,6 +31,22 @@ public sealed class AccountService
     /// <summary>A destructive request on a token whose session has ended (checked in DynamoDB, strongly).</summary>
     public const string SessionEnded = "the token's session has ended; sign in again";
 
+    public const string EmailNotVerifiedCode = "email_not_verified";
+    public const string EmailNotVerified =
+        "confirm your email address first: open the link in the message we sent (registering again sends a new one)";
+
+    public const string InvalidTokenCode = "invalid_token";
+    public const string InvalidToken = "the link is invalid, used or expired: ask for a new one";
+
+    public const string EmailUnavailableCode = "email_unavailable";
+
+    public const long VerifyTokenSeconds = 24 * 3600;
+    public const long ResetTokenSeconds = 3600;
+
+    // Looked up when the address has no canonical form, so the answer costs what an unknown
+    // one does. It can never be registered: a domain needs at least two labels.
+    private const string NoSuchEmail = "no-such-address@invalid";
+
     private readonly IUserStore _users;
     private readonly ISessionStore _sessions;
     private readonly IAccessTokens _tokens;
@@ -37,7 +55,11 @@ public sealed class AccountService
     private readonly PasswordHasher _passwords;
     private readonly TimeProvider _clock;
     private readonly Action<string> _warn;
+    private readonly IMailer _mailer;
+    private readonly string _publicBaseUrl;
+    private readonly AbuseLimits _limits;
 
+    /// <param name="publicBaseUrl">The account API's public base URL, which emailed links start with.</param>
     public AccountService(
         IUserStore users,
         ISessionStore sessions,
@@ -46,7 +68,10 @@ public sealed class AccountService
         IAccountEvents events,
         PasswordHasher passwords,
         TimeProvider clock,
-        Action<string> warn)
+        Action<string> warn,
+        IMailer mailer,
+        string publicBaseUrl,
+        AbuseLimits limits)
     {
         ArgumentNullException.ThrowIfNull(users);
         ArgumentNullException.ThrowIfNull(sessions);
@@ -56,6 +81,12 @@ public sealed class AccountService
         ArgumentNullException.ThrowIfNull(passwords);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(warn);
+        ArgumentNullException.ThrowIfNull(mailer);
+        ArgumentNullException.ThrowIfNull(publicBaseUrl);
+        ArgumentNullException.ThrowIfNull(limits);
+        _mailer = mailer;
+        _publicBaseUrl = publicBaseUrl;
+        _limits = limits;
         _users = users;
         _sessions = sessions;
         _tokens = tokens;
@@ -66,7 +97,15 @@ public sealed class AccountService
         _warn = warn;
     }
 
-    public async Task<User> RegisterAsync(Registration request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers a new address, or answers an existing one the same way (as
+    /// account.auth.register): one KDF hash and one message either way, and the route's
+    /// answer is identical, so registration tells nobody which addresses have accounts.
+    /// New: the user (unverified), tenant and claim, and a verification link. Existing and
+    /// verified: a note that someone tried. Existing and unverified: a fresh link (the stored
+    /// password stays: whoever registers again does not own the account yet).
+    /// </summary>
+    public async Task RegisterAsync(Registration request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var user = new User(
@@ -75,34 +114,143 @@ public sealed class AccountService
             Name: request.Name,
             TenantId: Guid.NewGuid().ToString(),
             Role: DynamoUserStore.OwnerRole,
-            PasswordHash: _passwords.Hash(request.Password));
-        if (!await _users.TryRegisterAsync(user, request.TenantName, Now(), cancellationToken).ConfigureAwait(false))
+            PasswordHash: _passwords.Hash(request.Password),
+            EmailVerified: false);
+        if (await _users.TryRegisterAsync(user, request.TenantName, Now(), cancellationToken).ConfigureAwait(false))
         {
-            throw ApiException.Conflict("an account with this email already exists");
+            await SendVerificationAsync(user, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        return user;
+        var existing = await _users.FindByEmailAsync(request.Email, cancellationToken).ConfigureAwait(false);
+        if (existing is null)
+        {
+            return; // deleted in between: nothing to tell anyone
+        }
+
+        if (existing.EmailVerified)
+        {
+            await SendAsync(AccountMail.ExistingAccount(existing.Email), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await SendVerificationAsync(existing, cancellationToken).ConfigureAwait(false);
+        }
     }
 
+    /// <summary>429 when the request's source address has used up <paramref name="bucket"/>.</summary>
+    public Task CheckSourceAsync(Bucket bucket, ApiRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _limits.CheckSourceAsync(bucket.Name, request.SourceIp, cancellationToken);
+    }
+
+    /// <summary>Spends a verification token and marks its owner's address verified; 400 <c>invalid_token</c> otherwise.</summary>
+    public async Task VerifyEmailAsync(string token, CancellationToken cancellationToken)
+    {
+        var owner = await _users.ConsumeEmailTokenAsync(EmailTokenKind.Verify, EmailTokens.Hash(token), Now(), cancellationToken)
+            .ConfigureAwait(false);
+        if (owner is null || await _users.FindByIdAsync(owner, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw InvalidTokenError();
+        }
+
+        await _users.MarkEmailVerifiedAsync(owner, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends a reset link when <paramref name="email"/> has an account; the answer is the
+    /// same when it has none (the same reads, no message).
+    /// </summary>
+    public async Task RequestPasswordResetAsync(string email, CancellationToken cancellationToken)
+    {
+        var user = await _users.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            return;
+        }
+
+        var token = EmailTokens.NewToken();
+        await _users.PutEmailTokenAsync(EmailTokenKind.Reset, EmailTokens.Hash(token), user.UserId, Now() + ResetTokenSeconds, cancellationToken)
+            .ConfigureAwait(false);
+        await SendAsync(AccountMail.PasswordReset(user.Email, _publicBaseUrl, token), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether a reset link is still usable, without spending it (400 <c>invalid_token</c> when not).</summary>
+    public async Task CheckPasswordResetAsync(string token, CancellationToken cancellationToken)
+    {
+        if (await _users.PeekEmailTokenAsync(EmailTokenKind.Reset, EmailTokens.Hash(token), Now(), cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw InvalidTokenError();
+        }
+    }
+
+    /// <summary>
+    /// Spends a reset token, sets the new password, marks the address verified (the link
+    /// proved the mailbox), ends every session everywhere and clears the account's lockout.
+    /// </summary>
+    public async Task ConfirmPasswordResetAsync(PasswordReset reset, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reset);
+        var owner = await _users.ConsumeEmailTokenAsync(EmailTokenKind.Reset, EmailTokens.Hash(reset.Token), Now(), cancellationToken)
+            .ConfigureAwait(false);
+        var user = owner is null ? null : await _users.FindByIdAsync(owner, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            throw InvalidTokenError();
+        }
+
+        var now = Now();
+        var sessionIds = new SortedSet<string>(
+            await _sessions.SessionIdsOfUserAsync(user.UserId, cancellationToken).ConfigureAwait(false),
+            StringComparer.Ordinal);
+        await _revocations.RevokeAsync(sessionIds.Select(RevocationKeys.OfSession).ToList(), cancellationToken).ConfigureAwait(false);
+        foreach (var sessionId in sessionIds)
+        {
+            await _sessions.EndAsync(sessionId, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _users.UpdatePasswordHashAsync(user.UserId, _passwords.Hash(reset.NewPassword), cancellationToken).ConfigureAwait(false);
+        await _users.MarkEmailVerifiedAsync(user.UserId, cancellationToken).ConfigureAwait(false);
+        await _limits.SucceededAsync(AbuseLimits.EmailKey(user.Email), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Signs in. The account's lockout is checked before any hash; an unknown or unusable
+    /// address costs the same reads and the same KDF as a wrong password, and answers the
+    /// same. The right password on an unverified address answers 403 <c>email_not_verified</c>.
+    /// </summary>
     public async Task<TokenPair> LoginAsync(Credentials request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var email = request.Email ?? NoSuchEmail;
+        var accountKey = AbuseLimits.EmailKey(email);
+        await _limits.BeforeAttemptAsync(accountKey, cancellationToken).ConfigureAwait(false);
         if (Validation.CodePoints(request.Password) > Validation.MaxPasswordChars)
         {
+            await _limits.FailedAsync(accountKey, cancellationToken).ConfigureAwait(false);
             throw ApiException.Unauthorized(InvalidCredentials); // no account can hold such a password
         }
 
-        var user = await _users.FindByEmailAsync(request.Email, cancellationToken).ConfigureAwait(false);
+        var user = await _users.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
             // Spend the KDF anyway: a fast "no" would tell which emails have accounts.
             _passwords.BurnEquivalentTime(request.Password);
+            await _limits.FailedAsync(accountKey, cancellationToken).ConfigureAwait(false);
             throw ApiException.Unauthorized(InvalidCredentials);
         }
 
         if (!PasswordHasher.Verify(request.Password, user.PasswordHash))
         {
+            await _limits.FailedAsync(accountKey, cancellationToken).ConfigureAwait(false);
             throw ApiException.Unauthorized(InvalidCredentials);
+        }
+
+        await _limits.SucceededAsync(accountKey, cancellationToken).ConfigureAwait(false);
+        if (!user.EmailVerified)
+        {
+            throw new ApiException(403, EmailNotVerifiedCode, EmailNotVerified);
         }
 
         if (_passwords.NeedsRehash(user.PasswordHash))
@@ -365,13 +513,17 @@ public sealed class AccountService
             throw ApiException.Unauthorized(SessionEnded);
         }
 
+        var accountKey = AbuseLimits.UserKey(user.UserId);
+        await _limits.BeforeAttemptAsync(accountKey, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrEmpty(password)
             || Validation.CodePoints(password) > Validation.MaxPasswordChars
             || !PasswordHasher.Verify(password, user.PasswordHash))
         {
+            await _limits.FailedAsync(accountKey, cancellationToken).ConfigureAwait(false);
             throw ApiException.Unauthorized(InvalidCredentials);
         }
 
+        await _limits.SucceededAsync(accountKey, cancellationToken).ConfigureAwait(false);
         return user;
     }
 
@@ -384,6 +536,7 @@ public sealed class AccountService
     {
         // The token is never logged: only the session, which is what an operator acts on.
         _warn($"refresh token reuse detected; session {sessionId} revoked");
+        _limits.Events.RefreshTokenReused();
         try
         {
             // The session's access tokens may be in the thief's hands too: end them everywhere.
@@ -398,4 +551,27 @@ public sealed class AccountService
     }
 
     private long Now() => _clock.GetUtcNow().ToUnixTimeSeconds();
+
+    private static ApiException InvalidTokenError() => new(400, InvalidTokenCode, InvalidToken);
+
+    private async Task SendVerificationAsync(User user, CancellationToken cancellationToken)
+    {
+        var token = EmailTokens.NewToken();
+        await _users.PutEmailTokenAsync(EmailTokenKind.Verify, EmailTokens.Hash(token), user.UserId, Now() + VerifyTokenSeconds, cancellationToken)
+            .ConfigureAwait(false);
+        await SendAsync(AccountMail.Verification(user.Email, _publicBaseUrl, token), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task SendAsync(MailMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _mailer.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MailUnavailableException error)
+        {
+            _warn($"mail not sent: {error.Message}");
+            throw ApiException.ServiceUnavailable(EmailUnavailableCode, "mail cannot be sent right now; try again shortly");
+        }
+    }
 }

@@ -14,9 +14,19 @@ namespace PurposePath.Account.Storage;
 public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, string tenantsTable) : IUserStore
 {
     public const string EmailClaimPrefix = "EMAIL#";
+    public const string VerifyTokenPrefix = "VERIFY#";
+    public const string ResetTokenPrefix = "RESET#";
     public const string OwnerRole = "owner";
 
+    // Read for an unknown email so both answers cost two reads; no user id has this shape.
+    private const string NoUserKey = "NOUSER#";
+
     public static string EmailClaimKey(string email) => EmailClaimPrefix + email;
+
+    public static string EmailTokenKey(EmailTokenKind kind, string tokenHash) =>
+        (kind == EmailTokenKind.Verify ? VerifyTokenPrefix : ResetTokenPrefix) + tokenHash;
+
+    private static readonly string[] ReservedPrefixes = [EmailClaimPrefix, VerifyTokenPrefix, ResetTokenPrefix, NoUserKey];
 
     public async Task<bool> TryRegisterAsync(User user, string tenantName, long now, CancellationToken cancellationToken)
     {
@@ -35,6 +45,7 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
             ["tenantId"] = S(user.TenantId),
             ["role"] = S(user.Role),
             ["passwordHash"] = S(user.PasswordHash),
+            ["emailVerified"] = new AttributeValue { BOOL = user.EmailVerified },
             ["createdAt"] = N(now),
         };
         var tenant = new Dictionary<string, AttributeValue>
@@ -69,14 +80,20 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
     public async Task<User?> FindByEmailAsync(string email, CancellationToken cancellationToken)
     {
         var claim = await GetAsync(usersTable, "userId", EmailClaimKey(email), cancellationToken).ConfigureAwait(false);
-        return claim is null ? null : await FindByIdAsync(Text(claim, "ownerId"), cancellationToken).ConfigureAwait(false);
+        if (claim is null)
+        {
+            await GetAsync(usersTable, "userId", NoUserKey, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        return await FindByIdAsync(Text(claim, "ownerId"), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<User?> FindByIdAsync(string userId, CancellationToken cancellationToken)
     {
-        if (userId.StartsWith(EmailClaimPrefix, StringComparison.Ordinal))
+        if (ReservedPrefixes.Any(prefix => userId.StartsWith(prefix, StringComparison.Ordinal)))
         {
-            return null; // a claim item is not a user, whatever a caller passes
+            return null; // a claim or token item is not a user, whatever a caller passes
         }
 
         var item = await GetAsync(usersTable, "userId", userId, cancellationToken).ConfigureAwait(false);
@@ -88,7 +105,64 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
                 Text(item, "name"),
                 Text(item, "tenantId"),
                 Text(item, "role"),
-                Text(item, "passwordHash"));
+                Text(item, "passwordHash"),
+                !item.TryGetValue("emailVerified", out var verified) || verified.BOOL != false);
+    }
+
+    public Task MarkEmailVerifiedAsync(string userId, CancellationToken cancellationToken) =>
+        client.UpdateItemAsync(
+            new UpdateItemRequest
+            {
+                TableName = usersTable,
+                Key = Key("userId", userId),
+                UpdateExpression = "SET emailVerified = :yes",
+                ConditionExpression = "attribute_exists(userId)",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":yes"] = new() { BOOL = true } },
+            },
+            cancellationToken);
+
+    public Task PutEmailTokenAsync(EmailTokenKind kind, string tokenHash, string userId, long expiresAt, CancellationToken cancellationToken) =>
+        client.PutItemAsync(
+            new PutItemRequest
+            {
+                TableName = usersTable,
+                Item = new Dictionary<string, AttributeValue>
+                {
+                    ["userId"] = S(EmailTokenKey(kind, tokenHash)),
+                    ["ownerId"] = S(userId),
+                    ["kind"] = S(kind == EmailTokenKind.Verify ? "verify" : "reset"),
+                    ["expiresAt"] = N(expiresAt),
+                },
+                ConditionExpression = "attribute_not_exists(userId)",
+            },
+            cancellationToken);
+
+    public async Task<string?> PeekEmailTokenAsync(EmailTokenKind kind, string tokenHash, long now, CancellationToken cancellationToken)
+    {
+        var item = await GetAsync(usersTable, "userId", EmailTokenKey(kind, tokenHash), cancellationToken).ConfigureAwait(false);
+        return item is not null && Number(item, "expiresAt") > now ? Text(item, "ownerId") : null;
+    }
+
+    public async Task<string?> ConsumeEmailTokenAsync(EmailTokenKind kind, string tokenHash, long now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await client.DeleteItemAsync(
+                new DeleteItemRequest
+                {
+                    TableName = usersTable,
+                    Key = Key("userId", EmailTokenKey(kind, tokenHash)),
+                    ConditionExpression = "attribute_exists(userId) AND expiresAt > :now",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":now"] = N(now) },
+                    ReturnValues = ReturnValue.ALL_OLD,
+                },
+                cancellationToken).ConfigureAwait(false);
+            return Found(response.Attributes) ? Text(response.Attributes, "ownerId") : null;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return null; // unknown, already used, or expired
+        }
     }
 
     public Task UpdatePasswordHashAsync(string userId, string passwordHash, CancellationToken cancellationToken) =>
