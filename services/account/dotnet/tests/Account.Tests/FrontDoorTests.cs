@@ -27,6 +27,8 @@ public sealed class FrontDoorTests
         Assert.Equal(200, (await GetAsync("/auth/verify-email", token)).Status);
         (await GetAsync("/auth/verify-email", token)).AssertError(400, "invalid_token");
         (await GetAsync("/auth/verify-email", "forged-token")).AssertError(400, "invalid_token");
+        (await _api.CallAsync("GET", "/auth/verify-email")).AssertError(400, "invalid_token");
+        (await _api.CallAsync("POST", "/auth/verify-email", new { })).AssertError(400, "bad_request");
 
         await _api.CallAsync("POST", "/auth/register", new { email = "late@example.com", password = TestApi.Password, name = "Late", tenantName = "Late Co" });
         var late = FakeMailer.TokenOf(_api.Mailer.LatestLink("late@example.com", AccountMail.VerifySubject));
@@ -41,6 +43,7 @@ public sealed class FrontDoorTests
         await _api.CallAsync("POST", "/auth/register", new { email = "ada@example.com", password = TestApi.Password, name = "Ada", tenantName = "Engines" });
         var token = FakeMailer.TokenOf(_api.Mailer.LatestLink("ada@example.com", AccountMail.VerifySubject));
         var stored = Assert.Single(_api.Users.EmailTokens.Keys);
+        Assert.Equal(43, token.Length);
         Assert.NotEqual(token, stored.Hash);
         Assert.Equal(PurposePath.Account.Auth.EmailTokens.Hash(token), stored.Hash);
     }
@@ -52,6 +55,7 @@ public sealed class FrontDoorTests
         await _api.CallAsync("POST", "/auth/register", new { email = "ada@example.com", password = "the-squatters-password", name = "Eve", tenantName = "Eve Co" });
 
         Assert.Equal(2, _api.Mailer.Sent.Count(message => message.Subject == AccountMail.VerifySubject));
+        Assert.Single(_api.Users.RegistrationAttempts);
         var token = FakeMailer.TokenOf(_api.Mailer.LatestLink("ada@example.com", AccountMail.VerifySubject));
         Assert.Equal(200, (await GetAsync("/auth/verify-email", token)).Status);
         (await LoginAsync("ada@example.com", "the-squatters-password")).AssertError(401, "unauthorized");
@@ -69,7 +73,10 @@ public sealed class FrontDoorTests
 
         Assert.Equal(known.Body, unknown.Body);
         Assert.Equal(known.Body, unusable.Body);
-        Assert.Equal(3, _api.Users.EmailLookups.Count);
+        // One lookup each (the store's two reads: claim, then owner or NOUSER#); the
+        // unusable address looks up the empty canonical form, whose claim key EMAIL# no
+        // address produces.
+        Assert.Equal(new[] { "ada@example.com", "nobody@example.com", string.Empty }, _api.Users.EmailLookups);
     }
 
     [Fact]

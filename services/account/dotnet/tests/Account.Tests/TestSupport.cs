@@ -54,7 +54,9 @@ internal sealed class InMemoryUserStore : IUserStore
 
     public Dictionary<string, (Tenant Tenant, int Owners)> Tenants { get; } = new();
 
-    public Task<bool> TryRegisterAsync(User user, string tenantName, long now, CancellationToken cancellationToken)
+    public Dictionary<string, long> RegistrationAttempts { get; } = new();
+
+    public Task<bool> TryRegisterAsync(User user, string tenantName, long now, EmailTokenItem verification, CancellationToken cancellationToken)
     {
         if (!EmailClaims.TryAdd(user.Email, user.UserId))
         {
@@ -63,7 +65,19 @@ internal sealed class InMemoryUserStore : IUserStore
 
         Users.Add(user.UserId, user);
         Tenants.Add(user.TenantId, (new Tenant(user.TenantId, tenantName), 1));
+        EmailTokens.Add((verification.Kind, verification.TokenHash), (verification.OwnerId, verification.ExpiresAt));
         return Task.FromResult(true);
+    }
+
+    public Task RecordRegistrationAttemptAsync(string userId, long now, EmailTokenItem? verification, CancellationToken cancellationToken)
+    {
+        RegistrationAttempts[userId] = now;
+        if (verification is not null)
+        {
+            EmailTokens.Add((verification.Kind, verification.TokenHash), (verification.OwnerId, verification.ExpiresAt));
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>Emailed tokens by key (kind + hash), as the users table keeps them.</summary>
@@ -84,9 +98,9 @@ internal sealed class InMemoryUserStore : IUserStore
         return Task.CompletedTask;
     }
 
-    public Task PutEmailTokenAsync(EmailTokenKind kind, string tokenHash, string userId, long expiresAt, CancellationToken cancellationToken)
+    public Task PutEmailTokenAsync(EmailTokenItem token, CancellationToken cancellationToken)
     {
-        EmailTokens.Add((kind, tokenHash), (userId, expiresAt));
+        EmailTokens.Add((token.Kind, token.TokenHash), (token.OwnerId, token.ExpiresAt));
         return Task.CompletedTask;
     }
 

@@ -60,7 +60,7 @@ public static class AccountRoutes
             {
                 var accounts = service();
                 await accounts.CheckSourceAsync(AbusePolicy.VerifyEmail, request, ct).ConfigureAwait(false);
-                var token = Validation.ParseEmailToken(request.Query.GetValueOrDefault("token"));
+                var token = Validation.ParseLinkToken(request);
                 await accounts.CheckPasswordResetAsync(token, ct).ConfigureAwait(false);
                 return ApiResponse.Json(200, new JsonObject
                 {
@@ -131,7 +131,7 @@ public static class AccountRoutes
     }
 
     public const string VerificationSent = "if the address can receive mail, a message with a link is on its way";
-    public const string ResetSent = "if the address has an account, a message with a link is on its way";
+    public const string ResetSent = "if an account uses this address, a message with a reset link is on its way";
 
     /// <summary>Answers without touching AWS, so it proves the function runs.</summary>
     public static ApiResponse Health() =>
@@ -140,8 +140,7 @@ public static class AccountRoutes
     private static async Task<ApiResponse> VerifyEmailAsync(AccountService accounts, ApiRequest request, bool fromQuery, CancellationToken ct)
     {
         await accounts.CheckSourceAsync(AbusePolicy.VerifyEmail, request, ct).ConfigureAwait(false);
-        var token = Validation.ParseEmailToken(
-            fromQuery ? request.Query.GetValueOrDefault("token") : JsonBody.Parse(request).OptionalString("token"));
+        var token = fromQuery ? Validation.ParseLinkToken(request) : Validation.ParseBodyToken(JsonBody.Parse(request));
         await accounts.VerifyEmailAsync(token, ct).ConfigureAwait(false);
         return ApiResponse.Json(200, new JsonObject { ["status"] = "verified" });
     }

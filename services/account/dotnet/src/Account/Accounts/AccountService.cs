@@ -43,9 +43,6 @@ public sealed class AccountService
     public const long VerifyTokenSeconds = 24 * 3600;
     public const long ResetTokenSeconds = 3600;
 
-    // Looked up when the address has no canonical form, so the answer costs what an unknown
-    // one does. It can never be registered: a domain needs at least two labels.
-    private const string NoSuchEmail = "no-such-address@invalid";
 
     private readonly IUserStore _users;
     private readonly ISessionStore _sessions;
@@ -98,56 +95,66 @@ public sealed class AccountService
     }
 
     /// <summary>
-    /// Registers a new address, or answers an existing one the same way (as
-    /// account.auth.register): one KDF hash and one message either way, and the route's
-    /// answer is identical, so registration tells nobody which addresses have accounts.
-    /// New: the user (unverified), tenant and claim, and a verification link. Existing and
-    /// verified: a note that someone tried. Existing and unverified: a fresh link (the stored
-    /// password stays: whoever registers again does not own the account yet).
+    /// Registers a new address, or answers a taken one the same way (FORMATS.md, "Register";
+    /// as account.auth.register), with the same work: one KDF hash, the two lookups of a
+    /// login, one transaction and one message. New: the claim, the user (unverified), the
+    /// tenant and a verification token in one transaction, and the link. Taken and verified:
+    /// the attempt is recorded and the owner told. Taken and unverified: the attempt and a
+    /// fresh token, and a new link. A taken account's password, name and tenant never change.
     /// </summary>
     public async Task RegisterAsync(Registration request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var user = new User(
-            UserId: Guid.NewGuid().ToString(),
-            Email: request.Email,
-            Name: request.Name,
-            TenantId: Guid.NewGuid().ToString(),
-            Role: DynamoUserStore.OwnerRole,
-            PasswordHash: _passwords.Hash(request.Password),
-            EmailVerified: false);
-        if (await _users.TryRegisterAsync(user, request.TenantName, Now(), cancellationToken).ConfigureAwait(false))
-        {
-            await SendVerificationAsync(user, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
+        var passwordHash = _passwords.Hash(request.Password);
+        var now = Now();
         var existing = await _users.FindByEmailAsync(request.Email, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
-            return; // deleted in between: nothing to tell anyone
+            var user = new User(
+                UserId: Guid.NewGuid().ToString(),
+                Email: request.Email,
+                Name: request.Name,
+                TenantId: Guid.NewGuid().ToString(),
+                Role: DynamoUserStore.OwnerRole,
+                PasswordHash: passwordHash,
+                EmailVerified: false);
+            var token = EmailTokens.NewToken();
+            var verification = TokenItem(EmailTokenKind.Verify, token, user.UserId, now);
+            if (await _users.TryRegisterAsync(user, request.TenantName, now, verification, cancellationToken).ConfigureAwait(false))
+            {
+                await SendAsync(AccountMail.Verification(user.Email, _publicBaseUrl, token), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            // Claimed between the lookup and the write: answer as for a taken address.
+            existing = await _users.FindByEmailAsync(request.Email, cancellationToken).ConfigureAwait(false);
+            if (existing is null)
+            {
+                return; // a claim whose user is gone: nobody to tell
+            }
         }
 
         if (existing.EmailVerified)
         {
+            await _users.RecordRegistrationAttemptAsync(existing.UserId, now, null, cancellationToken).ConfigureAwait(false);
             await SendAsync(AccountMail.ExistingAccount(existing.Email), cancellationToken).ConfigureAwait(false);
+            return;
         }
-        else
-        {
-            await SendVerificationAsync(existing, cancellationToken).ConfigureAwait(false);
-        }
-    }
 
-    /// <summary>429 when the request's source address has used up <paramref name="bucket"/>.</summary>
-    public Task CheckSourceAsync(Bucket bucket, ApiRequest request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return _limits.CheckSourceAsync(bucket.Name, request.SourceIp, cancellationToken);
+        var fresh = EmailTokens.NewToken();
+        await _users.RecordRegistrationAttemptAsync(existing.UserId, now, TokenItem(EmailTokenKind.Verify, fresh, existing.UserId, now), cancellationToken)
+            .ConfigureAwait(false);
+        await SendAsync(AccountMail.Verification(existing.Email, _publicBaseUrl, fresh), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Spends a verification token and marks its owner's address verified; 400 <c>invalid_token</c> otherwise.</summary>
     public async Task VerifyEmailAsync(string token, CancellationToken cancellationToken)
     {
+        if (!EmailTokens.IsWellFormed(token))
+        {
+            throw InvalidTokenError();
+        }
+
         var owner = await _users.ConsumeEmailTokenAsync(EmailTokenKind.Verify, EmailTokens.Hash(token), Now(), cancellationToken)
             .ConfigureAwait(false);
         if (owner is null || await _users.FindByIdAsync(owner, cancellationToken).ConfigureAwait(false) is null)
@@ -159,19 +166,20 @@ public sealed class AccountService
     }
 
     /// <summary>
-    /// Sends a reset link when <paramref name="email"/> has an account; the answer is the
-    /// same when it has none (the same reads, no message).
+    /// Sends a reset link when <paramref name="email"/> (canonical, or null when it has no
+    /// canonical form) has an account; the answer is the same when it has none (the same
+    /// two lookups, no message).
     /// </summary>
-    public async Task RequestPasswordResetAsync(string email, CancellationToken cancellationToken)
+    public async Task RequestPasswordResetAsync(string? email, CancellationToken cancellationToken)
     {
-        var user = await _users.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false);
+        var user = await _users.FindByEmailAsync(email ?? string.Empty, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
             return;
         }
 
         var token = EmailTokens.NewToken();
-        await _users.PutEmailTokenAsync(EmailTokenKind.Reset, EmailTokens.Hash(token), user.UserId, Now() + ResetTokenSeconds, cancellationToken)
+        await _users.PutEmailTokenAsync(TokenItem(EmailTokenKind.Reset, token, user.UserId, Now()), cancellationToken)
             .ConfigureAwait(false);
         await SendAsync(AccountMail.PasswordReset(user.Email, _publicBaseUrl, token), cancellationToken).ConfigureAwait(false);
     }
@@ -179,7 +187,8 @@ public sealed class AccountService
     /// <summary>Whether a reset link is still usable, without spending it (400 <c>invalid_token</c> when not).</summary>
     public async Task CheckPasswordResetAsync(string token, CancellationToken cancellationToken)
     {
-        if (await _users.PeekEmailTokenAsync(EmailTokenKind.Reset, EmailTokens.Hash(token), Now(), cancellationToken).ConfigureAwait(false) is null)
+        if (!EmailTokens.IsWellFormed(token)
+            || await _users.PeekEmailTokenAsync(EmailTokenKind.Reset, EmailTokens.Hash(token), Now(), cancellationToken).ConfigureAwait(false) is null)
         {
             throw InvalidTokenError();
         }
@@ -192,6 +201,11 @@ public sealed class AccountService
     public async Task ConfirmPasswordResetAsync(PasswordReset reset, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reset);
+        if (!EmailTokens.IsWellFormed(reset.Token))
+        {
+            throw InvalidTokenError();
+        }
+
         var owner = await _users.ConsumeEmailTokenAsync(EmailTokenKind.Reset, EmailTokens.Hash(reset.Token), Now(), cancellationToken)
             .ConfigureAwait(false);
         var user = owner is null ? null : await _users.FindByIdAsync(owner, cancellationToken).ConfigureAwait(false);
@@ -223,7 +237,7 @@ public sealed class AccountService
     public async Task<TokenPair> LoginAsync(Credentials request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var email = request.Email ?? NoSuchEmail;
+        var email = request.Email ?? string.Empty;
         var accountKey = AbuseLimits.EmailKey(email);
         await _limits.BeforeAttemptAsync(accountKey, cancellationToken).ConfigureAwait(false);
         if (Validation.CodePoints(request.Password) > Validation.MaxPasswordChars)
@@ -554,13 +568,8 @@ public sealed class AccountService
 
     private static ApiException InvalidTokenError() => new(400, InvalidTokenCode, InvalidToken);
 
-    private async Task SendVerificationAsync(User user, CancellationToken cancellationToken)
-    {
-        var token = EmailTokens.NewToken();
-        await _users.PutEmailTokenAsync(EmailTokenKind.Verify, EmailTokens.Hash(token), user.UserId, Now() + VerifyTokenSeconds, cancellationToken)
-            .ConfigureAwait(false);
-        await SendAsync(AccountMail.Verification(user.Email, _publicBaseUrl, token), cancellationToken).ConfigureAwait(false);
-    }
+    private static EmailTokenItem TokenItem(EmailTokenKind kind, string token, string ownerId, long now) =>
+        new(kind, EmailTokens.Hash(token), ownerId, now, now + (kind == EmailTokenKind.Verify ? VerifyTokenSeconds : ResetTokenSeconds));
 
     private async Task SendAsync(MailMessage message, CancellationToken cancellationToken)
     {

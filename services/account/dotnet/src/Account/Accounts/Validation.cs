@@ -28,8 +28,6 @@ public static class Validation
     /// <summary>RFC 5321 path limit.</summary>
     public const int MaxEmailChars = EmailAddress.MaxChars;
 
-    /// <summary>Emailed tokens are 32 random bytes in base64url: 43 characters.</summary>
-    public const int MaxEmailTokenChars = 256;
 
     public static Registration ParseRegistration(JsonBody body)
     {
@@ -50,33 +48,39 @@ public static class Validation
         return new Credentials(EmailAddress.CanonicalOrNull(email), password);
     }
 
-    /// <summary><c>POST /auth/password-reset</c>: a well-formed address (400 otherwise), known or not.</summary>
-    public static string ParseResetRequest(JsonBody body)
+    /// <summary>
+    /// <c>POST /auth/password-reset</c>: <c>email</c> must be a string (400); its content is
+    /// never refused (an address with no canonical form is null and behaves as unknown).
+    /// </summary>
+    public static string? ParseResetRequest(JsonBody body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        return EmailAddress.Canonical(body.RequireString("email"));
+        return EmailAddress.CanonicalOrNull(body.RequireString("email"));
     }
 
-    /// <summary>An emailed token from a body field or a query parameter; 400 when absent or absurdly long.</summary>
-    public static string ParseEmailToken(string? token)
+    /// <summary>The <c>token</c> query parameter of an emailed link; absent answers as an invalid token.</summary>
+    public static string ParseLinkToken(ApiRequest request)
     {
-        if (string.IsNullOrEmpty(token))
-        {
-            throw ApiException.BadRequest("field 'token' is required: send the token from the emailed link");
-        }
-
-        if (token.Length > MaxEmailTokenChars)
-        {
-            throw new ApiException(400, "invalid_token", "the link is invalid or has expired: ask for a new one");
-        }
-
-        return token;
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Query.GetValueOrDefault("token") is { Length: > 0 } token
+            ? token
+            : throw InvalidLinkToken();
     }
+
+    /// <summary>The <c>token</c> field of a body (400 <c>bad_request</c> when absent or not a string).</summary>
+    public static string ParseBodyToken(JsonBody body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return body.RequireString("token");
+    }
+
+    public static ApiException InvalidLinkToken() =>
+        new(400, AccountService.InvalidTokenCode, AccountService.InvalidToken);
 
     public static PasswordReset ParsePasswordReset(JsonBody body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        var token = ParseEmailToken(body.OptionalString("token"));
+        var token = ParseBodyToken(body);
         return new PasswordReset(token, NewPassword("newPassword", body.RequireString("newPassword")));
     }
 

@@ -28,9 +28,10 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
 
     private static readonly string[] ReservedPrefixes = [EmailClaimPrefix, VerifyTokenPrefix, ResetTokenPrefix, NoUserKey];
 
-    public async Task<bool> TryRegisterAsync(User user, string tenantName, long now, CancellationToken cancellationToken)
+    public async Task<bool> TryRegisterAsync(User user, string tenantName, long now, EmailTokenItem verification, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(verification);
         var claim = new Dictionary<string, AttributeValue>
         {
             ["userId"] = S(EmailClaimKey(user.Email)),
@@ -65,6 +66,7 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
                         PutNew(usersTable, claim, "userId"),
                         PutNew(usersTable, userItem, "userId"),
                         PutNew(tenantsTable, tenant, "tenantId"),
+                        PutNew(usersTable, TokenItem(verification), "userId"),
                     ],
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -77,6 +79,31 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
         }
     }
 
+    public Task RecordRegistrationAttemptAsync(string userId, long now, EmailTokenItem? verification, CancellationToken cancellationToken)
+    {
+        List<TransactWriteItem> writes =
+        [
+            new()
+            {
+                Update = new Update
+                {
+                    TableName = usersTable,
+                    Key = Key("userId", userId),
+                    UpdateExpression = "SET registrationAttemptedAt = :now",
+                    ConditionExpression = "attribute_exists(userId)",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":now"] = N(now) },
+                },
+            },
+        ];
+        if (verification is not null)
+        {
+            writes.Add(PutNew(usersTable, TokenItem(verification), "userId"));
+        }
+
+        return TransactAsync(writes, cancellationToken);
+    }
+
+    /// <param name="email">The canonical address; empty for one that has none (reads <c>EMAIL#</c>, which no canonical address produces).</param>
     public async Task<User?> FindByEmailAsync(string email, CancellationToken cancellationToken)
     {
         var claim = await GetAsync(usersTable, "userId", EmailClaimKey(email), cancellationToken).ConfigureAwait(false);
@@ -121,18 +148,12 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
             },
             cancellationToken);
 
-    public Task PutEmailTokenAsync(EmailTokenKind kind, string tokenHash, string userId, long expiresAt, CancellationToken cancellationToken) =>
+    public Task PutEmailTokenAsync(EmailTokenItem token, CancellationToken cancellationToken) =>
         client.PutItemAsync(
             new PutItemRequest
             {
                 TableName = usersTable,
-                Item = new Dictionary<string, AttributeValue>
-                {
-                    ["userId"] = S(EmailTokenKey(kind, tokenHash)),
-                    ["ownerId"] = S(userId),
-                    ["kind"] = S(kind == EmailTokenKind.Verify ? "verify" : "reset"),
-                    ["expiresAt"] = N(expiresAt),
-                },
+                Item = TokenItem(token),
                 ConditionExpression = "attribute_not_exists(userId)",
             },
             cancellationToken);
@@ -140,7 +161,9 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
     public async Task<string?> PeekEmailTokenAsync(EmailTokenKind kind, string tokenHash, long now, CancellationToken cancellationToken)
     {
         var item = await GetAsync(usersTable, "userId", EmailTokenKey(kind, tokenHash), cancellationToken).ConfigureAwait(false);
-        return item is not null && Number(item, "expiresAt") > now ? Text(item, "ownerId") : null;
+        return item is not null && Text(item, "kind") == KindName(kind) && Number(item, "expiresAt") > now
+            ? Text(item, "ownerId")
+            : null;
     }
 
     public async Task<string?> ConsumeEmailTokenAsync(EmailTokenKind kind, string tokenHash, long now, CancellationToken cancellationToken)
@@ -152,8 +175,12 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
                 {
                     TableName = usersTable,
                     Key = Key("userId", EmailTokenKey(kind, tokenHash)),
-                    ConditionExpression = "attribute_exists(userId) AND expiresAt > :now",
-                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":now"] = N(now) },
+                    ConditionExpression = "attribute_exists(userId) AND kind = :kind AND expiresAt > :now",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":kind"] = S(KindName(kind)),
+                        [":now"] = N(now),
+                    },
                     ReturnValues = ReturnValue.ALL_OLD,
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -233,6 +260,17 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
             return false;
         }
     }
+
+    private static string KindName(EmailTokenKind kind) => kind == EmailTokenKind.Verify ? "verify" : "reset";
+
+    private static Dictionary<string, AttributeValue> TokenItem(EmailTokenItem token) => new()
+    {
+        ["userId"] = S(EmailTokenKey(token.Kind, token.TokenHash)),
+        ["ownerId"] = S(token.OwnerId),
+        ["kind"] = S(KindName(token.Kind)),
+        ["createdAt"] = N(token.CreatedAt),
+        ["expiresAt"] = N(token.ExpiresAt),
+    };
 
     private Task TransactAsync(List<TransactWriteItem> items, CancellationToken cancellationToken) =>
         client.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items }, cancellationToken);

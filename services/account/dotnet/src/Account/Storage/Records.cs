@@ -16,6 +16,9 @@ public enum EmailTokenKind
     Reset,
 }
 
+/// <summary>An emailed token's item in the users table: only the token's SHA-256 hex is stored.</summary>
+public sealed record EmailTokenItem(EmailTokenKind Kind, string TokenHash, string OwnerId, long CreatedAt, long ExpiresAt);
+
 /// <summary>A tenant item of the tenants table.</summary>
 public sealed record Tenant(string TenantId, string Name);
 
