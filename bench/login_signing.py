@@ -113,6 +113,11 @@ def _prepare() -> Any:
     session.client("ssm").put_parameter(
         Name=KEY_SET_PARAMETER, Value=json.dumps(value), Type="String"
     )
+    # Registration mails a verification link: SES (and moto) send only from a verified
+    # identity, and the bench user is verified directly rather than through the link.
+    os.environ["EMAIL_FROM"] = "no-reply@bench.purposepath.app"
+    os.environ["PUBLIC_BASE_URL"] = "https://api.bench.purposepath.app/account"
+    session.client("sesv2").create_email_identity(EmailIdentity=os.environ["EMAIL_FROM"])
     reset_ppcommon()
     email = f"bench-{uuid.uuid4().hex[:8]}@bench.purposepath.app"
     auth.register(
@@ -120,6 +125,11 @@ def _prepare() -> Any:
             {"email": email, "password": PASSWORD, "name": "Bench", "tenantName": "Bench Co"}
         )
     )
+    from account import users  # noqa: PLC0415 - after the environment is set
+
+    registered = users.find_by_email(email)
+    assert registered is not None, "the bench user was not registered"
+    users.mark_verified(registered.user_id)
     return validation.credentials({"email": email, "password": PASSWORD})
 
 

@@ -241,7 +241,9 @@ def test_redis_users_have_the_least_access_and_default_is_off() -> None:
     }
     assert users.pop("default")["AccessString"] == "off -@all"
     expected = {
-        "account": "on ~rev:* ~cache:* +@read +@write +@connection -@dangerous",
+        # The rate limits' script (EVALSHA, else EVAL, SCRIPT LOAD) on rl:* keys only.
+        "account": "on ~rev:* ~cache:* ~rl:* +@read +@write +@connection -@dangerous "
+        "+evalsha +eval +script|load",
         "coaching": "on ~rev:* +get +mget +ping +hello +auth",
         "traction": "on ~rev:* +get +mget +ping +hello +auth",
     }

@@ -93,6 +93,8 @@ ALLOWED_TYPES = frozenset(
         "AWS::SQS::Queue",
         "AWS::ElastiCache::User",
         "AWS::ElastiCache::UserGroup",
+        # The sender (issue 13): the local AWS's SES model (the ses work of that issue).
+        "AWS::SES::EmailIdentity",
     }
 )
 

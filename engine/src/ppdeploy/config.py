@@ -25,21 +25,46 @@ class Stage:
     hosted_zone_id: str = ""
     jwt_secret_arn: str = ""
     redis_node_type: str = "cache.t4g.micro"
-    email_from: str = "no-reply@purposepath.app"
+    # The sender of the services' email; empty = no-reply@ the domain's zone (the domain
+    # without its first label), so the SES domain identity's DKIM records fit in the zone
+    # that holds the domain, and no two stages claim the same SES identity.
+    email_from: str = ""
     alarm_email: str = ""
     termination_protection: bool = False
     # owner/name of the repository whose deploy workflow may assume the stage's deploy role.
     github_repository: str = ""
     # How the private subnets reach AWS APIs (the shared template's Egress parameter).
     egress: str = "single-nat"
+    # Concurrent executions reserved for the account function (0 = none): an auth flood
+    # cannot take the concurrency coaching and traction need.
+    account_reserved_concurrency: int = 0
 
     def __post_init__(self) -> None:
+        if not self.email_from:
+            object.__setattr__(self, "email_from", f"no-reply@{self.zone_domain}")
+        reserved = self.account_reserved_concurrency
+        if isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 0:
+            raise InputError(
+                f"stage {self.name!r} has account_reserved_concurrency {reserved!r}",
+                cause="it is a whole number of concurrent executions, 0 for none",
+                fix=f"set account_reserved_concurrency for [stages.{self.name}] in stages.toml "
+                "to 0 or more",
+            )
         if self.egress not in EGRESS_CHOICES:
             raise InputError(
                 f"stage {self.name!r} has egress {self.egress!r}",
                 cause=f"egress is one of: {', '.join(EGRESS_CHOICES)}",
                 fix=f"set egress for [stages.{self.name}] in stages.toml to one of them",
             )
+
+    @property
+    def zone_domain(self) -> str:
+        """The zone the engine expects to hold the domain: the domain without its first label."""
+        return self.domain.split(".", 1)[-1]
+
+    @property
+    def sender_domain(self) -> str:
+        return self.email_from.rpartition("@")[2]
 
     @property
     def has_custom_domain(self) -> bool:
@@ -64,6 +89,12 @@ class Stage:
             "AlarmEmail": self.alarm_email,
             "Egress": self.egress,
         }
+
+    def service_parameters(self, service: str) -> dict[str, str]:
+        """A service template's stage-specific parameters (beyond stage, domain, artifact)."""
+        if service == "account":
+            return {"AccountReservedConcurrency": str(self.account_reserved_concurrency)}
+        return {}
 
 
 _KNOWN_KEYS = {f.name for f in fields(Stage)} - {"name"}

@@ -66,6 +66,8 @@ SHARED_EXPORTS = (
     "traction-access-log-group-arn",
     "alarm-topic-arn",
     "domain-name",
+    "email-from",
+    "email-identity-arn",
 )
 # Exported only when the stage has a hosted zone (the custom domain exists).
 DOMAIN_EXPORTS = ("api-domain-name",)

@@ -575,3 +575,26 @@ def wrap_kms_backend_method(
     setattr(wrapped, _KMS_WRAPS, current)
     setattr(KmsBackend, name, wrapped)
     _kms_wraps_applied.add(applied)
+
+
+# --- front-infra ---
+# ---------------------------------------------------------------------------------------
+# Lambda account settings (branch front-infra): a Lambda API path moto does not route.
+# Tests: ``tests/test_seams_front_infra.py``.
+# ---------------------------------------------------------------------------------------
+
+
+@seam("moto.awslambda.urls.url_paths", "LambdaResponse.dispatch")
+def add_lambda_path(path_pattern: str) -> None:
+    """Route ``path_pattern`` (``{0}`` = the Lambda endpoint) to moto's Lambda responses.
+
+    moto builds its URL map from ``moto.awslambda.urls.url_paths`` (its backends read it
+    each time they build their routes); a path added before the first request is served
+    like moto's own, the action found from the request's method and URI.
+    """
+    from moto.awslambda import urls  # noqa: PLC0415 - moto loads lazily here
+    from moto.awslambda.responses import LambdaResponse  # noqa: PLC0415 - same
+
+    paths = _moto_attribute(urls, "url_paths", "moto.awslambda.urls.url_paths")
+    dispatch = _moto_attribute(LambdaResponse, "dispatch", "LambdaResponse.dispatch")
+    paths.setdefault(path_pattern, dispatch)

@@ -571,6 +571,123 @@ def jwt_es256_vectors() -> dict[str, Any]:
     }
 
 
+# Lengths for the boundary cases, built from fixed parts so the counts are visible.
+_LOCAL_64 = "a" * 64
+_DOMAIN_LABEL_63 = "b" * 63
+# 64 + 1 + (63 + 1 + 63 + 1 + 57 + 1 + 3) = 254: the longest address allowed.
+_LONGEST = f"{_LOCAL_64}@{_DOMAIN_LABEL_63}.{_DOMAIN_LABEL_63}.{'c' * 57}.com"
+
+
+def email_vectors() -> dict[str, Any]:
+    """Canonical email forms (FORMATS.md, "Email address"), written out by hand.
+
+    ``canonical`` null means refused (400 at registration; an unknown address at login and
+    password reset). ``reason`` says which rule refuses it; runtimes compare only
+    ``canonical``.
+    """
+    accepted: list[tuple[str, str, str]] = [
+        ("plain address", "ada@example.com", "ada@example.com"),
+        ("upper case folds to lower case", "Ada.Lovelace@Example.COM", "ada.lovelace@example.com"),
+        ("spaces trimmed at both ends", "  ada@example.com   ", "ada@example.com"),
+        ("plus tag kept (a different mailbox)", "ada+news@example.com", "ada+news@example.com"),
+        ("dots kept (no Gmail folding)", "a.d.a@gmail.com", "a.d.a@gmail.com"),
+        (
+            "every atext symbol",
+            "!#$%&'*+/=?^_`{|}~-@example.com",
+            "!#$%&'*+/=?^_`{|}~-@example.com",
+        ),
+        ("digits and hyphens in the domain", "x@mail-1.example-2.co", "x@mail-1.example-2.co"),
+        ("punycode domain accepted", "ada@xn--bcher-kva.example", "ada@xn--bcher-kva.example"),
+        ("local part of 64 characters", f"{_LOCAL_64}@example.com", f"{_LOCAL_64}@example.com"),
+        ("label of 63 characters", f"x@{_DOMAIN_LABEL_63}.com", f"x@{_DOMAIN_LABEL_63}.com"),
+        ("address of 254 characters", _LONGEST, _LONGEST),
+        ("digits in a non-final label", "x@123.example.com", "x@123.example.com"),
+    ]
+    refused: list[tuple[str, str, str]] = [
+        (
+            "zero width space after the address (U+200B)",
+            "victim@example.com\u200b",
+            "not printable ASCII",
+        ),
+        (
+            "word joiner after the address (U+2060)",
+            "victim@example.com\u2060",
+            "not printable ASCII",
+        ),
+        (
+            "zero width space inside the local part",
+            "vic\u200btim@example.com",
+            "not printable ASCII",
+        ),
+        (
+            "byte order mark before the address (U+FEFF)",
+            "\ufeffvictim@example.com",
+            "not printable ASCII",
+        ),
+        ("file separator U+001C", "victim@example.com\x1c", "not printable ASCII"),
+        ("group separator U+001D", "victim@example.com\x1d", "not printable ASCII"),
+        ("record separator U+001E", "\x1evictim@example.com", "not printable ASCII"),
+        ("unit separator U+001F", "victim\x1f@example.com", "not printable ASCII"),
+        ("capital I with dot above (U+0130)", "\u0130nci@example.com", "not printable ASCII"),
+        ("fullwidth commercial at (U+FF20)", "victim\uff20example.com", "not printable ASCII"),
+        ("NUL", "victim@example.com\x00", "not printable ASCII"),
+        ("tab at the end (only U+0020 is trimmed)", "victim@example.com\t", "not printable ASCII"),
+        (
+            "no-break space at the end (only U+0020 is trimmed)",
+            "victim@example.com\u00a0",
+            "not printable ASCII",
+        ),
+        ("inner space", "vic tim@example.com", "not printable ASCII"),
+        ("DEL U+007F", "victim@example.com\x7f", "not printable ASCII"),
+        ("IDN domain (send its xn-- form)", "ada@b\u00fccher.example", "not printable ASCII"),
+        (
+            "non-ASCII local part (SES has no SMTPUTF8)",
+            "\u00e9l\u00e8ve@example.com",
+            "not printable ASCII",
+        ),
+        ("empty string", "", "empty"),
+        ("only spaces", "   ", "empty"),
+        ("no @", "victim.example.com", "not exactly one @"),
+        ("two @", "a@b@example.com", "not exactly one @"),
+        ("quoted local part", '"victim"@example.com', "local part not a dot-atom"),
+        ("leading dot in the local part", ".victim@example.com", "local part not a dot-atom"),
+        ("trailing dot in the local part", "victim.@example.com", "local part not a dot-atom"),
+        ("double dot in the local part", "vic..tim@example.com", "local part not a dot-atom"),
+        ("empty local part", "@example.com", "local part not 1..64"),
+        ("local part of 65 characters", f"{'a' * 65}@example.com", "local part not 1..64"),
+        ("address of 255 characters", "a" + _LONGEST, "local part not 1..64"),
+        (
+            "address of 255 characters (long domain)",
+            f"{'a' * 63}@{_DOMAIN_LABEL_63}.{_DOMAIN_LABEL_63}.{'c' * 59}.com",
+            "over 254",
+        ),
+        (
+            "domain of 254 characters",
+            f"x@{_DOMAIN_LABEL_63}.{_DOMAIN_LABEL_63}.{_DOMAIN_LABEL_63}.{'c' * 58}.com",
+            "domain not 1..253",
+        ),
+        ("label of 64 characters", f"x@{'b' * 64}.com", "label not 1..63 of a-z0-9-"),
+        ("trailing dot in the domain", "victim@example.com.", "empty label"),
+        ("double dot in the domain", "victim@example..com", "empty label"),
+        ("single-label domain", "victim@localhost", "fewer than two labels"),
+        ("empty domain", "victim@", "domain not 1..253"),
+        ("label starting with a hyphen", "victim@-example.com", "label not 1..63 of a-z0-9-"),
+        ("label ending with a hyphen", "victim@example-.com", "label not 1..63 of a-z0-9-"),
+        ("underscore in the domain", "victim@ex_ample.com", "label not 1..63 of a-z0-9-"),
+        ("IP address as the domain", "victim@192.168.0.1", "last label all digits"),
+        ("domain literal", "victim@[192.168.0.1]", "label not 1..63 of a-z0-9-"),
+    ]
+    cases: list[dict[str, Any]] = [
+        {"name": name, "input": raw, "canonical": canonical} for name, raw, canonical in accepted
+    ]
+    cases += [
+        {"name": name, "input": raw, "canonical": None, "reason": reason}
+        for name, raw, reason in refused
+    ]
+    _require(len(_LONGEST) == 254, "the longest vector must have 254 characters")
+    return {"cases": cases}
+
+
 def build() -> str:
     document = {
         "description": "Cross-runtime vectors for the account service; see FORMATS.md. "
@@ -579,6 +696,7 @@ def build() -> str:
         "refreshTokens": refresh_token_vectors(),
         "jwt": jwt_vectors(),
         "jwtEs256": jwt_es256_vectors(),
+        "email": email_vectors(),
     }
     # ASCII escapes keep the NFD vector decomposed even through a normalising editor.
     return json.dumps(document, indent=2) + "\n"

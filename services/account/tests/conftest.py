@@ -4,7 +4,8 @@ Every test that invokes the handler gets a fresh ``mock_aws()`` holding the four
 tables exactly as the shared template defines them, the legacy JWT secret, a P-256 KMS
 signing key published as the stage's key set in SSM, and the revocation store: a real
 ``redis-server`` (one per test session) reached as the account's own ACL user, and the
-account events topic with a queue subscribed (``published_events`` reads it). Every test
+account events topic with a queue subscribed (``published_events`` reads it), and SES with
+the sender identity verified (``mailbox`` reads what was sent to an address). Every test
 gets a cheap KDF cost (hash strings carry their own count, so nothing else changes).
 ppcommon's per-container caches are reset around each test: other services' tests share
 this interpreter.
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from moto import mock_aws
@@ -33,8 +35,9 @@ from ppcommon import config as ppconfig
 from ppcommon import secrets as ppsecrets
 from ppcommon.cache import encode_command, read_reply
 from pptesting import aws as testaws
+from pptesting import mail as testmail
 from pptesting import redis_server, reset_ppcommon
-from pptesting.account_contract import Client
+from pptesting.account_contract import Client, Mailbox
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
 REGION = "eu-west-1"
@@ -48,6 +51,8 @@ TABLES = {
 # Cheap enough that a login costs about a millisecond; production keeps 600,000.
 TEST_ITERATIONS = 1_000
 KEY_SET_PARAMETER = "/purposepath/test/signing-keys"
+EMAIL_FROM = "no-reply@purposepath.test"
+PUBLIC_BASE_URL = "https://api.test.purposepath.app/account"
 
 Transport = Callable[
     [str, str, Mapping[str, str], bytes | None], tuple[int, Mapping[str, str], bytes]
@@ -235,6 +240,10 @@ def account_aws(
         monkeypatch.setenv("REDIS_TLS", "false")
         monkeypatch.setenv("REDIS_USER_SECRET_ARN", secret["ARN"])
         _events_of_this_test[:] = [_subscribe_to_account_events(monkeypatch)]
+        # SES refuses an unverified sender, and so does moto: verify it as the stack does.
+        testmail.verify_sender(EMAIL_FROM, region=REGION)
+        monkeypatch.setenv("EMAIL_FROM", EMAIL_FROM)
+        monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC_BASE_URL)
         _reset_ppcommon()
         yield testaws.dynamodb_resource()
     _events_of_this_test.clear()
@@ -291,8 +300,19 @@ def load_event(name: str) -> dict[str, Any]:
 def http_event(
     method: str, path: str, headers: Mapping[str, str], body: bytes | None
 ) -> dict[str, Any]:
-    """An API Gateway HTTP API payload 2.0 event, built on the recorded base fixture."""
+    """An API Gateway HTTP API payload 2.0 event, built on the recorded base fixture.
+
+    A query in ``path`` goes where API Gateway puts it: ``rawQueryString`` and
+    ``queryStringParameters`` (repeated names joined by commas, as payload 2.0 does).
+    """
     event = copy.deepcopy(load_event("http-api-v2-base.json"))
+    path, _, query = path.partition("?")
+    if query:
+        event["rawQueryString"] = query
+        joined: dict[str, list[str]] = {}
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            joined.setdefault(name, []).append(value)
+        event["queryStringParameters"] = {name: ",".join(v) for name, v in joined.items()}
     event["rawPath"] = path
     event["routeKey"] = f"{method} {path}"
     event["requestContext"]["http"]["method"] = method
@@ -352,8 +372,30 @@ def make_event() -> Callable[[str, str, Mapping[str, str], bytes | None], dict[s
     return http_event
 
 
+def links_mailed_to(address: str) -> list[str]:
+    """Every link mailed to ``address`` in this test's mocked SES, oldest first."""
+    return [link for mail in testmail.mail_to(address, region=REGION) for link in mail.links]
+
+
 @pytest.fixture
-def client(transport: Transport) -> Client:
+def mail_to(account_aws: Any) -> Callable[[str], list[testmail.SentMail]]:
+    """``mail_to(address)``: the messages the mocked SES sent to it, oldest first."""
+
+    def read(address: str) -> list[testmail.SentMail]:
+        return testmail.mail_to(address, region=REGION)
+
+    return read
+
+
+@pytest.fixture
+def mailbox(account_aws: Any) -> Mailbox:
+    """The contract suite's mailbox: links mailed to an address through the mocked SES."""
+    return links_mailed_to
+
+
+@pytest.fixture
+def client(transport: Transport, mailbox: Mailbox) -> Client:
     """The contract suite's client over the in-process handler (users are not cleaned up:
-    each test's mocked AWS is discarded whole)."""
-    return Client(transport, JWT_SECRET)
+    each test's mocked AWS is discarded whole). ``client.register()`` registers, follows
+    the mailed verification link and signs in."""
+    return Client(transport, JWT_SECRET, mailbox=mailbox)

@@ -16,6 +16,7 @@ from pptesting.account_contract import (
     ContractFailure,
     http_transport,
     main,
+    outbox_mailbox,
     run_check,
 )
 
@@ -23,11 +24,11 @@ CHECKS_BY_NAME = {item.name: item for item in CHECKS}
 
 
 @pytest.mark.parametrize("item", CHECKS, ids=[item.name for item in CHECKS])
-def test_contract_in_process(item: Check, transport, jwt_secret: str, signer) -> None:
-    run_check(item, transport, jwt_secret, signer)
+def test_contract_in_process(item: Check, transport, jwt_secret: str, signer, mailbox) -> None:
+    run_check(item, transport, jwt_secret, signer, mailbox)
 
 
-def test_the_suite_fails_a_service_that_breaks_the_contract(transport) -> None:
+def test_the_suite_fails_a_service_that_breaks_the_contract(transport, mailbox) -> None:
     # A service that forgets to rotate: it hands back the presented refresh token.
     def no_rotation(method: str, path: str, headers: Mapping[str, str], body: bytes | None):
         status, got, content = transport(method, path, headers, body)
@@ -38,10 +39,16 @@ def test_the_suite_fails_a_service_that_breaks_the_contract(transport) -> None:
         return status, got, content
 
     with pytest.raises(ContractFailure, match="rotate"):
-        run_check(CHECKS_BY_NAME["refresh_rotates_and_reuse_revokes_the_session"], no_rotation)
+        run_check(
+            CHECKS_BY_NAME["refresh_rotates_and_reuse_revokes_the_session"],
+            no_rotation,
+            mailbox=mailbox,
+        )
 
 
-def test_the_suite_fails_a_service_that_accepts_forged_tokens(transport, jwt_secret) -> None:
+def test_the_suite_fails_a_service_that_accepts_forged_tokens(
+    transport, jwt_secret, mailbox
+) -> None:
     def accepts_everything(method: str, path: str, headers: Mapping[str, str], body: bytes | None):
         if path == "/auth/me" and method == "GET":
             return 200, {"content-type": "application/json"}, b"{}"
@@ -49,7 +56,9 @@ def test_the_suite_fails_a_service_that_accepts_forged_tokens(transport, jwt_sec
 
     with pytest.raises(ContractFailure, match="401"):
         run_check(
-            CHECKS_BY_NAME["forged_and_malformed_access_tokens_are_refused"], accepts_everything
+            CHECKS_BY_NAME["forged_and_malformed_access_tokens_are_refused"],
+            accepts_everything,
+            mailbox=mailbox,
         )
 
 
@@ -87,16 +96,19 @@ def local_http_base_url(transport) -> Iterator[str]:
         server.server_close()
 
 
-def test_the_suite_runs_over_http(local_http_base_url: str, jwt_secret: str, signer) -> None:
+def test_the_suite_runs_over_http(
+    local_http_base_url: str, jwt_secret: str, signer, mailbox
+) -> None:
     transport = http_transport(local_http_base_url)
     for name in (
         "health_answers",
         "register_and_login_issue_a_token_pair",
+        "password_reset_by_link_ends_every_session",
         "logout_ends_the_session",
         "tokens_signed_with_the_real_key_are_still_checked",
         "legacy_hs256_tokens_are_refused",
     ):
-        run_check(CHECKS_BY_NAME[name], transport, jwt_secret, signer)
+        run_check(CHECKS_BY_NAME[name], transport, jwt_secret, signer, mailbox)
 
 
 def test_the_command_line_reports_and_skips_secret_checks(
@@ -123,3 +135,45 @@ def test_the_command_line_reports_and_skips_secret_checks(
 def test_http_transport_refuses_other_schemes() -> None:
     with pytest.raises(ValueError, match="https://"):
         http_transport("file:///etc/passwd")
+
+
+def test_the_outbox_mailbox_reads_the_local_outbox_newest_last() -> None:
+    """``--outbox``: the local AWS outbox answers newest first; the mailbox gives the
+    links oldest first and asks only for the one address."""
+    asked: list[str] = []
+
+    class Outbox(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            body = json.dumps(
+                {
+                    "messages": [
+                        {"subject": "newer", "links": ["https://x.test/auth/verify-email?token=b"]},
+                        {"subject": "older", "links": ["https://x.test/auth/verify-email?token=a"]},
+                    ]
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Outbox)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/_localaws/ses/outbox"
+        links = outbox_mailbox(url)("a+b@example.com")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert links == [
+        "https://x.test/auth/verify-email?token=a",
+        "https://x.test/auth/verify-email?token=b",
+    ]
+    assert asked == ["/_localaws/ses/outbox?to=a%2Bb%40example.com&limit=50"]
+    with pytest.raises(ValueError, match="https://"):
+        outbox_mailbox("file:///tmp/outbox")

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from account import passwords, refresh_tokens
+from account import emails, passwords, refresh_tokens
 from ppcommon import es256
-from ppcommon.errors import Unauthorized
+from ppcommon.errors import BadRequest, Unauthorized
 from ppcommon.jwt import Claims, verify_access_token
 from ppcommon.signing_keys import StaticKeys
 
@@ -20,6 +20,7 @@ CONTRACT_DIR = Path(__file__).resolve().parents[1] / "contract"
 VECTORS: dict[str, Any] = json.loads((CONTRACT_DIR / "test-vectors.json").read_text("utf-8"))
 JWT = VECTORS["jwt"]
 ES256 = VECTORS["jwtEs256"]
+EMAIL = VECTORS["email"]["cases"]
 # The legacy HS256 vectors verify as they would inside the migration window.
 LEGACY_WINDOW_OPEN = StaticKeys({}, legacy_hs256_until=float("inf"))
 
@@ -155,6 +156,63 @@ def test_jwt_vectors_include_every_attack_the_brief_names() -> None:
         "lifetime_too_long",
         "malformed",
     } <= verdicts
+
+
+@pytest.mark.parametrize("case", EMAIL, ids=_ids(EMAIL))
+def test_email_vectors(case: dict[str, Any]) -> None:
+    assert emails.canonical_or_none(case["input"]) == case["canonical"]
+    if case["canonical"] is None:
+        with pytest.raises(BadRequest, match="field 'email'") as refused:
+            emails.canonical_email(case["input"])
+        # The message says what to do, not only what is wrong.
+        assert any(
+            word in refused.value.message for word in ("send", "use", "remove", "must", "at most")
+        )
+    else:
+        assert emails.canonical_email(case["input"]) == case["canonical"]
+
+
+def test_email_vectors_cover_every_case_the_contract_names() -> None:
+    assert len(EMAIL) >= 30
+    inputs = {case["input"]: case["canonical"] for case in EMAIL}
+    for refused in (
+        "victim@example.com\u200b",
+        "victim@example.com\u2060",
+        "victim@example.com\x1c",
+        "victim@example.com\x1d",
+        "\x1evictim@example.com",
+        "victim\x1f@example.com",
+        "\u0130nci@example.com",
+        "\ufeffvictim@example.com",
+        "victim\uff20example.com",
+        "victim@example.com\x00",
+        "victim@example.com\t",
+        "vic tim@example.com",
+        "victim@example.com.",
+        "ada@b\u00fccher.example",
+        '"victim"@example.com',
+    ):
+        assert inputs[refused] is None, refused
+    lengths = {len(raw.strip(" ")): canonical for raw, canonical in inputs.items()}
+    assert lengths[254] is not None
+    assert lengths[255] is None
+    local_lengths = {
+        len(raw.split("@")[0]): canonical for raw, canonical in inputs.items() if "@" in raw
+    }
+    assert local_lengths[64] is not None
+    assert local_lengths[65] is None
+    assert inputs["Ada.Lovelace@Example.COM"] == "ada.lovelace@example.com"
+
+
+def test_a_non_ascii_domain_is_told_to_use_its_punycode_form() -> None:
+    with pytest.raises(BadRequest, match="xn--"):
+        emails.canonical_email("ada@b\u00fccher.example")
+    with pytest.raises(BadRequest, match=r"U\+200B ZERO WIDTH SPACE.*remove it"):
+        emails.canonical_email("victim@example.com\u200b")
+    with pytest.raises(BadRequest, match=r"U\+0130.*remove it"):
+        emails.canonical_email("\u0130nci@example.com")
+    with pytest.raises(BadRequest, match="must be a string"):
+        emails.canonical_email(42)
 
 
 def test_the_vector_file_is_what_the_generator_writes() -> None:

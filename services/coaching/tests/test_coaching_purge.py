@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -227,3 +228,21 @@ def test_one_bad_record_refuses_the_whole_event() -> None:
         invoke(good)
 
     assert of("tenant-1", "user-1") != []
+
+
+def test_user_purge_deletes_sessions_under_time_ordered_keys(small_pages: SmallPages) -> None:
+    # Sessions made since lists page sit under SESSION#v7#<id>; their messages must go too.
+    owner = store.Owner("tenant-1", "user-1")
+    now = datetime(2026, 12, 3, tzinfo=UTC)
+    for n in range(10):
+        session_id = store.create_session(owner, "t", now + timedelta(seconds=n))["sessionId"]
+        store.add_exchange(owner, session_id, [("user", "a"), ("coach", "b")], now)
+    written = seed("tenant-1", "user-1", sessions=2, messages=2)  # and older ones
+    mine = of("tenant-1", "user-1")
+    assert len(mine) == 10 * 3 + written
+    assert sum("SESSION#v7#" in sk for _, sk in mine) == 10
+
+    result = invoke(sns_event("sns_user_deleted.json"))
+
+    assert result["purged"][0]["itemsDeleted"] == len(mine)
+    assert of("tenant-1", "user-1") == []

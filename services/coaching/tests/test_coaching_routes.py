@@ -109,7 +109,7 @@ def test_list_sessions_newest_first(api: ApiClient, token: str) -> None:
 
 
 def test_list_sessions_empty(api: ApiClient, token: str) -> None:
-    assert api("GET", "/sessions", token=token).body == {"items": []}
+    assert api("GET", "/sessions", token=token).body == {"items": [], "nextCursor": None}
 
 
 def test_post_message_gets_a_deterministic_coach_reply(api: ApiClient, token: str) -> None:
@@ -201,7 +201,8 @@ def test_complete_session_then_messages_are_409(api: ApiClient, token: str) -> N
     assert ISO_Z.fullmatch(completed.body["completedAt"])
     assert refused.status == 409
     assert refused.body["error"]["code"] == "conflict"
-    assert api("GET", f"/sessions/{session_id}/messages", token=token).body == {"items": []}
+    listed = api("GET", f"/sessions/{session_id}/messages", token=token).body
+    assert listed == {"items": [], "nextCursor": None}
 
 
 def test_completing_twice_keeps_the_first_completion(api: ApiClient, token: str) -> None:
@@ -245,4 +246,4 @@ def test_a_session_completed_after_the_check_takes_no_messages(api: ApiClient, t
 
     with pytest.raises(Conflict, match="completed"):
         store.add_exchange(owner, session_id, [("user", "late")], utc_now())
-    assert store.list_messages(owner, session_id) == []
+    assert store.list_messages(owner, session_id, 10, None) == ([], None)

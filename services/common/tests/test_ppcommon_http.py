@@ -151,6 +151,7 @@ def test_base64_body_is_decoded() -> None:
     event = http_event(TEMPLATE, "POST", "/echo")
     event["body"] = base64.b64encode(b'{"name": "n", "target": 2.5}').decode()
     event["isBase64Encoded"] = True
+    event["headers"]["content-type"] = "application/json"  # a body needs it (415 otherwise)
 
     result = HttpResult.from_response(handler(event, LambdaContext()))
 

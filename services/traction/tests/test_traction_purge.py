@@ -5,6 +5,8 @@ second delivery deletes nothing, a malformed event raises before anything is del
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +177,38 @@ def test_a_malformed_event_raises_before_anything_is_deleted(
 def test_an_event_that_is_not_from_sns_is_refused() -> None:
     with pytest.raises(MalformedAccountEvent, match="no Records"):
         invoke({"detail-type": "user.deleted", "detail": {}})
+
+
+@pytest.mark.usefixtures("small_pages_traction")
+def test_the_purge_deletes_items_under_time_ordered_keys() -> None:
+    # Goals and KPIs made since lists page sit under GOAL#v7#... and GOALKPI#<g>#v7#...
+    now = datetime(2026, 12, 3, tzinfo=UTC)
+    for n in range(3):
+        goal_id = store.create_goal("tenant-1", {"title": "g"}, now)["goalId"]
+        kpi_id = store.create_kpi("tenant-1", goal_id, "k", "u", Decimal(n), now)["kpiId"]
+        for r in range(4):
+            store.add_reading("tenant-1", kpi_id, Decimal(r), now + timedelta(seconds=r))
+    written = len(of_tenant("tenant-1"))
+    assert written == 3 * (1 + 2 + 4)
+    assert any("#v7#" in sk for _, sk in of_tenant("tenant-1"))
+
+    result = invoke(sns_event("sns_tenant_deleted.json"))
+
+    assert result["purged"][0]["itemsDeleted"] == written
+    assert of_tenant("tenant-1") == []
+
+
+@pytest.fixture
+def small_pages_traction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The traction table answering at most PAGE items per query: the purge must page."""
+    table = resource_table("traction")
+
+    class SmallPages:
+        def query(self, **arguments: Any) -> Any:
+            return table.query(**{"Limit": PAGE, **arguments})
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(table, name)
+
+    pager = SmallPages()
+    monkeypatch.setattr(store, "_table", lambda: pager)

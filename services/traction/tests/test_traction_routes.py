@@ -169,7 +169,7 @@ def test_kpis_from_fixture_and_listing(api: ApiClient, token: str) -> None:
         "count",
         100,
     )
-    assert listed.body == {"items": [kpi]}
+    assert listed.body == {"items": [kpi], "nextCursor": None}
 
 
 def test_kpi_target_keeps_decimals(api: ApiClient, token: str) -> None:

@@ -77,7 +77,7 @@ def test_another_tenant_changes_nothing(
     api("DELETE", f"/goals/{owned['goal']}", token=intruder)
     api("PUT", f"/goals/{owned['goal']}", token=intruder, body={"title": "hijack"})
 
-    assert api("GET", "/goals", token=intruder).body == {"items": []}
+    assert api("GET", "/goals", token=intruder).body == {"items": [], "nextCursor": None}
     assert api("GET", f"/goals/{owned['goal']}", token=token).body["title"] == "secret plan"
     assert len(api("GET", f"/kpis/{owned['kpi']}/readings", token=token).body["items"]) == 1
 

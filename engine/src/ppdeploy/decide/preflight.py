@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from ppdeploy import naming
 from ppdeploy.config import Stage
 from ppdeploy.errors import InputError, TemplateError
 from ppdeploy.templates import Template
@@ -19,6 +22,11 @@ SECRET_ARN = re.compile(
     r"secret:[A-Za-z0-9/_+=.@-]+$"
 )
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+# "Configuring reserved concurrency for a function" (Lambda Developer Guide,
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html): a function
+# can reserve up to the account's unreserved concurrency minus 100, which Lambda keeps for
+# the functions that reserve none.
+UNRESERVED_MINIMUM = 100
 
 
 def check_shared_inputs(stage: Stage) -> None:
@@ -53,6 +61,62 @@ def check_shared_inputs(stage: Stage) -> None:
                 cause="expected name@domain.tld",
                 fix=f"give a valid {label}",
             )
+
+
+def check_sender_in_zone(stage: Stage) -> None:
+    """With a hosted zone, the sender's domain lies in it: its DKIM records are made there.
+
+    The zone is the one that holds the domain; the engine takes it to be the domain
+    without its first label (as ``invoke up --local`` makes it). Route53 refuses a record
+    outside its zone ("Values that you specify when you create or edit Amazon Route 53
+    records", Record name), so the shared stack would fail on the DKIM records.
+    """
+    if not stage.hosted_zone_id:
+        return
+    zone, sender = stage.zone_domain, stage.sender_domain
+    if sender != zone and not sender.endswith(f".{zone}"):
+        raise InputError(
+            f"sender email {stage.email_from!r} is outside the zone {zone!r} of stage "
+            f"{stage.name!r}",
+            cause="with a hosted zone the shared stack makes the sender's domain an SES "
+            "identity and writes its DKIM records into that zone",
+            fix=f"set email_from for [stages.{stage.name}] in stages.toml to an address at "
+            f"{zone} (or leave it empty for no-reply@{zone})",
+        )
+
+
+def check_reserved_concurrency(stage: Stage, lambda_client: Any) -> None:
+    """The account function's reserved concurrency leaves Lambda its 100 unreserved units.
+
+    Reads ``GetAccountSettings`` (and the function's own reservation, which an update gives
+    back before taking the new one); nothing is read when the stage reserves none.
+    """
+    wanted = stage.account_reserved_concurrency
+    if wanted == 0:
+        return
+    limits = lambda_client.get_account_settings()["AccountLimit"]
+    quota = int(limits["ConcurrentExecutions"])
+    unreserved = int(limits["UnreservedConcurrentExecutions"])
+    function = naming.function_name("account", stage.name)
+    try:
+        held = lambda_client.get_function_concurrency(FunctionName=function)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+        held = {}
+    available = unreserved + int(held.get("ReservedConcurrentExecutions") or 0)
+    if available - wanted < UNRESERVED_MINIMUM:
+        most = max(available - UNRESERVED_MINIMUM, 0)
+        raise InputError(
+            f"stage {stage.name!r} reserves {wanted} concurrent executions for {function}, "
+            f"but the account can reserve at most {most} in {stage.region}",
+            cause=f"the account's Lambda concurrency quota is {quota}, {available} of it is "
+            f"not reserved by other functions, and Lambda keeps {UNRESERVED_MINIMUM} "
+            "unreserved (new accounts can have a quota of 10)",
+            fix="request a higher 'Concurrent executions' quota in Service Quotas (AWS "
+            f"Lambda), or lower account_reserved_concurrency for [stages.{stage.name}] in "
+            f"stages.toml to {most} or less (0 reserves none)",
+        )
 
 
 def check_parameters(template: Template, parameters: dict[str, str]) -> None:

@@ -44,6 +44,7 @@ def protective_stack_policy() -> str:
 def shared_spec(stage: Stage, template_path: Path | None = None) -> StackSpec:
     """The shared stack as it should be: inputs checked, template parsed, parameters valid."""
     preflight.check_shared_inputs(stage)
+    preflight.check_sender_in_zone(stage)
     template = templates.load(template_path or project.shared_template())
     parameters = stage.shared_parameters()
     preflight.check_parameters(template, parameters)
@@ -77,6 +78,7 @@ def service_spec(
         "DomainName": domain,
         "ArtifactBucket": artifact_bucket,
         "ArtifactKey": artifact_key,
+        **stage.service_parameters(source.service),
     }
     preflight.check_parameters(sketch.template, parameters)
     return StackSpec(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ppdeploy import build as builds
 from ppdeploy import catalog, naming, servicetests
 from ppdeploy.aws import artifacts
-from ppdeploy.decide import graph, health, stacks
+from ppdeploy.decide import graph, health, preflight, stacks
 from ppdeploy.errors import DeployError, InputError, RefusedError
 from ppdeploy.events import Message, Reporter, StackNote
 from ppdeploy.model import DeployResult, StackSpec
@@ -72,6 +72,10 @@ def service_spec(
             f"the shared stack of {stage} exports no artifacts bucket",
             fix=f"deploy the shared stack first: `invoke deploy-shared --stage {stage}`",
         )
+    # Before the upload: a reservation the account's quota cannot give ends the deploy here
+    # (the local AWS answers GetAccountSettings with its own quota).
+    if prepared.source.service == "account":
+        preflight.check_reserved_concurrency(session.stage, session.target.client("lambda"))
     if upload and artifacts.upload(session.target.client("s3"), bucket, prepared.artifact):
         session.reporter.emit(
             Message(f"{prepared.source.key}: uploaded s3://{bucket}/{prepared.artifact.s3_key}")

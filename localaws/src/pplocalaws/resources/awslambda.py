@@ -30,7 +30,7 @@ from moto.awslambda.models import LambdaBackend, LambdaFunction, lambda_backends
 from moto.core.common_models import CloudFormationModel
 
 from pplocalaws import seams
-from pplocalaws.resources import lambda_updates, lambda_versions
+from pplocalaws.resources import lambda_concurrency, lambda_updates, lambda_versions
 from pplocalaws.resources.common import (
     LocalModel,
     Properties,
@@ -109,6 +109,8 @@ def _update_function(
     if _configuration(old) != _configuration(new):
         lambda_updates.wait_until_updated(original_resource)
         with lambda_updates.updating(original_resource):
+            # First: a reservation past the account's quota refuses the whole update.
+            lambda_concurrency.update(original_resource, new, account_id, region_name)
             original_resource.update_configuration({**_CONFIGURATION_DEFAULTS, **new})
             _apply_dropped_settings(original_resource, new, account_id, region_name)
         lambda_updates.wait_until_updated(original_resource)

@@ -70,9 +70,12 @@ def extend_create(model: type, after_create: AfterCreate) -> None:
     moto_create = set_model_create(model, create)
 
 
-def check_before_create(model: type, check: BeforeCreate) -> None:
-    """Run ``check`` before the model's create: it raises to refuse the create."""
-    if not _first_time(model, "check"):
+def check_before_create(model: type, check: BeforeCreate, hook: str = "check") -> None:
+    """Run ``check`` before the model's create: it raises to refuse the create.
+
+    ``hook`` names the check, so two modules can each add one to the same model.
+    """
+    if not _first_time(model, hook):
         return
 
     def create(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from account.emails import canonical_email, canonical_or_none
 from ppcommon.errors import BadRequest
 from ppcommon.http import require_fields
 
@@ -14,10 +14,6 @@ MIN_PASSWORD_CHARS = 12
 # Bounded so a request cannot make the KDF hash megabytes; generous for passphrases.
 MAX_PASSWORD_CHARS = 1024
 MAX_NAME_CHARS = 100
-MAX_EMAIL_CHARS = 254  # RFC 5321 path limit
-# Deliberately loose: one @, no spaces, a dot in the domain. Deliverability is not ours
-# to judge here; the shape keeps obvious garbage out of the users table.
-_EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 
 
 @dataclass(frozen=True)
@@ -30,8 +26,14 @@ class Registration:
 
 @dataclass(frozen=True)
 class Credentials:
-    email: str
+    email: str | None  # canonical; None for an unusable address (answered as an unknown one)
     password: str
+
+
+@dataclass(frozen=True)
+class ResetConfirmation:
+    token: str
+    new_password: str
 
 
 @dataclass(frozen=True)
@@ -40,15 +42,10 @@ class PasswordChange:
     new_password: str
 
 
-def normalise_email(raw: str) -> str:
-    """The stored and compared form of an email: trimmed, lower-case."""
-    return raw.strip().lower()
-
-
 def registration(body: dict[str, Any]) -> Registration:
     require_fields(body, {"email": str, "password": str, "name": str, "tenantName": str})
     return Registration(
-        email=_email(body["email"]),
+        email=canonical_email(body["email"]),
         password=_new_password(body["password"]),
         name=_display_name("name", body["name"]),
         tenant_name=_display_name("tenantName", body["tenantName"]),
@@ -58,7 +55,28 @@ def registration(body: dict[str, Any]) -> Registration:
 def credentials(body: dict[str, Any]) -> Credentials:
     """Login input: only presence and type are checked, so no rule leaks which part was wrong."""
     require_fields(body, {"email": str, "password": str})
-    return Credentials(email=normalise_email(body["email"]), password=body["password"])
+    return Credentials(email=canonical_or_none(body["email"]), password=body["password"])
+
+
+def reset_request(body: dict[str, Any]) -> str | None:
+    """``POST /auth/password-reset``: the canonical email, or None when unusable (the
+    answer is the same either way, so no rule leaks)."""
+    require_fields(body, {"email": str})
+    return canonical_or_none(body["email"])
+
+
+def email_link_token(body: dict[str, Any]) -> str:
+    """``POST /auth/verify-email``: the token from the link (its validity is the store's
+    to judge: any unusable token answers 400 ``invalid_token``)."""
+    require_fields(body, {"token": str})
+    token: str = body["token"]
+    return token
+
+
+def reset_confirmation(body: dict[str, Any]) -> ResetConfirmation:
+    require_fields(body, {"token": str, "newPassword": str})
+    new = _new_password(body["newPassword"], field="newPassword")
+    return ResetConfirmation(token=body["token"], new_password=new)
 
 
 def refresh_token(body: dict[str, Any]) -> str:
@@ -85,13 +103,6 @@ def reauthentication(body: dict[str, Any] | None) -> str | None:
         return None
     password = body.get("password")
     return password if isinstance(password, str) and password else None
-
-
-def _email(raw: str) -> str:
-    email = normalise_email(raw)
-    if len(email) > MAX_EMAIL_CHARS or not _EMAIL_SHAPE.fullmatch(email):
-        raise BadRequest("field 'email' is not an email address (expected name@domain.tld)")
-    return email
 
 
 def _new_password(raw: str, *, field: str = "password") -> str:

@@ -33,10 +33,13 @@ _QUESTIONS = (
 
 
 class Coach(Protocol):
-    def reply(self, *, topic: str, text: str, history: Sequence[str]) -> str:
+    def reply(self, *, topic: str, text: str, recent: Sequence[str], turn: int) -> str:
         """The coach's answer to ``text`` in a session on ``topic``.
 
-        ``history``: the earlier messages' texts, oldest first.
+        ``recent``: the texts of the session's latest earlier messages, oldest first, at
+        most ``coaching.store.COACH_CONTEXT`` of them (never the whole history: posting a
+        message must cost the same in a long session). ``turn``: how many messages the
+        session held before ``text``.
         """
         ...
 
@@ -52,7 +55,8 @@ def focus_word(text: str) -> str:
 class ReflectiveCoach:
     """Deterministic: the question depends only on the text and the number of turns."""
 
-    def reply(self, *, topic: str, text: str, history: Sequence[str]) -> str:
-        digest = hashlib.sha256(f"{len(history)}:{text}".encode()).digest()
+    def reply(self, *, topic: str, text: str, recent: Sequence[str], turn: int) -> str:
+        # ``turn`` is the former ``len(history)``: a session's replies stay what they were.
+        digest = hashlib.sha256(f"{turn}:{text}".encode()).digest()
         question = _QUESTIONS[digest[0] % len(_QUESTIONS)]
         return question.format(focus=focus_word(text), topic=topic)

@@ -13,6 +13,7 @@ from coaching.coach import Coach, ReflectiveCoach
 from ppcommon.clock import utc_now
 from ppcommon.errors import Conflict, NotFound
 from ppcommon.http import bearer_claims, json_body, require_text
+from ppcommon.paging import list_document, page_params
 
 TOPIC_MAX = 200
 TEXT_MAX = 4000
@@ -43,7 +44,11 @@ def create_session() -> tuple[dict[str, Any], int]:
 
 @router.get("/sessions")
 def list_sessions() -> dict[str, Any]:
-    return {"items": store.list_sessions(_owner())}
+    owner = _owner()
+    limit, start_key = page_params(
+        router, partition=owner.sessions_pk, sort_prefix=store.SESSION_PREFIX
+    )
+    return list_document(*store.list_sessions(owner, limit, start_key))
 
 
 @router.get("/sessions/<session_id>")
@@ -56,20 +61,27 @@ def post_message(session_id: str) -> tuple[dict[str, Any], int]:
     owner = _owner()
     session_id = _session_id(session_id)
     text = require_text(json_body(router), "text", max_length=TEXT_MAX)
-    session = store.get_session(owner, session_id)
-    if session["status"] != store.ACTIVE:
+    session = store.conversation(owner, session_id)
+    if session.status != store.ACTIVE:
         raise Conflict(f"session {session_id} is completed: start a new session to go on")
-    history = store.message_texts(owner, session_id)
-    reply = coach.reply(topic=session["topic"], text=text, history=history)
+    recent = store.recent_texts(owner, session_id)
+    # A session from before the counter: the messages seen are where its count starts.
+    turn = len(recent) if session.message_count is None else session.message_count
+    reply = coach.reply(topic=session.topic, text=text, recent=recent, turn=turn)
     user_message, coach_reply = store.add_exchange(
-        owner, session_id, [("user", text), ("coach", reply)], utc_now()
+        owner, session_id, [("user", text), ("coach", reply)], utc_now(), counted=turn
     )
     return {"userMessage": user_message, "coachReply": coach_reply}, 201
 
 
 @router.get("/sessions/<session_id>/messages")
 def list_messages(session_id: str) -> dict[str, Any]:
-    return {"items": store.list_messages(_owner(), _session_id(session_id))}
+    owner = _owner()
+    session_id = _session_id(session_id)
+    limit, start_key = page_params(
+        router, partition=owner.messages_pk(session_id), sort_prefix=store.MESSAGE_PREFIX
+    )
+    return list_document(*store.list_messages(owner, session_id, limit, start_key))
 
 
 @router.post("/sessions/<session_id>/complete")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from ppcommon import revocations
+from ppcommon import json_input, revocations
 from ppcommon.errors import BadRequest, Unauthorized, install_error_handlers
 from ppcommon.jwt import Claims, verify_access_token
 from ppcommon.observability import Handler, logger
@@ -98,32 +98,60 @@ def service_app(
 
 
 def json_body(app: HttpRequestSource) -> dict[str, Any]:
-    """The request body as a JSON object, or 400 saying what is wrong with it."""
+    """The request body as a JSON object, or a 4xx saying what is wrong with it.
+
+    The only way a route reads a body. The rules (``ppcommon.json_input``): 415 without
+    ``Content-Type: application/json``, 413 over ``MAX_BODY_BYTES``, 400 for bytes that are
+    not UTF-8, nesting deeper than ``MAX_JSON_DEPTH``, duplicate keys, ``NaN``/``Infinity``,
+    lone surrogates and numbers DynamoDB cannot hold. Numbers are ``int`` or ``Decimal``.
+    """
     event = app.current_event
-    raw = event.decoded_body if event.body else None
-    if not raw:
+    body = event.get("body")
+    if not body:
         raise BadRequest("request body is required: send a JSON object")
-    try:
-        document = json.loads(raw)
-    except ValueError:
-        raise BadRequest("request body is not valid JSON") from None
+    json_input.check_content_type(event.headers)
+    raw = json_input.body_bytes(body, base64_encoded=bool(event.get("isBase64Encoded")))
+    document = json_input.parse_document(json_input.body_text(raw))
     if not isinstance(document, dict):
         raise BadRequest("request body must be a JSON object")
     return document
+
+
+def optional_json_body(app: HttpRequestSource) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when there is none or it is not a usable one.
+
+    For routes where a missing body must look like a wrong one (``DELETE /auth/me``: no
+    password and a wrong password both answer 401). A body that is sent still needs
+    ``Content-Type: application/json`` (415) and must fit ``MAX_BODY_BYTES`` (413); any
+    other defect (not UTF-8, not JSON, too deep, a refused value, not an object) is None.
+    """
+    event = app.current_event
+    body = event.get("body")
+    if not body:
+        return None
+    json_input.check_content_type(event.headers)
+    try:
+        raw = json_input.body_bytes(body, base64_encoded=bool(event.get("isBase64Encoded")))
+        document = json_input.parse_document(json_input.body_text(raw))
+    except BadRequest:
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def _matches(value: object, expected: type) -> bool:
     if isinstance(value, bool):
         return expected is bool
     if expected is float:
-        return isinstance(value, int | float)
+        # json_body gives numbers as int or Decimal; float stays for callers' own dicts.
+        return isinstance(value, int | Decimal | float)
     return isinstance(value, expected)
 
 
 def require_fields(body: Mapping[str, Any], spec: Mapping[str, type]) -> None:
     """400 naming the first field of ``spec`` that is missing or of the wrong JSON type.
 
-    ``float`` accepts any JSON number; booleans never count as numbers.
+    ``float`` accepts any JSON number (``int``, ``Decimal``, ``float``); booleans never
+    count as numbers.
     """
     for name, expected in spec.items():
         if body.get(name) is None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
 import re
+from contextlib import suppress
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,8 +13,9 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from ppcommon.clock import parse_instant, utc_now
 from ppcommon.errors import BadRequest, NotFound
-from ppcommon.http import bearer_claims, json_body, require_fields, require_text
-from traction import store
+from ppcommon.http import bearer_claims, json_body, require_text
+from ppcommon.paging import list_document, page_params
+from traction import numbers, store
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
@@ -22,7 +23,10 @@ NAME_MAX = 100
 UNIT_MAX = 20
 GOAL_STATUSES = ("open", "done")
 _ID = re.compile(r"[0-9a-f]{32}")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII: \d also takes other scripts' digits
+# Readings' sort keys hold the time as fixed-width text (ppcommon.clock.sort_key): four-digit
+# years, and none before the Unix epoch.
+FIRST_YEAR, LAST_YEAR = 1970, 9999
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
 
@@ -51,26 +55,38 @@ def _due_date(body: dict[str, Any]) -> str | None:
 
 
 def _number(body: dict[str, Any], name: str) -> Decimal:
-    require_fields(body, {name: float})
-    value = body[name]
-    if isinstance(value, float) and not math.isfinite(value):
-        raise BadRequest(f"field {name!r} must be a finite number")
-    # Through str: Decimal(0.1) would keep the binary float's 55 digits.
-    return Decimal(str(value))
+    """Field ``name``: a JSON number (int, float or Decimal) DynamoDB stores exactly."""
+    value = body.get(name)
+    if value is None:
+        raise BadRequest(f"field {name!r} is required")
+    try:
+        return numbers.storable(numbers.as_decimal(value))
+    except TypeError:
+        raise BadRequest(f"field {name!r} must be a number") from None
+    except ValueError as error:
+        raise BadRequest(f"field {name!r} {error}") from None
+
+
+RECORDED_AT_REFUSED = (
+    "field 'recordedAt' must be an ISO 8601 time with an offset, in the years "
+    f"{FIRST_YEAR} to {LAST_YEAR} in UTC, e.g. 2026-11-26T09:30:00Z"
+)
 
 
 def _recorded_at(body: dict[str, Any]) -> datetime:
     value = body.get("recordedAt")
     if value is None:
         return utc_now()
+    moment = None
     if isinstance(value, str):
-        try:
-            return parse_instant(value)
-        except ValueError:
-            pass  # refused below with the expected format
-    raise BadRequest(
-        "field 'recordedAt' must be an ISO 8601 time with an offset, e.g. 2026-11-26T09:30:00Z"
-    )
+        # OverflowError: an offset that moves year 1 or 9999 out of range in UTC.
+        with suppress(ValueError, OverflowError):
+            moment = parse_instant(value)
+    # The year is checked here too, whether or not parse_instant already refuses it: the
+    # readings' sort keys need it.
+    if moment is None or not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise BadRequest(RECORDED_AT_REFUSED)
+    return moment
 
 
 def _goal_fields(body: dict[str, Any], *, partial: bool) -> dict[str, str | None]:
@@ -95,7 +111,11 @@ def create_goal() -> tuple[dict[str, Any], int]:
 
 @router.get("/goals")
 def list_goals() -> dict[str, Any]:
-    return {"items": store.list_goals(_tenant())}
+    tenant_id = _tenant()
+    limit, start_key = page_params(
+        router, partition=store.tenant_pk(tenant_id), sort_prefix=store.GOAL_PREFIX
+    )
+    return list_document(*store.list_goals(tenant_id, limit, start_key))
 
 
 @router.get("/goals/<goal_id>")
@@ -142,7 +162,12 @@ def create_kpi(goal_id: str) -> tuple[dict[str, Any], int]:
 
 @router.get("/goals/<goal_id>/kpis")
 def list_kpis(goal_id: str) -> dict[str, Any]:
-    return {"items": store.list_kpis(_tenant(), _id(goal_id, "goal"))}
+    tenant_id = _tenant()
+    goal_id = _id(goal_id, "goal")
+    limit, start_key = page_params(
+        router, partition=store.tenant_pk(tenant_id), sort_prefix=store.goal_kpis_prefix(goal_id)
+    )
+    return list_document(*store.list_kpis(tenant_id, goal_id, limit, start_key))
 
 
 @router.post("/kpis/<kpi_id>/readings")
@@ -157,4 +182,11 @@ def add_reading(kpi_id: str) -> tuple[dict[str, Any], int]:
 
 @router.get("/kpis/<kpi_id>/readings")
 def list_readings(kpi_id: str) -> dict[str, Any]:
-    return {"items": store.list_readings(_tenant(), _id(kpi_id, "KPI"))}
+    tenant_id = _tenant()
+    kpi_id = _id(kpi_id, "KPI")
+    limit, start_key = page_params(
+        router,
+        partition=store.readings_pk(tenant_id, kpi_id),
+        sort_prefix=store.READING_PREFIX,
+    )
+    return list_document(*store.list_readings(tenant_id, kpi_id, limit, start_key))

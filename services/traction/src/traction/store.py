@@ -1,12 +1,20 @@
 """Goals, KPIs and readings in the traction table.
 
 Keys (every one begins with the caller's verified tenant, never an id from the path):
-- goal:        pk ``TENANT#<t>``, sk ``GOAL#<goalId>``
+- goal:        pk ``TENANT#<t>``, sk ``GOAL#v7#<goalId>``
 - KPI:         pk ``TENANT#<t>``, sk ``KPI#<kpiId>`` (found by id alone, for readings)
-- goal's KPI:  pk ``TENANT#<t>``, sk ``GOALKPI#<goalId>#<kpiId>`` (a copy: KPIs never
+- goal's KPI:  pk ``TENANT#<t>``, sk ``GOALKPI#<goalId>#v7#<kpiId>`` (a copy: KPIs never
   change, and listing a goal's KPIs stays one query on a table without indexes)
 - reading:     pk ``TENANT#<t>#KPI#<kpiId>``, sk ``READING#<utc µs>#<readingId>``
 Another tenant's ids are simply absent under the caller's tenant: 404, never data.
+
+Lists page in key order, one Query per page: goals newest first (descending), a goal's
+KPIs oldest first, readings by time. Goal and KPI ids are time-ordered
+(``ppcommon.paging.time_ordered_id``) and sit under ``v7#``, which sorts after every hex
+digit. Goals and KPIs created before lists paged keep their keys (``GOAL#<goalId>``,
+``GOALKPI#<goalId>#<kpiId>`` with uuid4 hex ids): all older than any time-ordered one, they
+list after the newer goals and before the newer KPIs, among themselves in id order. The id
+tells which sort key an item has, so nothing is migrated and no index is needed.
 """
 
 from __future__ import annotations
@@ -21,7 +29,11 @@ from ppcommon import account_events
 from ppcommon.aws import resource_table
 from ppcommon.clock import iso, sort_key
 from ppcommon.errors import NotFound
+from ppcommon.paging import is_time_ordered_id, query_page, time_ordered_id
 
+GOAL_PREFIX = "GOAL#"
+READING_PREFIX = "READING#"
+_TIME_ORDERED = "v7#"  # after every hex digit: time-ordered items sort above the older
 GOAL_FIELDS = ("goalId", "title", "description", "dueDate", "status", "createdAt", "updatedAt")
 KPI_FIELDS = ("kpiId", "goalId", "name", "unit", "target", "createdAt")
 READING_FIELDS = ("readingId", "kpiId", "value", "recordedAt")
@@ -35,12 +47,28 @@ def _table() -> Any:
     return resource_table("traction")
 
 
-def _pk(tenant_id: str) -> str:
+def tenant_pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}"
 
 
-def _readings_pk(tenant_id: str, kpi_id: str) -> str:
+def readings_pk(tenant_id: str, kpi_id: str) -> str:
     return f"TENANT#{tenant_id}#KPI#{kpi_id}"
+
+
+def _ordered(identifier: str) -> str:
+    return f"{_TIME_ORDERED}{identifier}" if is_time_ordered_id(identifier) else identifier
+
+
+def goal_sk(goal_id: str) -> str:
+    return f"{GOAL_PREFIX}{_ordered(goal_id)}"
+
+
+def goal_kpis_prefix(goal_id: str) -> str:
+    return f"GOALKPI#{goal_id}#"
+
+
+def goal_kpi_sk(goal_id: str, kpi_id: str) -> str:
+    return f"{goal_kpis_prefix(goal_id)}{_ordered(kpi_id)}"
 
 
 def _document(item: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
@@ -54,11 +82,6 @@ def _query(**arguments: Any) -> Iterator[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return
         arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def _creation_order(item: Mapping[str, Any]) -> tuple[str, str]:
-    # Microsecond creation time; the item's key breaks the (unlikely) tie.
-    return str(item["createdSort"]), str(item["sk"])
 
 
 def _begins_with(pk: str, prefix: str, **extra: Any) -> Iterator[dict[str, Any]]:
@@ -86,10 +109,10 @@ def _cancelled_by_condition(error: Exception) -> bool:
 
 
 def create_goal(tenant_id: str, fields: Mapping[str, str | None], now: datetime) -> dict[str, Any]:
-    goal_id = new_id()
+    goal_id = time_ordered_id(now)
     item = {
-        "pk": _pk(tenant_id),
-        "sk": f"GOAL#{goal_id}",
+        "pk": tenant_pk(tenant_id),
+        "sk": goal_sk(goal_id),
         "goalId": goal_id,
         **fields,
         "status": "open",
@@ -102,15 +125,33 @@ def create_goal(tenant_id: str, fields: Mapping[str, str | None], now: datetime)
     return _document(stored, GOAL_FIELDS)
 
 
-def list_goals(tenant_id: str) -> list[dict[str, Any]]:
-    items = sorted(_begins_with(_pk(tenant_id), "GOAL#"), key=_creation_order, reverse=True)
-    return [_document(item, GOAL_FIELDS) for item in items]  # newest first
+def _page(
+    pk: str, prefix: str, limit: int, start_key: Mapping[str, Any] | None, **extra: Any
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    return query_page(
+        _table(),
+        limit,
+        start_key,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues={":pk": pk, ":prefix": prefix},
+        **extra,
+    )
+
+
+def list_goals(
+    tenant_id: str, limit: int, start_key: Mapping[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of the tenant's goals, newest first (see the module's key layout)."""
+    items, last_key = _page(
+        tenant_pk(tenant_id), GOAL_PREFIX, limit, start_key, ScanIndexForward=False
+    )
+    return [_document(item, GOAL_FIELDS) for item in items], last_key
 
 
 def get_goal(tenant_id: str, goal_id: str) -> dict[str, Any]:
     item = (
         _table()
-        .get_item(Key={"pk": _pk(tenant_id), "sk": f"GOAL#{goal_id}"}, ConsistentRead=True)
+        .get_item(Key={"pk": tenant_pk(tenant_id), "sk": goal_sk(goal_id)}, ConsistentRead=True)
         .get("Item")
     )
     if item is None:
@@ -137,7 +178,7 @@ def update_goal(
     expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
     try:
         response = _table().update_item(
-            Key={"pk": _pk(tenant_id), "sk": f"GOAL#{goal_id}"},
+            Key={"pk": tenant_pk(tenant_id), "sk": goal_sk(goal_id)},
             UpdateExpression=expression,
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeNames=names,
@@ -154,20 +195,20 @@ def update_goal(
 def delete_goal(tenant_id: str, goal_id: str) -> None:
     """Remove the goal, its KPIs and their readings; the goal goes last so a retry finishes."""
     get_goal(tenant_id, goal_id)
-    pk = _pk(tenant_id)
+    pk = tenant_pk(tenant_id)
     table = _table()
     memberships = list(
-        _begins_with(pk, f"GOALKPI#{goal_id}#", ProjectionExpression="pk, sk, kpiId")
+        _begins_with(pk, goal_kpis_prefix(goal_id), ProjectionExpression="pk, sk, kpiId")
     )
     with table.batch_writer() as batch:
         for membership in memberships:
             kpi_id = membership["kpiId"]
-            readings_pk = _readings_pk(tenant_id, kpi_id)
-            for reading in _begins_with(readings_pk, "READING#", ProjectionExpression="pk, sk"):
+            readings = readings_pk(tenant_id, kpi_id)
+            for reading in _begins_with(readings, READING_PREFIX, ProjectionExpression="pk, sk"):
                 batch.delete_item(Key={"pk": reading["pk"], "sk": reading["sk"]})
             batch.delete_item(Key={"pk": pk, "sk": f"KPI#{kpi_id}"})
             batch.delete_item(Key={"pk": pk, "sk": membership["sk"]})
-    table.delete_item(Key={"pk": pk, "sk": f"GOAL#{goal_id}"})
+    table.delete_item(Key={"pk": pk, "sk": goal_sk(goal_id)})
 
 
 # KPIs
@@ -179,8 +220,8 @@ def create_kpi(
     """A KPI of an existing goal (one transaction: a goal deleted meanwhile gets none)."""
     from botocore.exceptions import ClientError  # noqa: PLC0415 - lazy: cold start
 
-    kpi_id = new_id()
-    pk = _pk(tenant_id)
+    kpi_id = time_ordered_id(now)
+    pk = tenant_pk(tenant_id)
     attributes = {
         "kpiId": kpi_id,
         "goalId": goal_id,
@@ -198,12 +239,12 @@ def create_kpi(
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-        for sk in (f"KPI#{kpi_id}", f"GOALKPI#{goal_id}#{kpi_id}")
+        for sk in (f"KPI#{kpi_id}", goal_kpi_sk(goal_id, kpi_id))
     ]
     goal_exists = {
         "ConditionCheck": {
             "TableName": table.name,
-            "Key": {"pk": pk, "sk": f"GOAL#{goal_id}"},
+            "Key": {"pk": pk, "sk": goal_sk(goal_id)},
             "ConditionExpression": "attribute_exists(pk)",
         }
     }
@@ -217,12 +258,13 @@ def create_kpi(
     return _document(attributes, KPI_FIELDS)
 
 
-def list_kpis(tenant_id: str, goal_id: str) -> list[dict[str, Any]]:
+def list_kpis(
+    tenant_id: str, goal_id: str, limit: int, start_key: Mapping[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of the goal's KPIs, oldest first (see the module's key layout)."""
     get_goal(tenant_id, goal_id)
-    items = sorted(
-        _begins_with(_pk(tenant_id), f"GOALKPI#{goal_id}#"), key=lambda item: item["createdAt"]
-    )
-    return [_document(item, KPI_FIELDS) for item in items]
+    items, last_key = _page(tenant_pk(tenant_id), goal_kpis_prefix(goal_id), limit, start_key)
+    return [_document(item, KPI_FIELDS) for item in items], last_key
 
 
 # Readings
@@ -242,8 +284,8 @@ def add_reading(
     }
     table = _table()
     item = {
-        "pk": _readings_pk(tenant_id, kpi_id),
-        "sk": f"READING#{sort_key(recorded_at)}#{reading_id}",
+        "pk": readings_pk(tenant_id, kpi_id),
+        "sk": f"{READING_PREFIX}{sort_key(recorded_at)}#{reading_id}",
         **attributes,
     }
     try:
@@ -252,7 +294,7 @@ def add_reading(
                 {
                     "ConditionCheck": {
                         "TableName": table.name,
-                        "Key": {"pk": _pk(tenant_id), "sk": f"KPI#{kpi_id}"},
+                        "Key": {"pk": tenant_pk(tenant_id), "sk": f"KPI#{kpi_id}"},
                         "ConditionExpression": "attribute_exists(pk)",
                     }
                 },
@@ -272,16 +314,19 @@ def add_reading(
     return _document(attributes, READING_FIELDS)
 
 
-def list_readings(tenant_id: str, kpi_id: str) -> list[dict[str, Any]]:
+def list_readings(
+    tenant_id: str, kpi_id: str, limit: int, start_key: Mapping[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of the KPI's readings, oldest first (sk order is recorded time order)."""
     kpi = (
         _table()
-        .get_item(Key={"pk": _pk(tenant_id), "sk": f"KPI#{kpi_id}"}, ConsistentRead=True)
+        .get_item(Key={"pk": tenant_pk(tenant_id), "sk": f"KPI#{kpi_id}"}, ConsistentRead=True)
         .get("Item")
     )
     if kpi is None:
         raise NotFound(f"KPI {kpi_id} not found")
-    readings = _begins_with(_readings_pk(tenant_id, kpi_id), "READING#")
-    return [_document(item, READING_FIELDS) for item in readings]  # sk order is time order
+    items, last_key = _page(readings_pk(tenant_id, kpi_id), READING_PREFIX, limit, start_key)
+    return [_document(item, READING_FIELDS) for item in items], last_key
 
 
 # Purge (account deletion events: traction.purge)
@@ -322,11 +367,11 @@ def purge_tenant(tenant_id: str) -> int:
     gone none can be added, and a retry after a failure half-way still finds the KPIs whose
     readings remain.
     """
-    items = list(_partition_keys(_pk(tenant_id)))
+    items = list(_partition_keys(tenant_pk(tenant_id)))
     kpi_ids = sorted({k for item in items if (k := _kpi_id(str(item["sk"]))) is not None})
 
     def readings() -> int:
-        return sum(_delete_keys(_partition_keys(_readings_pk(tenant_id, k))) for k in kpi_ids)
+        return sum(_delete_keys(_partition_keys(readings_pk(tenant_id, k))) for k in kpi_ids)
 
     deleted = readings()
     deleted += _delete_keys(items)

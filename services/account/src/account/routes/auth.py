@@ -1,27 +1,74 @@
-"""``/auth/*``: registration, login, token refresh, logout (one session or all), password
-change, and the caller's own account."""
+"""``/auth/*``: registration, email verification, login, password reset by link, token
+refresh, logout (one session or all), password change, and the caller's own account."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from account import auth, validation
-from ppcommon.http import bearer_claims, json_body
+from account import auth, mailer, validation
+from account.email_tokens import InvalidToken
+from ppcommon.http import bearer_claims, json_body, optional_json_body
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # Powertools leaves __init__ unannotated
 
-# Responses carrying tokens must not be cached by any intermediary (RFC 6749 §5.1).
+# Responses carrying tokens must not be cached by any intermediary (RFC 6749 §5.1); nor
+# must answers to requests whose URL carries an email-link token.
 _NO_STORE = {"Cache-Control": "no-store"}
+
+# One answer whether the email is new, registered, verified or not: it must not tell.
+REGISTER_ACCEPTED = {
+    "status": "verification_sent",
+    "message": "if the address can receive mail, a message with a link is on its way",
+}
+RESET_ACCEPTED = {
+    "status": "reset_sent",
+    "message": "if an account uses this address, a message with a reset link is on its way",
+}
+RESET_TOKEN_VALID = {
+    "status": "valid",
+    "next": "POST /auth/password-reset/confirm {token,newPassword}",
+}
 
 
 @router.post("/auth/register")
-def register() -> tuple[dict[str, str], int]:
-    user = auth.register(validation.registration(json_body(router)))
-    return {"userId": user.user_id, "tenantId": user.tenant_id}, 201
+def register() -> Response[Any]:
+    _mail_links_from_this_api()
+    auth.register(validation.registration(json_body(router)))
+    return _json(202, REGISTER_ACCEPTED)
+
+
+@router.get("/auth/verify-email")
+def verify_email_link() -> Response[Any]:
+    auth.verify_email(_query_token())
+    return _json(200, {"status": "verified"})
+
+
+@router.post("/auth/verify-email")
+def verify_email() -> Response[Any]:
+    auth.verify_email(validation.email_link_token(json_body(router)))
+    return _json(200, {"status": "verified"})
+
+
+@router.post("/auth/password-reset")
+def request_password_reset() -> Response[Any]:
+    _mail_links_from_this_api()
+    auth.request_password_reset(validation.reset_request(json_body(router)))
+    return _json(202, RESET_ACCEPTED)
+
+
+@router.get("/auth/password-reset")
+def check_password_reset() -> Response[Any]:
+    auth.check_password_reset(_query_token())
+    return _json(200, RESET_TOKEN_VALID)
+
+
+@router.post("/auth/password-reset/confirm")
+def confirm_password_reset() -> Response[Any]:
+    auth.confirm_password_reset(validation.reset_confirmation(json_body(router)))
+    return Response(status_code=204, headers=_NO_STORE)
 
 
 @router.post("/auth/login")
@@ -71,24 +118,26 @@ def me() -> dict[str, str]:
 @router.delete("/auth/me")
 def delete_me() -> Response[Any]:
     claims = bearer_claims(router)
-    auth.delete_account(claims, validation.reauthentication(_optional_json_body()))
+    auth.delete_account(claims, validation.reauthentication(optional_json_body(router)))
     return Response(status_code=204)
 
 
-def _optional_json_body() -> dict[str, Any] | None:
-    """The body as a JSON object, or None when there is none or it is not one.
+def _mail_links_from_this_api() -> None:
+    mailer.serve_request_from(router.current_event.request_context.domain_name)
 
-    ``DELETE /auth/me`` answers a missing, unparsable and wrong password alike (401).
-    """
-    event = router.current_event
-    raw = event.decoded_body if event.body else None
-    if not raw:
-        return None
-    try:
-        document = json.loads(raw)
-    except ValueError:
-        return None
-    return document if isinstance(document, dict) else None
+
+def _query_token() -> str:
+    """The ``token`` query parameter of a link; a missing one is an invalid link (400)."""
+    token = (router.current_event.query_string_parameters or {}).get("token")
+    if not token:
+        raise InvalidToken
+    return token
+
+
+def _json(status: int, body: dict[str, str]) -> Response[Any]:
+    return Response(
+        status_code=status, content_type="application/json", body=body, headers=_NO_STORE
+    )
 
 
 def _tokens(pair: auth.TokenPair) -> Response[Any]:
