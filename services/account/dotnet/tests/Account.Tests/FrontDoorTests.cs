@@ -214,6 +214,18 @@ public sealed class FrontDoorTests
         Assert.Contains(outage.Metrics, line => line.Contains(SecurityEvents.RateLimitStoreUnavailableMetric, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task WithoutAPublicBaseLinksUseTheApisOwnHost()
+    {
+        var noDomain = new TestApi(null, publicBaseUrl: string.Empty);
+        var reply = await noDomain.CallAsync("POST", "/auth/register", new { email = "ada@example.com", password = TestApi.Password, name = "Ada", tenantName = "Engines" });
+        Assert.Equal(202, reply.Status);
+        Assert.StartsWith(
+            $"https://{TestApi.ApiHost}/auth/verify-email?token=",
+            noDomain.Mailer.LatestLink("ada@example.com", AccountMail.VerifySubject),
+            StringComparison.Ordinal);
+    }
+
     private sealed class UnreachableAttemptStore : IAttemptStore
     {
         public Task<double> TakeAsync(string key, Bucket bucket, double now, CancellationToken cancellationToken) => throw Away();

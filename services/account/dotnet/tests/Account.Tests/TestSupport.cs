@@ -384,7 +384,8 @@ internal sealed class TestApi
     }
 
     /// <param name="attempts">Where the abuse limits keep their state (default: <see cref="Attempts"/>, in memory).</param>
-    public TestApi(IAttemptStore? attempts)
+    /// <param name="publicBaseUrl">The stage's public base URL; empty as on a stage without a custom domain.</param>
+    public TestApi(IAttemptStore? attempts, string publicBaseUrl = PublicBaseUrl)
     {
         ActiveKey = Kms.CreateKey();
         KeySets = new FakeKeySetSource(FakeKeySetSource.KeySet(ActiveKey, [ActiveKey]));
@@ -399,12 +400,15 @@ internal sealed class TestApi
             Clock,
             Warnings.Add,
             Mailer,
-            PublicBaseUrl,
+            publicBaseUrl,
             new AbuseLimits(attempts ?? Attempts, Clock, new SecurityEvents(Clock, Metrics.Add), Warnings.Add));
         Function = new Function(() => Service);
     }
 
     public const string PublicBaseUrl = "https://api.test.purposepath.app/account";
+
+    /// <summary>The execute-api host the test events arrive on.</summary>
+    public const string ApiHost = "abcdef1234.execute-api.eu-west-1.amazonaws.com";
 
     private static int _nextClient;
 
@@ -483,6 +487,7 @@ internal sealed class TestApi
                 Http = new APIGatewayHttpApiV2ProxyRequest.HttpDescription { Method = method, Path = rawPathPrefix + path, SourceIp = sourceIp },
                 RouteKey = $"{method} {path}",
                 Stage = "$default",
+                DomainName = ApiHost,
             },
         };
     }

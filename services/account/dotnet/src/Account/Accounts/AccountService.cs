@@ -102,9 +102,11 @@ public sealed class AccountService
     /// the attempt is recorded and the owner told. Taken and unverified: the attempt and a
     /// fresh token, and a new link. A taken account's password, name and tenant never change.
     /// </summary>
-    public async Task RegisterAsync(Registration request, CancellationToken cancellationToken)
+    /// <param name="apiHost">The request's API host: links start with it when the stage has no public base URL.</param>
+    public async Task RegisterAsync(Registration request, string apiHost, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var baseUrl = PublicBaseUrl(apiHost);
         var passwordHash = _passwords.Hash(request.Password);
         var now = Now();
         var existing = await _users.FindByEmailAsync(request.Email, cancellationToken).ConfigureAwait(false);
@@ -122,7 +124,7 @@ public sealed class AccountService
             var verification = TokenItem(EmailTokenKind.Verify, token, user.UserId, now);
             if (await _users.TryRegisterAsync(user, request.TenantName, now, verification, cancellationToken).ConfigureAwait(false))
             {
-                await SendAsync(AccountMail.Verification(user.Email, _publicBaseUrl, token), cancellationToken).ConfigureAwait(false);
+                await SendAsync(AccountMail.Verification(user.Email, baseUrl, token), cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -144,7 +146,7 @@ public sealed class AccountService
         var fresh = EmailTokens.NewToken();
         await _users.RecordRegistrationAttemptAsync(existing.UserId, now, TokenItem(EmailTokenKind.Verify, fresh, existing.UserId, now), cancellationToken)
             .ConfigureAwait(false);
-        await SendAsync(AccountMail.Verification(existing.Email, _publicBaseUrl, fresh), cancellationToken).ConfigureAwait(false);
+        await SendAsync(AccountMail.Verification(existing.Email, baseUrl, fresh), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Spends a verification token and marks its owner's address verified; 400 <c>invalid_token</c> otherwise.</summary>
@@ -170,8 +172,9 @@ public sealed class AccountService
     /// canonical form) has an account; the answer is the same when it has none (the same
     /// two lookups, no message).
     /// </summary>
-    public async Task RequestPasswordResetAsync(string? email, CancellationToken cancellationToken)
+    public async Task RequestPasswordResetAsync(string? email, string apiHost, CancellationToken cancellationToken)
     {
+        var baseUrl = PublicBaseUrl(apiHost);
         var user = await _users.FindByEmailAsync(email ?? string.Empty, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
@@ -181,7 +184,7 @@ public sealed class AccountService
         var token = EmailTokens.NewToken();
         await _users.PutEmailTokenAsync(TokenItem(EmailTokenKind.Reset, token, user.UserId, Now()), cancellationToken)
             .ConfigureAwait(false);
-        await SendAsync(AccountMail.PasswordReset(user.Email, _publicBaseUrl, token), cancellationToken).ConfigureAwait(false);
+        await SendAsync(AccountMail.PasswordReset(user.Email, baseUrl, token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether a reset link is still usable, without spending it (400 <c>invalid_token</c> when not).</summary>
@@ -565,6 +568,24 @@ public sealed class AccountService
     }
 
     private long Now() => _clock.GetUtcNow().ToUnixTimeSeconds();
+
+    // A stage without a custom domain has no base the template can name (the function cannot
+    // reference its own API): links then start with the API host API Gateway served.
+    private string PublicBaseUrl(string apiHost)
+    {
+        if (_publicBaseUrl.Length > 0)
+        {
+            return _publicBaseUrl;
+        }
+
+        if (apiHost.Length == 0 || !apiHost.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':'))
+        {
+            _warn("PUBLIC_BASE_URL is empty and the request names no API host: links in mail would not work");
+            throw ApiException.ServiceUnavailable(EmailUnavailableCode, "mail cannot be sent right now; try again shortly");
+        }
+
+        return "https://" + apiHost;
+    }
 
     private static ApiException InvalidTokenError() => new(400, InvalidTokenCode, InvalidToken);
 

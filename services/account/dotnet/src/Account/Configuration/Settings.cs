@@ -66,6 +66,7 @@ public sealed record Settings(
             RedisUserSecretArn: Require("REDIS_USER_SECRET_ARN"),
             AccountEventsTopicArn: Require("ACCOUNT_EVENTS_TOPIC_ARN"),
             EmailFrom: Require("EMAIL_FROM"),
-            PublicBaseUrl: Require("PUBLIC_BASE_URL"));
+            // Empty on a stage without a custom domain: links then use the request's API host.
+            PublicBaseUrl: Optional("PUBLIC_BASE_URL") ?? string.Empty);
     }
 }

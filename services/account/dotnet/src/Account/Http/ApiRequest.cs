@@ -17,12 +17,14 @@ public sealed class ApiRequest
         IEnumerable<KeyValuePair<string, string>>? headers = null,
         string? body = null,
         IEnumerable<KeyValuePair<string, string>>? query = null,
-        string sourceIp = "")
+        string sourceIp = "",
+        string domainName = "")
     {
         Method = method.ToUpperInvariant();
         Path = path;
         Body = body;
         SourceIp = sourceIp;
+        DomainName = domainName;
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         if (query is not null)
         {
@@ -56,6 +58,9 @@ public sealed class ApiRequest
 
     public string SourceIp { get; }
 
+    /// <summary>The API host API Gateway served the request on (<c>requestContext.domainName</c>), not the client's Host header.</summary>
+    public string DomainName { get; }
+
     /// <summary>The header's value (names compare case-insensitively), or null.</summary>
     public string? Header(string name) => _headers.TryGetValue(name, out var value) ? value : null;
 
@@ -76,7 +81,8 @@ public sealed class ApiRequest
             request.Headers,
             DecodeBody(request.Body, request.IsBase64Encoded),
             request.QueryStringParameters,
-            request.RequestContext?.Http?.SourceIp ?? string.Empty);
+            request.RequestContext?.Http?.SourceIp ?? string.Empty,
+            request.RequestContext?.DomainName ?? string.Empty);
     }
 
     private static string? RoutePath(string? routeKey)
