@@ -230,11 +230,11 @@ public sealed class FrontDoorTests
     {
         public Task<double> TakeAsync(string key, Bucket bucket, double now, CancellationToken cancellationToken) => throw Away();
 
-        public Task<FailureRecord> FailuresAsync(string key, CancellationToken cancellationToken) => throw Away();
+        public Task<double> AttemptAsync(string key, double now, CancellationToken cancellationToken) => throw Away();
 
-        public Task<FailureRecord> AddFailureAsync(string key, double now, CancellationToken cancellationToken) => throw Away();
+        public Task<int> FailedAsync(string key, double now, CancellationToken cancellationToken) => throw Away();
 
-        public Task ClearFailuresAsync(string key, CancellationToken cancellationToken) => throw Away();
+        public Task ClearAsync(string key, CancellationToken cancellationToken) => throw Away();
 
         private static AttemptStoreUnavailableException Away() => new("Redis at test:6379 is unreachable (SocketException)");
     }

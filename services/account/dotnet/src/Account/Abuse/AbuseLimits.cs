@@ -39,7 +39,11 @@ public sealed class AbuseLimits
     /// <summary>Where security events are counted (the refresh-token reuse check reports there too).</summary>
     public SecurityEvents Events => _events;
 
-    /// <summary>The failure key of an address (known or not): its SHA-256, so no address is stored in Redis.</summary>
+    /// <summary>
+    /// The failure key of an address (known or not): its SHA-256, so no address is stored in
+    /// Redis. An address with no canonical form is passed as the empty string, so it is
+    /// limited like an unknown one (as account.lockout.email_key).
+    /// </summary>
     public static string EmailKey(string email) =>
         "email:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(email)));
 
@@ -58,13 +62,17 @@ public sealed class AbuseLimits
         }
     }
 
-    /// <summary>429 while the account must wait (progressive delay) or is locked out.</summary>
+    /// <summary>
+    /// 429 while the account must wait (progressive delay) or is locked out; otherwise the
+    /// attempt is counted at once (cleared again by <see cref="SucceededAsync"/>). Called
+    /// before any password is hashed, so a refused attempt costs no KDF.
+    /// </summary>
     public async Task BeforeAttemptAsync(string accountKey, CancellationToken cancellationToken)
     {
-        var failures = await WithFallbackAsync(store => store.FailuresAsync(FailureKey(accountKey), cancellationToken)).ConfigureAwait(false);
-        var wait = AbusePolicy.WaitBeforeNextAttempt(failures, Now());
+        var wait = await WithFallbackAsync(store => store.AttemptAsync(FailureKey(accountKey), Now(), cancellationToken)).ConfigureAwait(false);
         if (wait > 0)
         {
+            _events.RateLimited();
             throw ApiException.TooManyRequests(string.Format(System.Globalization.CultureInfo.InvariantCulture, LockedMessage, Math.Ceiling(wait)), wait);
         }
     }
@@ -72,8 +80,8 @@ public sealed class AbuseLimits
     public async Task FailedAsync(string accountKey, CancellationToken cancellationToken)
     {
         _events.LoginFailed();
-        var record = await WithFallbackAsync(store => store.AddFailureAsync(FailureKey(accountKey), Now(), cancellationToken)).ConfigureAwait(false);
-        if (record.Count == AbusePolicy.LockoutAfterFailures)
+        var failures = await WithFallbackAsync(store => store.FailedAsync(FailureKey(accountKey), Now(), cancellationToken)).ConfigureAwait(false);
+        if (failures >= AbusePolicy.LockoutAfterFailures)
         {
             _events.AccountLockedOut();
         }
@@ -82,7 +90,7 @@ public sealed class AbuseLimits
     public Task SucceededAsync(string accountKey, CancellationToken cancellationToken) =>
         WithFallbackAsync(async store =>
         {
-            await store.ClearFailuresAsync(FailureKey(accountKey), cancellationToken).ConfigureAwait(false);
+            await store.ClearAsync(FailureKey(accountKey), cancellationToken).ConfigureAwait(false);
             return true;
         });
 

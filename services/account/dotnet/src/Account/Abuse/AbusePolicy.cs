@@ -21,8 +21,8 @@ public static class AbusePolicy
     public const double MaxDelaySeconds = 60;
     public const double LockoutSeconds = 900;
 
-    /// <summary>How long failures are remembered after the last one (the lockout's length).</summary>
-    public const int FailureMemorySeconds = 900;
+    /// <summary>How long failures are remembered after the last one.</summary>
+    public const int FailureMemorySeconds = 24 * 60 * 60;
 
     public static readonly Bucket Login = new("login", 20, 3);
     public static readonly Bucket Register = new("register", 5, 60);
@@ -37,19 +37,30 @@ public static class AbusePolicy
             ? found
             : throw new ArgumentException($"no rate-limit bucket named '{name}'; use one of {string.Join(", ", Buckets.Select(b => b.Name))}", nameof(name));
 
-    /// <summary>Seconds the next attempt must still wait (0: it may go ahead).</summary>
+    /// <summary>
+    /// Seconds an attempt at <paramref name="now"/> must still wait (0: it may go ahead):
+    /// from the 10th failure 15 minutes from the last one (each further failure locks
+    /// again), from the 3rd 2^(n-3) seconds up to 60 (account.lockout.wait_seconds).
+    /// </summary>
     public static double WaitBeforeNextAttempt(FailureRecord failures, double now)
     {
-        if (failures.Count < DelayAfterFailures)
+        double until;
+        if (failures.Count >= LockoutAfterFailures)
+        {
+            until = failures.LastFailureAt + LockoutSeconds;
+        }
+        else if (failures.Count >= DelayAfterFailures)
+        {
+            until = failures.LastFailureAt + Math.Min(Math.Pow(2, failures.Count - DelayAfterFailures), MaxDelaySeconds);
+        }
+        else
         {
             return 0;
         }
 
-        var wait = failures.Count >= LockoutAfterFailures
-            ? LockoutSeconds
-            : Math.Min(MaxDelaySeconds, Math.Pow(2, failures.Count - DelayAfterFailures));
-        return Math.Max(0, failures.LastFailureAt + wait - now);
+        return Math.Max(0, until - now);
     }
 
-    public static bool IsLockedOut(FailureRecord failures) => failures.Count >= LockoutAfterFailures;
+    /// <summary>Seconds after which an untouched bucket is full again (its key can go).</summary>
+    public static int TimeToLive(Bucket bucket) => (int)Math.Ceiling(bucket.Capacity * bucket.RefillSeconds) + 1;
 }

@@ -5,27 +5,37 @@ public sealed class AttemptStoreUnavailableException(string message, Exception? 
 {
 }
 
-/// <summary>Where buckets and failure counts live: Redis in production, memory in tests and as the fallback.</summary>
+/// <summary>
+/// Where buckets and failure counts live: Redis in production, memory in tests and as the
+/// fallback. The semantics are account.rate_limits' and account.lockout's, so a runtime
+/// switch keeps every limit.
+/// </summary>
 public interface IAttemptStore
 {
     /// <summary>Takes one token from <paramref name="key"/>'s bucket; answers the seconds to wait when it is empty (0 when taken).</summary>
     Task<double> TakeAsync(string key, Bucket bucket, double now, CancellationToken cancellationToken);
 
-    Task<FailureRecord> FailuresAsync(string key, CancellationToken cancellationToken);
+    /// <summary>
+    /// Checks whether an attempt may go ahead (0) or must wait (seconds); an allowed attempt
+    /// is counted as a failure at once, atomically with the check, so attempts racing in on
+    /// one account cannot all pass on the same count while their hashes run.
+    /// </summary>
+    Task<double> AttemptAsync(string key, double now, CancellationToken cancellationToken);
 
-    /// <summary>Counts one more failure at <paramref name="now"/> and answers the new record.</summary>
-    Task<FailureRecord> AddFailureAsync(string key, double now, CancellationToken cancellationToken);
+    /// <summary>The attempt failed: the last failure moves to <paramref name="now"/>; answers the failures so far.</summary>
+    Task<int> FailedAsync(string key, double now, CancellationToken cancellationToken);
 
-    Task ClearFailuresAsync(string key, CancellationToken cancellationToken);
+    /// <summary>The attempt succeeded (or a reset completed): the failures are forgotten.</summary>
+    Task ClearAsync(string key, CancellationToken cancellationToken);
 }
 
 /// <summary>Buckets and counters in this process: tests, and the fallback while Redis is away.</summary>
 public sealed class InMemoryAttemptStore : IAttemptStore
 {
-    // Bounds memory under a flood of distinct keys (a container serves one request at a time).
+    // Bounds memory under a flood of distinct keys (the oldest entries go first).
     private const int MaxKeys = 10_000;
 
-    private readonly Dictionary<string, (double Tokens, double At)> _buckets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (double Tokens, double Updated)> _buckets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FailureRecord> _failures = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
@@ -33,41 +43,52 @@ public sealed class InMemoryAttemptStore : IAttemptStore
     {
         lock (_lock)
         {
-            var (tokens, at) = _buckets.TryGetValue(key, out var state) ? state : ((double)bucket.Capacity, now);
-            tokens = Math.Min(bucket.Capacity, tokens + (Math.Max(0, now - at) / bucket.RefillSeconds));
+            var (tokens, updated) = _buckets.TryGetValue(key, out var state) ? state : ((double)bucket.Capacity, now);
+            tokens = Math.Min(bucket.Capacity, tokens + (Math.Max(0, now - updated) / bucket.RefillSeconds));
+            updated = Math.Max(updated, now);
+            double wait = 0;
             if (tokens >= 1)
             {
-                Remember(_buckets, key, (tokens - 1, now));
-                return Task.FromResult(0.0);
+                tokens -= 1;
+            }
+            else
+            {
+                wait = (1 - tokens) * bucket.RefillSeconds;
             }
 
-            Remember(_buckets, key, (tokens, now));
-            return Task.FromResult((1 - tokens) * bucket.RefillSeconds);
+            Remember(_buckets, key, (tokens, updated));
+            return Task.FromResult(wait);
         }
     }
 
-    public Task<FailureRecord> FailuresAsync(string key, CancellationToken cancellationToken)
+    public Task<double> AttemptAsync(string key, double now, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            return Task.FromResult(_failures.TryGetValue(key, out var record) ? record : default);
+            var live = Live(key, now);
+            var wait = AbusePolicy.WaitBeforeNextAttempt(live, now);
+            if (wait == 0)
+            {
+                live = new FailureRecord(live.Count + 1, Math.Max(live.LastFailureAt, now));
+            }
+
+            Remember(_failures, key, live);
+            return Task.FromResult(wait);
         }
     }
 
-    public Task<FailureRecord> AddFailureAsync(string key, double now, CancellationToken cancellationToken)
+    public Task<int> FailedAsync(string key, double now, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            var previous = _failures.TryGetValue(key, out var record) && now - record.LastFailureAt < AbusePolicy.FailureMemorySeconds
-                ? record.Count
-                : 0;
-            var updated = new FailureRecord(previous + 1, now);
-            Remember(_failures, key, updated);
-            return Task.FromResult(updated);
+            var live = Live(key, now);
+            var record = new FailureRecord(Math.Max(live.Count, 1), Math.Max(live.LastFailureAt, now));
+            Remember(_failures, key, record);
+            return Task.FromResult(record.Count);
         }
     }
 
-    public Task ClearFailuresAsync(string key, CancellationToken cancellationToken)
+    public Task ClearAsync(string key, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -77,11 +98,17 @@ public sealed class InMemoryAttemptStore : IAttemptStore
         return Task.CompletedTask;
     }
 
+    private FailureRecord Live(string key, double now) =>
+        _failures.TryGetValue(key, out var record) && !(record.Count > 0 && now - record.LastFailureAt > AbusePolicy.FailureMemorySeconds)
+            ? record
+            : default;
+
     private static void Remember<T>(Dictionary<string, T> map, string key, T value)
     {
-        if (map.Count >= MaxKeys && !map.ContainsKey(key))
+        map.Remove(key);
+        if (map.Count >= MaxKeys)
         {
-            map.Clear();
+            map.Remove(map.Keys.First());
         }
 
         map[key] = value;

@@ -5,79 +5,108 @@ using PurposePath.Account.Sessions;
 namespace PurposePath.Account.Abuse;
 
 /// <summary>
-/// Buckets and failure counts in Redis, each read-modify-write one Lua script so concurrent
-/// containers cannot both take the last token ("Scripting with Lua", redis.io: a script runs
-/// atomically). The script text goes with every call (EVAL): it is a few hundred bytes, and a
-/// NOSCRIPT retry would cost a round trip on every cold container. Times are passed in (the
-/// function's clock) so tests can move them; keys expire on their own.
+/// Buckets and failure counts in Redis with the Python runtime's keys, hash fields and Lua
+/// scripts (account.rate_limits <c>BUCKET_LUA</c>, account.lockout <c>ATTEMPT_LUA</c> and
+/// <c>FAILED_LUA</c>), so a runtime switch keeps every limit. Each read-modify-write is one
+/// script, which Redis runs atomically ("Scripting with Lua", redis.io). The script text
+/// goes with every call (EVAL): a few hundred bytes, where a NOSCRIPT retry would cost a
+/// round trip on every cold container. Times come from the function's clock.
 /// </summary>
 public sealed class RedisAttemptStore(RedisRevocationStore redis) : IAttemptStore
 {
-    // KEYS[1] bucket; ARGV capacity, refill seconds per token, now (s), ttl (s). Returns the wait in seconds.
-    internal const string TakeScript = """
-        local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-        local capacity = tonumber(ARGV[1])
-        local refill = tonumber(ARGV[2])
+    internal const string BucketScript = """
+        local burst = tonumber(ARGV[1])
+        local per = tonumber(ARGV[2])
         local now = tonumber(ARGV[3])
-        local tokens = tonumber(state[1]) or capacity
-        local at = tonumber(state[2]) or now
-        tokens = math.min(capacity, tokens + math.max(0, now - at) / refill)
-        local wait = 0
-        if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) * refill end
-        redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-        redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
-        return tostring(wait)
-        """;
-
-    // KEYS[1] failures; ARGV now (s), memory (s). Returns the new count.
-    internal const string FailScript = """
-        local last = tonumber(redis.call('HGET', KEYS[1], 'last'))
-        local count = 0
-        if last and tonumber(ARGV[1]) - last < tonumber(ARGV[2]) then
-          count = tonumber(redis.call('HGET', KEYS[1], 'count')) or 0
+        local state = redis.call('HMGET', KEYS[1], 't', 'u')
+        local tokens = tonumber(state[1])
+        local updated = tonumber(state[2])
+        if tokens == nil or updated == nil then
+          tokens = burst
+          updated = now
         end
-        count = count + 1
-        redis.call('HSET', KEYS[1], 'count', tostring(count), 'last', ARGV[1])
-        redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
-        return count
+        local elapsed = now - updated
+        if elapsed < 0 then elapsed = 0 end
+        tokens = math.min(burst, tokens + elapsed / per)
+        if now > updated then updated = now end
+        local wait = 0
+        if tokens >= 1 then
+          tokens = tokens - 1
+        else
+          wait = (1 - tokens) * per
+        end
+        redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens),
+                   'u', string.format('%.17g', updated))
+        redis.call('EXPIRE', KEYS[1], ARGV[4])
+        return string.format('%.17g', wait)
         """;
 
-    public async Task<double> TakeAsync(string key, Bucket bucket, double now, CancellationToken cancellationToken)
-    {
-        var ttl = (int)Math.Ceiling(bucket.Capacity * bucket.RefillSeconds) + 1;
-        var reply = await RunAsync(["EVAL", TakeScript, "1", key, Text(bucket.Capacity), Text(bucket.RefillSeconds), Text(now), Text(ttl)], cancellationToken)
-            .ConfigureAwait(false);
-        return reply is string wait && double.TryParse(wait, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
-            ? seconds
-            : throw new AttemptStoreUnavailableException("Redis answered the bucket script with something other than a number");
-    }
+    internal const string AttemptScript = """
+        local now = tonumber(ARGV[1])
+        local state = redis.call('HMGET', KEYS[1], 'n', 'last')
+        local n = tonumber(state[1]) or 0
+        local last = tonumber(state[2]) or 0
+        if now - last > tonumber(ARGV[6]) then
+          n = 0
+          last = 0
+        end
+        local untl = nil
+        if n >= tonumber(ARGV[3]) then
+          untl = last + tonumber(ARGV[4])
+        elseif n >= tonumber(ARGV[2]) then
+          untl = last + math.min(2 ^ (n - tonumber(ARGV[2])), tonumber(ARGV[5]))
+        end
+        if untl ~= nil and untl > now then
+          return string.format('%.17g', untl - now)
+        end
+        if now > last then last = now end
+        redis.call('HSET', KEYS[1], 'n', n + 1, 'last', string.format('%.17g', last))
+        redis.call('EXPIRE', KEYS[1], ARGV[6])
+        return '0'
+        """;
 
-    public async Task<FailureRecord> FailuresAsync(string key, CancellationToken cancellationToken)
-    {
-        var reply = await RunAsync(["HMGET", key, "count", "last"], cancellationToken).ConfigureAwait(false);
-        if (reply is not object?[] { Length: 2 } values || values[0] is not string count || values[1] is not string last)
-        {
-            return default;
-        }
+    internal const string FailedScript = """
+        local now = tonumber(ARGV[1])
+        local state = redis.call('HMGET', KEYS[1], 'n', 'last')
+        local n = tonumber(state[1])
+        local last = tonumber(state[2]) or 0
+        if n == nil or now - last > tonumber(ARGV[2]) then
+          n = 1
+          last = 0
+          redis.call('HSET', KEYS[1], 'n', n)
+        end
+        if now > last then last = now end
+        redis.call('HSET', KEYS[1], 'last', string.format('%.17g', last))
+        redis.call('EXPIRE', KEYS[1], ARGV[2])
+        return tostring(n)
+        """;
 
-        return new FailureRecord(
-            int.Parse(count, NumberStyles.Integer, CultureInfo.InvariantCulture),
-            double.Parse(last, NumberStyles.Float, CultureInfo.InvariantCulture));
-    }
+    public async Task<double> TakeAsync(string key, Bucket bucket, double now, CancellationToken cancellationToken) =>
+        Seconds(await RunAsync(
+            ["EVAL", BucketScript, "1", key, Text(bucket.Capacity), Text(bucket.RefillSeconds), Text(now), Text(AbusePolicy.TimeToLive(bucket))],
+            cancellationToken).ConfigureAwait(false));
 
-    public async Task<FailureRecord> AddFailureAsync(string key, double now, CancellationToken cancellationToken)
-    {
-        var reply = await RunAsync(["EVAL", FailScript, "1", key, Text(now), Text(AbusePolicy.FailureMemorySeconds)], cancellationToken)
-            .ConfigureAwait(false);
-        return reply is long count
-            ? new FailureRecord((int)count, now)
-            : throw new AttemptStoreUnavailableException("Redis answered the failure script with something other than a count");
-    }
+    public async Task<double> AttemptAsync(string key, double now, CancellationToken cancellationToken) =>
+        Seconds(await RunAsync(
+            [
+                "EVAL", AttemptScript, "1", key, Text(now),
+                Text(AbusePolicy.DelayAfterFailures), Text(AbusePolicy.LockoutAfterFailures), Text(AbusePolicy.LockoutSeconds),
+                Text(AbusePolicy.MaxDelaySeconds), Text(AbusePolicy.FailureMemorySeconds),
+            ],
+            cancellationToken).ConfigureAwait(false));
 
-    public Task ClearFailuresAsync(string key, CancellationToken cancellationToken) =>
-        RunAsync(["DEL", key], cancellationToken);
+    public async Task<int> FailedAsync(string key, double now, CancellationToken cancellationToken) =>
+        (int)Seconds(await RunAsync(["EVAL", FailedScript, "1", key, Text(now), Text(AbusePolicy.FailureMemorySeconds)], cancellationToken)
+            .ConfigureAwait(false));
+
+    public Task ClearAsync(string key, CancellationToken cancellationToken) => RunAsync(["DEL", key], cancellationToken);
 
     private static string Text(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static double Seconds(object? reply) =>
+        reply is string text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new AttemptStoreUnavailableException("Redis answered an abuse-limit script with something other than a number");
 
     private async Task<object?> RunAsync(string[] command, CancellationToken cancellationToken)
     {
