@@ -5,13 +5,16 @@ using Amazon.Lambda.Core;
 using Amazon.Lambda.Serialization.SystemTextJson;
 using Amazon.Runtime;
 using Amazon.SecretsManager;
+using Amazon.SimpleEmailV2;
 using Amazon.SimpleNotificationService;
 using Amazon.SimpleSystemsManagement;
+using PurposePath.Account.Abuse;
 using PurposePath.Account.Accounts;
 using PurposePath.Account.Auth;
 using PurposePath.Account.Configuration;
 using PurposePath.Account.Events;
 using PurposePath.Account.Http;
+using PurposePath.Account.Mail;
 using PurposePath.Account.Redis;
 using PurposePath.Account.Sessions;
 using PurposePath.Account.Storage;
@@ -96,7 +99,10 @@ public sealed class Function
         var kms = new AmazonKeyManagementServiceClient(new AmazonKeyManagementServiceConfig { RetryMode = RequestRetryMode.Standard });
         var ssm = new AmazonSimpleSystemsManagementClient(new AmazonSimpleSystemsManagementConfig { RetryMode = RequestRetryMode.Standard });
         var sns = new AmazonSimpleNotificationServiceClient(new AmazonSimpleNotificationServiceConfig { RetryMode = RequestRetryMode.Standard });
+        var ses = new AmazonSimpleEmailServiceV2Client(new AmazonSimpleEmailServiceV2Config { RetryMode = RequestRetryMode.Standard });
         Action<string> warn = message => LambdaLogger.Log($"WARN {message}\n");
+        // EMF lines go to stdout unwrapped, where CloudWatch Logs extracts the metric.
+        Action<string> emitMetric = line => Console.Out.WriteLine(line);
         var redisUser = new RedisUserSecret(secrets, settings.RedisUserSecretArn);
         var revocations = new RedisRevocationStore(
             new RedisEndpoint(settings.RedisEndpoint, settings.RedisPort, settings.RedisTls),
@@ -110,11 +116,13 @@ public sealed class Function
             new DynamoUserStore(dynamo, settings.UsersTable, settings.TenantsTable),
             new DynamoSessionStore(dynamo, settings.SessionsTable, settings.TokensTable),
             tokens,
-            // EMF lines go to stdout unwrapped, where CloudWatch Logs extracts the metric.
-            new RevocationCheck(revocations, TimeProvider.System, warn, line => Console.Out.WriteLine(line)),
+            new RevocationCheck(revocations, TimeProvider.System, warn, emitMetric),
             new SnsAccountEvents(sns, settings.AccountEventsTopicArn),
             new PasswordHasher(),
             TimeProvider.System,
-            warn);
+            warn,
+            new SesMailer(ses, settings.EmailFrom),
+            settings.PublicBaseUrl,
+            new AbuseLimits(new RedisAttemptStore(revocations), TimeProvider.System, new SecurityEvents(TimeProvider.System, emitMetric), warn));
     }
 }

@@ -27,13 +27,19 @@ public sealed class AccountApiTests
     {
         var created = await _api.CallAsync("POST", "/auth/register", new { email = " Ada@Example.COM ", password = TestApi.Password, name = " Ada ", tenantName = "Engines" });
 
-        Assert.Equal(201, created.Status);
-        var body = created.Json();
-        Assert.Equal(new[] { "tenantId", "userId" }, body.EnumerateObject().Select(property => property.Name).Order());
+        Assert.Equal(202, created.Status);
+        Assert.Equal("verification_sent", created.Text("status"));
         var user = Assert.Single(_api.Users.Users.Values);
-        Assert.Equal(("ada@example.com", "Ada", "owner"), (user.Email, user.Name, user.Role));
+        Assert.Equal(("ada@example.com", "Ada", "owner", false), (user.Email, user.Name, user.Role, user.EmailVerified));
         Assert.StartsWith("pbkdf2_sha256$1000$", user.PasswordHash, StringComparison.Ordinal);
         Assert.Equal("Engines", _api.Users.Tenants[user.TenantId].Tenant.Name);
+
+        (await _api.CallAsync("POST", "/auth/login", new { email = "ada@example.com", password = TestApi.Password }))
+            .AssertError(403, "email_not_verified");
+        var link = _api.Mailer.LatestLink("ada@example.com", PurposePath.Account.Mail.AccountMail.VerifySubject);
+        Assert.StartsWith(TestApi.PublicBaseUrl + "/auth/verify-email?token=", link, StringComparison.Ordinal);
+        var verified = await _api.CallAsync(TestApi.Event("GET", "/auth/verify-email", query: new() { ["token"] = FakeMailer.TokenOf(link) }));
+        Assert.Equal(200, verified.Status);
 
         var login = await _api.CallAsync("POST", "/auth/login", new { email = "ada@example.com", password = TestApi.Password });
         Assert.Equal(200, login.Status);
@@ -51,11 +57,21 @@ public sealed class AccountApiTests
     }
 
     [Fact]
-    public async Task RegisterRefusesATakenEmailInAnyCaseAndSpacing()
+    public async Task RegisterAnswersATakenEmailExactlyAsANewOneAndTellsTheOwner()
     {
         await _api.RegisterAsync("twin@example.com");
-        var again = await _api.CallAsync("POST", "/auth/register", new { email = "  TWIN@example.com ", password = TestApi.Password, name = "Twin", tenantName = "Twin Co" });
-        again.AssertError(409, "conflict");
+        var fresh = await _api.CallAsync("POST", "/auth/register", new { email = "new@example.com", password = TestApi.Password, name = "New", tenantName = "New Co" });
+        var again = await _api.CallAsync("POST", "/auth/register", new { email = "  TWIN@example.com ", password = "another-password-1", name = "Twin", tenantName = "Twin Co" });
+
+        Assert.Equal((fresh.Status, fresh.Body), (again.Status, again.Body));
+        Assert.Equal(
+            new[] { "cache-control", "content-type" },
+            again.Headers.Keys.Select(name => name.ToLowerInvariant()).Order());
+        Assert.Equal(PurposePath.Account.Mail.AccountMail.ExistingAccountSubject, _api.Mailer.Sent[^1].Subject);
+        Assert.Equal("twin@example.com", _api.Mailer.Sent[^1].To);
+        // The stored password is the first registration's: the second registrant owns nothing.
+        var login = await _api.CallAsync("POST", "/auth/login", new { email = "twin@example.com", password = TestApi.Password });
+        Assert.Equal(200, login.Status);
     }
 
     public static TheoryData<string, string> InvalidRegistrations => new()
@@ -88,7 +104,7 @@ public sealed class AccountApiTests
     public async Task RegisterAcceptsTheInclusiveLimits()
     {
         var reply = await _api.CallAsync("POST", "/auth/register", new { email = "edge@example.com", password = new string('p', 12), name = new string('n', 100), tenantName = new string('t', 100) });
-        Assert.Equal(201, reply.Status);
+        Assert.Equal(202, reply.Status);
     }
 
     [Fact]
@@ -268,6 +284,6 @@ public sealed class AccountApiTests
         request.Body = Convert.ToBase64String(Encoding.UTF8.GetBytes(
             $$"""{"email":"b64@example.com","password":"{{TestApi.Password}}","name":"N","tenantName":"T"}"""));
         request.IsBase64Encoded = true;
-        Assert.Equal(201, (await _api.CallAsync(request)).Status);
+        Assert.Equal(202, (await _api.CallAsync(request)).Status);
     }
 }

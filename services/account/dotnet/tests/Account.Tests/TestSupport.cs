@@ -3,9 +3,11 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Amazon.Lambda.APIGatewayEvents;
+using PurposePath.Account.Abuse;
 using PurposePath.Account.Accounts;
 using PurposePath.Account.Auth;
 using PurposePath.Account.Events;
+using PurposePath.Account.Mail;
 using PurposePath.Account.Sessions;
 using PurposePath.Account.Storage;
 
@@ -52,7 +54,9 @@ internal sealed class InMemoryUserStore : IUserStore
 
     public Dictionary<string, (Tenant Tenant, int Owners)> Tenants { get; } = new();
 
-    public Task<bool> TryRegisterAsync(User user, string tenantName, long now, CancellationToken cancellationToken)
+    public Dictionary<string, long> RegistrationAttempts { get; } = new();
+
+    public Task<bool> TryRegisterAsync(User user, string tenantName, long now, EmailTokenItem verification, CancellationToken cancellationToken)
     {
         if (!EmailClaims.TryAdd(user.Email, user.UserId))
         {
@@ -61,11 +65,58 @@ internal sealed class InMemoryUserStore : IUserStore
 
         Users.Add(user.UserId, user);
         Tenants.Add(user.TenantId, (new Tenant(user.TenantId, tenantName), 1));
+        EmailTokens.Add((verification.Kind, verification.TokenHash), (verification.OwnerId, verification.ExpiresAt));
         return Task.FromResult(true);
     }
 
-    public Task<User?> FindByEmailAsync(string email, CancellationToken cancellationToken) =>
-        Task.FromResult<User?>(EmailClaims.TryGetValue(email, out var id) ? Users.GetValueOrDefault(id) : null);
+    public Task RecordRegistrationAttemptAsync(string userId, long now, EmailTokenItem? verification, CancellationToken cancellationToken)
+    {
+        RegistrationAttempts[userId] = now;
+        if (verification is not null)
+        {
+            EmailTokens.Add((verification.Kind, verification.TokenHash), (verification.OwnerId, verification.ExpiresAt));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Emailed tokens by key (kind + hash), as the users table keeps them.</summary>
+    public Dictionary<(EmailTokenKind Kind, string Hash), (string Owner, long ExpiresAt)> EmailTokens { get; } = new();
+
+    /// <summary>Every address looked up, in order (the same-work checks compare them).</summary>
+    public List<string> EmailLookups { get; } = [];
+
+    public Task<User?> FindByEmailAsync(string email, CancellationToken cancellationToken)
+    {
+        EmailLookups.Add(email);
+        return Task.FromResult<User?>(EmailClaims.TryGetValue(email, out var id) ? Users.GetValueOrDefault(id) : null);
+    }
+
+    public Task MarkEmailVerifiedAsync(string userId, CancellationToken cancellationToken)
+    {
+        Users[userId] = Users[userId] with { EmailVerified = true };
+        return Task.CompletedTask;
+    }
+
+    public Task PutEmailTokenAsync(EmailTokenItem token, CancellationToken cancellationToken)
+    {
+        EmailTokens.Add((token.Kind, token.TokenHash), (token.OwnerId, token.ExpiresAt));
+        return Task.CompletedTask;
+    }
+
+    public Task<string?> PeekEmailTokenAsync(EmailTokenKind kind, string tokenHash, long now, CancellationToken cancellationToken) =>
+        Task.FromResult(EmailTokens.TryGetValue((kind, tokenHash), out var entry) && entry.ExpiresAt > now ? entry.Owner : null);
+
+    public Task<string?> ConsumeEmailTokenAsync(EmailTokenKind kind, string tokenHash, long now, CancellationToken cancellationToken)
+    {
+        if (!EmailTokens.TryGetValue((kind, tokenHash), out var entry) || entry.ExpiresAt <= now)
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        EmailTokens.Remove((kind, tokenHash));
+        return Task.FromResult<string?>(entry.Owner);
+    }
 
     public Task<User?> FindByIdAsync(string userId, CancellationToken cancellationToken) =>
         Task.FromResult<User?>(Users.GetValueOrDefault(userId));
@@ -97,6 +148,38 @@ internal sealed class InMemoryUserStore : IUserStore
         Tenants.Remove(user.TenantId);
         return Task.FromResult(true);
     }
+}
+
+/// <summary>Keeps sent mail; can be told to fail like an SES outage.</summary>
+internal sealed class FakeMailer : IMailer
+{
+    public List<MailMessage> Sent { get; } = [];
+
+    public bool Fail { get; set; }
+
+    public Task SendAsync(MailMessage message, CancellationToken cancellationToken)
+    {
+        if (Fail)
+        {
+            throw new MailUnavailableException("SES refused the message (Throttling)");
+        }
+
+        Sent.Add(message);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The link of the latest message to <paramref name="to"/> with <paramref name="subject"/>.</summary>
+    public string LatestLink(string to, string subject)
+    {
+        var message = Sent.LastOrDefault(sent => sent.To == to && sent.Subject == subject);
+        Assert.True(message is not null, $"no '{subject}' message to {to}; sent: {string.Join(", ", Sent.Select(m => m.Subject))}");
+        var line = message!.Text.Split('\n').SingleOrDefault(text => text.StartsWith("https://", StringComparison.Ordinal));
+        Assert.True(line is not null, $"the '{subject}' message has no link on a line of its own");
+        return line!;
+    }
+
+    /// <summary>The token of a link (its <c>token</c> query parameter).</summary>
+    public static string TokenOf(string link) => Uri.UnescapeDataString(link[(link.IndexOf("token=", StringComparison.Ordinal) + 6)..]);
 }
 
 /// <summary>The sessions and tokens tables' semantics, in memory, including the rotation transaction's conditions.</summary>
@@ -296,6 +379,13 @@ internal sealed class TestApi
     public const string Password = "correct-horse-battery-staple-42";
 
     public TestApi()
+        : this(null)
+    {
+    }
+
+    /// <param name="attempts">Where the abuse limits keep their state (default: <see cref="Attempts"/>, in memory).</param>
+    /// <param name="publicBaseUrl">The stage's public base URL; empty as on a stage without a custom domain.</param>
+    public TestApi(IAttemptStore? attempts, string publicBaseUrl = PublicBaseUrl)
     {
         ActiveKey = Kms.CreateKey();
         KeySets = new FakeKeySetSource(FakeKeySetSource.KeySet(ActiveKey, [ActiveKey]));
@@ -308,13 +398,27 @@ internal sealed class TestApi
             Events,
             new PasswordHasher(iterations: 1_000),
             Clock,
-            Warnings.Add);
+            Warnings.Add,
+            Mailer,
+            publicBaseUrl,
+            new AbuseLimits(attempts ?? Attempts, Clock, new SecurityEvents(Clock, Metrics.Add), Warnings.Add));
         Function = new Function(() => Service);
     }
+
+    public const string PublicBaseUrl = "https://api.test.purposepath.app/account";
+
+    /// <summary>The execute-api host the test events arrive on.</summary>
+    public const string ApiHost = "abcdef1234.execute-api.eu-west-1.amazonaws.com";
+
+    private static int _nextClient;
 
     public InMemoryUserStore Users { get; } = new();
 
     public InMemorySessionStore Sessions { get; } = new();
+
+    public FakeMailer Mailer { get; } = new();
+
+    public InMemoryAttemptStore Attempts { get; } = new();
 
     public FixedSecret JwtSecret { get; } = new(Secret);
 
@@ -347,8 +451,21 @@ internal sealed class TestApi
         (await Tokens.CheckAsync(token, CancellationToken.None)).Claims;
 
     public static APIGatewayHttpApiV2ProxyRequest Event(
-        string method, string path, string? body = null, string? bearer = null, string rawPathPrefix = "")
+        string method,
+        string path,
+        string? body = null,
+        string? bearer = null,
+        string rawPathPrefix = "",
+        string? sourceIp = null,
+        Dictionary<string, string>? query = null)
     {
+        // A new client address per request unless the test names one, so the per-address
+        // buckets only stop the tests that are about them.
+        if (sourceIp is null)
+        {
+            var client = Interlocked.Increment(ref _nextClient);
+            sourceIp = $"10.{client / 65536 % 256}.{client / 256 % 256}.{client % 256}";
+        }
         var headers = new Dictionary<string, string> { ["content-type"] = "application/json" };
         if (bearer is not null)
         {
@@ -360,15 +477,17 @@ internal sealed class TestApi
             Version = "2.0",
             RouteKey = $"{method} {path}",
             RawPath = rawPathPrefix + path,
-            RawQueryString = string.Empty,
+            RawQueryString = query is null ? string.Empty : string.Join("&", query.Select(pair => $"{pair.Key}={Uri.EscapeDataString(pair.Value)}")),
+            QueryStringParameters = query,
             Headers = headers,
             Body = body,
             IsBase64Encoded = false,
             RequestContext = new APIGatewayHttpApiV2ProxyRequest.ProxyRequestContext
             {
-                Http = new APIGatewayHttpApiV2ProxyRequest.HttpDescription { Method = method, Path = rawPathPrefix + path },
+                Http = new APIGatewayHttpApiV2ProxyRequest.HttpDescription { Method = method, Path = rawPathPrefix + path, SourceIp = sourceIp },
                 RouteKey = $"{method} {path}",
                 Stage = "$default",
+                DomainName = ApiHost,
             },
         };
     }
@@ -382,14 +501,19 @@ internal sealed class TestApi
     public Task<Reply> CallAsync(string method, string path, object? body = null, string? bearer = null) =>
         CallAsync(Event(method, path, body is null ? null : JsonSerializer.Serialize(body), bearer));
 
-    /// <summary>Registers and logs in; returns the ids and the token pair.</summary>
+    /// <summary>Registers, follows the emailed verification link, logs in; returns the ids and the token pair.</summary>
     public async Task<(string UserId, string TenantId, string Access, string Refresh)> RegisterAsync(string email, string tenant = "Contract Co")
     {
         var created = await CallAsync("POST", "/auth/register", new { email, password = Password, name = "Contract User", tenantName = tenant });
-        Assert.Equal(201, created.Status);
+        Assert.Equal(202, created.Status);
+        var canonical = EmailAddress.Canonical(email);
+        var link = Mailer.LatestLink(canonical, AccountMail.VerifySubject);
+        var verified = await CallAsync(Event("GET", "/auth/verify-email", query: new() { ["token"] = FakeMailer.TokenOf(link) }));
+        Assert.Equal(200, verified.Status);
         var login = await CallAsync("POST", "/auth/login", new { email, password = Password });
         Assert.Equal(200, login.Status);
-        return (created.Text("userId"), created.Text("tenantId"), login.Text("accessToken"), login.Text("refreshToken"));
+        var me = await CallAsync("GET", "/auth/me", bearer: login.Text("accessToken"));
+        return (me.Text("userId"), me.Text("tenantId"), login.Text("accessToken"), login.Text("refreshToken"));
     }
 }
 
@@ -399,6 +523,8 @@ internal sealed class Reply(APIGatewayHttpApiV2ProxyResponse response)
     public int Status => response.StatusCode;
 
     public string? Body => response.Body;
+
+    public IDictionary<string, string> Headers => response.Headers ?? new Dictionary<string, string>();
 
     public string? Header(string name) =>
         response.Headers?.FirstOrDefault(header => string.Equals(header.Key, name, StringComparison.OrdinalIgnoreCase)).Value;

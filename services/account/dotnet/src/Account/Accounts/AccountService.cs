@@ -1,5 +1,7 @@
+using PurposePath.Account.Abuse;
 using PurposePath.Account.Auth;
 using PurposePath.Account.Events;
+using PurposePath.Account.Mail;
 using PurposePath.Account.Http;
 using PurposePath.Account.Sessions;
 using PurposePath.Account.Storage;
@@ -29,6 +31,19 @@ public sealed class AccountService
     /// <summary>A destructive request on a token whose session has ended (checked in DynamoDB, strongly).</summary>
     public const string SessionEnded = "the token's session has ended; sign in again";
 
+    public const string EmailNotVerifiedCode = "email_not_verified";
+    public const string EmailNotVerified =
+        "confirm your email address first: open the link in the message we sent (registering again sends a new one)";
+
+    public const string InvalidTokenCode = "invalid_token";
+    public const string InvalidToken = "the link is invalid, used or expired: ask for a new one";
+
+    public const string EmailUnavailableCode = "email_unavailable";
+
+    public const long VerifyTokenSeconds = 24 * 3600;
+    public const long ResetTokenSeconds = 3600;
+
+
     private readonly IUserStore _users;
     private readonly ISessionStore _sessions;
     private readonly IAccessTokens _tokens;
@@ -37,7 +52,11 @@ public sealed class AccountService
     private readonly PasswordHasher _passwords;
     private readonly TimeProvider _clock;
     private readonly Action<string> _warn;
+    private readonly IMailer _mailer;
+    private readonly string _publicBaseUrl;
+    private readonly AbuseLimits _limits;
 
+    /// <param name="publicBaseUrl">The account API's public base URL, which emailed links start with.</param>
     public AccountService(
         IUserStore users,
         ISessionStore sessions,
@@ -46,7 +65,10 @@ public sealed class AccountService
         IAccountEvents events,
         PasswordHasher passwords,
         TimeProvider clock,
-        Action<string> warn)
+        Action<string> warn,
+        IMailer mailer,
+        string publicBaseUrl,
+        AbuseLimits limits)
     {
         ArgumentNullException.ThrowIfNull(users);
         ArgumentNullException.ThrowIfNull(sessions);
@@ -56,6 +78,12 @@ public sealed class AccountService
         ArgumentNullException.ThrowIfNull(passwords);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(warn);
+        ArgumentNullException.ThrowIfNull(mailer);
+        ArgumentNullException.ThrowIfNull(publicBaseUrl);
+        ArgumentNullException.ThrowIfNull(limits);
+        _mailer = mailer;
+        _publicBaseUrl = publicBaseUrl;
+        _limits = limits;
         _users = users;
         _sessions = sessions;
         _tokens = tokens;
@@ -66,43 +94,180 @@ public sealed class AccountService
         _warn = warn;
     }
 
-    public async Task<User> RegisterAsync(Registration request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers a new address, or answers a taken one the same way (FORMATS.md, "Register";
+    /// as account.auth.register), with the same work: one KDF hash, the two lookups of a
+    /// login, one transaction and one message. New: the claim, the user (unverified), the
+    /// tenant and a verification token in one transaction, and the link. Taken and verified:
+    /// the attempt is recorded and the owner told. Taken and unverified: the attempt and a
+    /// fresh token, and a new link. A taken account's password, name and tenant never change.
+    /// </summary>
+    /// <param name="apiHost">The request's API host: links start with it when the stage has no public base URL.</param>
+    public async Task RegisterAsync(Registration request, string apiHost, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var user = new User(
-            UserId: Guid.NewGuid().ToString(),
-            Email: request.Email,
-            Name: request.Name,
-            TenantId: Guid.NewGuid().ToString(),
-            Role: DynamoUserStore.OwnerRole,
-            PasswordHash: _passwords.Hash(request.Password));
-        if (!await _users.TryRegisterAsync(user, request.TenantName, Now(), cancellationToken).ConfigureAwait(false))
+        var baseUrl = PublicBaseUrl(apiHost);
+        var passwordHash = _passwords.Hash(request.Password);
+        var now = Now();
+        var existing = await _users.FindByEmailAsync(request.Email, cancellationToken).ConfigureAwait(false);
+        if (existing is null)
         {
-            throw ApiException.Conflict("an account with this email already exists");
+            var user = new User(
+                UserId: Guid.NewGuid().ToString(),
+                Email: request.Email,
+                Name: request.Name,
+                TenantId: Guid.NewGuid().ToString(),
+                Role: DynamoUserStore.OwnerRole,
+                PasswordHash: passwordHash,
+                EmailVerified: false);
+            var token = EmailTokens.NewToken();
+            var verification = TokenItem(EmailTokenKind.Verify, token, user.UserId, now);
+            if (await _users.TryRegisterAsync(user, request.TenantName, now, verification, cancellationToken).ConfigureAwait(false))
+            {
+                await SendAsync(AccountMail.Verification(user.Email, baseUrl, token), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            // Claimed between the lookup and the write: answer as for a taken address.
+            existing = await _users.FindByEmailAsync(request.Email, cancellationToken).ConfigureAwait(false);
+            if (existing is null)
+            {
+                return; // a claim whose user is gone: nobody to tell
+            }
         }
 
-        return user;
+        if (existing.EmailVerified)
+        {
+            await _users.RecordRegistrationAttemptAsync(existing.UserId, now, null, cancellationToken).ConfigureAwait(false);
+            await SendAsync(AccountMail.ExistingAccount(existing.Email), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var fresh = EmailTokens.NewToken();
+        await _users.RecordRegistrationAttemptAsync(existing.UserId, now, TokenItem(EmailTokenKind.Verify, fresh, existing.UserId, now), cancellationToken)
+            .ConfigureAwait(false);
+        await SendAsync(AccountMail.Verification(existing.Email, baseUrl, fresh), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Spends a verification token and marks its owner's address verified; 400 <c>invalid_token</c> otherwise.</summary>
+    public async Task VerifyEmailAsync(string token, CancellationToken cancellationToken)
+    {
+        if (!EmailTokens.IsWellFormed(token))
+        {
+            throw InvalidTokenError();
+        }
+
+        var owner = await _users.ConsumeEmailTokenAsync(EmailTokenKind.Verify, EmailTokens.Hash(token), Now(), cancellationToken)
+            .ConfigureAwait(false);
+        if (owner is null || await _users.FindByIdAsync(owner, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw InvalidTokenError();
+        }
+
+        await _users.MarkEmailVerifiedAsync(owner, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends a reset link when <paramref name="email"/> (canonical, or null when it has no
+    /// canonical form) has an account; the answer is the same when it has none (the same
+    /// two lookups, no message).
+    /// </summary>
+    public async Task RequestPasswordResetAsync(string? email, string apiHost, CancellationToken cancellationToken)
+    {
+        var baseUrl = PublicBaseUrl(apiHost);
+        var user = await _users.FindByEmailAsync(email ?? string.Empty, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            return;
+        }
+
+        var token = EmailTokens.NewToken();
+        await _users.PutEmailTokenAsync(TokenItem(EmailTokenKind.Reset, token, user.UserId, Now()), cancellationToken)
+            .ConfigureAwait(false);
+        await SendAsync(AccountMail.PasswordReset(user.Email, baseUrl, token), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether a reset link is still usable, without spending it (400 <c>invalid_token</c> when not).</summary>
+    public async Task CheckPasswordResetAsync(string token, CancellationToken cancellationToken)
+    {
+        if (!EmailTokens.IsWellFormed(token)
+            || await _users.PeekEmailTokenAsync(EmailTokenKind.Reset, EmailTokens.Hash(token), Now(), cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw InvalidTokenError();
+        }
+    }
+
+    /// <summary>
+    /// Spends a reset token, sets the new password, marks the address verified (the link
+    /// proved the mailbox), ends every session everywhere and clears the account's lockout.
+    /// </summary>
+    public async Task ConfirmPasswordResetAsync(PasswordReset reset, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reset);
+        if (!EmailTokens.IsWellFormed(reset.Token))
+        {
+            throw InvalidTokenError();
+        }
+
+        var owner = await _users.ConsumeEmailTokenAsync(EmailTokenKind.Reset, EmailTokens.Hash(reset.Token), Now(), cancellationToken)
+            .ConfigureAwait(false);
+        var user = owner is null ? null : await _users.FindByIdAsync(owner, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            throw InvalidTokenError();
+        }
+
+        var now = Now();
+        var sessionIds = new SortedSet<string>(
+            await _sessions.SessionIdsOfUserAsync(user.UserId, cancellationToken).ConfigureAwait(false),
+            StringComparer.Ordinal);
+        await _revocations.RevokeAsync(sessionIds.Select(RevocationKeys.OfSession).ToList(), cancellationToken).ConfigureAwait(false);
+        foreach (var sessionId in sessionIds)
+        {
+            await _sessions.EndAsync(sessionId, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _users.UpdatePasswordHashAsync(user.UserId, _passwords.Hash(reset.NewPassword), cancellationToken).ConfigureAwait(false);
+        await _users.MarkEmailVerifiedAsync(user.UserId, cancellationToken).ConfigureAwait(false);
+        await _limits.SucceededAsync(AbuseLimits.EmailKey(user.Email), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Signs in. The account's lockout is checked before any hash; an unknown or unusable
+    /// address costs the same reads and the same KDF as a wrong password, and answers the
+    /// same. The right password on an unverified address answers 403 <c>email_not_verified</c>.
+    /// </summary>
     public async Task<TokenPair> LoginAsync(Credentials request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var email = request.Email ?? string.Empty;
+        var accountKey = AbuseLimits.EmailKey(email);
+        await _limits.BeforeAttemptAsync(accountKey, cancellationToken).ConfigureAwait(false);
         if (Validation.CodePoints(request.Password) > Validation.MaxPasswordChars)
         {
+            await _limits.FailedAsync(accountKey, cancellationToken).ConfigureAwait(false);
             throw ApiException.Unauthorized(InvalidCredentials); // no account can hold such a password
         }
 
-        var user = await _users.FindByEmailAsync(request.Email, cancellationToken).ConfigureAwait(false);
+        var user = await _users.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
             // Spend the KDF anyway: a fast "no" would tell which emails have accounts.
             _passwords.BurnEquivalentTime(request.Password);
+            await _limits.FailedAsync(accountKey, cancellationToken).ConfigureAwait(false);
             throw ApiException.Unauthorized(InvalidCredentials);
         }
 
         if (!PasswordHasher.Verify(request.Password, user.PasswordHash))
         {
+            await _limits.FailedAsync(accountKey, cancellationToken).ConfigureAwait(false);
             throw ApiException.Unauthorized(InvalidCredentials);
+        }
+
+        await _limits.SucceededAsync(accountKey, cancellationToken).ConfigureAwait(false);
+        if (!user.EmailVerified)
+        {
+            throw new ApiException(403, EmailNotVerifiedCode, EmailNotVerified);
         }
 
         if (_passwords.NeedsRehash(user.PasswordHash))
@@ -365,13 +530,17 @@ public sealed class AccountService
             throw ApiException.Unauthorized(SessionEnded);
         }
 
+        var accountKey = AbuseLimits.UserKey(user.UserId);
+        await _limits.BeforeAttemptAsync(accountKey, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrEmpty(password)
             || Validation.CodePoints(password) > Validation.MaxPasswordChars
             || !PasswordHasher.Verify(password, user.PasswordHash))
         {
+            await _limits.FailedAsync(accountKey, cancellationToken).ConfigureAwait(false);
             throw ApiException.Unauthorized(InvalidCredentials);
         }
 
+        await _limits.SucceededAsync(accountKey, cancellationToken).ConfigureAwait(false);
         return user;
     }
 
@@ -384,6 +553,7 @@ public sealed class AccountService
     {
         // The token is never logged: only the session, which is what an operator acts on.
         _warn($"refresh token reuse detected; session {sessionId} revoked");
+        _limits.Events.RefreshTokenReused();
         try
         {
             // The session's access tokens may be in the thief's hands too: end them everywhere.
@@ -398,4 +568,40 @@ public sealed class AccountService
     }
 
     private long Now() => _clock.GetUtcNow().ToUnixTimeSeconds();
+
+    // A stage without a custom domain has no base the template can name (the function cannot
+    // reference its own API): links then start with the API host API Gateway served.
+    private string PublicBaseUrl(string apiHost)
+    {
+        if (_publicBaseUrl.Length > 0)
+        {
+            return _publicBaseUrl;
+        }
+
+        if (apiHost.Length == 0 || !apiHost.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':'))
+        {
+            _warn("PUBLIC_BASE_URL is empty and the request names no API host: links in mail would not work");
+            throw ApiException.ServiceUnavailable(EmailUnavailableCode, "mail cannot be sent right now; try again shortly");
+        }
+
+        return "https://" + apiHost;
+    }
+
+    private static ApiException InvalidTokenError() => new(400, InvalidTokenCode, InvalidToken);
+
+    private static EmailTokenItem TokenItem(EmailTokenKind kind, string token, string ownerId, long now) =>
+        new(kind, EmailTokens.Hash(token), ownerId, now, now + (kind == EmailTokenKind.Verify ? VerifyTokenSeconds : ResetTokenSeconds));
+
+    private async Task SendAsync(MailMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _mailer.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MailUnavailableException error)
+        {
+            _warn($"mail not sent: {error.Message}");
+            throw ApiException.ServiceUnavailable(EmailUnavailableCode, "mail cannot be sent right now; try again shortly");
+        }
+    }
 }

@@ -25,7 +25,9 @@ public sealed record Settings(
     int RedisPort,
     bool RedisTls,
     string RedisUserSecretArn,
-    string AccountEventsTopicArn)
+    string AccountEventsTopicArn,
+    string EmailFrom,
+    string PublicBaseUrl)
 {
     public static Settings FromEnvironment() => From(Environment.GetEnvironmentVariable);
 
@@ -62,6 +64,9 @@ public sealed record Settings(
             RedisPort: port,
             RedisTls: tls,
             RedisUserSecretArn: Require("REDIS_USER_SECRET_ARN"),
-            AccountEventsTopicArn: Require("ACCOUNT_EVENTS_TOPIC_ARN"));
+            AccountEventsTopicArn: Require("ACCOUNT_EVENTS_TOPIC_ARN"),
+            EmailFrom: Require("EMAIL_FROM"),
+            // Empty on a stage without a custom domain: links then use the request's API host.
+            PublicBaseUrl: Optional("PUBLIC_BASE_URL") ?? string.Empty);
     }
 }

@@ -9,11 +9,32 @@ public sealed class ApiRequest
     private readonly IReadOnlyDictionary<string, string> _headers;
 
     /// <param name="headers">Header names compare case-insensitively; of two that differ only in case, the last wins.</param>
-    public ApiRequest(string method, string path, IEnumerable<KeyValuePair<string, string>>? headers = null, string? body = null)
+    /// <param name="query">Query string parameters (API Gateway joins a repeated name's values with commas).</param>
+    /// <param name="sourceIp">The client's address as API Gateway saw it (<c>requestContext.http.sourceIp</c>).</param>
+    public ApiRequest(
+        string method,
+        string path,
+        IEnumerable<KeyValuePair<string, string>>? headers = null,
+        string? body = null,
+        IEnumerable<KeyValuePair<string, string>>? query = null,
+        string sourceIp = "",
+        string domainName = "")
     {
         Method = method.ToUpperInvariant();
         Path = path;
         Body = body;
+        SourceIp = sourceIp;
+        DomainName = domainName;
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (query is not null)
+        {
+            foreach (var (name, value) in query)
+            {
+                parameters[name] = value;
+            }
+        }
+
+        Query = parameters;
         var copy = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (headers is not null)
         {
@@ -33,6 +54,13 @@ public sealed class ApiRequest
 
     public string? Body { get; }
 
+    public IReadOnlyDictionary<string, string> Query { get; }
+
+    public string SourceIp { get; }
+
+    /// <summary>The API host API Gateway served the request on (<c>requestContext.domainName</c>), not the client's Host header.</summary>
+    public string DomainName { get; }
+
     /// <summary>The header's value (names compare case-insensitively), or null.</summary>
     public string? Header(string name) => _headers.TryGetValue(name, out var value) ? value : null;
 
@@ -47,7 +75,14 @@ public sealed class ApiRequest
         ArgumentNullException.ThrowIfNull(request);
         var method = request.RequestContext?.Http?.Method ?? string.Empty;
         var path = RoutePath(request.RouteKey) ?? request.RawPath ?? request.RequestContext?.Http?.Path ?? "/";
-        return new ApiRequest(method, path, request.Headers, DecodeBody(request.Body, request.IsBase64Encoded));
+        return new ApiRequest(
+            method,
+            path,
+            request.Headers,
+            DecodeBody(request.Body, request.IsBase64Encoded),
+            request.QueryStringParameters,
+            request.RequestContext?.Http?.SourceIp ?? string.Empty,
+            request.RequestContext?.DomainName ?? string.Empty);
     }
 
     private static string? RoutePath(string? routeKey)
@@ -76,9 +111,13 @@ public sealed class ApiRequest
             return new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true)
                 .GetString(Convert.FromBase64String(body));
         }
-        catch (Exception error) when (error is FormatException or ArgumentException)
+        catch (FormatException)
         {
-            throw ApiException.BadRequest("request body is not valid UTF-8 text");
+            throw ApiException.BadRequest("request body is not valid base64 (isBase64Encoded is true)");
+        }
+        catch (ArgumentException)
+        {
+            throw ApiException.BadRequest("request body is not UTF-8 text: send JSON encoded as UTF-8");
         }
     }
 }

@@ -57,9 +57,16 @@ public sealed class ApiResponse
     public static ApiResponse Error(ApiException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        var headers = error.Status == 401
-            ? new Dictionary<string, string> { ["WWW-Authenticate"] = "Bearer" }
-            : null;
+        Dictionary<string, string>? headers = null;
+        if (error.Status == 401)
+        {
+            headers = new Dictionary<string, string> { ["WWW-Authenticate"] = "Bearer" };
+        }
+        else if (error.RetryAfterSeconds is { } retryAfter)
+        {
+            headers = new Dictionary<string, string> { ["Retry-After"] = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        }
+
         return Error(error.Status, error.Code, error.Message, headers);
     }
 

@@ -94,6 +94,13 @@ public sealed class RedisRevocationStore : IRevocationStore, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs other commands on the same connection (the abuse limits' scripts): one
+    /// connection per container, with the same timeouts and the same pause after a failure.
+    /// </summary>
+    public Task<object?[]> RunAsync(IReadOnlyList<string[]> commands, CancellationToken cancellationToken) =>
+        ExecuteAsync(commands, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         await DropAsync().ConfigureAwait(false);

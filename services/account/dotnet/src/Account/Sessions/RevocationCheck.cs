@@ -127,9 +127,10 @@ public sealed class RevocationCheck
 
     /// <summary>
     /// One CloudWatch embedded metric format line ("Specification: Embedded metric format",
-    /// Amazon CloudWatch User Guide): a count of 1 under <see cref="MetricNamespace"/>, no dimensions.
+    /// Amazon CloudWatch User Guide): a count of 1 of <paramref name="metric"/> under
+    /// <see cref="MetricNamespace"/>, no dimensions.
     /// </summary>
-    public static string MetricLine(DateTimeOffset at)
+    public static string MetricLine(DateTimeOffset at, string metric = UnavailableMetric)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -148,14 +149,14 @@ public sealed class RevocationCheck
             writer.WriteEndArray();
             writer.WriteStartArray("Metrics");
             writer.WriteStartObject();
-            writer.WriteString("Name", UnavailableMetric);
+            writer.WriteString("Name", metric);
             writer.WriteString("Unit", "Count");
             writer.WriteEndObject();
             writer.WriteEndArray();
             writer.WriteEndObject();
             writer.WriteEndArray();
             writer.WriteEndObject();
-            writer.WriteNumber(UnavailableMetric, 1);
+            writer.WriteNumber(metric, 1);
             writer.WriteEndObject();
         }
 

@@ -14,13 +14,24 @@ namespace PurposePath.Account.Storage;
 public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, string tenantsTable) : IUserStore
 {
     public const string EmailClaimPrefix = "EMAIL#";
+    public const string VerifyTokenPrefix = "VERIFY#";
+    public const string ResetTokenPrefix = "RESET#";
     public const string OwnerRole = "owner";
+
+    // Read for an unknown email so both answers cost two reads; no user id has this shape.
+    private const string NoUserKey = "NOUSER#";
 
     public static string EmailClaimKey(string email) => EmailClaimPrefix + email;
 
-    public async Task<bool> TryRegisterAsync(User user, string tenantName, long now, CancellationToken cancellationToken)
+    public static string EmailTokenKey(EmailTokenKind kind, string tokenHash) =>
+        (kind == EmailTokenKind.Verify ? VerifyTokenPrefix : ResetTokenPrefix) + tokenHash;
+
+    private static readonly string[] ReservedPrefixes = [EmailClaimPrefix, VerifyTokenPrefix, ResetTokenPrefix, NoUserKey];
+
+    public async Task<bool> TryRegisterAsync(User user, string tenantName, long now, EmailTokenItem verification, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(verification);
         var claim = new Dictionary<string, AttributeValue>
         {
             ["userId"] = S(EmailClaimKey(user.Email)),
@@ -35,6 +46,7 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
             ["tenantId"] = S(user.TenantId),
             ["role"] = S(user.Role),
             ["passwordHash"] = S(user.PasswordHash),
+            ["emailVerified"] = new AttributeValue { BOOL = user.EmailVerified },
             ["createdAt"] = N(now),
         };
         var tenant = new Dictionary<string, AttributeValue>
@@ -54,6 +66,7 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
                         PutNew(usersTable, claim, "userId"),
                         PutNew(usersTable, userItem, "userId"),
                         PutNew(tenantsTable, tenant, "tenantId"),
+                        PutNew(usersTable, TokenItem(verification), "userId"),
                     ],
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -66,17 +79,48 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
         }
     }
 
+    public Task RecordRegistrationAttemptAsync(string userId, long now, EmailTokenItem? verification, CancellationToken cancellationToken)
+    {
+        List<TransactWriteItem> writes =
+        [
+            new()
+            {
+                Update = new Update
+                {
+                    TableName = usersTable,
+                    Key = Key("userId", userId),
+                    UpdateExpression = "SET registrationAttemptedAt = :now",
+                    ConditionExpression = "attribute_exists(userId)",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":now"] = N(now) },
+                },
+            },
+        ];
+        if (verification is not null)
+        {
+            writes.Add(PutNew(usersTable, TokenItem(verification), "userId"));
+        }
+
+        return TransactAsync(writes, cancellationToken);
+    }
+
+    /// <param name="email">The canonical address; empty for one that has none (reads <c>EMAIL#</c>, which no canonical address produces).</param>
     public async Task<User?> FindByEmailAsync(string email, CancellationToken cancellationToken)
     {
         var claim = await GetAsync(usersTable, "userId", EmailClaimKey(email), cancellationToken).ConfigureAwait(false);
-        return claim is null ? null : await FindByIdAsync(Text(claim, "ownerId"), cancellationToken).ConfigureAwait(false);
+        if (claim is null)
+        {
+            await GetAsync(usersTable, "userId", NoUserKey, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        return await FindByIdAsync(Text(claim, "ownerId"), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<User?> FindByIdAsync(string userId, CancellationToken cancellationToken)
     {
-        if (userId.StartsWith(EmailClaimPrefix, StringComparison.Ordinal))
+        if (ReservedPrefixes.Any(prefix => userId.StartsWith(prefix, StringComparison.Ordinal)))
         {
-            return null; // a claim item is not a user, whatever a caller passes
+            return null; // a claim or token item is not a user, whatever a caller passes
         }
 
         var item = await GetAsync(usersTable, "userId", userId, cancellationToken).ConfigureAwait(false);
@@ -88,7 +132,64 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
                 Text(item, "name"),
                 Text(item, "tenantId"),
                 Text(item, "role"),
-                Text(item, "passwordHash"));
+                Text(item, "passwordHash"),
+                !item.TryGetValue("emailVerified", out var verified) || verified.BOOL != false);
+    }
+
+    public Task MarkEmailVerifiedAsync(string userId, CancellationToken cancellationToken) =>
+        client.UpdateItemAsync(
+            new UpdateItemRequest
+            {
+                TableName = usersTable,
+                Key = Key("userId", userId),
+                UpdateExpression = "SET emailVerified = :yes",
+                ConditionExpression = "attribute_exists(userId)",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":yes"] = new() { BOOL = true } },
+            },
+            cancellationToken);
+
+    public Task PutEmailTokenAsync(EmailTokenItem token, CancellationToken cancellationToken) =>
+        client.PutItemAsync(
+            new PutItemRequest
+            {
+                TableName = usersTable,
+                Item = TokenItem(token),
+                ConditionExpression = "attribute_not_exists(userId)",
+            },
+            cancellationToken);
+
+    public async Task<string?> PeekEmailTokenAsync(EmailTokenKind kind, string tokenHash, long now, CancellationToken cancellationToken)
+    {
+        var item = await GetAsync(usersTable, "userId", EmailTokenKey(kind, tokenHash), cancellationToken).ConfigureAwait(false);
+        return item is not null && Text(item, "kind") == KindName(kind) && Number(item, "expiresAt") > now
+            ? Text(item, "ownerId")
+            : null;
+    }
+
+    public async Task<string?> ConsumeEmailTokenAsync(EmailTokenKind kind, string tokenHash, long now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await client.DeleteItemAsync(
+                new DeleteItemRequest
+                {
+                    TableName = usersTable,
+                    Key = Key("userId", EmailTokenKey(kind, tokenHash)),
+                    ConditionExpression = "attribute_exists(userId) AND kind = :kind AND expiresAt > :now",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":kind"] = S(KindName(kind)),
+                        [":now"] = N(now),
+                    },
+                    ReturnValues = ReturnValue.ALL_OLD,
+                },
+                cancellationToken).ConfigureAwait(false);
+            return Found(response.Attributes) ? Text(response.Attributes, "ownerId") : null;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return null; // unknown, already used, or expired
+        }
     }
 
     public Task UpdatePasswordHashAsync(string userId, string passwordHash, CancellationToken cancellationToken) =>
@@ -159,6 +260,17 @@ public sealed class DynamoUserStore(IAmazonDynamoDB client, string usersTable, s
             return false;
         }
     }
+
+    private static string KindName(EmailTokenKind kind) => kind == EmailTokenKind.Verify ? "verify" : "reset";
+
+    private static Dictionary<string, AttributeValue> TokenItem(EmailTokenItem token) => new()
+    {
+        ["userId"] = S(EmailTokenKey(token.Kind, token.TokenHash)),
+        ["ownerId"] = S(token.OwnerId),
+        ["kind"] = S(KindName(token.Kind)),
+        ["createdAt"] = N(token.CreatedAt),
+        ["expiresAt"] = N(token.ExpiresAt),
+    };
 
     private Task TransactAsync(List<TransactWriteItem> items, CancellationToken cancellationToken) =>
         client.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items }, cancellationToken);
