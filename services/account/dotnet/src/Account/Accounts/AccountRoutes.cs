@@ -59,7 +59,8 @@ public static class AccountRoutes
             .Map("GET", "/auth/password-reset", async (request, ct) =>
             {
                 var accounts = service();
-                await accounts.CheckSourceAsync(AbusePolicy.VerifyEmail, request, ct).ConfigureAwait(false);
+                // The reset flow's three routes share one bucket (as account.routes.auth).
+                await accounts.CheckSourceAsync(AbusePolicy.PasswordReset, request, ct).ConfigureAwait(false);
                 var token = Validation.ParseLinkToken(request);
                 await accounts.CheckPasswordResetAsync(token, ct).ConfigureAwait(false);
                 return ApiResponse.Json(200, new JsonObject
