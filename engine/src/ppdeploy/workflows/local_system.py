@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ppdeploy import project
+from ppdeploy import naming, project
 from ppdeploy.aws import local_aws as localaws
+from ppdeploy.aws.outbox import LocalOutbox
 from ppdeploy.config import Stage
 
 
@@ -92,3 +94,45 @@ def stop_started() -> list[str]:
         stopped.append("local AWS")
     forget()
     return stopped
+
+
+EMAIL_IDENTITY_EXPORT = "email-identity-arn"  # purposepath-email-identity-arn-<stage>
+
+
+def identity_name(arn: str) -> str:
+    """The identity an SES identity ARN names (``arn:aws:ses:R:A:identity/NAME``)."""
+    return arn.rsplit(":identity/", 1)[-1]
+
+
+def prepare_ses(
+    outbox: LocalOutbox, exports: Mapping[str, str], stage: Stage, say: Callable[[str], None]
+) -> None:
+    """Make the local SES send as an operator makes SES send on AWS: the sender identity
+    verified, the account out of the sandbox. Each is a control call of the local AWS, said
+    with what it stands for on AWS."""
+    arn = exports.get(naming.export(EMAIL_IDENTITY_EXPORT, stage.name))
+    if arn is None:
+        say(
+            f"ses: the shared stack exports no sender identity "
+            f"({naming.export(EMAIL_IDENTITY_EXPORT, stage.name)}): nothing to verify"
+        )
+    elif "@" in identity_name(arn):
+        # An email-address identity stays pending until someone follows the link SES mails
+        # to it (SES Developer Guide, "Creating and verifying identities in Amazon SES",
+        # "Verifying an email address identity"); a domain identity verifies by its DKIM
+        # records, which the shared stack writes to the stage's zone.
+        outbox.verify_identity(identity_name(arn))
+        say(
+            f"ses: followed the verification mail of sender {identity_name(arn)} "
+            "(on AWS: its owner clicks the link SES mails to that address)"
+        )
+    else:
+        say(f"ses: sender domain {identity_name(arn)} verifies through its DKIM records")
+    # A new account sends only to verified addresses until AWS grants production access
+    # (SES Developer Guide, "Request production access (Moving out of the Amazon SES
+    # sandbox)"); the journey and a person running the system here mail any address.
+    outbox.grant_production_access()
+    say(
+        "ses: the local account left the SES sandbox (on AWS: request production access "
+        "in the SES console, once per account and region; AWS reviews it)"
+    )
