@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ppdeploy.errors import InputError, TargetError
@@ -93,9 +93,12 @@ class Mail:
         except ValueError:
             pass
         try:
-            return datetime.fromisoformat(self.sent_at.replace("Z", "+00:00")).timestamp()
+            sent = datetime.fromisoformat(self.sent_at.replace("Z", "+00:00"))
         except ValueError:
             return None
+        # An instant without an offset is UTC (the local AWS stamps as AWS does), never the
+        # machine's local time.
+        return (sent if sent.tzinfo else sent.replace(tzinfo=UTC)).timestamp()
 
 
 @dataclass(frozen=True)
