@@ -115,6 +115,18 @@ def test_registration_must_answer_202_whatever_the_address() -> None:
         verify.run(journey)
 
 
+def test_a_mail_that_ses_refuses_names_the_identity_and_the_sandbox() -> None:
+    services = Services()
+    services.broken[("POST", "/auth/register")] = error(503, "email_unavailable")
+    journey = FakeJourney(services)
+
+    with pytest.raises(VerifyFailed, match="'register") as failed:
+        verify.run(journey)
+
+    assert "sandbox" in failed.value.cause
+    assert "`invoke up` does both" in failed.value.fix
+
+
 def test_an_unverified_account_that_can_log_in_fails_verify() -> None:
     services = Services()
     services.verified = True  # the service forgot to mark new accounts unverified
@@ -181,6 +193,42 @@ def test_a_per_ip_limit_is_not_taken_for_the_account_s_lockout() -> None:
 
     with pytest.raises(VerifyFailed, match="a burst of wrong passwords is stopped"):
         verify.run(journey)
+
+
+def ip_limited_once(services: Services, path: str, retry_after: str) -> None:
+    """The per-IP bucket of ``path`` is empty for the first request only."""
+    original = services.front_door
+    spent = []
+
+    def limited(method: str, route: str, body: Any) -> Response | None:
+        if route == path and not spent:
+            spent.append(services.clock)
+            return error(429, "too_many_requests", "slow down", {"Retry-After": retry_after})
+        return original(method, route, body)
+
+    services.front_door = limited  # type: ignore[method-assign]
+
+
+def test_a_per_client_limit_is_waited_out_once_as_a_client_would() -> None:
+    services = Services()
+    ip_limited_once(services, "/auth/register", "3")
+    journey = FakeJourney(services)
+
+    verify.run(journey)
+
+    assert journey.said[3] == "wait 3 s (Retry-After: this client's per-address limit)"
+    assert journey.said[4].startswith("ok   register")
+
+
+def test_a_per_client_limit_longer_than_a_minute_fails_the_step() -> None:
+    services = Services()
+    ip_limited_once(services, "/auth/login", "900")
+    journey = FakeJourney(services)
+
+    with pytest.raises(VerifyFailed, match="'an unverified account cannot log in'") as failed:
+        verify.run(journey)
+
+    assert failed.value.cause.startswith("expected 403, got 429")
 
 
 def test_the_right_password_during_the_delay_must_wait_too() -> None:

@@ -446,7 +446,7 @@ def _logout_ends_the_session_everywhere(
     """A second session logs out: its token is refused everywhere, the first one still works."""
     second = journey.step(
         "log in a second session",
-        journey.call("account", "POST", "/auth/login", body={"email": email, "password": password}),
+        front_door.login_call(journey, email, password),
         200,
         lambda body: bool(body.get("accessToken") and body.get("refreshToken")),
     )
@@ -539,7 +539,7 @@ def _deletion_erases_everywhere(
     _refused_everywhere(journey, token, "after the deletion", since=since)
     journey.step(
         "the deleted account cannot log in",
-        journey.call("account", "POST", "/auth/login", body={"email": email, "password": password}),
+        front_door.login_call(journey, email, password),
         401,
     )
     if created.session_id is not None or created.kpi_id is not None:
