@@ -149,16 +149,28 @@ def test_no_delay_after_wrong_passwords_fails_verify_with_the_answers() -> None:
     assert failed.value.cause.startswith("expected 429, got 401")
 
 
-def test_a_delay_that_starts_late_fails_verify_naming_the_rule() -> None:
+def test_a_delay_that_starts_early_fails_verify_naming_the_rule() -> None:
     services = Services()
-    services.delay_after = 5
+    services.delay_after = 1
     journey = FakeJourney(services)
 
     with pytest.raises(VerifyFailed, match="a burst of wrong passwords is stopped") as failed:
         verify.run(journey)
 
-    assert journey.said[-1].endswith("answers [401, 401, 401, 401, 401, 429]")
-    assert "(401 x3, then 429)" in failed.value.cause
+    assert journey.said[-1].endswith("answers [401, 429]")
+    assert "the first 3 consecutive failures must each be answered 401" in failed.value.cause
+
+
+def test_a_delay_that_starts_a_little_late_is_taken_as_slow_answers() -> None:
+    services = Services()
+    services.delay_after = 4  # as if the 4th attempt came after the 1 s delay ended
+    journey = FakeJourney(services)
+
+    verify.run(journey)
+
+    assert "ok   a burst of wrong passwords is stopped (after 4 wrong passwords)" in [
+        line.split(":")[0] for line in journey.said
+    ]
 
 
 def test_a_429_without_retry_after_fails_verify() -> None:
@@ -261,7 +273,7 @@ def test_a_delay_longer_than_the_contract_s_cap_fails_verify() -> None:
     services.login = locked_at_once  # type: ignore[method-assign]
     journey = FakeJourney(services)
 
-    with pytest.raises(VerifyFailed, match="'the delay after 4 failures'"):
+    with pytest.raises(VerifyFailed, match="'the delay after 3 failures'"):
         verify.run(journey)
 
 

@@ -167,14 +167,17 @@ def wrong_password_burst(journey: Journey, account: Account) -> None:
             and ACCOUNT_LIMIT_MESSAGE in str(body["error"].get("message", ""))
         ),
     )
-    if statuses.count(401) != FAILURES_BEFORE_DELAY:
+    # At least 3 failures before the first delay; more are allowed, since "from the last
+    # failure" is measured by the service and a slow answer (a 1.5 s hash on Lambda) can let
+    # the 4th attempt come after the 1 s delay ended. The loop above bounds them at 10.
+    if statuses.count(401) < FAILURES_BEFORE_DELAY:
         raise journey.fail(
             label,
             f"answers {statuses}",
-            cause=f"the {FAILURES_BEFORE_DELAY + 1}th consecutive failure must wait "
-            f"(401 x{FAILURES_BEFORE_DELAY}, then 429)",
-            fix="read account/lockout.py: the delay starts after "
-            f"{FAILURES_BEFORE_DELAY} consecutive failures",
+            cause=f"the first {FAILURES_BEFORE_DELAY} consecutive failures must each be "
+            "answered 401 (invalid email or password); the delay comes after them",
+            fix=f"read account/lockout.py: the delay starts after {FAILURES_BEFORE_DELAY} "
+            "consecutive failures",
         )
     retry_after(journey, label, response)
     refused = login_call(journey, account.email, account.password)
@@ -185,12 +188,14 @@ def wrong_password_burst(journey: Journey, account: Account) -> None:
         lambda body: error_code(body) == "too_many_requests",
     )
     wait = retry_after(journey, "the right password waits too", refused)
+    failures = statuses.count(401)
     if wait > LONGEST_DELAY_SECONDS:
         raise journey.fail(
-            "the delay after 4 failures",
+            f"the delay after {failures} failures",
             f"Retry-After {wait} s",
-            cause=f"4 failures ask for a {2 ** (FAILURES_BEFORE_DELAY - 3)} s delay; only "
-            f"{LOCKOUT_FAILURES} lock the account",
+            cause=f"{failures} failures ask for at most a "
+            f"{2 ** (failures - FAILURES_BEFORE_DELAY)} s delay (capped at "
+            f"{LONGEST_DELAY_SECONDS} s); only {LOCKOUT_FAILURES} lock the account",
             fix="read account/lockout.py",
         )
     journey.report(f"wait {wait} s (Retry-After)")
