@@ -45,7 +45,9 @@ def _journey(aws: LocalAws, gateway_url: str) -> list[str]:
     from the local outbox."""
     steps: list[str] = []
     outbox = LocalOutbox(aws.endpoint)
-    local_system.prepare_ses(outbox, exports(aws), config.stage(STAGE), steps.append)
+    settings = config.stage(STAGE)
+    ses = aws.client("sesv2")
+    local_system.prepare_ses(outbox, ses, exports(aws), settings, steps.append)
     mailbox = OutboxMailbox(outbox)
     verify.run(
         verify.Journey(urls=urls.gateway_urls(gateway_url), report=steps.append, mailbox=mailbox)

@@ -101,14 +101,22 @@ def test_a_limit_outside_1_to_100_is_refused_before_asking() -> None:
     assert fake.calls == []
 
 
-def test_a_local_aws_without_the_ses_routes_is_named_with_the_fix() -> None:
+def test_a_refusal_of_the_local_aws_is_named_with_its_message_and_the_fix() -> None:
     fake = FakeLocalAws()
     fake.status = 404
 
-    with pytest.raises(TargetError, match="has no SES control route /_localaws/ses/outbox") as e:
+    with pytest.raises(TargetError, match=r"refused GET /_localaws/ses/outbox \(404\)") as e:
         outbox(fake).messages()
 
-    assert "invoke up" in e.value.fix
+    assert e.value.cause == "no such route"
+    assert "predates the SES outbox" in e.value.fix
+
+    def unknown(_method: str, _url: str, _body: bytes | None) -> tuple[int, bytes]:
+        return 404, b'{"message": "no identity \'a@b.example\' in 123456789012/us-east-1"}'
+
+    with pytest.raises(TargetError, match="refused POST /_localaws/ses/verify-identity") as e:
+        LocalOutbox(ENDPOINT, transport=unknown).verify_identity("a@b.example", "us-east-1")
+    assert e.value.cause == "no identity 'a@b.example' in 123456789012/us-east-1"
 
 
 def test_a_local_aws_that_does_not_answer_says_to_start_it() -> None:
@@ -304,33 +312,72 @@ def test_outbox_on_a_stage_not_running_here_exits_non_zero(
 # invoke up: the local SES made to send
 
 
-def test_up_follows_an_email_identity_s_verification_and_leaves_the_sandbox() -> None:
-    fake, said = FakeLocalAws(), []
-    arn = "arn:aws:ses:us-east-1:123456789012:identity/no-reply@purposepath.app"
+class FakeSes:
+    """An SES v2 client's two reads: an identity's status and the account's sandbox."""
 
-    local_system.prepare_ses(
-        outbox(fake), {"purposepath-email-identity-arn-dev": arn}, DEV, said.append
-    )
+    def __init__(self, *, verified: bool = False, production: bool = False) -> None:
+        self.verified, self.production = verified, production
+
+    def get_email_identity(self, *, EmailIdentity: str) -> dict[str, Any]:
+        return {"IdentityType": "EMAIL_ADDRESS", "VerifiedForSendingStatus": self.verified}
+
+    def get_account(self) -> dict[str, Any]:
+        return {"ProductionAccessEnabled": self.production, "SendingEnabled": True}
+
+
+ADDRESS_ARN = "arn:aws:ses:us-east-1:123456789012:identity/no-reply@purposepath.app"
+DOMAIN_ARN = "arn:aws:ses:us-east-1:123456789012:identity/purposepath.app"
+
+
+def prepare(fake: FakeLocalAws, ses: FakeSes, arn: str | None) -> list[str]:
+    said: list[str] = []
+    exports = {"purposepath-email-identity-arn-dev": arn} if arn else {}
+    local_system.prepare_ses(outbox(fake), ses, exports, DEV, said.append)
+    return said
+
+
+def test_up_follows_an_email_identity_s_verification_and_leaves_the_sandbox() -> None:
+    fake = FakeLocalAws()
+
+    said = prepare(fake, FakeSes(), ADDRESS_ARN)
 
     assert fake.calls == [
         (
             "POST",
             f"{ENDPOINT}/_localaws/ses/verify-identity",
-            {"identity": "no-reply@purposepath.app"},
+            {"identity": "no-reply@purposepath.app", "region": "us-east-1"},
         ),
-        ("POST", f"{ENDPOINT}/_localaws/ses/production-access", {}),
+        ("POST", f"{ENDPOINT}/_localaws/ses/production-access", {"region": "us-east-1"}),
     ]
     assert "on AWS: its owner clicks the link" in said[0]
     assert "on AWS: request production access" in said[1]
 
 
-def test_up_leaves_a_domain_identity_to_its_dkim_records() -> None:
-    fake, said = FakeLocalAws(), []
-    arn = "arn:aws:ses:us-east-1:123456789012:identity/purposepath.app"
+def test_up_again_changes_nothing_and_says_so() -> None:
+    fake = FakeLocalAws()
 
-    local_system.prepare_ses(
-        outbox(fake), {"purposepath-email-identity-arn-dev": arn}, DEV, said.append
-    )
+    said = prepare(fake, FakeSes(verified=True, production=True), ADDRESS_ARN)
+
+    assert fake.calls == []
+    assert said == [
+        "ses: sender no-reply@purposepath.app is verified",
+        "ses: the local account is already out of the SES sandbox",
+    ]
+
+
+def test_up_leaves_a_domain_identity_to_its_dkim_records() -> None:
+    fake = FakeLocalAws()
+
+    said = prepare(fake, FakeSes(), DOMAIN_ARN)
 
     assert [c[1].rsplit("/", 1)[-1] for c in fake.calls] == ["production-access"]
-    assert "DKIM" in said[0]
+    assert "its DKIM records verify it" in said[0]
+
+
+def test_up_without_an_identity_export_says_there_is_nothing_to_verify() -> None:
+    fake = FakeLocalAws()
+
+    said = prepare(fake, FakeSes(), None)
+
+    assert said[0].startswith("ses: the shared stack exports no sender identity")
+    assert [c[1].rsplit("/", 1)[-1] for c in fake.calls] == ["production-access"]

@@ -49,6 +49,17 @@ def http_transport(method: str, url: str, body: bytes | None) -> tuple[int, byte
         return error.code, error.read()
 
 
+def _message(raw: bytes) -> str:
+    """The local AWS's refusal (``{"message": ...}``), or the raw answer."""
+    try:
+        found = json.loads(raw)
+    except ValueError:
+        found = None
+    if isinstance(found, dict) and isinstance(found.get("message"), str):
+        return str(found["message"])[:500]
+    return raw.decode(errors="replace")[:500]
+
+
 @dataclass(frozen=True)
 class Mail:
     """One message the local SES accepted (what a recipient would find in their inbox)."""
@@ -123,13 +134,14 @@ class LocalOutbox:
             raise self._unexpected(OUTBOX_PATH, answer)
         return [Mail.from_json(m) for m in messages if isinstance(m, dict)]
 
-    def verify_identity(self, identity: str) -> None:
+    def verify_identity(self, identity: str, region: str) -> None:
         """Follow the verification mail SES sent for the email-address ``identity``."""
-        self._call("POST", VERIFY_IDENTITY_PATH, json.dumps({"identity": identity}).encode())
+        body = {"identity": identity, "region": region}
+        self._call("POST", VERIFY_IDENTITY_PATH, json.dumps(body).encode())
 
-    def grant_production_access(self) -> None:
-        """Take the local account out of the SES sandbox."""
-        self._call("POST", PRODUCTION_ACCESS_PATH, b"{}")
+    def grant_production_access(self, region: str) -> None:
+        """Take the local account out of the SES sandbox in ``region``."""
+        self._call("POST", PRODUCTION_ACCESS_PATH, json.dumps({"region": region}).encode())
 
     def _call(self, method: str, path: str, body: bytes | None) -> Any:
         url = f"{self.endpoint.rstrip('/')}{path}"
@@ -143,18 +155,13 @@ class LocalOutbox:
                 fix="start the system with `invoke up` (or the local AWS with "
                 "`invoke local.start`) and retry",
             ) from error
-        if status == 404:
-            raise TargetError(
-                f"the local AWS at {self.endpoint} has no SES control route {route}",
-                cause="it runs a version of the local AWS without the SES outbox",
-                fix="reinstall the checkout (`python -m pip install -e .`), then "
-                "`invoke down` and `invoke up`",
-            )
         if status >= 300:
             raise TargetError(
                 f"the local AWS refused {method} {route} ({status})",
-                cause=raw.decode(errors="replace")[:500],
-                fix="read the local AWS's log (`invoke local.start` prints where it is)",
+                cause=_message(raw),
+                fix="a 404 for the route itself means the local AWS predates the SES outbox: "
+                "reinstall the checkout (`python -m pip install -e .`), then `invoke down` and "
+                "`invoke up`; otherwise the cause says what to change",
             )
         try:
             return json.loads(raw) if raw else None

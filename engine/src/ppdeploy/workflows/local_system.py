@@ -105,34 +105,52 @@ def identity_name(arn: str) -> str:
 
 
 def prepare_ses(
-    outbox: LocalOutbox, exports: Mapping[str, str], stage: Stage, say: Callable[[str], None]
+    outbox: LocalOutbox,
+    ses: Any,
+    exports: Mapping[str, str],
+    stage: Stage,
+    say: Callable[[str], None],
 ) -> None:
     """Make the local SES send as an operator makes SES send on AWS: the sender identity
-    verified, the account out of the sandbox. Each is a control call of the local AWS, said
-    with what it stands for on AWS."""
-    arn = exports.get(naming.export(EMAIL_IDENTITY_EXPORT, stage.name))
+    verified, the account out of the sandbox. ``ses`` (an SES v2 client of the local AWS)
+    reads where things stand, as on AWS; what is missing is done by a control call of the
+    local AWS, said with what it stands for on AWS. Running it again changes nothing."""
+    export = naming.export(EMAIL_IDENTITY_EXPORT, stage.name)
+    arn = exports.get(export)
     if arn is None:
-        say(
-            f"ses: the shared stack exports no sender identity "
-            f"({naming.export(EMAIL_IDENTITY_EXPORT, stage.name)}): nothing to verify"
-        )
-    elif "@" in identity_name(arn):
-        # An email-address identity stays pending until someone follows the link SES mails
-        # to it (SES Developer Guide, "Creating and verifying identities in Amazon SES",
-        # "Verifying an email address identity"); a domain identity verifies by its DKIM
-        # records, which the shared stack writes to the stage's zone.
-        outbox.verify_identity(identity_name(arn))
-        say(
-            f"ses: followed the verification mail of sender {identity_name(arn)} "
-            "(on AWS: its owner clicks the link SES mails to that address)"
-        )
+        say(f"ses: the shared stack exports no sender identity ({export}): nothing to verify")
     else:
-        say(f"ses: sender domain {identity_name(arn)} verifies through its DKIM records")
-    # A new account sends only to verified addresses until AWS grants production access
-    # (SES Developer Guide, "Request production access (Moving out of the Amazon SES
-    # sandbox)"); the journey and a person running the system here mail any address.
-    outbox.grant_production_access()
+        _verify_sender(outbox, ses, identity_name(arn), stage, say)
+    # A new account sends only to verified addresses (and the mailbox simulator) until AWS
+    # grants production access (SES Developer Guide, "Request production access (Moving
+    # out of the Amazon SES sandbox)"); the journey and a person running the system here
+    # mail any address.
+    if ses.get_account().get("ProductionAccessEnabled"):
+        say("ses: the local account is already out of the SES sandbox")
+        return
+    outbox.grant_production_access(stage.region)
     say(
         "ses: the local account left the SES sandbox (on AWS: request production access "
         "in the SES console, once per account and region; AWS reviews it)"
+    )
+
+
+def _verify_sender(
+    outbox: LocalOutbox, ses: Any, name: str, stage: Stage, say: Callable[[str], None]
+) -> None:
+    if ses.get_email_identity(EmailIdentity=name).get("VerifiedForSendingStatus"):
+        say(f"ses: sender {name} is verified")
+        return
+    if "@" not in name:
+        # A domain identity verifies by its Easy DKIM records, which the shared stack
+        # writes to the stage's zone (SES Developer Guide, "Easy DKIM in Amazon SES").
+        say(f"ses: sender domain {name} is not verified yet: its DKIM records verify it")
+        return
+    # An email-address identity stays pending until someone follows the link SES mails to
+    # it (SES Developer Guide, "Creating and verifying identities in Amazon SES",
+    # "Verifying an email address identity").
+    outbox.verify_identity(name, stage.region)
+    say(
+        f"ses: followed the verification mail of sender {name} "
+        "(on AWS: its owner clicks the link SES mails to that address)"
     )

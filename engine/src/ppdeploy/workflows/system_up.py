@@ -35,7 +35,9 @@ def bring_up(
     deploy_whole_stage(session, skip_tests=skip_tests)
     assert current.url is not None  # noqa: S101 - a running local AWS has its URL
     outbox = LocalOutbox(current.url)
-    local_system.prepare_ses(outbox, session.exports(), stage, session.say)
+    local_system.prepare_ses(
+        outbox, session.target.client("sesv2"), session.exports(), stage, session.say
+    )
     served = local_aws.start_gateway(
         current.url, port=port, region=stage.region, domain=stage.domain
     )
