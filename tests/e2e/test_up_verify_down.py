@@ -312,7 +312,7 @@ def test_up_verify_down_from_nothing(system: System) -> None:
     assert up.returncode == 0, _explain(up)
     assert "up: every verify step passed" in up.stdout, _explain(up)
     # The local SES was made to send as an operator makes SES send on AWS, saying so.
-    assert "ses: the local account left the SES sandbox" in up.stdout, _explain(up)
+    assert "ses: the local account is out of the SES sandbox" in up.stdout, _explain(up)
     assert "ok   follow the verification link" in up.stdout
     assert re.search(r"ok   a burst of wrong passwords is stopped \(after \d+ wrong", up.stdout)
     assert " fail " not in up.stdout

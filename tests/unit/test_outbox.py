@@ -313,16 +313,13 @@ def test_outbox_on_a_stage_not_running_here_exits_non_zero(
 
 
 class FakeSes:
-    """An SES v2 client's two reads: an identity's status and the account's sandbox."""
+    """An SES v2 client's read of an identity's status."""
 
-    def __init__(self, *, verified: bool = False, production: bool = False) -> None:
-        self.verified, self.production = verified, production
+    def __init__(self, *, verified: bool = False) -> None:
+        self.verified = verified
 
     def get_email_identity(self, *, EmailIdentity: str) -> dict[str, Any]:
         return {"IdentityType": "EMAIL_ADDRESS", "VerifiedForSendingStatus": self.verified}
-
-    def get_account(self) -> dict[str, Any]:
-        return {"ProductionAccessEnabled": self.production, "SendingEnabled": True}
 
 
 ADDRESS_ARN = "arn:aws:ses:us-east-1:123456789012:identity/no-reply@purposepath.app"
@@ -353,16 +350,13 @@ def test_up_follows_an_email_identity_s_verification_and_leaves_the_sandbox() ->
     assert "on AWS: request production access" in said[1]
 
 
-def test_up_again_changes_nothing_and_says_so() -> None:
+def test_up_again_follows_no_link_for_a_verified_sender() -> None:
     fake = FakeLocalAws()
 
-    said = prepare(fake, FakeSes(verified=True, production=True), ADDRESS_ARN)
+    said = prepare(fake, FakeSes(verified=True), ADDRESS_ARN)
 
-    assert fake.calls == []
-    assert said == [
-        "ses: sender no-reply@purposepath.app is verified",
-        "ses: the local account is already out of the SES sandbox",
-    ]
+    assert [c[1].rsplit("/", 1)[-1] for c in fake.calls] == ["production-access"]
+    assert said[0] == "ses: sender no-reply@purposepath.app is verified"
 
 
 def test_up_leaves_a_domain_identity_to_its_dkim_records() -> None:

@@ -113,8 +113,9 @@ def prepare_ses(
 ) -> None:
     """Make the local SES send as an operator makes SES send on AWS: the sender identity
     verified, the account out of the sandbox. ``ses`` (an SES v2 client of the local AWS)
-    reads where things stand, as on AWS; what is missing is done by a control call of the
-    local AWS, said with what it stands for on AWS. Running it again changes nothing."""
+    reads the identity's status, as on AWS; what is missing is done by a control call of
+    the local AWS, said with what it stands for on AWS. Running it again changes nothing
+    (production access is granted again, which leaves it granted)."""
     export = naming.export(EMAIL_IDENTITY_EXPORT, stage.name)
     arn = exports.get(export)
     if arn is None:
@@ -125,13 +126,10 @@ def prepare_ses(
     # grants production access (SES Developer Guide, "Request production access (Moving
     # out of the Amazon SES sandbox)"); the journey and a person running the system here
     # mail any address.
-    if ses.get_account().get("ProductionAccessEnabled"):
-        say("ses: the local account is already out of the SES sandbox")
-        return
     outbox.grant_production_access(stage.region)
     say(
-        "ses: the local account left the SES sandbox (on AWS: request production access "
-        "in the SES console, once per account and region; AWS reviews it)"
+        "ses: the local account is out of the SES sandbox (on AWS: request production "
+        "access in the SES console, once per account and region; AWS reviews it)"
     )
 
 
