@@ -375,3 +375,47 @@ def test_up_without_an_identity_export_says_there_is_nothing_to_verify() -> None
 
     assert said[0].startswith("ses: the shared stack exports no sender identity")
     assert [c[1].rsplit("/", 1)[-1] for c in fake.calls] == ["production-access"]
+
+
+class FakeTarget:
+    def __init__(self, *, is_local: bool) -> None:
+        self.is_local = is_local
+
+    def client(self, service: str) -> Any:
+        assert service == "sesv2"
+        return FakeSes(verified=True)
+
+
+class FakeSession:
+    def __init__(self, *, is_local: bool) -> None:
+        self.target = FakeTarget(is_local=is_local)
+        self.stage = DEV
+        self.said: list[str] = []
+
+    def exports(self) -> dict[str, str]:
+        return {"purposepath-email-identity-arn-dev": DOMAIN_ARN}
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+
+
+def test_a_session_s_journey_mailbox_is_the_prepared_local_outbox_or_none_on_aws(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeLocalAws()
+    monkeypatch.setattr(mailbox.local_aws, "endpoint", lambda: ENDPOINT)
+    monkeypatch.setattr(mailbox, "LocalOutbox", lambda endpoint: LocalOutbox(endpoint, fake))
+
+    assert mailbox.for_session(FakeSession(is_local=False)) is None  # type: ignore[arg-type]
+    assert fake.calls == []
+
+    session = FakeSession(is_local=True)
+    found = mailbox.for_session(session)  # type: ignore[arg-type]
+
+    assert isinstance(found, OutboxMailbox)
+    assert found.outbox.endpoint == ENDPOINT
+    assert session.said == [
+        "ses: sender purposepath.app is verified",
+        "ses: the local account is out of the SES sandbox (on AWS: request production access "
+        "in the SES console, once per account and region; AWS reviews it)",
+    ]

@@ -11,13 +11,17 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from ppdeploy import naming
 from ppdeploy.aws import local_aws
 from ppdeploy.aws.outbox import LocalOutbox, Mail
 from ppdeploy.config import Stage
 from ppdeploy.errors import InputError, PPDeployError
+from ppdeploy.workflows import local_system
+
+if TYPE_CHECKING:
+    from ppdeploy.workflows.session import StageSession
 
 MailKind = Literal["verify", "reset"]
 
@@ -174,3 +178,22 @@ def for_journey(*, local: bool) -> Mailbox | None:
             "the local AWS is not running, so there is no outbox", fix="run `invoke up`"
         )
     return OutboxMailbox(LocalOutbox(endpoint))
+
+
+def for_session(session: StageSession) -> Mailbox | None:
+    """The journey's mailbox on the session's target: on this machine the local outbox,
+    with the local SES first made to send as ``invoke up`` makes it (sender verified, out of
+    the sandbox); on AWS none. For workflows that verify a stage they deployed (a runtime
+    switch, a migration): ``verify.Journey(..., mailbox=mailbox.for_session(session))``."""
+    if not session.target.is_local:
+        return None
+    endpoint = local_aws.endpoint()
+    if endpoint is None:
+        raise InputError(
+            "the local AWS is not running, so there is no outbox", fix="run `invoke up`"
+        )
+    outbox = LocalOutbox(endpoint)
+    local_system.prepare_ses(
+        outbox, session.target.client("sesv2"), session.exports(), session.stage, session.say
+    )
+    return OutboxMailbox(outbox)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from ppdeploy.aws import local_aws
 from ppdeploy.aws import target as targets
-from ppdeploy.aws.outbox import LocalOutbox
 from ppdeploy.config import Stage
 from ppdeploy.events import Message, Reporter
 from ppdeploy.workflows import local_system, mailbox, urls, verify
@@ -34,10 +33,7 @@ def bring_up(
     session = StageSession.open(stage, reporter, use_local=True, assume_yes=True, force=False)
     deploy_whole_stage(session, skip_tests=skip_tests)
     assert current.url is not None  # noqa: S101 - a running local AWS has its URL
-    outbox = LocalOutbox(current.url)
-    local_system.prepare_ses(
-        outbox, session.target.client("sesv2"), session.exports(), stage, session.say
-    )
+    mail = mailbox.for_session(session)  # the local SES made to send, as on AWS
     served = local_aws.start_gateway(
         current.url, port=port, region=stage.region, domain=stage.domain
     )
@@ -48,7 +44,7 @@ def bring_up(
         urls=found,
         report=session.say,
         purge_probe=verify.TableProbe.for_stage(session.target.client("dynamodb"), stage.name),
-        mailbox=mailbox.OutboxMailbox(outbox),
+        mailbox=mail,
     )
     verify.run(journey)
     incomplete = journey.outcome().incomplete(stage.name)
