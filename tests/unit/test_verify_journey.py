@@ -123,7 +123,8 @@ def test_a_mail_that_ses_refuses_names_the_identity_and_the_sandbox() -> None:
     with pytest.raises(VerifyFailed, match="'register") as failed:
         verify.run(journey)
 
-    assert "sandbox" in failed.value.cause
+    assert "SES sandbox" in failed.value.cause
+    assert "PUBLIC_BASE_URL" in failed.value.cause
     assert "`invoke up` does both" in failed.value.fix
 
 

@@ -113,10 +113,12 @@ def register_unverified(journey: Journey, account: Account) -> float:
         raise journey.fail(
             label,
             "503 email_unavailable",
-            cause="SES refused to send the verification mail (an unverified sender "
-            "identity, or an account in the SES sandbox)",
-            fix="on AWS: verify the sender identity and request SES production access; "
-            "locally: `invoke up` does both, as an operator would",
+            cause="the account service could not send the verification mail: SES refused "
+            "it (an unverified sender identity, or an account in the SES sandbox) or its mail "
+            "settings are wrong (EMAIL_FROM, PUBLIC_BASE_URL)",
+            fix="read the account service's logs (`invoke logs --service account`); on AWS "
+            "verify the sender identity and request SES production access; locally "
+            "`invoke up` does both, as an operator would",
         )
     journey.step(
         label,
