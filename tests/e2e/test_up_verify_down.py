@@ -22,6 +22,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -151,6 +152,28 @@ def _post_json(port: int, path: str, document: object, token: str | None = None)
     return _http(port, "POST", path, body=json.dumps(document).encode(), headers=headers)
 
 
+def _patient(send: Callable[[], Answer]) -> Answer:
+    """``send()``, again once after a per-address 429's Retry-After: every journey and this
+    test come from 127.0.0.1, so the per-IP buckets (login: 20, then 1 per 3 s) may be
+    spent by the journeys before this test's own requests. The account's own 429 ("for
+    this account") is what the test checks: never waited out."""
+    answer = send()
+    message = (
+        str(answer.body.get("error", {}).get("message", ""))
+        if isinstance(answer.body, dict)
+        else ""
+    )
+    wait = answer.headers.get("retry-after", "")
+    if answer.status == 429 and "for this account" not in message and wait.isdigit():
+        time.sleep(min(int(wait), 60))
+        answer = send()
+    return answer
+
+
+def _login(port: int, document: object) -> Answer:
+    return _patient(lambda: _post_json(port, "/account/auth/login", document))
+
+
 def _code(answer: Answer) -> object:
     return answer.body.get("error", {}).get("code") if isinstance(answer.body, dict) else None
 
@@ -211,9 +234,9 @@ def _front_door_through_the_gateway(system: System) -> None:
     registration = {"email": email, "password": password, "name": "E2E", "tenantName": "E2E"}
     credentials = {"email": email, "password": password}
 
-    registered = _post_json(port, "/account/auth/register", registration)
+    registered = _patient(lambda: _post_json(port, "/account/auth/register", registration))
     assert registered.status == 202, registered
-    refused = _post_json(port, "/account/auth/login", credentials)
+    refused = _login(port, credentials)
     assert (refused.status, _code(refused)) == (403, "email_not_verified"), refused
 
     # `invoke outbox --json` shows the verification mail; its link, followed on the
@@ -228,9 +251,9 @@ def _front_door_through_the_gateway(system: System) -> None:
     assert link in messages[0]["text"].splitlines()  # alone on its own line
     parts = urllib.parse.urlsplit(link)
     follow = f"/account{parts.path[parts.path.index('/auth/') :]}?{parts.query}"
-    verified = _http(port, "GET", follow)
+    verified = _patient(lambda: _http(port, "GET", follow))
     assert (verified.status, verified.body) == (200, {"status": "verified"}), verified
-    signed_in = _post_json(port, "/account/auth/login", credentials)
+    signed_in = _login(port, credentials)
     assert signed_in.status == 200, signed_in
     token = signed_in.body["accessToken"]
 
@@ -238,6 +261,9 @@ def _front_door_through_the_gateway(system: System) -> None:
     # than the delay), then 429 with Retry-After, and the right password waits too (the
     # check comes before the password hash).
     wrong = {"email": email, "password": password + "x"}
+    # The burst and the right password must meet the account's limit, not the per-address
+    # bucket the journeys spent: even empty, it holds 5 logins after 15 s (1 per 3 s).
+    time.sleep(15)
     statuses = []
     for _ in range(10):
         stopped = _post_json(port, "/account/auth/login", wrong)
