@@ -233,6 +233,25 @@ def test_a_per_client_limit_is_waited_out_once_as_a_client_would() -> None:
     assert journey.said[4].startswith("ok   register")
 
 
+def test_a_per_client_limit_met_by_the_right_password_is_named_not_waited_out() -> None:
+    services = Services()
+    original = services.login
+
+    def spent_bucket(body: Any) -> Response:
+        if body["password"] == services.password and services.failures >= 3:
+            return error(429, "too_many_requests", "slow down", {"Retry-After": "3"})
+        return original(body)
+
+    services.login = spent_bucket  # type: ignore[method-assign]
+    journey = FakeJourney(services)
+
+    with pytest.raises(VerifyFailed, match="'the right password waits too") as failed:
+        verify.run(journey)
+
+    assert "per-address limit" in journey.said[-1]
+    assert "run verify again in a minute" in failed.value.fix
+
+
 def test_a_per_client_limit_longer_than_a_minute_fails_the_step() -> None:
     services = Services()
     ip_limited_once(services, "/auth/login", "900")
