@@ -2,7 +2,18 @@
 
 from invoke.collection import Collection
 
-from ppdeploy.tasks import bootstrap, deploy, keys, local, migrate, ops, services, shared, system
+from ppdeploy.tasks import (
+    bootstrap,
+    deploy,
+    keys,
+    local,
+    mail,
+    migrate,
+    ops,
+    services,
+    shared,
+    system,
+)
 
 namespace = Collection(
     bootstrap.bootstrap,
@@ -16,6 +27,7 @@ namespace = Collection(
     system.up,
     system.down,
     system.verify,
+    mail.outbox,
     ops.status,
     ops.exports,
     ops.outputs,

@@ -1,24 +1,35 @@
 """The README's main command from nothing: ``invoke up``, ``invoke verify``, ``invoke down``.
 
 A private state folder and free ports, so it never meets another local system. ``up``
-must end with every verify step passing and the endpoints printed; the services must
-really use the local Redis when ``redis-server`` is installed; ``down`` must leave no
-process of ours behind (checked by pid, every descendant included, and by port).
+must prepare the local SES (sender verified, out of the sandbox) and end with every verify
+step passing and the endpoints printed; the services must really use the local Redis when
+``redis-server`` is installed; the front door holds through the gateway (a new account
+signs in only after following the link ``invoke outbox`` shows, wrong passwords end in 429
+with Retry-After, malformed bodies are 415/400, a foreign Host is 421 and a foreign Origin
+403); ``down`` must leave no process of ours behind (checked by pid, every descendant
+included, and by port).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -102,6 +113,71 @@ def _revocations(call: Callable[..., object]) -> set[str]:
             return kinds
 
 
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: Mapping[str, str]  # names in lower case
+    body: Any
+
+
+def _http(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Answer:
+    """One request to the local gateway, every header as given (Host and Origin too)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        sent = {"Host": f"127.0.0.1:{port}", **(headers or {})}
+        connection.request(method, path, body=body, headers=sent)
+        answer = connection.getresponse()
+        raw = answer.read()
+        found = {name.lower(): value for name, value in answer.getheaders()}
+    finally:
+        connection.close()
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = raw.decode(errors="replace")
+    return Answer(answer.status, found, parsed)
+
+
+def _post_json(port: int, path: str, document: object, token: str | None = None) -> Answer:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return _http(port, "POST", path, body=json.dumps(document).encode(), headers=headers)
+
+
+def _patient(send: Callable[[], Answer]) -> Answer:
+    """``send()``, again once after a per-address 429's Retry-After: every journey and this
+    test come from 127.0.0.1, so the per-IP buckets (login: 20, then 1 per 3 s) may be
+    spent by the journeys before this test's own requests. The account's own 429 ("for
+    this account") is what the test checks: never waited out."""
+    answer = send()
+    message = (
+        str(answer.body.get("error", {}).get("message", ""))
+        if isinstance(answer.body, dict)
+        else ""
+    )
+    wait = answer.headers.get("retry-after", "")
+    if answer.status == 429 and "for this account" not in message and wait.isdigit():
+        time.sleep(min(int(wait), 60))
+        answer = send()
+    return answer
+
+
+def _login(port: int, document: object) -> Answer:
+    return _patient(lambda: _post_json(port, "/account/auth/login", document))
+
+
+def _code(answer: Answer) -> object:
+    return answer.body.get("error", {}).get("code") if isinstance(answer.body, dict) else None
+
+
 class System:
     """`invoke` run as a person would, against a private state folder and ports."""
 
@@ -149,6 +225,89 @@ def _explain(result: subprocess.CompletedProcess[str]) -> str:
     return f"exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
 
 
+def _front_door_through_the_gateway(system: System) -> None:
+    """The account's front door as a person (and an attacker) meets it on the gateway."""
+    port = system.gateway_port
+    # The SES mailbox simulator's address form (``verify.front_door.journey_email``).
+    email = f"success+e2e-{uuid.uuid4().hex[:12]}@simulator.amazonses.com"
+    password = uuid.uuid4().hex
+    registration = {"email": email, "password": password, "name": "E2E", "tenantName": "E2E"}
+    credentials = {"email": email, "password": password}
+
+    registered = _patient(lambda: _post_json(port, "/account/auth/register", registration))
+    assert registered.status == 202, registered
+    refused = _login(port, credentials)
+    assert (refused.status, _code(refused)) == (403, "email_not_verified"), refused
+
+    # `invoke outbox --json` shows the verification mail; its link, followed on the
+    # gateway (the path from /auth/ on: the link names the stage's public domain),
+    # verifies the address.
+    shown = system.invoke("outbox", "--json", "--to", email, "--limit", "5")
+    assert shown.returncode == 0, _explain(shown)
+    messages = json.loads(shown.stdout)["messages"]
+    assert [m["subject"] for m in messages] == ["Verify your PurposePath email"], messages
+    assert messages[0]["to"] == [email]
+    (link,) = [x for x in messages[0]["links"] if "/auth/verify-email" in x]
+    assert link in messages[0]["text"].splitlines()  # alone on its own line
+    parts = urllib.parse.urlsplit(link)
+    follow = f"/account{parts.path[parts.path.index('/auth/') :]}?{parts.query}"
+    verified = _patient(lambda: _http(port, "GET", follow))
+    assert (verified.status, verified.body) == (200, {"status": "verified"}), verified
+    signed_in = _login(port, credentials)
+    assert signed_in.status == 200, signed_in
+    token = signed_in.body["accessToken"]
+
+    # Wrong passwords for this account: 401 three times (more only if an answer took longer
+    # than the delay), then 429 with Retry-After, and the right password waits too (the
+    # check comes before the password hash).
+    wrong = {"email": email, "password": password + "x"}
+    # The burst and the right password must meet the account's limit, not the per-address
+    # bucket the journeys spent: even empty, it holds 5 logins after 15 s (1 per 3 s).
+    time.sleep(15)
+    statuses = []
+    for _ in range(10):
+        stopped = _post_json(port, "/account/auth/login", wrong)
+        statuses.append(stopped.status)
+        if stopped.status != 401:
+            break
+    assert statuses.count(401) >= 3, statuses
+    assert (stopped.status, _code(stopped)) == (429, "too_many_requests"), stopped
+    assert stopped.headers["retry-after"].isdigit()
+    assert int(stopped.headers["retry-after"]) >= 1
+    assert "for this account" in stopped.body["error"]["message"]
+    assert _post_json(port, "/account/auth/login", credentials).status == 429
+
+    # Malformed bodies are refused by the service, not parsed: a form or text body that a
+    # cross-site page can send without a preflight (415), JSON nested past 32 levels (400).
+    auth = {"Authorization": f"Bearer {token}"}
+    as_text = _http(
+        port,
+        "POST",
+        "/traction/goals",
+        body=b'{"title":"t"}',
+        headers={**auth, "Content-Type": "text/plain"},
+    )
+    assert (as_text.status, _code(as_text)) == (415, "unsupported_media_type"), as_text
+    deep = b'{"title":' + b"[" * 100 + b"]" * 100 + b"}"
+    nested = _http(
+        port,
+        "POST",
+        "/traction/goals",
+        body=deep,
+        headers={**auth, "Content-Type": "application/json"},
+    )
+    assert nested.status == 400, nested
+
+    # DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own Host.
+    rebound = _http(port, "GET", "/account/health", headers={"Host": f"evil.example:{port}"})
+    assert rebound.status == 421, rebound
+    assert _code(rebound), rebound  # the shared error shape (the contract names no code)
+    foreign = _http(port, "GET", "/account/health", headers={"Origin": "https://evil.example"})
+    assert foreign.status == 403, foreign
+    assert _code(foreign), foreign
+    assert _http(port, "GET", "/account/health").status == 200  # no Origin: curl, servers
+
+
 @pytest.fixture
 def system(tmp_path: Path) -> Iterator[System]:
     here = System(tmp_path / "state")
@@ -178,6 +337,10 @@ def test_up_verify_down_from_nothing(system: System) -> None:
 
     assert up.returncode == 0, _explain(up)
     assert "up: every verify step passed" in up.stdout, _explain(up)
+    # The local SES was made to send as an operator makes SES send on AWS, saying so.
+    assert "ses: the local account is out of the SES sandbox" in up.stdout, _explain(up)
+    assert "ok   follow the verification link" in up.stdout
+    assert re.search(r"ok   a burst of wrong passwords is stopped \(after \d+ wrong", up.stdout)
     assert " fail " not in up.stdout
     for mapping in ("account", "coaching", "traction"):
         assert f"http://127.0.0.1:{system.gateway_port}/{mapping}" in up.stdout
@@ -223,6 +386,8 @@ def test_up_verify_down_from_nothing(system: System) -> None:
 
     assert verify.returncode == 0, _explain(verify)
     assert "verify: stage dev passed every step" in verify.stdout
+    assert " skip " not in verify.stdout
+    _front_door_through_the_gateway(system)
     if real_redis:
         assert {"jti", "sid", "user"} <= _revocations(account)
     # Every purge the journeys' deletions caused ran to completion under the functions' own

@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from ppdeploy import config
+from ppdeploy.aws.outbox import LocalOutbox
 from ppdeploy.ui.plain_log import PlainLog
 from ppdeploy.workflows import local_system, urls, verify
+from ppdeploy.workflows.mailbox import OutboxMailbox
 from ppdeploy.workflows.session import StageSession
 from ppdeploy.workflows.stage_deploy import deploy_whole_stage
 from tests.integration.support import LocalAws, exports, serving_gateway
@@ -38,9 +40,18 @@ def _deploy_stage(aws: LocalAws) -> config.Stage:
     return settings
 
 
-def _journey(gateway_url: str) -> list[str]:
+def _journey(aws: LocalAws, gateway_url: str) -> list[str]:
+    """The whole journey: the local SES made to send (as `invoke up` does), its mail read
+    from the local outbox."""
     steps: list[str] = []
-    verify.run(verify.Journey(urls=urls.gateway_urls(gateway_url), report=steps.append))
+    outbox = LocalOutbox(aws.endpoint)
+    settings = config.stage(STAGE)
+    ses = aws.client("sesv2")
+    local_system.prepare_ses(outbox, ses, exports(aws), settings, steps.append)
+    mailbox = OutboxMailbox(outbox)
+    verify.run(
+        verify.Journey(urls=urls.gateway_urls(gateway_url), report=steps.append, mailbox=mailbox)
+    )
     return steps
 
 
@@ -63,7 +74,7 @@ def test_the_journey_needs_the_coaching_table_statement(local_aws: LocalAws) -> 
     assert isinstance(statements, list)
 
     with serving_gateway(local_aws, settings.domain) as gateway:
-        _journey(gateway)  # every statement in place: the whole journey passes
+        _journey(local_aws, gateway)  # every statement in place: the whole journey passes
 
         without = {**document, "Statement": [s for s in statements if s.get("Sid") != REMOVED_SID]}
         assert len(without["Statement"]) == len(statements) - 1
@@ -71,7 +82,7 @@ def test_the_journey_needs_the_coaching_table_statement(local_aws: LocalAws) -> 
             PolicyArn=policy_arn, PolicyDocument=json.dumps(without), SetAsDefault=True
         )
         with pytest.raises(verify.VerifyFailed) as failed:
-            _journey(gateway)
+            _journey(local_aws, gateway)
         assert "coaching" in str(failed.value)
         refusal = re.compile(
             r"is not authorized to perform: dynamodb:\w+ on resource: "
@@ -84,4 +95,4 @@ def test_the_journey_needs_the_coaching_table_statement(local_aws: LocalAws) -> 
         assert refusal.search(gateway_log), "the handler's error does not name action and table"
 
         iam.set_default_policy_version(PolicyArn=policy_arn, VersionId=original)
-        _journey(gateway)  # restored: passes again
+        _journey(local_aws, gateway)  # restored: passes again

@@ -38,6 +38,7 @@ URLS = {"account": "https://api.dev.purposepath.app/account"}
 @dataclass
 class StubTarget:
     description: str = "a fake target"
+    is_local: bool = False  # on AWS: the journey has no mailbox
 
     def client(self, service: str) -> Any:
         raise AssertionError(f"no {service} client in a unit test")

@@ -1,7 +1,8 @@
 """verify's decisions: which answers pass a step, where the journey stops, what it cleans up.
 
-The services are a small in-memory stand-in that answers as the contract says; each test
-breaks one answer and checks the journey stops there, names it, and still cleans up.
+The services are a small in-memory stand-in that answers as the contract says
+(``fake_services``); each test breaks one answer and checks the journey stops there, names
+it, and still cleans up. The front door's own decisions: ``test_verify_journey.py``.
 """
 
 from __future__ import annotations
@@ -11,141 +12,8 @@ from typing import Any
 import pytest
 
 from ppdeploy.workflows import verify
-from ppdeploy.workflows.verify import Created, Journey, Response, VerifyFailed
-
-URLS = {s: f"https://api.example/{s}" for s in ("account", "coaching", "traction")}
-
-
-class Services:
-    """Answers every call of the journey as the services' contracts say.
-
-    Time is the journey's fake clock: a revocation takes effect ``revocation_delay`` seconds
-    after the logout or deletion, the purge finishes ``purge_delay`` seconds after it.
-    """
-
-    def __init__(self) -> None:
-        self.runtime = "python"
-        self.broken: dict[tuple[str, str], Response] = {}
-        self.calls: list[tuple[str, str, str]] = []
-        self.clock = 0.0
-        self.revocation_delay = 0.3
-        self.purge_delay = 2.0
-        self.ignores_revocation: set[str] = set()  # services that never check it
-        self.revoked_from: dict[str, float] = {}  # token -> when it stops working
-        self.logins = 0
-        self.deleted_at: float | None = None
-        self.password: str | None = None
-        self.email = ""
-
-    def answer(
-        self, service: str, method: str, path: str, token: str | None, body: Any = None
-    ) -> Response:
-        self.calls.append((service, method, path))
-        self.clock += 0.01  # every answer takes a little time
-        if (method, path) in self.broken:
-            return self.broken[(method, path)]
-        if path == "/health":
-            return ok({"status": "ok", "service": service, "runtime": self.runtime})
-        if token is not None and not token.endswith("good"):
-            return Response(401, {}, {"error": "bad token"}, 1.0)
-        if token is not None and self.revoked(service, token):
-            return Response(401, {}, {"error": "revoked"}, 1.0)
-        return self.routes(service, method, path, token, body)
-
-    def revoked(self, service: str, token: str) -> bool:
-        if service in self.ignores_revocation:
-            return False
-        deletion = None if self.deleted_at is None else self.deleted_at + self.revocation_delay
-        moments = [m for m in (self.revoked_from.get(token), deletion) if m is not None]
-        return bool(moments) and self.clock >= min(moments)
-
-    def routes(
-        self, service: str, method: str, path: str, token: str | None, body: Any
-    ) -> Response:
-        if token is None and path not in ("/auth/register", "/auth/login", "/auth/refresh"):
-            return Response(401, {}, {"error": "no token"}, 1.0)
-        session_answer = self.sessions(method, path, token, body)
-        if session_answer is not None:
-            return session_answer
-        if method == "DELETE":
-            return Response(204, {}, None, 1.0)
-        answers: dict[tuple[str, str], tuple[int, Any]] = {
-            ("POST", "/auth/register"): (201, {"userId": "u", "tenantId": "t"}),
-            ("POST", "/auth/refresh"): (200, {"accessToken": "a.c.good", "refreshToken": "r2"}),
-            ("GET", "/tenants/current"): (200, {"name": "Verify Tenant"}),
-            ("POST", "/sessions"): (201, {"status": "active", "sessionId": "s"}),
-            ("GET", "/sessions"): (200, {"items": []}),
-            ("POST", "/sessions/s/messages"): (201, {"coachReply": {"text": "hi"}}),
-            ("GET", "/sessions/s/messages"): (
-                200,
-                {"items": [{"role": "user"}, {"role": "coach"}]},
-            ),
-            ("POST", "/goals"): (201, {"goalId": "g"}),
-            ("GET", "/goals"): (200, {"items": []}),
-            ("POST", "/goals/g/kpis"): (201, {"kpiId": "k"}),
-            ("POST", "/kpis/k/readings"): (201, {}),
-            ("GET", "/kpis/k/readings"): (200, {"items": [{"value": 3}]}),
-        }
-        if (method, path) == ("GET", "/auth/me"):
-            return ok({"email": self.email})
-        status, answer = answers[(method, path)]
-        return Response(status, {}, answer, 1.0)
-
-    def sessions(self, method: str, path: str, token: str | None, body: Any) -> Response | None:
-        """Log in, log out, delete the account: what ends sessions."""
-        if (method, path) == ("DELETE", "/auth/me"):
-            if not body or body.get("password") != self.password:
-                return Response(401, {}, {"error": "password required"}, 1.0)
-            self.deleted_at = self.clock
-            return Response(204, {}, None, 1.0)
-        if (method, path) == ("POST", "/auth/login"):
-            if self.deleted_at is not None:
-                return Response(401, {}, {"error": "invalid email or password"}, 1.0)
-            self.logins += 1
-            tokens = {"accessToken": f"a.s{self.logins}.good", "refreshToken": f"r{self.logins}"}
-            return Response(200, {}, {"tokenType": "Bearer", **tokens}, 1.0)
-        if (method, path) == ("POST", "/auth/logout"):
-            assert token is not None
-            self.revoked_from[token] = self.clock + self.revocation_delay
-            return Response(204, {}, None, 1.0)
-        return None
-
-    def leftovers(self, created: Created) -> list[str]:
-        """The purge probe: the journey's items until the purge has run."""
-        assert (created.user_id, created.tenant_id) == ("u", "t")
-        if self.deleted_at is not None and self.clock >= self.deleted_at + self.purge_delay:
-            return []
-        return [f"{created.session_id} and {created.kpi_id} under t"]
-
-
-def ok(body: Any) -> Response:
-    return Response(200, {}, body, 1.0)
-
-
-class FakeJourney(Journey):
-    def __init__(self, services: Services, **fields: Any) -> None:
-        self.said: list[str] = []
-        fields.setdefault("purge_probe", services.leftovers)
-        super().__init__(
-            urls=URLS,
-            report=self.said.append,
-            settle_seconds=0.0,
-            now=lambda: services.clock,
-            sleep=self.wait,
-            **fields,
-        )
-        self.services = services
-
-    def wait(self, seconds: float) -> None:
-        self.services.clock += seconds
-
-    def call(
-        self, service: str, method: str, path: str, *, body: Any = None, token: str | None = None
-    ) -> Response:
-        if path == "/auth/register":
-            self.services.email = body["email"]
-            self.services.password = body["password"]
-        return self.services.answer(service, method, path, token, body)
+from ppdeploy.workflows.verify import Created, Response, VerifyFailed
+from tests.unit.fake_services import URLS, FakeJourney, Services, error, ok
 
 
 def test_the_whole_journey_passes_on_services_that_keep_the_contract() -> None:
@@ -154,13 +22,16 @@ def test_the_whole_journey_passes_on_services_that_keep_the_contract() -> None:
 
     verify.run(journey)
 
-    assert all(line.startswith("ok  ") for line in journey.said)
+    outcome = journey.outcome()
+    assert outcome.skipped == ()
+    assert outcome.incomplete("dev") is None
+    assert all(line.startswith(("ok  ", "wait ")) for line in journey.said), journey.said
     steps = [line[4:].split(":")[0].strip() for line in journey.said]
     assert steps[:3] == ["account health", "coaching health", "traction health"]
     # A tampered token and no token are both refused by every service.
     assert sum("token is refused:" in line for line in journey.said) == 6
     # A logged-out session's token and the deleted account's are refused everywhere.
-    for after in ("after logout", "after the deletion"):
+    for after in ("after the password reset", "after logout", "after the deletion"):
         assert sum(f"the token is refused {after}" in line for line in journey.said) == 3
     assert "ok   the first session still works: 200 in 1 ms" in journey.said
     # The journey's data went with the account (the purge), so no clean-up call is left.
@@ -184,7 +55,7 @@ def test_health_must_report_the_runtime_asked_for() -> None:
 
 def test_a_wrong_answer_stops_the_journey_there_and_still_cleans_up() -> None:
     services = Services()
-    services.broken[("POST", "/goals")] = Response(500, {}, {"error": "boom"}, 1.0)
+    services.broken[("POST", "/goals")] = error(500, "internal", "boom")
     journey = FakeJourney(services)
 
     with pytest.raises(VerifyFailed, match="'traction: create a goal'") as failed:
@@ -235,12 +106,14 @@ def test_a_tampered_token_differs_only_in_its_signature() -> None:
 # Sessions end everywhere
 
 
-def test_a_service_that_ignores_the_logout_fails_verify_naming_it() -> None:
+def test_a_service_that_ignores_revocations_fails_verify_naming_it() -> None:
     services = Services()
     services.ignores_revocation = {"traction"}
     journey = FakeJourney(services)
 
-    with pytest.raises(VerifyFailed, match="'traction: the token is refused after logout'") as e:
+    with pytest.raises(
+        VerifyFailed, match="'traction: the token is refused after the password reset'"
+    ) as e:
         verify.run(journey)
 
     assert "got 200, not 401; none was refused in 3 s; the limit is 1 s" in e.value.cause
@@ -252,7 +125,9 @@ def test_a_refusal_later_than_one_second_fails_and_says_when_it_came() -> None:
     services.revocation_delay = 1.5
     journey = FakeJourney(services)
 
-    with pytest.raises(VerifyFailed, match="'account: the token is refused after logout'") as e:
+    with pytest.raises(
+        VerifyFailed, match="'account: the token is refused after the password reset'"
+    ) as e:
         verify.run(journey)
 
     assert "the first refusal came to a request sent 1.5" in e.value.cause
@@ -266,6 +141,7 @@ def test_a_refusal_just_inside_one_second_passes() -> None:
     verify.run(journey)
 
     assert any("refused after logout (within 0.9" in line for line in journey.said)
+    assert any("refused after the password reset (within 0.9" in line for line in journey.said)
 
 
 def test_deleting_the_account_without_its_password_must_be_refused() -> None:
@@ -280,14 +156,14 @@ def test_deleting_the_account_without_its_password_must_be_refused() -> None:
 def test_a_deleted_account_that_can_still_log_in_fails_verify() -> None:
     services = Services()
     journey = FakeJourney(services)
-    original = services.routes
+    original = services.login
 
-    def forgetful(service: str, method: str, path: str, token: str | None, body: Any) -> Response:
-        if path == "/auth/login" and services.deleted_at is not None:
+    def forgetful(body: Any) -> Response:
+        if services.deleted_at is not None:
             return ok({"tokenType": "Bearer", "accessToken": "a.z.good", "refreshToken": "rz"})
-        return original(service, method, path, token, body)
+        return original(body)
 
-    services.routes = forgetful  # type: ignore[method-assign]
+    services.login = forgetful  # type: ignore[method-assign]
 
     with pytest.raises(VerifyFailed, match="'the deleted account cannot log in'"):
         verify.run(journey)
@@ -312,7 +188,11 @@ def test_without_table_access_the_purge_check_is_skipped_and_said_so() -> None:
 
     verify.run(journey)
 
+    outcome = journey.outcome()
     assert journey.said[-1].startswith("skip the deleted account's coaching and traction data")
+    assert [s.label for s in outcome.skipped] == [
+        "the deleted account's coaching and traction data is purged"
+    ]
 
 
 def test_tables_that_cannot_be_read_fail_with_the_permission_to_grant() -> None:

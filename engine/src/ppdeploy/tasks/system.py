@@ -67,11 +67,11 @@ def down(c: Context) -> None:
 )
 @at_edge
 def verify(c: Context, stage: str = "dev", local: bool = False, runtime: str | None = None) -> None:
-    """Walk a real journey through every service; exits non-zero at the first failure."""
+    """Walk a real journey through every service; exit 6 at a failure, 7 if steps were skipped."""
     from ppdeploy import config, ui  # noqa: PLC0415 - tasks load the engine when they run
     from ppdeploy.aws import target as targets  # noqa: PLC0415 - same
     from ppdeploy.events import Message  # noqa: PLC0415 - same
-    from ppdeploy.workflows import urls, verify  # noqa: PLC0415 - same
+    from ppdeploy.workflows import mailbox, urls, verify  # noqa: PLC0415 - same
     from ppdeploy.workflows.session import StageSession  # noqa: PLC0415 - same
 
     if runtime not in (None, *naming.RUNTIMES):
@@ -87,12 +87,16 @@ def verify(c: Context, stage: str = "dev", local: bool = False, runtime: str | N
         session = StageSession.open(settings, view, use_local=False, assume_yes=False, force=False)
         found = urls.aws_urls(session)
         dynamodb = session.target.client("dynamodb")
-    verify.run(
-        verify.Journey(
-            urls=found,
-            report=lambda text: view.emit(Message(text)),
-            expected_runtime=runtime,
-            purge_probe=verify.TableProbe.for_stage(dynamodb, settings.name),
-        )
+    journey = verify.Journey(
+        urls=found,
+        report=lambda text: view.emit(Message(text)),
+        expected_runtime=runtime,
+        purge_probe=verify.TableProbe.for_stage(dynamodb, settings.name),
+        mailbox=mailbox.for_journey(local=local),
     )
+    verify.run(journey)
+    # Skipped steps are not a pass: exit 7 says which, why, and where they do run.
+    incomplete = journey.outcome().incomplete(stage)
+    if incomplete is not None:
+        raise incomplete
     view.emit(Message(f"verify: stage {stage} passed every step", "success"))

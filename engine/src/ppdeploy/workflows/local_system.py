@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ppdeploy import project
+from ppdeploy import naming, project
 from ppdeploy.aws import local_aws as localaws
+from ppdeploy.aws.outbox import LocalOutbox
 from ppdeploy.config import Stage
 
 
@@ -92,3 +94,61 @@ def stop_started() -> list[str]:
         stopped.append("local AWS")
     forget()
     return stopped
+
+
+EMAIL_IDENTITY_EXPORT = "email-identity-arn"  # purposepath-email-identity-arn-<stage>
+
+
+def identity_name(arn: str) -> str:
+    """The identity an SES identity ARN names (``arn:aws:ses:R:A:identity/NAME``)."""
+    return arn.rsplit(":identity/", 1)[-1]
+
+
+def prepare_ses(
+    outbox: LocalOutbox,
+    ses: Any,
+    exports: Mapping[str, str],
+    stage: Stage,
+    say: Callable[[str], None],
+) -> None:
+    """Make the local SES send as an operator makes SES send on AWS: the sender identity
+    verified, the account out of the sandbox. ``ses`` (an SES v2 client of the local AWS)
+    reads the identity's status, as on AWS; what is missing is done by a control call of
+    the local AWS, said with what it stands for on AWS. Running it again changes nothing
+    (production access is granted again, which leaves it granted)."""
+    export = naming.export(EMAIL_IDENTITY_EXPORT, stage.name)
+    arn = exports.get(export)
+    if arn is None:
+        say(f"ses: the shared stack exports no sender identity ({export}): nothing to verify")
+    else:
+        _verify_sender(outbox, ses, identity_name(arn), stage, say)
+    # A new account sends only to verified addresses (and the mailbox simulator) until AWS
+    # grants production access (SES Developer Guide, "Request production access (Moving
+    # out of the Amazon SES sandbox)"); the journey and a person running the system here
+    # mail any address.
+    outbox.grant_production_access(stage.region)
+    say(
+        "ses: the local account is out of the SES sandbox (on AWS: request production "
+        "access in the SES console, once per account and region; AWS reviews it)"
+    )
+
+
+def _verify_sender(
+    outbox: LocalOutbox, ses: Any, name: str, stage: Stage, say: Callable[[str], None]
+) -> None:
+    if ses.get_email_identity(EmailIdentity=name).get("VerifiedForSendingStatus"):
+        say(f"ses: sender {name} is verified")
+        return
+    if "@" not in name:
+        # A domain identity verifies by its Easy DKIM records, which the shared stack
+        # writes to the stage's zone (SES Developer Guide, "Easy DKIM in Amazon SES").
+        say(f"ses: sender domain {name} is not verified yet: its DKIM records verify it")
+        return
+    # An email-address identity stays pending until someone follows the link SES mails to
+    # it (SES Developer Guide, "Creating and verifying identities in Amazon SES",
+    # "Verifying an email address identity").
+    outbox.verify_identity(name, stage.region)
+    say(
+        f"ses: followed the verification mail of sender {name} "
+        "(on AWS: its owner clicks the link SES mails to that address)"
+    )

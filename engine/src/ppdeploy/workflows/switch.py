@@ -25,7 +25,7 @@ from ppdeploy.decide import stacks
 from ppdeploy.errors import InputError, PPDeployError
 from ppdeploy.events import StackNote
 from ppdeploy.model import DeployResult
-from ppdeploy.workflows import urls, verify
+from ppdeploy.workflows import mailbox, urls, verify
 from ppdeploy.workflows.service_deploy import current_runtime, prepare_service, service_spec
 from ppdeploy.workflows.session import StageSession
 from ppdeploy.workflows.verify import VerifyFailed
@@ -72,6 +72,7 @@ def switch_runtime(
         state = session.cfn.describe(stack)
         return DeployResult(stack, "unchanged", 0.0, state.outputs if state else {})
     journey_urls = {service: read_urls()[service]}  # the route must exist before any change
+    mail = mailbox.for_session(session)  # locally: the outbox, the local SES made to send
     state = session.cfn.describe(stack)
     assert state is not None  # noqa: S101 - current_runtime found the stack
     # Switching back redeploys exactly what runs now: its template and its artifact.
@@ -86,7 +87,9 @@ def switch_runtime(
     session.reporter.emit(StackNote(stack, f"switching {current} -> {to}"))
     result = session.deploy(service_spec(session, prepared))
     try:
-        walk(verify.Journey(urls=journey_urls, report=session.say, expected_runtime=to))
+        walk(
+            verify.Journey(urls=journey_urls, report=session.say, expected_runtime=to, mailbox=mail)
+        )
     except VerifyFailed as failure:
         session.reporter.emit(
             StackNote(stack, f"verify failed on {to}; switching back to {current}", "warn")

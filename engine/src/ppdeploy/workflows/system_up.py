@@ -2,8 +2,10 @@
 
 The local AWS starts (or is reused), the stage gets a local Route53 zone so the shared
 stack creates its custom domain, every stack deploys wave by wave, the local gateway
-starts in front of the APIs, and verify walks its journey through it. What ``up`` started
-is written down, so ``down`` stops exactly that.
+starts in front of the APIs, the local SES is made to send as an operator makes SES send on
+AWS (sender verified, out of the sandbox), and verify walks its journey through the gateway,
+reading its mail from the local outbox. What ``up`` started is written down, so ``down``
+stops exactly that.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from ppdeploy.aws import local_aws
 from ppdeploy.aws import target as targets
 from ppdeploy.config import Stage
 from ppdeploy.events import Message, Reporter
-from ppdeploy.workflows import local_system, urls, verify
+from ppdeploy.workflows import local_system, mailbox, urls, verify
 from ppdeploy.workflows.session import StageSession
 from ppdeploy.workflows.stage_deploy import deploy_whole_stage
 
@@ -31,17 +33,21 @@ def bring_up(
     session = StageSession.open(stage, reporter, use_local=True, assume_yes=True, force=False)
     deploy_whole_stage(session, skip_tests=skip_tests)
     assert current.url is not None  # noqa: S101 - a running local AWS has its URL
+    mail = mailbox.for_session(session)  # the local SES made to send, as on AWS
     served = local_aws.start_gateway(
         current.url, port=port, region=stage.region, domain=stage.domain
     )
     local_system.remember(local_system.Started(local_aws=False, gateway=True))
     assert served.url is not None  # noqa: S101 - a running gateway has its URL
     found = urls.gateway_urls(served.url)
-    verify.run(
-        verify.Journey(
-            urls=found,
-            report=session.say,
-            purge_probe=verify.TableProbe.for_stage(session.target.client("dynamodb"), stage.name),
-        )
+    journey = verify.Journey(
+        urls=found,
+        report=session.say,
+        purge_probe=verify.TableProbe.for_stage(session.target.client("dynamodb"), stage.name),
+        mailbox=mail,
     )
+    verify.run(journey)
+    incomplete = journey.outcome().incomplete(stage.name)
+    if incomplete is not None:
+        raise incomplete
     return found

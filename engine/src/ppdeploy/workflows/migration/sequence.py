@@ -18,7 +18,7 @@ from ppdeploy import catalog, naming
 from ppdeploy.decide import guard, signing_keys
 from ppdeploy.errors import DeployError, InputError, PPDeployError, RefusedError
 from ppdeploy.events import Message, TableShown
-from ppdeploy.workflows import lifecycle, signing_key_rotation, verify
+from ppdeploy.workflows import lifecycle, mailbox, signing_key_rotation, verify
 from ppdeploy.workflows.migration import (
     adoption,
     journey,
@@ -143,6 +143,7 @@ def migrate(session: StageSession, options: Options) -> None:
             purge_probe=verify.TableProbe.for_stage(
                 session.target.client("dynamodb"), session.stage.name
             ),
+            mailbox=mailbox.for_session(session),
         )
     )
     session.reporter.emit(Message("verify passed", "success"))
