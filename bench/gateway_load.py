@@ -25,7 +25,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from local_system import System, percentile, private_system
+from local_system import System, percentile, private_system, register_verified
 
 AUTHENTICATED_READS = ("/account/tenants/current", "/coaching/sessions", "/traction/goals")
 HEALTH = ("/account/health", "/coaching/health", "/traction/health")
@@ -74,14 +74,12 @@ def _register(system: System) -> tuple[str, str]:
     email = f"load-{uuid.uuid4().hex[:12]}@bench.purposepath.app"
     password = secrets.token_urlsafe(18)
     try:
-        registered, body = _call(
-            connection,
-            "POST",
-            "/account/auth/register",
-            body={"email": email, "password": password, "name": "Load", "tenantName": "Load Co"},
-        )
-        if registered != 201:
-            raise SystemExit(f"register answered {registered}: {body[:200]!r}")
+
+        def call(method: str, path: str, body: Any) -> tuple[int, Any]:
+            status, raw = _call(connection, method, path, body=body)
+            return status, raw[:200]
+
+        register_verified(system, call, email, password, "Load")
         logged_in, body = _call(
             connection, "POST", "/account/auth/login", body={"email": email, "password": password}
         )

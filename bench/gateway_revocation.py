@@ -59,7 +59,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from local_system import System, percentile, private_system
+from local_system import System, percentile, private_system, register_verified
 
 ROUTE = "/coaching/sessions/bench"  # not a session id: 404 right after the auth check
 TARGET_ADDED_MS = 1.0
@@ -74,6 +74,7 @@ class Gateway:
 
     def __init__(self, system: System) -> None:
         self._connection = http.client.HTTPConnection("127.0.0.1", system.gateway_port, timeout=60)
+        self._retry_after = "1"
 
     def close(self) -> None:
         self._connection.close()
@@ -91,6 +92,7 @@ class Gateway:
         self._connection.request(method, path, body=data, headers=headers)
         response = self._connection.getresponse()
         raw = response.read()
+        self._retry_after = response.getheader("Retry-After") or "1"
         try:
             return response.status, json.loads(raw) if raw else None
         except ValueError:
@@ -98,6 +100,11 @@ class Gateway:
 
     def expect(self, status: int, method: str, path: str, **kwargs: Any) -> Any:
         answered, body = self.call(method, path, **kwargs)
+        while answered == 429 and path.startswith("/account/auth/"):
+            # The account's per-address buckets (60 refreshes, then one a second): this
+            # bench makes its tokens faster than that, so it waits as a client must.
+            time.sleep(float(self._retry_after))
+            answered, body = self.call(method, path, **kwargs)
         if answered != status:
             raise SystemExit(f"{method} {path} answered {answered}, expected {status}: {body!r}")
         return body
@@ -116,15 +123,16 @@ class Gateway:
         return elapsed
 
 
-def _tokens(gateway: Gateway, count: int) -> tuple[str, list[str]]:
+def _tokens(system: System, gateway: Gateway, count: int) -> tuple[str, list[str]]:
     """A new user's password and ``count`` access tokens of one session (one per refresh)."""
     email = f"bench-{uuid.uuid4().hex[:12]}@bench.purposepath.app"
     password = secrets.token_urlsafe(18)
-    gateway.expect(
-        201,
-        "POST",
-        "/account/auth/register",
-        body={"email": email, "password": password, "name": "Bench", "tenantName": "Bench"},
+    register_verified(
+        system,
+        lambda method, path, body: gateway.call(method, path, body=body),
+        email,
+        password,
+        "Bench",
     )
     pair = gateway.expect(
         200, "POST", "/account/auth/login", body={"email": email, "password": password}
@@ -233,7 +241,7 @@ def main() -> int:
         try:
             started = time.perf_counter()
             # One token more than the rounds: the last one stays unused for the live proof.
-            password, tokens = _tokens(gateway, WARM_UP_ROUNDS + arguments.requests + 1)
+            password, tokens = _tokens(system, gateway, WARM_UP_ROUNDS + arguments.requests + 1)
             fetching = time.perf_counter() - started
             spare = tokens.pop()
             _rounds(gateway, tokens[:WARM_UP_ROUNDS])  # cold worker, Redis connect, key set

@@ -15,13 +15,41 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 MAPPINGS = ("account", "coaching", "traction")
+DEFAULT_AWS_URL = "http://127.0.0.1:4566"  # the local AWS of a system `invoke up` started
+
+# (method, path, JSON body) -> (status, parsed body): how a bench talks to the gateway.
+Call = Callable[[str, str, Any], tuple[int, Any]]
+
+
+def register_verified(system: System, call: Call, email: str, password: str, name: str) -> None:
+    """Register ``email`` and follow the verification link the local SES kept, as a person
+    would: an unverified account cannot sign in (the account service answers 403)."""
+    from ppdeploy.aws.outbox import LocalOutbox  # noqa: PLC0415 - the engine, when used
+    from ppdeploy.workflows.mailbox import link_path  # noqa: PLC0415 - same
+
+    body = {"email": email, "password": password, "name": name, "tenantName": f"{name} Co"}
+    status, answer = call("POST", "/account/auth/register", body)
+    if status != 202:
+        raise SystemExit(f"register answered {status}: {answer!r}")
+    outbox = LocalOutbox(system.aws_url or DEFAULT_AWS_URL)
+    for _ in range(100):
+        links = [link for mail in outbox.messages(to=email, limit=5) for link in mail.links]
+        if links:
+            status, answer = call("GET", f"/account{link_path(links[0])}", None)
+            if status != 200:
+                raise SystemExit(f"the verification link answered {status}: {answer!r}")
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"no verification mail for {email} in the local outbox after 10 s")
 
 
 @dataclass(frozen=True)
