@@ -381,14 +381,14 @@ def test_the_refresh_bucket_allows_60_then_one_a_second(
         ("login", 20, 3),
         ("register", 5, 60),
         ("password-reset", 5, 60),
-        ("verify-email", 20, 3),
+        ("email-link", 20, 3),
         ("refresh", 60, 1),
     ],
 )
 def test_every_bucket_of_the_contract(
     store: str, clock: Clock, bucket: str, burst: int, seconds: int
 ) -> None:
-    """The routes the merge wires (``password-reset``, ``verify-email``) included."""
+    """The routes the merge wires (``password-reset``, ``email-link``) included."""
     for _ in range(burst):
         rate_limits.take(bucket, "192.0.2.50")
     with pytest.raises(TooManyRequests) as refused:

@@ -68,7 +68,8 @@ def _header(response: Response, name: str) -> str | None:
 
 def patient_call(journey: Journey, method: str, path: str, body: Any = None) -> Response:
     """An account call that waits out, once, a per-client limit (the per-IP token buckets:
-    login 20 at once then 1 per 3 s, register 5 then 1 per 60 s), as a well-behaved client
+    login 20 at once then 1 per 3 s, register and reset requests 5 then 1 per 60 s, emailed
+    links 20 then 1 per 3 s), as a well-behaved client
     does: journeys run back to back from one address (``up``, then ``verify``, then the
     tests) may spend a bucket. A 429 for the account itself (its lockout) is an answer the
     journey checks, never waited out here."""
@@ -274,7 +275,7 @@ def reset_password(journey: Journey, mailbox: Mailbox, account: Account) -> tupl
     path = _mailed_link(journey, mailbox, account, "reset", since)
     journey.step(
         "follow the reset link",
-        journey.call("account", "GET", path),
+        patient_call(journey, "GET", path),
         200,
         lambda body: body.get("status") == "valid",
     )
@@ -282,7 +283,7 @@ def reset_password(journey: Journey, mailbox: Mailbox, account: Account) -> tupl
     confirm = {"token": token, "newPassword": new_password}
     journey.step(
         "set a new password with the link's token",
-        journey.call("account", "POST", "/auth/password-reset/confirm", body=confirm),
+        patient_call(journey, "POST", "/auth/password-reset/confirm", confirm),
         204,
     )
     ended_at = journey.now()

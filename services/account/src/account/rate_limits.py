@@ -5,8 +5,10 @@ bucket of the request's source IP (``requestContext.http.sourceIp``, set by API 
 from the TCP peer, so a client cannot choose it); an empty bucket answers 429 with
 ``Retry-After`` (when the next token arrives). The buckets (burst, then one token per N s):
 
-    login 20 / 3 s, register 5 / 60 s, password-reset 5 / 60 s, verify-email 20 / 3 s,
-    refresh 60 / 1 s
+    login 20 / 3 s, register 5 / 60 s, password-reset 5 / 60 s (asking for a reset link:
+    each sends mail), email-link 20 / 3 s (following an emailed link: verify-email, the
+    reset link's check and confirm; a link's token is 256 random bits, so this bucket only
+    bounds floods), refresh 60 / 1 s
 
 State lives in the stage's Redis, ``rl:ip:<bucket>:<ip>`` (a hash: ``t`` tokens left and
 ``u`` updated-at in epoch seconds, both as decimal text; the .NET port keeps the same),
@@ -68,7 +70,7 @@ BUCKETS: dict[str, Bucket] = {
     "login": Bucket(20, 3.0),
     "register": Bucket(5, 60.0),
     "password-reset": Bucket(5, 60.0),
-    "verify-email": Bucket(20, 3.0),
+    "email-link": Bucket(20, 3.0),
     "refresh": Bucket(60, 1.0),
 }
 

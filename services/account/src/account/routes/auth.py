@@ -43,14 +43,14 @@ def register() -> Response[Any]:
 
 @router.get("/auth/verify-email")
 def verify_email_link() -> Response[Any]:
-    rate_limits.check(router, "verify-email")
+    rate_limits.check(router, "email-link")
     auth.verify_email(_query_token())
     return _json(200, {"status": "verified"})
 
 
 @router.post("/auth/verify-email")
 def verify_email() -> Response[Any]:
-    rate_limits.check(router, "verify-email")
+    rate_limits.check(router, "email-link")
     auth.verify_email(validation.email_link_token(json_body(router)))
     return _json(200, {"status": "verified"})
 
@@ -65,14 +65,14 @@ def request_password_reset() -> Response[Any]:
 
 @router.get("/auth/password-reset")
 def check_password_reset() -> Response[Any]:
-    rate_limits.check(router, "password-reset")
+    rate_limits.check(router, "email-link")
     auth.check_password_reset(_query_token())
     return _json(200, RESET_TOKEN_VALID)
 
 
 @router.post("/auth/password-reset/confirm")
 def confirm_password_reset() -> Response[Any]:
-    rate_limits.check(router, "password-reset")
+    rate_limits.check(router, "email-link")
     auth.confirm_password_reset(validation.reset_confirmation(json_body(router)))
     return Response(status_code=204, headers=_NO_STORE)
 

@@ -27,10 +27,11 @@ public static class AbusePolicy
     public static readonly Bucket Login = new("login", 20, 3);
     public static readonly Bucket Register = new("register", 5, 60);
     public static readonly Bucket PasswordReset = new("password-reset", 5, 60);
-    public static readonly Bucket VerifyEmail = new("verify-email", 20, 3);
+    /// <summary>Following an emailed link (verify-email, the reset link's check and confirm): a link's token is 256 random bits, so this only bounds floods.</summary>
+    public static readonly Bucket EmailLink = new("email-link", 20, 3);
     public static readonly Bucket Refresh = new("refresh", 60, 1);
 
-    public static IReadOnlyList<Bucket> Buckets { get; } = [Login, Register, PasswordReset, VerifyEmail, Refresh];
+    public static IReadOnlyList<Bucket> Buckets { get; } = [Login, Register, PasswordReset, EmailLink, Refresh];
 
     public static Bucket Named(string name) =>
         Buckets.FirstOrDefault(bucket => bucket.Name == name) is { Name: not null } found

@@ -59,8 +59,7 @@ public static class AccountRoutes
             .Map("GET", "/auth/password-reset", async (request, ct) =>
             {
                 var accounts = service();
-                // The reset flow's three routes share one bucket (as account.routes.auth).
-                await accounts.CheckSourceAsync(AbusePolicy.PasswordReset, request, ct).ConfigureAwait(false);
+                await accounts.CheckSourceAsync(AbusePolicy.EmailLink, request, ct).ConfigureAwait(false);
                 var token = Validation.ParseLinkToken(request);
                 await accounts.CheckPasswordResetAsync(token, ct).ConfigureAwait(false);
                 return ApiResponse.Json(200, new JsonObject
@@ -72,7 +71,7 @@ public static class AccountRoutes
             .Map("POST", "/auth/password-reset/confirm", async (request, ct) =>
             {
                 var accounts = service();
-                await accounts.CheckSourceAsync(AbusePolicy.PasswordReset, request, ct).ConfigureAwait(false);
+                await accounts.CheckSourceAsync(AbusePolicy.EmailLink, request, ct).ConfigureAwait(false);
                 var reset = Validation.ParsePasswordReset(JsonBody.Parse(request));
                 await accounts.ConfirmPasswordResetAsync(reset, ct).ConfigureAwait(false);
                 return ApiResponse.NoContent();
@@ -140,7 +139,7 @@ public static class AccountRoutes
 
     private static async Task<ApiResponse> VerifyEmailAsync(AccountService accounts, ApiRequest request, bool fromQuery, CancellationToken ct)
     {
-        await accounts.CheckSourceAsync(AbusePolicy.VerifyEmail, request, ct).ConfigureAwait(false);
+        await accounts.CheckSourceAsync(AbusePolicy.EmailLink, request, ct).ConfigureAwait(false);
         var token = fromQuery ? Validation.ParseLinkToken(request) : Validation.ParseBodyToken(JsonBody.Parse(request));
         await accounts.VerifyEmailAsync(token, ct).ConfigureAwait(false);
         return ApiResponse.Json(200, new JsonObject { ["status"] = "verified" });
