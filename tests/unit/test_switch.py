@@ -24,7 +24,7 @@ import pytest
 from ppdeploy import catalog, config
 from ppdeploy.decide import stacks
 from ppdeploy.errors import InputError, TargetError
-from ppdeploy.events import Recorder
+from ppdeploy.events import Recorder, StackNote
 from ppdeploy.model import StackSpec
 from ppdeploy.workflows import switch
 from ppdeploy.workflows.session import StageSession
@@ -175,3 +175,25 @@ def test_a_switch_that_fails_verify_goes_back_to_exactly_what_ran(built: list[st
     restored = cfn.stacks[STACK]
     assert restored.tags[stacks.RUNTIME_TAG] == "python"
     assert restored.parameters["ArtifactKey"] == "account-python-old.zip"
+
+
+def test_a_switch_whose_journey_skipped_steps_says_so_rather_than_verify_passed(
+    built: list[str],
+) -> None:
+    # On AWS the journey has no mailbox: the signed-in steps are skipped, and the switch
+    # must not claim a full verify.
+    cfn = deployed_on("python")
+    session = session_with(cfn)
+
+    def walk_without_mailbox(journey: Journey) -> None:
+        journey.skip("log in", "no mailbox", "run the journey locally")
+
+    result = switch.switch_runtime(
+        session, "account", "dotnet", service_urls=lambda: URLS, walk=walk_without_mailbox
+    )
+
+    assert result.outcome == "updated"
+    notes = [event for event in session.reporter.events if isinstance(event, StackNote)]
+    assert notes[-1].level == "warn"
+    assert "skipped 1 signed-in steps (no mailbox)" in notes[-1].text
+    assert not any(note.text.endswith("; verify passed") for note in notes)

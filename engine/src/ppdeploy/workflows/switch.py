@@ -86,10 +86,11 @@ def switch_runtime(
     prepared = prepare_service(target, session.reporter, skip_tests=False)
     session.reporter.emit(StackNote(stack, f"switching {current} -> {to}"))
     result = session.deploy(service_spec(session, prepared))
+    journey = verify.Journey(
+        urls=journey_urls, report=session.say, expected_runtime=to, mailbox=mail
+    )
     try:
-        walk(
-            verify.Journey(urls=journey_urls, report=session.say, expected_runtime=to, mailbox=mail)
-        )
+        walk(journey)
     except VerifyFailed as failure:
         session.reporter.emit(
             StackNote(stack, f"verify failed on {to}; switching back to {current}", "warn")
@@ -104,5 +105,17 @@ def switch_runtime(
     if result.outputs.get("LiveAlias"):
         alias = result.outputs["LiveAlias"]
         session.reporter.emit(StackNote(stack, f"the API invokes {alias}, moved in one update"))
+    skipped = journey.outcome().skipped
+    if skipped:
+        # On AWS the journey has no mailbox: what it could not prove is said, not hidden.
+        session.reporter.emit(
+            StackNote(
+                stack,
+                f"verify passed what it could run on {to} but skipped {len(skipped)} signed-in "
+                f"steps ({skipped[0].reason})",
+                "warn",
+            )
+        )
+        return result
     session.reporter.emit(StackNote(stack, f"now runs {to}; verify passed", "success"))
     return result
