@@ -409,3 +409,14 @@ def test_without_a_public_base_links_use_the_apis_own_host(client, mail_to, monk
     host = "abcdef1234.execute-api.eu-west-1.amazonaws.com"
     assert link.startswith(f"https://{host}/auth/verify-email?token=")
     assert client.follow(link).status == 200
+
+
+def test_links_come_back_through_the_custom_domains_mapping(client, mail_to, monkeypatch) -> None:
+    # Through the custom domain the path carries the mapping key: the link keeps it.
+    monkeypatch.setenv("PUBLIC_BASE_URL", "")
+    email = unique_email()
+    body = {"email": email, "password": PASSWORD, "name": "Ada", "tenantName": "Engines"}
+    assert client.call("POST", "/account/auth/register", body=body).status == 202
+    link = mail_to(email)[-1].links[0]
+    host = "abcdef1234.execute-api.eu-west-1.amazonaws.com"
+    assert link.startswith(f"https://{host}/account/auth/verify-email?token=")

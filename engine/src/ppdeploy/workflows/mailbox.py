@@ -65,9 +65,10 @@ def link_path(link: str) -> str:
     if start < 0:
         raise MailNotFound(
             f"the mailed link {parts.path!r} does not lead to an /auth/ route",
-            cause="the account service writes PUBLIC_BASE_URL + /auth/verify-email?token= "
+            cause="the account service writes its base URL + /auth/verify-email?token= "
             "or /auth/password-reset?token=",
-            fix="check the account function's PUBLIC_BASE_URL",
+            fix="check the account function's PUBLIC_BASE_URL (unset, links go back the way "
+            "the request came)",
         )
     return parts.path[start:] + (f"?{parts.query}" if parts.query else "")
 

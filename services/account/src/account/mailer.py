@@ -5,11 +5,12 @@ with a UTF-8 subject and text body and no HTML (SES API v2 reference, ``SendEmai
 ``Message``). A link is ``PUBLIC_BASE_URL`` + the route + ``?token=``, alone on its own line
 so a person and a script can both pick it out.
 
-A stage without a custom domain has no public base the template can name (the function
-cannot reference its own API's URL: that would be a circular dependency), so there
-``PUBLIC_BASE_URL`` is empty and links start with ``https://`` + the request's
-``requestContext.domainName``: the API's own execute-api host, which API Gateway sets,
-not the client (its ``$default`` stage adds no path prefix).
+Links go back the way the request came: ``https://`` + its ``requestContext.domainName``
+(set by API Gateway: the custom domain, or the API's execute-api host; never the client's
+choice) + the path in front of ``/auth/`` (the custom domain's mapping key, ``/account``,
+or nothing on the ``$default`` stage). So the function depends neither on its own API (a
+circular dependency) nor on the stack's DomainName. ``PUBLIC_BASE_URL``, when set,
+overrides it (a front such as CloudFront that API Gateway cannot see).
 
 A send that fails answers 503 ``email_unavailable``: the caller may try again, and the
 log says which kind of mail failed and the SES error code, never the address, the token
@@ -34,15 +35,19 @@ logger = Logger(service="account", child=True)
 VERIFY_PATH = "/auth/verify-email"
 RESET_PATH = "/auth/password-reset"
 
-# The API host of the request being served (set by the routes that send mail).
-_request_domain: ContextVar[str] = ContextVar("request_domain", default="")
+# The base URL the request being served came through (set by the routes that send mail).
+_request_base: ContextVar[str] = ContextVar("request_base", default="")
 _HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?")
+_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)*")
 
 
-def serve_request_from(domain_name: str | None) -> None:
-    """Remember the API host this request came through, for links when the stage has no
-    ``PUBLIC_BASE_URL`` (a stage without a custom domain)."""
-    _request_domain.set(domain_name or "")
+def serve_request_from(domain_name: str | None, raw_path: str | None) -> None:
+    """Remember how this request reached the service (its API host and the path before
+    ``/auth/``), so its links come back the same way."""
+    path = raw_path or ""
+    prefix = path[: path.find("/auth/")] if "/auth/" in path else ""
+    valid = _HOST.fullmatch(domain_name or "") and _PREFIX.fullmatch(prefix)
+    _request_base.set(f"https://{domain_name}{prefix}" if valid else "")
 
 
 class EmailUnavailable(ApiError):
@@ -135,9 +140,7 @@ def send(to: str, mail: Mail) -> None:
 
 
 def _base_url() -> str:
-    base = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
-    if not base and _HOST.fullmatch(_request_domain.get()):
-        return f"https://{_request_domain.get()}"
+    base = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/") or _request_base.get()
     if not base.startswith(("https://", "http://")):
         logger.error(
             "PUBLIC_BASE_URL is not an http(s) URL: links in mail would not work; set it to "

@@ -224,6 +224,18 @@ public sealed class FrontDoorTests
             $"https://{TestApi.ApiHost}/auth/verify-email?token=",
             noDomain.Mailer.LatestLink("ada@example.com", AccountMail.VerifySubject),
             StringComparison.Ordinal);
+
+        // Through the custom domain the path carries the mapping key, and the link keeps it.
+        var request = TestApi.Event(
+            "POST",
+            "/auth/register",
+            """{"email":"bob@example.com","password":"correct-horse-battery-staple-42","name":"Bob","tenantName":"B"}""",
+            rawPathPrefix: "/account");
+        Assert.Equal(202, (await noDomain.CallAsync(request)).Status);
+        Assert.StartsWith(
+            $"https://{TestApi.ApiHost}/account/auth/verify-email?token=",
+            noDomain.Mailer.LatestLink("bob@example.com", AccountMail.VerifySubject),
+            StringComparison.Ordinal);
     }
 
     private sealed class UnreachableAttemptStore : IAttemptStore

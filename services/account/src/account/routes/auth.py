@@ -131,7 +131,8 @@ def delete_me() -> Response[Any]:
 
 
 def _mail_links_from_this_api() -> None:
-    mailer.serve_request_from(router.current_event.request_context.domain_name)
+    event = router.current_event
+    mailer.serve_request_from(event.request_context.domain_name, event.raw_path)
 
 
 def _query_token() -> str:

@@ -23,7 +23,7 @@ public static class AccountRoutes
                 var accounts = service();
                 await accounts.CheckSourceAsync(AbusePolicy.Register, request, ct).ConfigureAwait(false);
                 var registration = Validation.ParseRegistration(JsonBody.Parse(request));
-                await accounts.RegisterAsync(registration, request.DomainName, ct).ConfigureAwait(false);
+                await accounts.RegisterAsync(registration, request.LinkBase, ct).ConfigureAwait(false);
                 // The same answer for a new and an existing address: no account is revealed.
                 return ApiResponse.Json(202, new JsonObject
                 {
@@ -53,7 +53,7 @@ public static class AccountRoutes
                 var accounts = service();
                 await accounts.CheckSourceAsync(AbusePolicy.PasswordReset, request, ct).ConfigureAwait(false);
                 var email = Validation.ParseResetRequest(JsonBody.Parse(request));
-                await accounts.RequestPasswordResetAsync(email, request.DomainName, ct).ConfigureAwait(false);
+                await accounts.RequestPasswordResetAsync(email, request.LinkBase, ct).ConfigureAwait(false);
                 return ApiResponse.Json(202, new JsonObject { ["status"] = "reset_sent", ["message"] = ResetSent });
             })
             .Map("GET", "/auth/password-reset", async (request, ct) =>

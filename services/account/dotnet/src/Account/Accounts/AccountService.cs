@@ -102,11 +102,11 @@ public sealed class AccountService
     /// the attempt is recorded and the owner told. Taken and unverified: the attempt and a
     /// fresh token, and a new link. A taken account's password, name and tenant never change.
     /// </summary>
-    /// <param name="apiHost">The request's API host: links start with it when the stage has no public base URL.</param>
-    public async Task RegisterAsync(Registration request, string apiHost, CancellationToken cancellationToken)
+    /// <param name="linkBase">How the request came (<see cref="ApiRequest.LinkBase"/>): emailed links go back that way.</param>
+    public async Task RegisterAsync(Registration request, string linkBase, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var baseUrl = PublicBaseUrl(apiHost);
+        var baseUrl = PublicBaseUrl(linkBase);
         var passwordHash = _passwords.Hash(request.Password);
         var now = Now();
         var existing = await _users.FindByEmailAsync(request.Email, cancellationToken).ConfigureAwait(false);
@@ -172,9 +172,9 @@ public sealed class AccountService
     /// canonical form) has an account; the answer is the same when it has none (the same
     /// two lookups, no message).
     /// </summary>
-    public async Task RequestPasswordResetAsync(string? email, string apiHost, CancellationToken cancellationToken)
+    public async Task RequestPasswordResetAsync(string? email, string linkBase, CancellationToken cancellationToken)
     {
-        var baseUrl = PublicBaseUrl(apiHost);
+        var baseUrl = PublicBaseUrl(linkBase);
         var user = await _users.FindByEmailAsync(email ?? string.Empty, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
@@ -569,22 +569,20 @@ public sealed class AccountService
 
     private long Now() => _clock.GetUtcNow().ToUnixTimeSeconds();
 
-    // A stage without a custom domain has no base the template can name (the function cannot
-    // reference its own API): links then start with the API host API Gateway served.
-    private string PublicBaseUrl(string apiHost)
+    // Links go back the way the request came (as account.mailer): the function can name
+    // neither its own API (a circular dependency) nor the stack's DomainName (which
+    // `invoke migrate` sets in an import that may change nothing else). PUBLIC_BASE_URL,
+    // when set, overrides it (a front API Gateway cannot see).
+    private string PublicBaseUrl(string linkBase)
     {
-        if (_publicBaseUrl.Length > 0)
+        var baseUrl = _publicBaseUrl.Length > 0 ? _publicBaseUrl : linkBase;
+        if (!baseUrl.StartsWith("https://", StringComparison.Ordinal) && !baseUrl.StartsWith("http://", StringComparison.Ordinal))
         {
-            return _publicBaseUrl;
-        }
-
-        if (apiHost.Length == 0 || !apiHost.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':'))
-        {
-            _warn("PUBLIC_BASE_URL is empty and the request names no API host: links in mail would not work");
+            _warn("emailed links would not work: PUBLIC_BASE_URL is not an http(s) URL and the request names no API host");
             throw ApiException.ServiceUnavailable(EmailUnavailableCode, "mail cannot be sent right now; try again shortly");
         }
 
-        return "https://" + apiHost;
+        return baseUrl.TrimEnd('/');
     }
 
     private static ApiException InvalidTokenError() => new(400, InvalidTokenCode, InvalidToken);

@@ -18,13 +18,15 @@ public sealed class ApiRequest
         string? body = null,
         IEnumerable<KeyValuePair<string, string>>? query = null,
         string sourceIp = "",
-        string domainName = "")
+        string domainName = "",
+        string rawPath = "")
     {
         Method = method.ToUpperInvariant();
         Path = path;
         Body = body;
         SourceIp = sourceIp;
         DomainName = domainName;
+        RawPath = rawPath;
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         if (query is not null)
         {
@@ -61,6 +63,27 @@ public sealed class ApiRequest
     /// <summary>The API host API Gateway served the request on (<c>requestContext.domainName</c>), not the client's Host header.</summary>
     public string DomainName { get; }
 
+    /// <summary>The path as the client sent it (through the custom domain, with the mapping key in front).</summary>
+    public string RawPath { get; }
+
+    /// <summary>
+    /// How the request reached the service: <c>https://</c> + <see cref="DomainName"/> + the
+    /// path in front of <c>/auth/</c> (the mapping key, or nothing on the <c>$default</c>
+    /// stage); empty when either is not a plain host or path. Emailed links go back this way.
+    /// </summary>
+    public string LinkBase
+    {
+        get
+        {
+            var auth = RawPath.IndexOf("/auth/", StringComparison.Ordinal);
+            var prefix = auth > 0 ? RawPath[..auth] : string.Empty;
+            var hostOk = DomainName.Length is > 0 and <= 253
+                && DomainName.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':');
+            var prefixOk = prefix.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '~' or '-');
+            return hostOk && prefixOk ? $"https://{DomainName}{prefix}" : string.Empty;
+        }
+    }
+
     /// <summary>The header's value (names compare case-insensitively), or null.</summary>
     public string? Header(string name) => _headers.TryGetValue(name, out var value) ? value : null;
 
@@ -82,7 +105,8 @@ public sealed class ApiRequest
             DecodeBody(request.Body, request.IsBase64Encoded),
             request.QueryStringParameters,
             request.RequestContext?.Http?.SourceIp ?? string.Empty,
-            request.RequestContext?.DomainName ?? string.Empty);
+            request.RequestContext?.DomainName ?? string.Empty,
+            request.RawPath ?? string.Empty);
     }
 
     private static string? RoutePath(string? routeKey)
