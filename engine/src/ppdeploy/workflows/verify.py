@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ppdeploy.errors import PPDeployError
-from ppdeploy.workflows import front_door
+from ppdeploy.workflows import front_door, local_client
 from ppdeploy.workflows.front_door import Account
 from ppdeploy.workflows.mailbox import Mailbox
 
@@ -135,6 +135,13 @@ class Journey:
     sleep: Callable[[float], None] = time.sleep
     passed: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    # Locally, the journey's own loopback address (see ``local_client``); built on first use.
+    _opener: urllib.request.OpenerDirector | None = field(default=None, repr=False)
+
+    def _open(self, request: urllib.request.Request) -> Any:
+        if self._opener is None:
+            self._opener = local_client.opener(local_client.client_address(self.urls.values()))
+        return self._opener.open(request, timeout=TIMEOUT_SECONDS)
 
     def call(
         self,
@@ -155,7 +162,7 @@ class Journey:
             request.add_header("Authorization", f"Bearer {token}")
         started = time.perf_counter()
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310 - see above
+            with self._open(request) as answer:
                 status, headers, raw = answer.status, dict(answer.headers), answer.read()
         except urllib.error.HTTPError as error:
             status, headers, raw = error.code, dict(error.headers), error.read()
