@@ -17,7 +17,7 @@ def peers() -> Iterator[tuple[str, list[str]]]:
     seen: list[str] = []
 
     class Recorder(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             seen.append(self.client_address[0])
             self.send_response(204)
             self.end_headers()
@@ -40,8 +40,10 @@ def test_local_urls_get_a_fresh_loopback_address_other_than_127_0_0_1() -> None:
     if first is None:
         pytest.skip("this machine routes only 127.0.0.1 (the journey then sends as usual)")
     second = local_client.client_address(["http://localhost:4567"])
-    assert first.startswith("127.") and first != "127.0.0.1"
-    assert second is not None and second != first
+    assert first.startswith("127.")
+    assert first != "127.0.0.1"
+    assert second is not None
+    assert second != first
 
 
 @pytest.mark.parametrize(
