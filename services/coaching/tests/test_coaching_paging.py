@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 import pytest
 
@@ -43,18 +42,10 @@ def seed_messages(session_id: str, exchanges: int, owner: store.Owner = OWNER) -
 
 
 def request(method: str, target: str, *, token: str, body: Any = None) -> HttpResult:
-    """The handler called as API Gateway would, with ``target``'s query string parsed the
-    way an HTTP API does (percent-decoded; a repeated name's values joined by commas)."""
-    path, _, query = target.partition("?")
+    """The handler called as API Gateway would (``target`` may carry a query string)."""
     event = http_event(
-        load_event(EVENTS / "http_api_v2.json"), method, path, token=token, body=body
+        load_event(EVENTS / "http_api_v2.json"), method, target, token=token, body=body
     )
-    parameters: dict[str, str] = {}
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        parameters[name] = f"{parameters[name]},{value}" if name in parameters else value
-    event["rawQueryString"] = query
-    if parameters:
-        event["queryStringParameters"] = parameters
     return HttpResult.from_response(lambda_handler(event, LambdaContext()))
 
 

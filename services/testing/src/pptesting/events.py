@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 
 def load_event(path: Path | str) -> dict[str, Any]:
@@ -28,7 +29,10 @@ def http_event(
     """``template`` (a fixture event) aimed at ``method path``, as API Gateway sends it.
 
     ``body``: a ``str`` is sent verbatim (to test invalid JSON), anything else as JSON.
+    ``path`` may end in ``?query``: parsed as an HTTP API does (percent-decoded; a repeated
+    name's values joined by commas).
     """
+    path, _, query = path.partition("?")
     event = copy.deepcopy(template)
     all_headers = {key.lower(): value for key, value in event.get("headers", {}).items()}
     if token is not None:
@@ -41,6 +45,12 @@ def http_event(
     event["requestContext"]["http"]["method"] = method
     event["requestContext"]["http"]["path"] = path
     event["isBase64Encoded"] = False
+    if query:
+        parameters: dict[str, str] = {}
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            parameters[name] = f"{parameters[name]},{value}" if name in parameters else value
+        event["rawQueryString"] = query
+        event["queryStringParameters"] = parameters
     if body is None:
         event.pop("body", None)
     else:
