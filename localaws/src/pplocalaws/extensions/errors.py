@@ -30,6 +30,11 @@ logger = logging.getLogger(__name__)
 _CLOUDFORMATION_LOCK = threading.RLock()
 
 
+def cloudformation_lock() -> threading.RLock:
+    """The lock every CloudFormation call holds (``operations.pause`` gives it up to wait)."""
+    return _CLOUDFORMATION_LOCK
+
+
 class ChangeSetNotFound(CloudFormationError):
     code = "ChangeSetNotFound"
 
