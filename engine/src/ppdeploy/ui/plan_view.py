@@ -1,4 +1,4 @@
-"""``invoke plan``'s table: each stack's wave, action and changes, dangers called out."""
+"""``invoke plan``'s table: each stack's wave, action, changes and monthly cost difference."""
 
 from __future__ import annotations
 
@@ -12,7 +12,19 @@ if TYPE_CHECKING:
     from ppdeploy.ui import View
 
 
-def rows(plans: Sequence[StackPlan]) -> list[tuple[str, str, str, str]]:
+def monthly(item: StackPlan) -> str:
+    """The idle monthly cost difference a deploy of the stack would make, with both totals."""
+    if item.action == "unchanged":
+        return "$0.00"
+    priced = getattr(item, "monthly", None)  # a PricedPlan's; None when it could not be priced
+    if priced is None:
+        return "n/a"
+    from ppdeploy.ui.cost_view import dollars, signed_dollars  # noqa: PLC0415 - only when priced
+
+    return f"{signed_dollars(priced.delta)} ({dollars(priced.before)} -> {dollars(priced.after)})"
+
+
+def rows(plans: Sequence[StackPlan]) -> list[tuple[str, str, str, str, str]]:
     found = []
     for item in plans:
         dangerous = {danger.logical_id: danger for danger in item.dangers}
@@ -24,12 +36,16 @@ def rows(plans: Sequence[StackPlan]) -> list[tuple[str, str, str, str]]:
             if change.logical_id in dangerous:
                 line = f"DANGEROUS {line}: {dangerous[change.logical_id].because}"
             lines.append(line)
-        found.append((str(item.wave), item.stack, item.action, "\n".join(lines)))
+        found.append((str(item.wave), item.stack, item.action, "\n".join(lines), monthly(item)))
     return found
 
 
 def show(view: View, stage: str, plans: Sequence[StackPlan]) -> None:
-    view.table(f"plan for stage {stage}", ("wave", "stack", "action", "changes"), rows(plans))
+    view.table(
+        f"plan for stage {stage}",
+        ("wave", "stack", "action", "changes", "monthly, idle"),
+        rows(plans),
+    )
     for item in plans:
         for danger in item.dangers:
             view.emit(
