@@ -140,7 +140,7 @@ class _Pricer:
     usage: Usage
     lines: list[Line] = field(default_factory=list)
 
-    def add(  # noqa: PLR0913 - one priced item is these six facts
+    def add(
         self,
         logical_id: str,
         resource_type: str,
@@ -180,7 +180,9 @@ def _vpc_endpoint(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, An
     # A VPCEndpoint without VpcEndpointType is a gateway endpoint (AWS::EC2::VPCEndpoint,
     # "VpcEndpointType ... Default: Gateway", CloudFormation User Guide).
     if str(props.get("VpcEndpointType", "Gateway")) != "Interface":
-        p.lines.append(Line(logical_id, kind, "gateway endpoint (no charge)", Decimal(0), "", Decimal(0)))
+        p.lines.append(
+            Line(logical_id, kind, "gateway endpoint (no charge)", Decimal(0), "", Decimal(0))
+        )
         return
     zones = len(props.get("SubnetIds") or []) or 1
     p.add(
@@ -219,11 +221,14 @@ def _cache_nodes(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any
 
 def _table(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any]) -> None:
     if str(props.get("BillingMode", "PROVISIONED")) == "PAY_PER_REQUEST":
-        p.lines.append(Line(logical_id, kind, "on-demand table (per request)", Decimal(0), "", Decimal(0)))
+        p.lines.append(
+            Line(logical_id, kind, "on-demand table (per request)", Decimal(0), "", Decimal(0))
+        )
         return
     where = f"{kind} {logical_id}"
     throughputs = [props.get("ProvisionedThroughput") or {}] + [
-        index.get("ProvisionedThroughput") or {} for index in props.get("GlobalSecondaryIndexes") or []
+        index.get("ProvisionedThroughput") or {}
+        for index in props.get("GlobalSecondaryIndexes") or []
     ]
     reads = sum(number(t, "ReadCapacityUnits", where, 0) for t in throughputs)
     writes = sum(number(t, "WriteCapacityUnits", where, 0) for t in throughputs)
@@ -232,7 +237,13 @@ def _table(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any]) -> 
 
 
 def _kms_key(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any]) -> None:
-    p.add(logical_id, kind, f"{props.get('KeySpec', 'SYMMETRIC_DEFAULT')} key", Decimal(1), "kms_key_month")
+    p.add(
+        logical_id,
+        kind,
+        f"{props.get('KeySpec', 'SYMMETRIC_DEFAULT')} key",
+        Decimal(1),
+        "kms_key_month",
+    )
 
 
 def _secret(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any]) -> None:
@@ -248,9 +259,13 @@ def _alarm(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any]) -> 
         metrics = sum(
             1
             for query in queries
-            if "MetricStat" in query or str(query.get("Expression", "")).lstrip().upper().startswith("SELECT")
+            if "MetricStat" in query
+            or str(query.get("Expression", "")).lstrip().upper().startswith("SELECT")
         )
-        periods = [int(str(q.get("Period") or q.get("MetricStat", {}).get("Period") or 60)) for q in queries]
+        periods = [
+            int(str(q.get("Period") or q.get("MetricStat", {}).get("Period") or 60))
+            for q in queries
+        ]
     else:
         metrics = 1
         periods = [int(str(props.get("Period", 60)))]
@@ -303,40 +318,58 @@ def _function(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any]) 
         by_requests=True,
     )
     gigabytes = requests * p.usage.lambda_log_bytes / BYTES_PER_GB
-    p.add(logical_id, kind, "function logs ingested", gigabytes, "logs_ingested_gb", by_requests=True)
+    p.add(
+        logical_id, kind, "function logs ingested", gigabytes, "logs_ingested_gb", by_requests=True
+    )
     if str(props.get("Tracing", "")) == "Active":
         # X-Ray's default sampling rule: the first request each second, then 5% of the rest
         # ("Sampling rules", AWS X-Ray Developer Guide), with requests spread evenly.
         first = min(requests, SECONDS_PER_MONTH)
         traces = first + (requests - first) * Decimal("0.05")
-        p.add(logical_id, kind, "X-Ray traces recorded", traces, "xray_trace_recorded", by_requests=True)
-    p.add(
+        p.add(
             logical_id,
             kind,
-            "DynamoDB on-demand reads it makes",
-            requests * p.usage.dynamodb_reads,
-            "dynamodb_read_request",
+            "X-Ray traces recorded",
+            traces,
+            "xray_trace_recorded",
             by_requests=True,
         )
     p.add(
-            logical_id,
-            kind,
-            "DynamoDB on-demand writes it makes",
-            requests * p.usage.dynamodb_writes,
-            "dynamodb_write_request",
-            by_requests=True,
-        )
+        logical_id,
+        kind,
+        "DynamoDB on-demand reads it makes",
+        requests * p.usage.dynamodb_reads,
+        "dynamodb_read_request",
+        by_requests=True,
+    )
+    p.add(
+        logical_id,
+        kind,
+        "DynamoDB on-demand writes it makes",
+        requests * p.usage.dynamodb_writes,
+        "dynamodb_write_request",
+        by_requests=True,
+    )
 
 
 def _http_api(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any]) -> None:
     if kind == "AWS::ApiGatewayV2::Api" and str(props.get("ProtocolType", "")) != "HTTP":
-        p.lines.append(Line(logical_id, kind, "WebSocket API (not estimated)", Decimal(0), "", Decimal(0)))
+        p.lines.append(
+            Line(logical_id, kind, "WebSocket API (not estimated)", Decimal(0), "", Decimal(0))
+        )
         return
     requests = p.usage.requests_per_api
     p.add(logical_id, kind, "HTTP API requests", requests, "http_api_request", by_requests=True)
     if props.get("AccessLogSettings"):
         gigabytes = requests * p.usage.access_log_bytes / BYTES_PER_GB
-        p.add(logical_id, kind, "access logs ingested", gigabytes, "logs_ingested_gb", by_requests=True)
+        p.add(
+            logical_id,
+            kind,
+            "access logs ingested",
+            gigabytes,
+            "logs_ingested_gb",
+            by_requests=True,
+        )
 
 
 PRICED: dict[str, Callable[[_Pricer, str, str, Mapping[str, Any]], None]] = {

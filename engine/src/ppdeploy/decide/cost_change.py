@@ -23,7 +23,7 @@ class CostChange:
         return self.after - self.before
 
 
-def change(  # noqa: PLR0913 - the stack, both templates with their parameters, the prices
+def change(
     stack: str,
     deployed: Mapping[str, Any] | None,
     deployed_parameters: Mapping[str, str],

@@ -65,22 +65,20 @@ class Resolved:
 
     def value(self, node: Any) -> Any:
         """``node`` with Ref to parameters and Fn::If resolved, deeply."""
-        if isinstance(node, dict):
-            if set(node) == {"Ref"}:
-                name = node["Ref"]
-                if name == "AWS::NoValue":
-                    return NO_VALUE
-                return self.values.get(name, node)
-            if set(node) == {"Fn::If"}:
-                condition, when_true, when_false = node["Fn::If"]
-                return self.value(when_true if self.holds(condition) else when_false)
-            if set(node) == {"Condition"}:
-                return self.holds(node["Condition"])
-            resolved = {key: self.value(item) for key, item in node.items()}
-            return {key: item for key, item in resolved.items() if item is not NO_VALUE}
         if isinstance(node, list):
             return [item for item in (self.value(x) for x in node) if item is not NO_VALUE]
-        return node
+        if not isinstance(node, dict):
+            return node
+        if set(node) == {"Ref"}:
+            name = node["Ref"]
+            return NO_VALUE if name == "AWS::NoValue" else self.values.get(name, node)
+        if set(node) == {"Fn::If"}:
+            condition, when_true, when_false = node["Fn::If"]
+            return self.value(when_true if self.holds(condition) else when_false)
+        if set(node) == {"Condition"}:
+            return self.holds(node["Condition"])
+        resolved = {key: self.value(item) for key, item in node.items()}
+        return {key: item for key, item in resolved.items() if item is not NO_VALUE}
 
     def resources(self) -> dict[str, dict[str, Any]]:
         """The resources the stack would hold: those whose condition holds, values resolved."""

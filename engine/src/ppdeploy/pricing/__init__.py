@@ -73,7 +73,7 @@ def _price(entry: Any, where: str, path: Path) -> Price:
     if not isinstance(entry, dict) or set(entry) != {"usd", "per", "source"}:
         raise InputError(
             f"price {where} in {path.name} is not {{usd, per, source}}",
-            fix="write it as { usd = \"0.01\", per = \"unit\", source = \"https://...\" }",
+            fix='write it as { usd = "0.01", per = "unit", source = "https://..." }',
         )
     try:
         usd = Decimal(str(entry["usd"]))
@@ -81,7 +81,7 @@ def _price(entry: Any, where: str, path: Path) -> Price:
         raise InputError(
             f"price {where} in {path.name} has usd {entry['usd']!r}",
             cause="it is not a number",
-            fix="write the dollar figure as a quoted decimal, e.g. \"0.045\"",
+            fix='write the dollar figure as a quoted decimal, e.g. "0.045"',
         ) from None
     if not str(entry["source"]).startswith("https://"):
         raise InputError(

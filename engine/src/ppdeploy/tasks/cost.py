@@ -29,6 +29,6 @@ def cost(c: Context, stage: str = "dev", requests: int = 0, json_: bool = False)
 
     estimate = estimate_stage(config.stage(stage), requests)
     if json_:
-        print(json.dumps(cost_view.as_json(estimate), indent=2))  # noqa: T201 - the output
+        print(json.dumps(cost_view.as_json(estimate), indent=2))
         return
     cost_view.show(ui.for_output(), estimate)

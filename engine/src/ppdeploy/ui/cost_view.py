@@ -30,11 +30,21 @@ def quantity(value: Decimal) -> str:
 
 
 def line_rows(estimate: StageCost) -> list[tuple[str, str, str, str, str]]:
-    """One row per charged item; request-driven items only when requests were given."""
+    """One row per item, dearest first in each stack; request-driven ones only at N requests.
+
+    A note (a gateway endpoint, an on-demand table: no hourly charge) has no unit and shows
+    no quantity.
+    """
     return [
-        (stack.stack, line.logical_id, line.item, f"{quantity(line.quantity)} {line.unit}".strip(), dollars(line.usd))
+        (
+            stack.stack,
+            line.logical_id,
+            line.item,
+            f"{quantity(line.quantity)} {line.unit}" if line.unit else "",
+            dollars(line.usd),
+        )
         for stack in estimate.stacks
-        for line in stack.lines
+        for line in sorted(stack.lines, key=lambda line: (-line.usd, line.logical_id))
         if estimate.requests or not line.by_requests
     ]
 

@@ -54,9 +54,7 @@ def stage_specs(stage: Stage) -> list[StackSpec]:
     return specs
 
 
-def estimate_stage(
-    stage: Stage, requests: int = 0, prices_path: Path | None = None
-) -> StageCost:
+def estimate_stage(stage: Stage, requests: int = 0, prices_path: Path | None = None) -> StageCost:
     """The stage's monthly cost idle and at ``requests`` API requests a month."""
     if requests < 0:
         raise InputError(

@@ -72,7 +72,7 @@ def plan_graph(
             plan = preview(
                 session.cfn, spec, number, force=session.force, exports_now=session.exports
             )
-            plans.append(_priced(session, plan, spec, prices))
+            plans.append(priced(session, plan, spec, prices))
     return plans
 
 
@@ -84,7 +84,7 @@ def _prices(session: StageSession) -> pricing.PriceTable | None:
         return None
 
 
-def _priced(
+def priced(
     session: StageSession, plan: StackPlan, spec: StackSpec, prices: pricing.PriceTable | None
 ) -> StackPlan:
     copied = {field.name: getattr(plan, field.name) for field in fields(StackPlan)}
@@ -94,9 +94,7 @@ def _priced(
         if plan.action == "unchanged":
             monthly = None
         elif plan.action == "create":
-            monthly = change(
-                plan.stack, None, {}, spec.template.document, spec.parameters, prices
-            )
+            monthly = change(plan.stack, None, {}, spec.template.document, spec.parameters, prices)
         else:
             deployed = session.cfn.describe(plan.stack)
             body = session.cfn.template_body(plan.stack)
@@ -112,8 +110,6 @@ def _priced(
                 prices,
             )
     except InputError as error:
-        session.reporter.emit(
-            Message(f"{plan.stack}: no cost difference shown: {error}", "warn")
-        )
+        session.reporter.emit(Message(f"{plan.stack}: no cost difference shown: {error}", "warn"))
         monthly = None
     return PricedPlan(**copied, monthly=monthly)
