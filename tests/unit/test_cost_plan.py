@@ -1,4 +1,4 @@
-"""`invoke plan`'s monthly column: the idle cost a deploy would add or remove, per stack.
+"""`invoke plan`'s cost table: the idle monthly cost a deploy would add or remove, per stack.
 
 create -> from $0 to the proposed template's cost; update -> the deployed template with its
 deployed parameters against the proposed ones; unchanged -> $0.00 without reading anything;
@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from ppdeploy import pricing, templates
 from ppdeploy.decide.plan import StackPlan
@@ -51,7 +52,7 @@ def test_an_update_is_priced_from_the_deployed_template_and_parameters() -> None
     assert isinstance(plan, PricedPlan)
     assert plan.monthly is not None
     assert (plan.monthly.before, plan.monthly.after) == (Decimal("32.850"), Decimal("65.700"))
-    assert plan_view.monthly(plan) == "+$32.85 ($32.85 -> $65.70)"
+    assert plan_view.cost_row(plan) == (STACK, "update", "$32.85", "$65.70", "+$32.85")
 
 
 def test_a_change_that_removes_cost_shows_a_negative_difference() -> None:
@@ -61,7 +62,7 @@ def test_a_change_that_removes_cost_shows_a_negative_difference() -> None:
 
     plan = priced(session(cfn), StackPlan(STACK, 1, "update"), spec("single-nat"), PRICES)  # type: ignore[arg-type]
 
-    assert plan_view.monthly(plan) == "-$32.85 ($65.70 -> $32.85)"
+    assert plan_view.cost_row(plan) == (STACK, "update", "$65.70", "$32.85", "-$32.85")
 
 
 def test_a_new_stack_costs_its_whole_template_and_an_unchanged_one_nothing() -> None:
@@ -70,8 +71,8 @@ def test_a_new_stack_costs_its_whole_template_and_an_unchanged_one_nothing() -> 
     created = priced(session(cfn), StackPlan(STACK, 1, "create"), spec("single-nat"), PRICES)  # type: ignore[arg-type]
     unchanged = priced(session(cfn), StackPlan(STACK, 1, "unchanged"), spec("x"), PRICES)  # type: ignore[arg-type]
 
-    assert plan_view.monthly(created) == "+$32.85 ($0.00 -> $32.85)"
-    assert plan_view.monthly(unchanged) == "$0.00"
+    assert plan_view.cost_row(created) == (STACK, "create", "$0.00", "$32.85", "+$32.85")
+    assert plan_view.cost_row(unchanged) == (STACK, "unchanged", "-", "-", "$0.00")
     assert cfn.calls == []
 
 
@@ -86,14 +87,51 @@ def test_a_deployed_template_the_estimate_cannot_price_shows_n_a_and_warns() -> 
 
     plan = priced(reporting, StackPlan(STACK, 1, "update"), spec("single-nat"), PRICES)  # type: ignore[arg-type]
 
-    assert plan_view.monthly(plan) == "n/a"
+    assert plan_view.cost_row(plan)[2:] == ("n/a", "n/a", "n/a")
+    assert plan_view.cost_rows([plan])[-1] == ("total", "", "", "", "n/a")
     warnings = [e for e in reporting.reporter.events if isinstance(e, Message)]
     assert "cache.x9.huge" in warnings[0].text
     assert warnings[0].level == "warn"
 
 
-def test_the_plan_table_has_the_monthly_column() -> None:
-    cfn = FakeCloudFormation()
-    plan = priced(session(cfn), StackPlan(STACK, 2, "create"), spec("single-nat"), PRICES)  # type: ignore[arg-type]
+class Tables(Recorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[tuple[str, tuple[str, ...], list[tuple[object, ...]]]] = []
 
-    assert plan_view.rows([plan]) == [("2", STACK, "create", "", "+$32.85 ($0.00 -> $32.85)")]
+    def table(self, title: str, columns: Any, rows: Any) -> None:
+        self.tables.append((title, tuple(columns), [tuple(row) for row in rows]))
+
+
+def test_plan_keeps_its_four_columns_and_adds_a_cost_table_with_a_total() -> None:
+    cfn = FakeCloudFormation()
+    cfn.stacks[STACK] = stack_state(STACK, parameters={"Egress": "single-nat"})
+    cfn.templates[STACK] = BODY
+    reporting = session(cfn)
+    other = "purposepath-coaching-api-dev"
+    plans = [
+        priced(reporting, StackPlan(STACK, 1, "update"), spec("nat-per-az"), PRICES),  # type: ignore[arg-type]
+        priced(reporting, StackPlan(other, 2, "unchanged"), spec("x"), PRICES),  # type: ignore[arg-type]
+    ]
+    view = Tables()
+
+    plan_view.show(view, "dev", plans)  # type: ignore[arg-type]
+
+    (title, columns, rows), (cost_title, cost_columns, cost_rows) = view.tables
+    assert (title, columns) == ("plan for stage dev", ("wave", "stack", "action", "changes"))
+    assert rows == [("1", STACK, "update", ""), ("2", other, "unchanged", "")]
+    assert cost_title.startswith(
+        "monthly cost per stack, idle (list prices of 2026-12-03, us-east-1"
+    )
+    assert cost_columns == plan_view.COST_COLUMNS
+    assert cost_rows[-1] == ("total", "", "", "", "+$32.85")
+
+
+def test_without_a_price_table_the_plan_shows_no_cost_table() -> None:
+    cfn = FakeCloudFormation()
+    plan = priced(session(cfn), StackPlan(STACK, 1, "create"), spec("x"), None)  # type: ignore[arg-type]
+    view = Tables()
+
+    plan_view.show(view, "dev", [plan])  # type: ignore[arg-type]
+
+    assert [title for title, _, _ in view.tables] == ["plan for stage dev"]

@@ -29,6 +29,7 @@ class PricedPlan(StackPlan):
     """A stack's plan with the monthly cost difference (None: could not be priced)."""
 
     monthly: CostChange | None = None
+    priced_as_of: str = ""  # the price table's date ("" when there was none to read)
 
 
 def plan_stage(session: StageSession, service: str | None = None) -> list[StackPlan]:
@@ -90,6 +91,7 @@ def priced(
     copied = {field.name: getattr(plan, field.name) for field in fields(StackPlan)}
     if prices is None:
         return PricedPlan(**copied)
+    as_of = f"{prices.compiled}, {prices.region}"
     try:
         if plan.action == "unchanged":
             monthly = None
@@ -112,4 +114,4 @@ def priced(
     except InputError as error:
         session.reporter.emit(Message(f"{plan.stack}: no cost difference shown: {error}", "warn"))
         monthly = None
-    return PricedPlan(**copied, monthly=monthly)
+    return PricedPlan(**copied, monthly=monthly, priced_as_of=as_of)
