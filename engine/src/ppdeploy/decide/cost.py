@@ -322,8 +322,12 @@ def _function(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any]) 
         logical_id, kind, "function logs ingested", gigabytes, "logs_ingested_gb", by_requests=True
     )
     if str(props.get("Tracing", "")) == "Active":
-        # X-Ray's default sampling rule: the first request each second, then 5% of the rest
-        # ("Sampling rules", AWS X-Ray Developer Guide), with requests spread evenly.
+        # Lambda's sampling with active tracing: "1 request per second and 5 percent of
+        # additional requests", not configurable (Lambda Developer Guide, "Visualize Lambda
+        # function invocations using AWS X-Ray",
+        # https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html). Counted per
+        # function with requests spread evenly over the month: an upper bound if the one
+        # request a second is shared by the account's functions.
         first = min(requests, SECONDS_PER_MONTH)
         traces = first + (requests - first) * Decimal("0.05")
         p.add(
