@@ -254,8 +254,9 @@ def _alarm(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any]) -> 
     # CloudWatch charges an alarm per metric it evaluates ("Amazon CloudWatch pricing",
     # Alarms): one for a single-metric alarm; for a metric math alarm, each metric it reads;
     # a Metrics Insights query is counted as one (see the price table's note).
+    where = f"{kind} {logical_id}"
     if "Metrics" in props:
-        queries = props.get("Metrics") or []
+        queries = [query for query in props.get("Metrics") or [] if isinstance(query, dict)]
         metrics = sum(
             1
             for query in queries
@@ -263,12 +264,14 @@ def _alarm(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any]) -> 
             or str(query.get("Expression", "")).lstrip().upper().startswith("SELECT")
         )
         periods = [
-            int(str(q.get("Period") or q.get("MetricStat", {}).get("Period") or 60))
-            for q in queries
+            number(query, "Period", where, 60)
+            if "Period" in query
+            else number(query.get("MetricStat") or {}, "Period", where, 60)
+            for query in queries
         ]
     else:
         metrics = 1
-        periods = [int(str(props.get("Period", 60)))]
+        periods = [number(props, "Period", where, 60)]
     high = any(period < 60 for period in periods)  # under a minute is high resolution
     key = "alarm_high_resolution_metric_month" if high else "alarm_metric_month"
     p.add(logical_id, kind, f"alarm on {metrics} metric(s)", Decimal(metrics), key)
@@ -293,7 +296,9 @@ def _parameter(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any])
 
 def _serves_api(props: Mapping[str, Any]) -> bool:
     events = props.get("Events") or {}
-    return any(str(event.get("Type")) == "HttpApi" for event in events.values())
+    return any(
+        isinstance(event, dict) and str(event.get("Type")) == "HttpApi" for event in events.values()
+    )
 
 
 def _function(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any]) -> None:
