@@ -47,7 +47,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from ppdeploy import config
-from ppdeploy.workflows.cost import StageCost, estimate_stage
+from ppdeploy.workflows.stage_cost import StageCost, estimate_stage
 
 
 def cents(usd: Decimal) -> Decimal:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ppdeploy import config, pricing, project, templates
-from ppdeploy.decide import cost
+from ppdeploy.decide import cost_estimate as cost
 from ppdeploy.errors import InputError
 
 PRICES = pricing.load("us-east-1")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ppdeploy.decide import cost
+from ppdeploy.decide import cost_estimate as cost
 from ppdeploy.pricing import PriceTable
 
 

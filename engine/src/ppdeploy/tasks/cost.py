@@ -25,7 +25,7 @@ def cost(c: Context, stage: str = "dev", requests: int = 0, json_: bool = False)
 
     from ppdeploy import config, ui  # noqa: PLC0415 - same
     from ppdeploy.ui import cost_view  # noqa: PLC0415 - same
-    from ppdeploy.workflows.cost import estimate_stage  # noqa: PLC0415 - same
+    from ppdeploy.workflows.stage_cost import estimate_stage  # noqa: PLC0415 - same
 
     estimate = estimate_stage(config.stage(stage), requests)
     if json_:

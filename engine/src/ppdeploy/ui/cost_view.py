@@ -9,7 +9,7 @@ from ppdeploy.events import Message
 
 if TYPE_CHECKING:
     from ppdeploy.ui import View
-    from ppdeploy.workflows.cost import StageCost
+    from ppdeploy.workflows.stage_cost import StageCost
 
 CENT = Decimal("0.01")
 
@@ -94,7 +94,7 @@ def show(view: View, estimate: StageCost) -> None:
             view.emit(
                 Message(
                     f"UNPRICED: {stack.stack}: {item}: the estimate does not know this type; "
-                    "add it to ppdeploy/decide/cost.py",
+                    "add it to ppdeploy/decide/cost_estimate.py",
                     "warn",
                 )
             )

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from ppdeploy import catalog, naming, pricing
 from ppdeploy.config import Stage
-from ppdeploy.decide import cost, stacks
+from ppdeploy.decide import cost_estimate as cost
+from ppdeploy.decide import stacks
 from ppdeploy.errors import InputError
 from ppdeploy.model import StackSpec
 
