@@ -21,9 +21,9 @@ from typing import Any
 from ppdeploy.decide.cost_template import Resolved, number, text
 from ppdeploy.pricing import PriceTable
 
-MILLION = Decimal(1_000_000)
+# CloudWatch Logs bills ingested data by the GB; counted here as 1024^3 bytes, the larger
+# unit, so the estimate does not run high.
 BYTES_PER_GB = Decimal(1024**3)
-SECONDS_PER_MONTH = Decimal(730 * 3600)
 
 
 @dataclass(frozen=True)
@@ -333,7 +333,7 @@ def _function(p: _Pricer, logical_id: str, kind: str, props: Mapping[str, Any]) 
         # https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html). Counted per
         # function with requests spread evenly over the month: an upper bound if the one
         # request a second is shared by the account's functions.
-        first = min(requests, SECONDS_PER_MONTH)
+        first = min(requests, p.hours * 3600)
         traces = first + (requests - first) * Decimal("0.05")
         p.add(
             logical_id,
