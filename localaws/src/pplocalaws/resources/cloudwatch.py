@@ -19,6 +19,7 @@ from moto.cloudwatch.models import (
 )
 from moto.core.common_models import CloudFormationModel
 
+from pplocalaws.resources import alarm_evaluation
 from pplocalaws.resources.common import LocalModel, Properties, as_bool
 
 RESOURCE_TYPE = "AWS::CloudWatch::Alarm"
@@ -113,6 +114,7 @@ class LocalAlarm(LocalModel, CloudFormationModel):
         cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalAlarm:
         alarm = _put_alarm(resource_name, properties, account_id, region_name)
+        alarm_evaluation.ensure_running()  # the server evaluates alarms from the first one on
         return cls(resource_name, alarm.alarm_arn, properties)
 
     def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:

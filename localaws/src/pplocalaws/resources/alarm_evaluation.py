@@ -1,0 +1,342 @@
+"""CloudWatch metric alarms evaluated from the metric data the local AWS holds.
+
+moto records PutMetricData but never evaluates an alarm: its state changes only through
+SetAlarmState. This evaluator does what CloudWatch does ("Using Amazon CloudWatch alarms",
+section "Evaluating an alarm",
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation):
+for each alarm, the statistic of its metric over each of the last ``EvaluationPeriods``
+periods of ``Period`` seconds; a period "breaches" when the value compared with
+``Threshold`` by ``ComparisonOperator`` holds; ``DatapointsToAlarm`` (default
+``EvaluationPeriods``) breaching periods of those make ALARM, fewer make OK. Missing
+periods follow ``TreatMissingData`` ("Configuring how CloudWatch alarms treat missing
+data", same page): ``notBreaching`` counts them good, ``breaching`` bad, ``ignore`` keeps
+the current state when nothing is there, ``missing`` (the default) gives
+INSUFFICIENT_DATA when nothing is there. Simplified: with some periods missing, only the
+present ones are counted (CloudWatch may look further back).
+
+A metric is one namespace, name and exact set of dimensions ("CloudWatch concepts",
+Dimensions: "each unique combination of dimensions" is a separate metric), so an alarm's
+dimensions must match a datapoint's exactly. Periods run on the compressed clock
+(``local_clock``): with the default factor 60, a 60-second period is the last second.
+
+A state change goes through SetAlarmState, so the alarm's SNS actions fire
+(``alarm_actions``). An alarm the evaluator does not understand (anomaly detection,
+metric math beyond ``alarm_evaluation_math``) is logged as an error, listed in
+:data:`UNEVALUABLE`, and put in INSUFFICIENT_DATA with a reason naming what is not
+understood: never silently OK.
+
+The background evaluator (``ensure_running``) runs in the local AWS server process, every
+``TICK_SECONDS``; ``PPLOCALAWS_ALARM_EVALUATION`` = ``on`` / ``off`` overrides the default
+(``auto``: on when serving, off under ``moto.mock_aws`` where tests drive
+:func:`evaluate_all` themselves).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import operator
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from moto.cloudwatch.models import (
+    CloudWatchBackend,
+    MetricAggregatedDatum,
+    MetricDatum,
+    cloudwatch_backends,
+)
+
+from pplocalaws.resources import local_clock
+from pplocalaws.resources.alarm_evaluation_math import (
+    Series,
+    Unevaluable,
+    insights_query,
+    sum_of_terms,
+)
+
+log = logging.getLogger(__name__)
+
+SWITCH_VARIABLE = "PPLOCALAWS_ALARM_EVALUATION"
+TICK_SECONDS = 0.25
+
+UNEVALUABLE: dict[str, str] = {}
+"""Alarm ARN -> why the local AWS cannot evaluate it."""
+
+_COMPARISONS: dict[str, tuple[Callable[[float, float], bool], str]] = {
+    "GreaterThanOrEqualToThreshold": (operator.ge, "greater than or equal to"),
+    "GreaterThanThreshold": (operator.gt, "greater than"),
+    "LessThanThreshold": (operator.lt, "less than"),
+    "LessThanOrEqualToThreshold": (operator.le, "less than or equal to"),
+}
+_evaluating = threading.Lock()
+_started = threading.Event()
+
+
+@dataclass(frozen=True)
+class Watched:
+    """One metric series: which datapoints, which statistic."""
+
+    namespace: str
+    name: str
+    dimensions: frozenset[tuple[str, str]] | None  # None: every dimension set (Insights)
+    statistic: str
+    unit: str | None = None
+
+
+def _epoch(timestamp: datetime) -> float:
+    if timestamp.tzinfo is None:  # moto keeps UTC as naive datetimes
+        timestamp = timestamp.replace(tzinfo=UTC)
+    return timestamp.timestamp()
+
+
+def _statistic(datums: list[Any], statistic: str) -> float | None:
+    """``statistic`` of the datapoints, None when there are none."""
+    if not datums:
+        return None
+    raw = [float(d.value) for d in datums if isinstance(d, MetricDatum)]
+    summaries = [d for d in datums if isinstance(d, MetricAggregatedDatum)]
+    count = len(raw) + sum(float(s.sample_count) for s in summaries)
+    total = sum(raw) + sum(float(s.sum) for s in summaries)
+    if statistic == "Sum":
+        return total
+    if statistic == "SampleCount":
+        return count
+    if statistic == "Average":
+        return total / count if count else None
+    if statistic == "Minimum":
+        return min([*raw, *(float(s.min) for s in summaries)])
+    if statistic == "Maximum":
+        return max([*raw, *(float(s.max) for s in summaries)])
+    if statistic.startswith("p") and not summaries:
+        try:
+            rank = float(statistic[1:])
+        except ValueError:
+            rank = math.nan
+        if 0 < rank <= 100:
+            ordered = sorted(raw)  # nearest rank
+            return ordered[max(0, math.ceil(rank / 100 * len(ordered)) - 1)]
+    raise Unevaluable(
+        f"the statistic {statistic!r} (the local AWS evaluates Sum, Average, Minimum, "
+        "Maximum, SampleCount and pNN of raw values)"
+    )
+
+
+def series(
+    backend: CloudWatchBackend, watched: Watched, period: float, periods: int, now: float
+) -> Series:
+    """The statistic over each of the last ``periods`` periods, newest first."""
+    length = local_clock.real_seconds(period)
+    oldest = now - periods * length
+    buckets: list[list[Any]] = [[] for _ in range(periods)]
+    for datum in list(backend.metric_data):
+        if datum.namespace != watched.namespace or datum.name != watched.name:
+            continue
+        if watched.unit and datum.unit and datum.unit != watched.unit:
+            continue
+        if watched.dimensions is not None and (
+            frozenset((d.name, d.value) for d in datum.dimensions) != watched.dimensions
+        ):
+            continue
+        at = _epoch(datum.timestamp)
+        if oldest <= at <= now:
+            buckets[min(periods - 1, int((now - at) // length))].append(datum)
+    return [_statistic(bucket, watched.statistic) for bucket in buckets]
+
+
+def _dimensions(dimensions: Iterable[Any]) -> frozenset[tuple[str, str]]:
+    return frozenset((str(d.name), str(d.value)) for d in dimensions)
+
+
+def _query_series(backend: CloudWatchBackend, alarm: Any, periods: int, now: float) -> tuple[Series, float]:
+    """(values, period) of an alarm on ``Metrics`` (metric math / Metrics Insights)."""
+    queries = {str(q.id): q for q in alarm.metric_data_queries}
+    returning = [q for q in queries.values() if str(q.return_data).lower() != "false"]
+    if len(returning) != 1:
+        raise Unevaluable(f"{len(returning)} of its Metrics return data; exactly one must")
+    top = returning[0]
+    stat_periods = [int(q.metric_stat.period) for q in queries.values() if q.metric_stat]
+    period = float(top.period) if top.period else float(max(stat_periods, default=0))
+    if period <= 0:
+        raise Unevaluable("its returning query has no Period")
+
+    def of(query_id: str) -> Series:
+        query = queries.get(query_id)
+        if query is None:
+            raise Unevaluable(f"its expression names {query_id!r}, which is not one of its Metrics")
+        if query.metric_stat is not None:
+            stat = query.metric_stat
+            if float(stat.period) != period:
+                raise Unevaluable("its Metrics have different periods")
+            watched = Watched(
+                stat.metric.namespace,
+                stat.metric.metric_name,
+                _dimensions(stat.metric.dimensions),
+                str(stat.stat),
+                stat.unit,
+            )
+            return series(backend, watched, period, periods, now)
+        expression = str(query.expression or "")
+        insights = insights_query(expression)
+        if insights is not None:
+            namespace, name, statistic = insights
+            return series(backend, Watched(namespace, name, None, statistic), period, periods, now)
+        return sum_of_terms(expression, of, periods)
+
+    return of(str(top.id)), period
+
+
+def values_of(backend: CloudWatchBackend, alarm: Any, now: float) -> tuple[Series, float]:
+    """(values newest first, period in AWS seconds) of the alarm's metric."""
+    periods = int(alarm.evaluation_periods)
+    if alarm.metric_data_queries:
+        return _query_series(backend, alarm, periods, now)
+    statistic = alarm.statistic or alarm.extended_statistic
+    if not statistic or not alarm.metric_name:
+        raise Unevaluable("it names no metric and statistic")
+    watched = Watched(
+        alarm.namespace, alarm.metric_name, _dimensions(alarm.dimensions), str(statistic), alarm.unit
+    )
+    return series(backend, watched, float(alarm.period), periods, now), float(alarm.period)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: str
+    reason: str
+    data: str
+
+
+def decide(alarm: Any, values: Series, period: float) -> Verdict:
+    """The state CloudWatch gives the alarm for these per-period values (module docstring)."""
+    if alarm.comparison_operator not in _COMPARISONS:
+        raise Unevaluable(f"the comparison {alarm.comparison_operator} (anomaly detection)")
+    compare, words = _COMPARISONS[alarm.comparison_operator]
+    threshold = float(alarm.threshold)
+    needed = int(alarm.datapoints_to_alarm or alarm.evaluation_periods)
+    treat = alarm.treat_missing_data or "missing"
+    present = [v for v in values if v is not None]
+    data = json.dumps(
+        {
+            "version": "1.0",
+            "period": int(period),
+            "recentDatapoints": present,
+            "threshold": threshold,
+        }
+    )
+    if not present and treat in ("missing", "ignore"):
+        if treat == "ignore":
+            return Verdict(alarm.state_value, str(alarm.state_reason or ""), data)
+        return Verdict(
+            "INSUFFICIENT_DATA",
+            f"Insufficient Data: {len(values)} datapoints were unknown.",
+            data,
+        )
+    breaches = [compare(v, threshold) for v in present]
+    if treat == "breaching":
+        breaches += [True] * (len(values) - len(present))
+    breaching = sum(breaches)
+    state = "ALARM" if breaching >= needed else "OK"
+    shown = ", ".join(f"{v:g}" for v in present) or "no data"
+    verb = "was" if breaching == 1 else "were"
+    negation = "" if state == "ALARM" else "not "
+    reason = (
+        f"Threshold Crossed: {breaching} out of the last {len(values)} datapoints [{shown}] "
+        f"{verb} {negation}{words} the threshold ({threshold:g}) (minimum {needed} datapoint"
+        f"{'s' if needed != 1 else ''} for {alarm.state_value} -> {state} transition)."
+    )
+    return Verdict(state, reason, data)
+
+
+def evaluate(backend: CloudWatchBackend, alarm: Any, now: float | None = None) -> str:
+    """Evaluate one alarm and change its state through SetAlarmState; the state after."""
+    now = time.time() if now is None else now
+    try:
+        values, period = values_of(backend, alarm, now)
+        verdict = decide(alarm, values, period)
+    except Unevaluable as why:
+        reason = f"The local AWS cannot evaluate this alarm: {why}"
+        if UNEVALUABLE.get(alarm.alarm_arn) != reason:
+            log.error("alarm %s NOT EVALUATED: %s", alarm.name, why)
+            UNEVALUABLE[alarm.alarm_arn] = reason
+        verdict = Verdict("INSUFFICIENT_DATA", reason, "{}")
+    else:
+        UNEVALUABLE.pop(alarm.alarm_arn, None)
+    if verdict.state != alarm.state_value:
+        backend.set_alarm_state(alarm.name, verdict.reason, verdict.data, verdict.state)
+    return str(backend.alarms[alarm.name].state_value)
+
+
+def _backends() -> list[CloudWatchBackend]:
+    loaded = []
+    for account_id in list(cloudwatch_backends.keys()):
+        loaded.extend(list(cloudwatch_backends[account_id].values()))
+    return loaded
+
+
+def evaluate_all(now: float | None = None) -> None:
+    """Evaluate every metric alarm of every account and region the local AWS holds."""
+    with _evaluating:
+        for backend in _backends():
+            for alarm in list(backend.alarms.values()):
+                evaluate(backend, alarm, now)
+
+
+def evaluate_named(account_id: str, region_name: str, names: Iterable[str]) -> None:
+    """Evaluate the named alarms now (a CodeDeploy deployment checking its alarms)."""
+    backend = cloudwatch_backends[account_id][region_name]
+    with _evaluating:
+        for name in names:
+            alarm = backend.alarms.get(name)
+            if alarm is not None:
+                evaluate(backend, alarm)
+
+
+def _enabled() -> bool:
+    switch = os.environ.get(SWITCH_VARIABLE, "auto").strip().lower()
+    if switch in ("on", "off"):
+        return switch == "on"
+    from moto.core.models import botocore_stubber  # noqa: PLC0415 - moto's mock switch
+
+    return not botocore_stubber.enabled  # serving, not inside a test's mock_aws()
+
+
+def _loop() -> None:
+    while True:
+        try:
+            evaluate_all()
+        except Exception:  # the evaluator must outlive one bad alarm or a racing delete
+            log.exception("alarm evaluation failed; retrying in %s s", TICK_SECONDS)
+        time.sleep(TICK_SECONDS)
+
+
+def ensure_running() -> bool:
+    """Start the background evaluator once per process, when enabled; True if it runs."""
+    if _started.is_set():
+        return True
+    if not _enabled():
+        return False
+    local_clock.compression()  # a bad factor fails here, naming the variable
+    _started.set()
+    threading.Thread(target=_loop, name="alarm-evaluation", daemon=True).start()
+    log.info("alarm evaluation running every %s s", TICK_SECONDS)
+    return True
+
+
+__all__ = [
+    "UNEVALUABLE",
+    "Unevaluable",
+    "Verdict",
+    "Watched",
+    "decide",
+    "ensure_running",
+    "evaluate",
+    "evaluate_all",
+    "evaluate_named",
+    "series",
+]
