@@ -17,7 +17,8 @@ present ones are counted (CloudWatch may look further back).
 A metric is one namespace, name and exact set of dimensions ("CloudWatch concepts",
 Dimensions: "each unique combination of dimensions" is a separate metric), so an alarm's
 dimensions must match a datapoint's exactly. Periods run on the compressed clock
-(``local_clock``): with the default factor 60, a 60-second period is the last second.
+(``local_clock``): with the default factor 60, a 60-second period is the last second (never
+less than ``MIN_PERIOD_SECONDS``, so a datapoint is seen before it falls out).
 
 A state change goes through SetAlarmState, so the alarm's SNS actions fire
 (``alarm_actions``). An alarm the evaluator does not understand (anomaly detection,
@@ -64,6 +65,10 @@ log = logging.getLogger(__name__)
 
 SWITCH_VARIABLE = "PPLOCALAWS_ALARM_EVALUATION"
 TICK_SECONDS = 0.25
+# However compressed, a period lasts at least this long in real time: evaluated every tick
+# (and by a CodeDeploy deployment every ALARM_POLL_SECONDS), each datapoint is then seen at
+# least a few times before it falls out of the evaluation range.
+MIN_PERIOD_SECONDS = 1.0
 
 UNEVALUABLE: dict[str, str] = {}
 """Alarm ARN -> why the local AWS cannot evaluate it."""
@@ -131,7 +136,7 @@ def series(
     backend: CloudWatchBackend, watched: Watched, period: float, periods: int, now: float
 ) -> Series:
     """The statistic over each of the last ``periods`` periods, newest first."""
-    length = local_clock.real_seconds(period)
+    length = max(local_clock.real_seconds(period), MIN_PERIOD_SECONDS)
     oldest = now - periods * length
     buckets: list[list[Any]] = [[] for _ in range(periods)]
     for datum in list(backend.metric_data):
