@@ -26,7 +26,14 @@ def cloudwatch(aws: boto3.Session, monkeypatch: pytest.MonkeyPatch) -> Any:
     return aws.client("cloudwatch")
 
 
-def put(cloudwatch: Any, name: str, value: float, seconds_ago: float, dims: list[Any], ns: str = "AWS/Lambda") -> None:
+def put(
+    cloudwatch: Any,
+    name: str,
+    value: float,
+    seconds_ago: float,
+    dims: list[Any],
+    ns: str = "AWS/Lambda",
+) -> None:
     at = datetime.fromtimestamp(NOW - seconds_ago, tz=UTC)
     cloudwatch.put_metric_data(
         Namespace=ns,
@@ -140,7 +147,14 @@ def test_a_metrics_insights_sum_counts_every_dimension_set(cloudwatch: Any) -> N
         TreatMissingData="notBreaching",
     )
     put(cloudwatch, "LoginFailed", 1, 5, [], ns="PurposePath/account")
-    put(cloudwatch, "LoginFailed", 1, 5, [{"Name": "service", "Value": "account"}], ns="PurposePath/account")
+    put(
+        cloudwatch,
+        "LoginFailed",
+        1,
+        5,
+        [{"Name": "service", "Value": "account"}],
+        ns="PurposePath/account",
+    )
     assert state(cloudwatch, "logins")["StateValue"] == "OK"
     put(cloudwatch, "LoginFailed", 1, 100, [{"Name": "x", "Value": "y"}], ns="PurposePath/account")
     assert state(cloudwatch, "logins")["StateValue"] == "ALARM"
@@ -179,7 +193,14 @@ def test_a_fill_sum_expression_alarms_on_either_series(cloudwatch: Any) -> None:
         TreatMissingData="notBreaching",
     )
     assert state(cloudwatch, "throttles")["StateValue"] == "OK"
-    put(cloudwatch, "WriteThrottleEvents", 2, 5, [{"Name": "TableName", "Value": "users"}], ns="AWS/DynamoDB")
+    put(
+        cloudwatch,
+        "WriteThrottleEvents",
+        2,
+        5,
+        [{"Name": "TableName", "Value": "users"}],
+        ns="AWS/DynamoDB",
+    )
     assert state(cloudwatch, "throttles")["StateValue"] == "ALARM"
 
 

@@ -34,7 +34,10 @@ def template(platform: str = "Lambda", **group: Any) -> str:
         "ApplicationName": {"Ref": "App"},
         "ServiceRoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
         "DeploymentConfigName": "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
-        "DeploymentStyle": {"DeploymentType": "BLUE_GREEN", "DeploymentOption": "WITH_TRAFFIC_CONTROL"},
+        "DeploymentStyle": {
+            "DeploymentType": "BLUE_GREEN",
+            "DeploymentOption": "WITH_TRAFFIC_CONTROL",
+        },
         **group,
     }
     return json.dumps(
@@ -66,7 +69,9 @@ def test_a_lambda_application_and_group_are_created_and_deleted(
     outputs = stack_outputs("s")
     assert outputs["App"] == "app"
     codedeploy = aws.client("codedeploy")
-    info = codedeploy.get_deployment_group(applicationName="app", deploymentGroupName=outputs["Group"])
+    info = codedeploy.get_deployment_group(
+        applicationName="app", deploymentGroupName=outputs["Group"]
+    )
     assert info["deploymentGroupInfo"]["deploymentConfigName"] == (
         "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"
     )
@@ -78,10 +83,36 @@ def test_a_lambda_application_and_group_are_created_and_deleted(
 @pytest.mark.parametrize(
     ("platform", "group", "reason"),
     [
-        ("Lambda", {"DeploymentConfigName": "CodeDeployDefault.OneAtATime"}, "DeploymentConfigDoesNotExistException"),
-        ("Lambda", {"ServiceRoleArn": "arn:aws:iam::123456789012:role/nobody"}, "InvalidRoleException"),
-        ("Lambda", {"DeploymentStyle": {"DeploymentType": "IN_PLACE", "DeploymentOption": "WITHOUT_TRAFFIC_CONTROL"}}, "BLUE_GREEN"),
-        ("Lambda", {"AlarmConfiguration": {"Enabled": True, "Alarms": [{"Name": f"a{i}"} for i in range(11)]}}, "AlarmsLimitExceededException"),
+        (
+            "Lambda",
+            {"DeploymentConfigName": "CodeDeployDefault.OneAtATime"},
+            "DeploymentConfigDoesNotExistException",
+        ),
+        (
+            "Lambda",
+            {"ServiceRoleArn": "arn:aws:iam::123456789012:role/nobody"},
+            "InvalidRoleException",
+        ),
+        (
+            "Lambda",
+            {
+                "DeploymentStyle": {
+                    "DeploymentType": "IN_PLACE",
+                    "DeploymentOption": "WITHOUT_TRAFFIC_CONTROL",
+                }
+            },
+            "BLUE_GREEN",
+        ),
+        (
+            "Lambda",
+            {
+                "AlarmConfiguration": {
+                    "Enabled": True,
+                    "Alarms": [{"Name": f"a{i}"} for i in range(11)],
+                }
+            },
+            "AlarmsLimitExceededException",
+        ),
         ("Functions", {}, "ComputePlatform"),
     ],
 )

@@ -94,7 +94,9 @@ def settled(cfn: Any, timeout: float = 60.0) -> dict[str, Any]:
         time.sleep(0.05)
 
 
-def update(cfn: Any, config: str = "Canary10Percent5Minutes", alarms: str = "[!Ref ErrorsAlarm]") -> dict[str, Any]:
+def update(
+    cfn: Any, config: str = "Canary10Percent5Minutes", alarms: str = "[!Ref ErrorsAlarm]"
+) -> dict[str, Any]:
     cfn.update_stack(
         StackName="s",
         TemplateBody=template(config, alarms),
@@ -150,12 +152,15 @@ class Shifting:
         return self.seen
 
 
-def test_sam_deployment_preference_creates_codedeploy_resources(aws: boto3.Session, stack: Any) -> None:
+def test_sam_deployment_preference_creates_codedeploy_resources(
+    aws: boto3.Session, stack: Any
+) -> None:
     codedeploy = aws.client("codedeploy")
     (application,) = codedeploy.list_applications()["applications"]
-    assert codedeploy.get_application(applicationName=application)["application"][
-        "computePlatform"
-    ] == "Lambda"
+    assert (
+        codedeploy.get_application(applicationName=application)["application"]["computePlatform"]
+        == "Lambda"
+    )
     (group,) = codedeploy.list_deployment_groups(applicationName=application)["deploymentGroups"]
     info = codedeploy.get_deployment_group(applicationName=application, deploymentGroupName=group)[
         "deploymentGroupInfo"
@@ -226,7 +231,9 @@ def test_an_alarm_during_the_canary_rolls_traffic_back_and_fails_the_update(
     assert stopped["rollbackInfo"]["rollbackDeploymentId"] == rollback["deploymentId"]
     events = stack.describe_stack_events(StackName="s")["StackEvents"]
     failed = next(
-        e for e in events if e["LogicalResourceId"] == "FnAliaslive" and e["ResourceStatus"] == "UPDATE_FAILED"
+        e
+        for e in events
+        if e["LogicalResourceId"] == "FnAliaslive" and e["ResourceStatus"] == "UPDATE_FAILED"
     )
     assert stopped["deploymentId"] in failed["ResourceStatusReason"]
     assert "svc-live-errors" in failed["ResourceStatusReason"]

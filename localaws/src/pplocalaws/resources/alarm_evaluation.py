@@ -100,6 +100,18 @@ def _epoch(timestamp: datetime) -> float:
     return timestamp.timestamp()
 
 
+def _percentile(raw: list[float], statistic: str) -> float | None:
+    """A ``pNN`` statistic of raw values by nearest rank; None when it is not one."""
+    try:
+        rank = float(statistic[1:]) if statistic.startswith("p") else math.nan
+    except ValueError:
+        rank = math.nan
+    if not 0 < rank <= 100:
+        return None
+    ordered = sorted(raw)
+    return ordered[max(0, math.ceil(rank / 100 * len(ordered)) - 1)]
+
+
 def _statistic(datums: list[Any], statistic: str) -> float | None:
     """``statistic`` of the datapoints, None when there are none."""
     if not datums:
@@ -108,28 +120,22 @@ def _statistic(datums: list[Any], statistic: str) -> float | None:
     summaries = [d for d in datums if isinstance(d, MetricAggregatedDatum)]
     count = len(raw) + sum(float(s.sample_count) for s in summaries)
     total = sum(raw) + sum(float(s.sum) for s in summaries)
-    if statistic == "Sum":
-        return total
-    if statistic == "SampleCount":
-        return count
-    if statistic == "Average":
-        return total / count if count else None
-    if statistic == "Minimum":
-        return min([*raw, *(float(s.min) for s in summaries)])
-    if statistic == "Maximum":
-        return max([*raw, *(float(s.max) for s in summaries)])
-    if statistic.startswith("p") and not summaries:
-        try:
-            rank = float(statistic[1:])
-        except ValueError:
-            rank = math.nan
-        if 0 < rank <= 100:
-            ordered = sorted(raw)  # nearest rank
-            return ordered[max(0, math.ceil(rank / 100 * len(ordered)) - 1)]
-    raise Unevaluable(
-        f"the statistic {statistic!r} (the local AWS evaluates Sum, Average, Minimum, "
-        "Maximum, SampleCount and pNN of raw values)"
-    )
+    plain: dict[str, Callable[[], float | None]] = {
+        "Sum": lambda: total,
+        "SampleCount": lambda: count,
+        "Average": lambda: total / count if count else None,
+        "Minimum": lambda: min([*raw, *(float(s.min) for s in summaries)]),
+        "Maximum": lambda: max([*raw, *(float(s.max) for s in summaries)]),
+    }
+    if statistic in plain:
+        return plain[statistic]()
+    value = None if summaries else _percentile(raw, statistic)
+    if value is None:
+        raise Unevaluable(
+            f"the statistic {statistic!r} (the local AWS evaluates Sum, Average, Minimum, "
+            "Maximum, SampleCount and pNN of raw values)"
+        )
+    return value
 
 
 def series(
@@ -158,7 +164,9 @@ def _dimensions(dimensions: Iterable[Any]) -> frozenset[tuple[str, str]]:
     return frozenset((str(d.name), str(d.value)) for d in dimensions)
 
 
-def _query_series(backend: CloudWatchBackend, alarm: Any, periods: int, now: float) -> tuple[Series, float]:
+def _query_series(
+    backend: CloudWatchBackend, alarm: Any, periods: int, now: float
+) -> tuple[Series, float]:
     """(values, period) of an alarm on ``Metrics`` (metric math / Metrics Insights)."""
     queries = {str(q.id): q for q in alarm.metric_data_queries}
     returning = [q for q in queries.values() if str(q.return_data).lower() != "false"]
@@ -205,7 +213,11 @@ def values_of(backend: CloudWatchBackend, alarm: Any, now: float) -> tuple[Serie
     if not statistic or not alarm.metric_name:
         raise Unevaluable("it names no metric and statistic")
     watched = Watched(
-        alarm.namespace, alarm.metric_name, _dimensions(alarm.dimensions), str(statistic), alarm.unit
+        alarm.namespace,
+        alarm.metric_name,
+        _dimensions(alarm.dimensions),
+        str(statistic),
+        alarm.unit,
     )
     return series(backend, watched, float(alarm.period), periods, now), float(alarm.period)
 

@@ -38,7 +38,13 @@ _INSIGHTS = re.compile(
 _FILL = re.compile(r"^FILL\s*\(\s*(?P<id>[a-z][A-Za-z0-9_]*)\s*,\s*(?P<value>-?\d+(\.\d+)?)\s*\)$")
 _ID = re.compile(r"^[a-z][A-Za-z0-9_]*$")
 
-INSIGHTS_STATISTIC = {"SUM": "Sum", "AVG": "Average", "MIN": "Minimum", "MAX": "Maximum", "COUNT": "SampleCount"}
+INSIGHTS_STATISTIC = {
+    "SUM": "Sum",
+    "AVG": "Average",
+    "MIN": "Minimum",
+    "MAX": "Maximum",
+    "COUNT": "SampleCount",
+}
 
 
 def insights_query(expression: str) -> tuple[str, str, str] | None:
@@ -49,9 +55,7 @@ def insights_query(expression: str) -> tuple[str, str, str] | None:
     return match["ns"].strip('"'), match["metric"], INSIGHTS_STATISTIC[match["func"].upper()]
 
 
-def sum_of_terms(
-    expression: str, series_of: Callable[[str], Series], periods: int
-) -> Series:
+def sum_of_terms(expression: str, series_of: Callable[[str], Series], periods: int) -> Series:
     """Evaluate ``a + FILL(b, 0) + ...``; ``series_of(id)`` gives a query's values."""
     total: Series = [0.0] * periods
     for raw in expression.split("+"):
@@ -68,7 +72,9 @@ def sum_of_terms(
                 f"the metric math expression {expression!r} has the term {term!r}; the local "
                 "AWS evaluates only sums of query ids and FILL(id, number)"
             )
-        total = [None if a is None or b is None else a + b for a, b in zip(total, filled, strict=True)]
+        total = [
+            None if a is None or b is None else a + b for a, b in zip(total, filled, strict=True)
+        ]
     return total
 
 

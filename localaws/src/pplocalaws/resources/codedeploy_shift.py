@@ -112,7 +112,7 @@ def _record(shift: AliasShift, creator: str, description: str) -> Any:
     moto_id = codedeploy.create_deployment(
         shift.application, shift.group, _appspec(shift), description=description
     )
-    deployment = codedeploy.deployments.pop(moto_id)
+    deployment: Any = codedeploy.deployments.pop(moto_id)  # gains our outcome attributes
     deployment.deployment_id = _deployment_id()
     deployment.creator = creator
     deployment.error_information = {}  # read by codedeploy_api's GetDeployment
@@ -162,7 +162,9 @@ def alarm_problem(group: Any, account_id: str, region_name: str) -> tuple[str, s
     return None
 
 
-def _wait_watching(seconds: float, check: Callable[[], tuple[str, str] | None]) -> tuple[str, str] | None:
+def _wait_watching(
+    seconds: float, check: Callable[[], tuple[str, str] | None]
+) -> tuple[str, str] | None:
     """Wait ``seconds`` real seconds (giving CloudFormation's lock up), checking alarms."""
     deadline = time.monotonic() + seconds
     while True:

@@ -409,7 +409,7 @@ class LocalLambdaAlias(LocalModel, CloudFormationModel):
         return cls(str(alias.arn), function_name, name, properties)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]  # moto's keyword protocol
+    def update_from_cloudformation_json(
         cls,
         original_resource: LocalLambdaAlias,
         new_resource_name: str,
@@ -430,7 +430,7 @@ class LocalLambdaAlias(LocalModel, CloudFormationModel):
         return updated
 
     def shift_through_codedeploy(
-        self, policy: Mapping[str, Any], new: Properties, account_id: str, region_name: str
+        self, policy: Properties, new: Properties, account_id: str, region_name: str
     ) -> None:
         """Move the alias to the template's new version by a CodeDeploy deployment."""
         from pplocalaws.resources import codedeploy_shift  # noqa: PLC0415 - only for updates
