@@ -247,7 +247,31 @@ def test_a_deployment_group_alarm_that_does_not_exist_fails_the_deployment(
 ) -> None:
     described = update(stack, alarms="[no-such-alarm]")
     assert described["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
-    stopped = next(d for d in deployments(aws) if d["creator"] == "user")
-    assert stopped["errorInformation"]["code"] == "ALARM_CONFIG"
-    assert "no-such-alarm" in stopped["errorInformation"]["message"]
+    failed = next(d for d in deployments(aws) if d["creator"] == "user")
+    assert failed["status"] == "Failed"
+    assert failed["errorInformation"]["code"] == "ALARM_CONFIG"
+    assert "no-such-alarm" in failed["errorInformation"]["message"]
     assert alias(aws)["FunctionVersion"] == "1"
+
+
+def test_stop_deployment_stops_the_shift_and_returns_traffic(
+    aws: boto3.Session, stack: Any
+) -> None:
+    codedeploy = aws.client("codedeploy")
+
+    def stop(_routing: dict[str, Any]) -> None:
+        (running,) = [d for d in deployments(aws) if d["status"] == "InProgress"]
+        answer = codedeploy.stop_deployment(
+            deploymentId=running["deploymentId"], autoRollbackEnabled=True
+        )
+        assert answer["status"] == "Pending"
+
+    watch = Shifting(aws, stop)
+    described = update(stack)
+    assert watch.join()
+    assert described["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    stopped = next(d for d in deployments(aws) if d["creator"] == "user")
+    assert (stopped["status"], stopped["errorInformation"]["code"]) == ("Stopped", "MANUAL_STOP")
+    assert alias(aws)["FunctionVersion"] == "1"
+    with pytest.raises(codedeploy.exceptions.ClientError, match="DeploymentAlreadyCompleted"):
+        codedeploy.stop_deployment(deploymentId=stopped["deploymentId"])

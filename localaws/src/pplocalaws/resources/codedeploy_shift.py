@@ -14,10 +14,11 @@ Throughout, CodeDeploy watches the group's CloudWatch alarms ("Monitoring deploy
 CloudWatch alarms in CodeDeploy",
 https://docs.aws.amazon.com/codedeploy/latest/userguide/monitoring-create-alarms.html): an
 alarm in ALARM stops the deployment (status ``Stopped``, ErrorInformation code
-``ALARM_ACTIVE`` naming the alarms), and with auto-rollback on ``DEPLOYMENT_STOP_ON_ALARM``
-("Redeploy and roll back a deployment with CodeDeploy", "Automatic rollbacks") a rollback
-deployment (creator ``codeDeployRollback``) returns all traffic to the previous version.
-An alarm that does not exist fails the deployment (``ALARM_CONFIG``) unless the group says
+``ALARM_ACTIVE`` naming the alarms; a StopDeployment likewise, ``MANUAL_STOP``), and with
+auto-rollback on ``DEPLOYMENT_STOP_ON_ALARM`` ("Redeploy and roll back a deployment with
+CodeDeploy", "Automatic rollbacks") a rollback deployment (creator ``codeDeployRollback``)
+returns all traffic to the previous version. An alarm that does not exist fails the
+deployment (status ``Failed``, ``ALARM_CONFIG``) unless the group says
 ``IgnorePollAlarmFailure``. CloudFormation then fails the alias update and the stack rolls
 back; the reason names the deployment and the alarm.
 
@@ -136,6 +137,13 @@ def _route_back(shift: AliasShift) -> None:
     lambdas.update_alias(shift.alias, shift.function_name, shift.from_version, None, {})  # type: ignore[arg-type]  # moto types it str
 
 
+def stop_problem(deployment: Any) -> tuple[str, str] | None:
+    """(MANUAL_STOP, message) once StopDeployment asked to stop ``deployment``."""
+    if getattr(deployment, "stop_requested", None) is None:
+        return None
+    return ("MANUAL_STOP", f"Deployment {deployment.deployment_id} was stopped by StopDeployment")
+
+
 def alarm_problem(group: Any, account_id: str, region_name: str) -> tuple[str, str] | None:
     """(ErrorInformation code, message) when the group's alarms stop a deployment."""
     configuration = group.alarm_configuration
@@ -198,7 +206,7 @@ def run(shift: AliasShift) -> str:
     )
 
     def check() -> tuple[str, str] | None:
-        return alarm_problem(group, shift.account_id, shift.region_name)
+        return stop_problem(deployment) or alarm_problem(group, shift.account_id, shift.region_name)
 
     problem = check()
     for step in steps:
@@ -214,16 +222,28 @@ def run(shift: AliasShift) -> str:
     raise AssertionError("unreachable")  # pragma: no cover - _stop raises
 
 
+def _rolls_back(group: Any, deployment: Any, code: str) -> bool:
+    """Whether the stop returns traffic ("Automatic rollbacks"; StopDeployment's
+    ``autoRollbackEnabled`` overrides the group for a manual stop)."""
+    requested = (getattr(deployment, "stop_requested", None) or {}).get("autoRollbackEnabled")
+    if code == "MANUAL_STOP" and requested is not None:
+        return bool(requested)
+    rollback = group.auto_rollback_configuration or {}
+    event = {
+        "MANUAL_STOP": "DEPLOYMENT_STOP_ON_REQUEST",
+        "ALARM_ACTIVE": "DEPLOYMENT_STOP_ON_ALARM",
+    }.get(code, "DEPLOYMENT_FAILURE")
+    return bool(rollback.get("enabled")) and event in rollback.get("events", [])
+
+
 def _stop(shift: AliasShift, group: Any, deployment: Any, problem: tuple[str, str]) -> None:
     code, message = problem
-    deployment.status = "Stopped"
+    # An alarm or a StopDeployment stops a deployment; anything else fails it (DeploymentInfo
+    # status, "View CodeDeploy deployment details").
+    deployment.status = "Stopped" if code in ("ALARM_ACTIVE", "MANUAL_STOP") else "Failed"
     deployment.complete_time = utcnow()
     deployment.error_information = {"code": code, "message": message}
-    rollback = group.auto_rollback_configuration or {}
-    rolls_back = bool(rollback.get("enabled")) and (
-        "DEPLOYMENT_STOP_ON_ALARM" in rollback.get("events", [])
-        or "DEPLOYMENT_FAILURE" in rollback.get("events", [])
-    )
+    rolls_back = _rolls_back(group, deployment, code)
     outcome = "traffic stays where the deployment left it (auto-rollback is off)"
     if rolls_back:
         _route_back(shift)
@@ -243,7 +263,8 @@ def _stop(shift: AliasShift, group: Any, deployment: Any, problem: tuple[str, st
     log.warning("CodeDeploy %s stopped (%s): %s", deployment.deployment_id, code, message)
     raise DeploymentStopped(
         f"CodeDeploy deployment {deployment.deployment_id} of {shift.function_name}:"
-        f"{shift.alias} (version {shift.from_version} -> {shift.to_version}) stopped, "
+        f"{shift.alias} (version {shift.from_version} -> {shift.to_version}) "
+        f"{deployment.status.lower()}, "
         f"{code}: {message}; {outcome}"
     )
 
