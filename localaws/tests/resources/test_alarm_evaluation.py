@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.cloudwatch.models import cloudwatch_backends
 
 from pplocalaws.resources import alarm_evaluation, local_clock
 
@@ -245,3 +246,20 @@ def test_an_alarm_state_change_runs_its_actions(aws: boto3.Session, cloudwatch: 
 
 def test_the_background_evaluator_stays_off_under_a_test_mock(cloudwatch: Any) -> None:
     assert alarm_evaluation.ensure_running() is False
+
+
+def test_the_index_reads_new_datapoints_and_forgets_what_no_alarm_reaches(
+    cloudwatch: Any,
+) -> None:
+    errors_alarm(cloudwatch)
+    put(cloudwatch, "Errors", 1, 5, [FUNCTION, LIVE, VERSION_2])
+    put(cloudwatch, "Errors", 1, 5000, [FUNCTION, LIVE, VERSION_2])
+    assert state(cloudwatch)["StateValue"] == "ALARM"
+    backend = cloudwatch_backends["123456789012"]["us-east-1"]
+    index = alarm_evaluation.index_of(backend)
+    watched = frozenset(
+        {("FunctionName", "svc"), ("Resource", "svc:live"), ("ExecutedVersion", "2")}
+    )
+    kept = index.of("AWS/Lambda", "Errors", watched)
+    assert len(kept) == 1  # the datapoint 5000 s old is past 60 s + the margin
+    assert index.read == len(backend.metric_data)

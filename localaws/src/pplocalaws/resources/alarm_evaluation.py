@@ -34,6 +34,7 @@ The background evaluator (``ensure_running``) runs in the local AWS server proce
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import math
@@ -69,6 +70,9 @@ TICK_SECONDS = 0.25
 # (and by a CodeDeploy deployment every ALARM_POLL_SECONDS), each datapoint is then seen at
 # least a few times before it falls out of the evaluation range.
 MIN_PERIOD_SECONDS = 1.0
+# Datapoints are kept this much longer than any current alarm reaches back, so an alarm
+# created (or widened) a little later still finds the recent past.
+PRUNE_MARGIN_SECONDS = 600.0
 
 UNEVALUABLE: dict[str, str] = {}
 """Alarm ARN -> why the local AWS cannot evaluate it."""
@@ -138,6 +142,105 @@ def _statistic(datums: list[Any], statistic: str) -> float | None:
     return value
 
 
+def _dimensions(dimensions: Iterable[Any]) -> frozenset[tuple[str, str]]:
+    return frozenset((str(d.name), str(d.value)) for d in dimensions)
+
+
+class MetricIndex:
+    """One backend's datapoints by (namespace, metric name) and dimension set, read
+    incrementally and kept sorted by time.
+
+    moto keeps every datapoint in one list that only grows; scanning it for every alarm
+    every tick would cost more and more as a load runs on. The index reads only what is
+    new, finds an evaluation range by bisection and drops what no alarm can look back to
+    any more (:meth:`prune`).
+    """
+
+    def __init__(self) -> None:
+        self.read = 0
+        self.by_metric: dict[tuple[str, str], dict[frozenset[tuple[str, str]], Timeline]] = {}
+
+    def refresh(self, data: list[Any]) -> None:
+        if len(data) < self.read:  # moto's list was reset: read it again
+            self.read, self.by_metric = 0, {}
+        for datum in data[self.read :]:
+            series = self.by_metric.setdefault((datum.namespace, datum.name), {})
+            timeline = series.setdefault(_dimensions(datum.dimensions), Timeline())
+            timeline.add(_epoch(datum.timestamp), datum)
+        self.read = len(data)
+
+    def of(
+        self,
+        namespace: str,
+        name: str,
+        dimensions: frozenset[tuple[str, str]] | None,
+        since: float = -math.inf,
+        until: float = math.inf,
+    ) -> list[tuple[float, Any]]:
+        """(time, datapoint) of the metric with exactly ``dimensions`` (None: any) in
+        [since, until]."""
+        series = self.by_metric.get((namespace, name), {})
+        timelines = [series.get(dimensions)] if dimensions is not None else series.values()
+        return [
+            point
+            for timeline in timelines
+            if timeline is not None
+            for point in timeline.between(since, until)
+        ]
+
+    def prune(self, cutoff: float) -> None:
+        """Forget datapoints older than ``cutoff`` (epoch seconds)."""
+        for series in self.by_metric.values():
+            for timeline in series.values():
+                timeline.drop_before(cutoff)
+
+
+class Timeline:
+    """Datapoints of one metric sorted by their timestamp (they mostly arrive in order)."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.datums: list[Any] = []
+
+    def add(self, at: float, datum: Any) -> None:
+        where = bisect.bisect_right(self.times, at)
+        self.times.insert(where, at)
+        self.datums.insert(where, datum)
+
+    def between(self, since: float, until: float) -> list[tuple[float, Any]]:
+        first = bisect.bisect_left(self.times, since)
+        last = bisect.bisect_right(self.times, until)
+        return list(zip(self.times[first:last], self.datums[first:last], strict=True))
+
+    def drop_before(self, cutoff: float) -> None:
+        first = bisect.bisect_left(self.times, cutoff)
+        if first:
+            del self.times[:first]
+            del self.datums[:first]
+
+
+_indexes: dict[int, tuple[CloudWatchBackend, MetricIndex]] = {}
+
+
+def index_of(backend: CloudWatchBackend) -> MetricIndex:
+    """The backend's index, brought up to date (a new backend object gets a new index)."""
+    known = _indexes.get(id(backend))
+    if known is None or known[0] is not backend:
+        known = (backend, MetricIndex())
+        _indexes[id(backend)] = known
+    known[1].refresh(backend.metric_data)
+    return known[1]
+
+
+def lookback(alarm: Any) -> float:
+    """How far back (real seconds) the alarm's evaluation range reaches, at most."""
+    periods = [float(alarm.period or 0)]
+    periods += [float(q.period) for q in alarm.metric_data_queries if q.period]
+    periods += [float(q.metric_stat.period) for q in alarm.metric_data_queries if q.metric_stat]
+    length = max(local_clock.real_seconds(max(periods)), MIN_PERIOD_SECONDS)
+    return length * int(alarm.evaluation_periods or 1)
+
+
 def series(
     backend: CloudWatchBackend, watched: Watched, period: float, periods: int, now: float
 ) -> Series:
@@ -145,23 +248,12 @@ def series(
     length = max(local_clock.real_seconds(period), MIN_PERIOD_SECONDS)
     oldest = now - periods * length
     buckets: list[list[Any]] = [[] for _ in range(periods)]
-    for datum in list(backend.metric_data):
-        if datum.namespace != watched.namespace or datum.name != watched.name:
-            continue
+    points = index_of(backend).of(watched.namespace, watched.name, watched.dimensions, oldest, now)
+    for at, datum in points:
         if watched.unit and datum.unit and datum.unit != watched.unit:
             continue
-        if watched.dimensions is not None and (
-            frozenset((d.name, d.value) for d in datum.dimensions) != watched.dimensions
-        ):
-            continue
-        at = _epoch(datum.timestamp)
-        if oldest <= at <= now:
-            buckets[min(periods - 1, int((now - at) // length))].append(datum)
+        buckets[min(periods - 1, int((now - at) // length))].append(datum)
     return [_statistic(bucket, watched.statistic) for bucket in buckets]
-
-
-def _dimensions(dimensions: Iterable[Any]) -> frozenset[tuple[str, str]]:
-    return frozenset((str(d.name), str(d.value)) for d in dimensions)
 
 
 def _query_series(
@@ -298,10 +390,14 @@ def _backends() -> list[CloudWatchBackend]:
 
 def evaluate_all(now: float | None = None) -> None:
     """Evaluate every metric alarm of every account and region the local AWS holds."""
+    now = time.time() if now is None else now
     with _evaluating:
         for backend in _backends():
-            for alarm in list(backend.alarms.values()):
+            alarms = list(backend.alarms.values())
+            for alarm in alarms:
                 evaluate(backend, alarm, now)
+            reach = max((lookback(alarm) for alarm in alarms), default=0.0)
+            index_of(backend).prune(now - reach - PRUNE_MARGIN_SECONDS)
 
 
 def evaluate_named(account_id: str, region_name: str, names: Iterable[str]) -> None:
