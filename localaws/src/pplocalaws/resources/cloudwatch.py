@@ -1,7 +1,8 @@
 """AWS::CloudWatch::Alarm on moto's CloudWatch backend (moto has no model for it).
 
 Ref returns the alarm name; ``Fn::GetAtt Arn`` the alarm ARN. PutMetricAlarm overwrites an
-alarm of the same name, so an update is in place; a new AlarmName replaces it.
+alarm of the same name, so an update is in place; a new AlarmName replaces it. The first
+alarm a stack creates starts the alarm evaluator (``alarm_evaluation``) in a serving process.
 """
 
 from __future__ import annotations
