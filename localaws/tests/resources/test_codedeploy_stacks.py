@@ -172,13 +172,21 @@ def test_sam_deployment_preference_creates_codedeploy_resources(
 
 
 def test_a_canary_routes_ten_percent_then_all_traffic(aws: boto3.Session, stack: Any) -> None:
-    watch = Shifting(aws, lambda routing: None)
+    during: list[str] = []
+    cfn = aws.client("cloudformation")
+
+    def read_stack(_routing: dict[str, Any]) -> None:
+        # CloudFormation keeps answering while the deployment waits (operations.pause).
+        during.append(cfn.describe_stacks(StackName="s")["Stacks"][0]["StackStatus"])
+
+    watch = Shifting(aws, read_stack)
     started = time.monotonic()
     described = update(stack)
     elapsed = time.monotonic() - started
     seen = watch.join()
     assert described["StackStatus"] == "UPDATE_COMPLETE", described.get("StackStatusReason")
     assert seen[0] == {"AdditionalVersionWeights": {"2": 0.1}}
+    assert during == ["UPDATE_IN_PROGRESS"]
     assert elapsed >= 0.5  # the 5-minute interval on the compressed clock
     live = alias(aws)
     assert live["FunctionVersion"] == "2"
