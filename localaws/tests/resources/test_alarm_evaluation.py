@@ -263,3 +263,17 @@ def test_the_index_reads_new_datapoints_and_forgets_what_no_alarm_reaches(
     kept = index.of("AWS/Lambda", "Errors", watched)
     assert len(kept) == 1  # the datapoint 5000 s old is past 60 s + the margin
     assert index.read == len(backend.metric_data)
+
+
+def test_a_client_s_set_alarm_state_holds_until_the_next_period(
+    cloudwatch: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(local_clock.VARIABLE, "60")  # a 60 s period lasts 1 s
+    errors_alarm(cloudwatch)
+    assert state(cloudwatch)["StateValue"] == "OK"
+    cloudwatch.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="test")
+    alarm_evaluation.evaluate_all()
+    assert state(cloudwatch)["StateValue"] == "ALARM"  # held: the next evaluation is later
+    time.sleep(1.1)
+    alarm_evaluation.evaluate_all()
+    assert state(cloudwatch)["StateValue"] == "OK"  # back to what the data says

@@ -21,10 +21,11 @@ dimensions must match a datapoint's exactly. Periods run on the compressed clock
 less than ``MIN_PERIOD_SECONDS``, so a datapoint is seen before it falls out).
 
 A state change goes through SetAlarmState, so the alarm's SNS actions fire
-(``alarm_actions``). An alarm the evaluator does not understand (anomaly detection,
-metric math beyond ``alarm_evaluation_math``) is logged as an error, listed in
-:data:`UNEVALUABLE`, and put in INSUFFICIENT_DATA with a reason naming what is not
-understood: never silently OK.
+(``alarm_actions``). A client's own SetAlarmState holds until the alarm's next evaluation,
+one (compressed) period later, as on AWS. An alarm the evaluator does not understand
+(anomaly detection, metric math beyond ``alarm_evaluation_math``) is logged as an error,
+listed in :data:`UNEVALUABLE`, and put in INSUFFICIENT_DATA with a reason naming what is
+not understood: never silently OK.
 
 The background evaluator (``ensure_running``) runs in the local AWS server process, every
 ``TICK_SECONDS``; ``PPLOCALAWS_ALARM_EVALUATION`` = ``on`` / ``off`` overrides the default
@@ -84,6 +85,8 @@ _COMPARISONS: dict[str, tuple[Callable[[float, float], bool], str]] = {
     "LessThanOrEqualToThreshold": (operator.le, "less than or equal to"),
 }
 _evaluating = threading.Lock()
+# Alarm ARN -> (id of the alarm object, its state time) when the evaluator last looked.
+_seen: dict[str, tuple[int, Any]] = {}
 _started = threading.Event()
 
 
@@ -362,9 +365,28 @@ def decide(alarm: Any, values: Series, period: float) -> Verdict:
     return Verdict(state, reason, data)
 
 
+def _set_by_a_client(alarm: Any) -> bool:
+    """True while a client's SetAlarmState holds: until the alarm's next evaluation.
+
+    "SetAlarmState": the state is set temporarily; "the alarm state returns to its actual
+    state" at the next evaluation (CloudWatch API Reference). Here that is one period of
+    the alarm on the compressed clock after the client's change. A state changed since the
+    evaluator last looked at the same alarm object was changed by a client (a created or
+    updated alarm is a new object, evaluated at once).
+    """
+    seen = _seen.get(alarm.alarm_arn)
+    stamp = alarm.state_updated_timestamp
+    if seen is None or seen[0] != id(alarm) or seen[1] == stamp:
+        return False
+    period = lookback(alarm) / max(1, int(alarm.evaluation_periods or 1))
+    return time.time() - _epoch(stamp) < period
+
+
 def evaluate(backend: CloudWatchBackend, alarm: Any, now: float | None = None) -> str:
     """Evaluate one alarm and change its state through SetAlarmState; the state after."""
     now = time.time() if now is None else now
+    if _set_by_a_client(alarm):
+        return str(alarm.state_value)
     try:
         values, period = values_of(backend, alarm, now)
         verdict = decide(alarm, values, period)
@@ -378,7 +400,9 @@ def evaluate(backend: CloudWatchBackend, alarm: Any, now: float | None = None) -
         UNEVALUABLE.pop(alarm.alarm_arn, None)
     if verdict.state != alarm.state_value:
         backend.set_alarm_state(alarm.name, verdict.reason, verdict.data, verdict.state)
-    return str(backend.alarms[alarm.name].state_value)
+    current = backend.alarms[alarm.name]
+    _seen[alarm.alarm_arn] = (id(current), current.state_updated_timestamp)
+    return str(current.state_value)
 
 
 def _backends() -> list[CloudWatchBackend]:
