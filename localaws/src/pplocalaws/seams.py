@@ -669,3 +669,31 @@ def add_sesv2_actions(*actions: Callable[..., Any], url_paths: tuple[str, ...] =
     add_actions(SESV2Response, *actions)
     for path in url_paths:
         paths.setdefault(path, SESV2Response.dispatch)
+
+
+# ---------------------------------------------------------------------------------------
+# --- codedeploy ---
+# CodeDeploy (branch codedeploy): moto's GetDeployment/BatchGetDeployments and
+# GetDeploymentGroup answer through the module functions ``_deployment_info`` and
+# ``_deployment_group_info`` of ``moto.codedeploy.responses``, which leave errorInformation,
+# rollbackInfo and alarmConfiguration empty. Tests: ``tests/test_seams_codedeploy.py``.
+# ---------------------------------------------------------------------------------------
+
+CODEDEPLOY_DESCRIPTIONS = ("_deployment_info", "_deployment_group_info")
+
+
+@seam("codedeploy.responses._deployment_info", "codedeploy.responses._deployment_group_info")
+def wrap_codedeploy_description(
+    name: str, wrap: Callable[[Callable[[Any], dict[str, Any]]], Callable[[Any], dict[str, Any]]]
+) -> None:
+    """Replace moto's ``codedeploy.responses.<name>`` by ``wrap(original)``, once."""
+    from moto.codedeploy import responses  # noqa: PLC0415 - moto loads lazily
+
+    if name not in CODEDEPLOY_DESCRIPTIONS:
+        raise ValueError(f"{name!r} is not one of {CODEDEPLOY_DESCRIPTIONS}")
+    current = _moto_attribute(responses, name, f"codedeploy.responses.{name}")
+    if getattr(current, _PATCHED_NOTE, None) is not None:
+        return
+    wrapped = wrap(current)
+    setattr(wrapped, _PATCHED_NOTE, current)
+    setattr(responses, name, wrapped)

@@ -20,6 +20,8 @@ MODEL_MODULES = (
     "apigatewayv2_domains",
     "awslambda",
     "cloudwatch",
+    "codedeploy",
+    "codedeploy_api",
     "dynamodb",
     "ec2",
     "elasticache",

@@ -24,9 +24,10 @@ CloudWatch publishes as the service principal ``cloudwatch.amazonaws.com``, with
 
 A refused action is not delivered and raises no error anywhere (AWS records it only in the
 alarm's history as a failed action); here it is logged as ``alarm action refused: ...``.
-Not modelled: alarm evaluation from metric data (a state changes only through
-``SetAlarmState``), actions other than SNS topics (logged and skipped), the alarm history
-entry for an action, and the subject's region display name (the region code is used).
+States change through ``SetAlarmState``, called by a client or by the local AWS's alarm
+evaluator (``alarm_evaluation``). Not modelled: actions other than SNS topics (logged and
+skipped), the alarm history entry for an action, and the subject's region display name
+(the region code is used).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """AWS::CloudWatch::Alarm on moto's CloudWatch backend (moto has no model for it).
 
 Ref returns the alarm name; ``Fn::GetAtt Arn`` the alarm ARN. PutMetricAlarm overwrites an
-alarm of the same name, so an update is in place; a new AlarmName replaces it.
+alarm of the same name, so an update is in place; a new AlarmName replaces it. The first
+alarm a stack creates starts the alarm evaluator (``alarm_evaluation``) in a serving process.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from moto.cloudwatch.models import (
 )
 from moto.core.common_models import CloudFormationModel
 
+from pplocalaws.resources import alarm_evaluation
 from pplocalaws.resources.common import LocalModel, Properties, as_bool
 
 RESOURCE_TYPE = "AWS::CloudWatch::Alarm"
@@ -113,6 +115,7 @@ class LocalAlarm(LocalModel, CloudFormationModel):
         cls, resource_name: str, properties: Properties, account_id: str, region_name: str
     ) -> LocalAlarm:
         alarm = _put_alarm(resource_name, properties, account_id, region_name)
+        alarm_evaluation.ensure_running()  # the server evaluates alarms from the first one on
         return cls(resource_name, alarm.alarm_arn, properties)
 
     def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:

@@ -25,7 +25,9 @@ moto 5.2.5 has PublishVersion and aliases, with these gaps, each closed here:
   there is no ``AWS::Lambda::Alias`` at all: both are modelled below (their CloudFormation
   pages: Ref returns the version's / alias's ARN; GetAtt ``Version`` and ``FunctionArn``
   of a version, ``AliasArn`` of an alias). ProvisionedConcurrencyConfig is accepted and
-  ignored (nothing runs provisioned locally).
+  ignored (nothing runs provisioned locally). An alias with ``UpdatePolicy:
+  CodeDeployLambdaAliasUpdate`` moves to a new version through a CodeDeploy deployment
+  (``codedeploy_shift``).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from moto.awslambda.responses import LambdaResponse
 from moto.core.common_models import CloudFormationModel
 
 from pplocalaws import seams
-from pplocalaws.resources.common import LocalModel, Properties, require
+from pplocalaws.resources.common import LocalModel, Properties, properties_of, require
 from pplocalaws.resources.lambda_updates import (
     make_independent,
     refuse_while_updating,
@@ -319,6 +321,7 @@ seams.patch_method(LambdaBackend, "delete_function", _deleting_unreferenced)
 
 VERSION_TYPE = "AWS::Lambda::Version"
 ALIAS_TYPE = "AWS::Lambda::Alias"
+CODEDEPLOY_POLICY = "CodeDeployLambdaAliasUpdate"
 
 
 class LocalLambdaVersion(LocalModel, CloudFormationModel):
@@ -404,6 +407,57 @@ class LocalLambdaAlias(LocalModel, CloudFormationModel):
             _routing_from_template(properties),  # type: ignore[arg-type]  # moto types it str
         )
         return cls(str(alias.arn), function_name, name, properties)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: LocalLambdaAlias,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> LocalLambdaAlias:
+        """An update; with ``CodeDeployLambdaAliasUpdate``, a new version goes through
+        CodeDeploy first ("UpdatePolicy attribute", CodeDeployLambdaAliasUpdate policy:
+        CloudFormation "performs an CodeDeploy deployment when the version changes")."""
+        policy = (cloudformation_json.get("UpdatePolicy") or {}).get(CODEDEPLOY_POLICY)
+        new = properties_of(cloudformation_json)
+        if policy is not None and not cls.replaced_by(original_resource.properties, new):
+            original_resource.shift_through_codedeploy(policy, new, account_id, region_name)
+        updated: LocalLambdaAlias = super().update_from_cloudformation_json(
+            original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        )
+        return updated
+
+    def shift_through_codedeploy(
+        self, policy: Properties, new: Properties, account_id: str, region_name: str
+    ) -> None:
+        """Move the alias to the template's new version by a CodeDeploy deployment."""
+        from pplocalaws.resources import codedeploy_shift  # noqa: PLC0415 - only for updates
+
+        live = _backend(account_id, region_name).get_alias(self.name, self.function_name)
+        target = str(require(new, "FunctionVersion", ALIAS_TYPE))
+        if str(live.function_version) == target:
+            return  # the version does not change (a rollback after CodeDeploy rolled back)
+        hooks = sorted(set(policy) & {"BeforeAllowTrafficHook", "AfterAllowTrafficHook"})
+        if hooks:
+            raise codedeploy_shift.DeploymentStopped(
+                f"{CODEDEPLOY_POLICY} of alias {self.name}: {', '.join(hooks)} is not "
+                "modelled by the local AWS (it would invoke the hook function and wait for "
+                "its PutLifecycleEventHookExecutionStatus); remove the hook for local deploys"
+            )
+        codedeploy_shift.run(
+            codedeploy_shift.AliasShift(
+                account_id=account_id,
+                region_name=region_name,
+                application=str(require(policy, "ApplicationName", CODEDEPLOY_POLICY)),
+                group=str(require(policy, "DeploymentGroupName", CODEDEPLOY_POLICY)),
+                function_name=self.function_name,
+                alias=self.name,
+                from_version=str(live.function_version),
+                to_version=target,
+            )
+        )
 
     def update_in_place(self, new: Properties, account_id: str, region_name: str) -> None:
         routing = _routing_from_template(new)
