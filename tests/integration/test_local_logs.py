@@ -38,28 +38,38 @@ def stage(local_aws_server: LocalAws) -> Iterator[tuple[LocalAws, str]]:
         "deploy", "--all", "--stage", "dev", "--local", "--yes", "--skip-tests"
     )
     assert deployed.returncode == 0, dump(deployed)
+    # No hosted zone here, so no custom domain: the account API on its own path instead.
+    api_id = _account_api_id(local_aws_server)
     with serving_gateway(local_aws_server, DOMAIN) as url:
-        _wait_until_served(f"{url}/account/health")
-        yield local_aws_server, url
+        _wait_until_served(f"{url}/_api/{api_id}/health")
+        yield local_aws_server, f"{url}/_api/{api_id}"
+
+
+def _account_api_id(aws: LocalAws) -> str:
+    apis = aws.client("apigatewayv2").get_apis()["Items"]
+    return next(api["ApiId"] for api in apis if "account" in api["Name"])
 
 
 def _wait_until_served(url: str, seconds: float = 60.0) -> None:
     deadline = time.monotonic() + seconds
+    last = ""
     while True:
         try:
             with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - loopback
                 if answer.status == 200:
                     return
-        except (urllib.error.URLError, OSError):
-            pass
-        assert time.monotonic() < deadline, f"{url} was not served within {seconds} s"
+        except urllib.error.HTTPError as error:
+            last = f"{error.code} {error.read()[:300]!r}"
+        except (urllib.error.URLError, OSError) as error:
+            last = str(error)
+        assert time.monotonic() < deadline, f"{url} was not served within {seconds} s: {last}"
         time.sleep(0.2)
 
 
 def _failed_login(url: str) -> int:
     body = json.dumps({"email": "nobody@example.com", "password": "not-the-password-1"})
     request = urllib.request.Request(  # noqa: S310 - loopback
-        f"{url}/account/auth/login",
+        f"{url}/auth/login",
         data=body.encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
@@ -173,11 +183,7 @@ def test_the_invocations_are_in_lambda_s_and_api_gateway_s_metrics(
         )
         return sum(point["Sum"] for point in answer["Datapoints"])
 
-    api_id = next(
-        api["ApiId"]
-        for api in aws.client("apigatewayv2").get_apis()["Items"]
-        if "account" in api["Name"]
-    )
+    api_id = _account_api_id(aws)
     deadline = time.monotonic() + DELIVERY_SECONDS
     while True:
         invocations = total(
