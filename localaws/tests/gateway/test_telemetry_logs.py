@@ -234,7 +234,9 @@ def test_the_line_formats_follow_lambda_s() -> None:
         "REPORT RequestId: r\tDuration: 12.34 ms\tBilled Duration: 13 ms\t"
         "Memory Size: 128 MB\tMax Memory Used: 60 MB\t"
     )
-    assert report_line("r", 0.2, 128, 60, 250.5).endswith("Init Duration: 250.50 ms\t")
+    cold = report_line("r", 0.2, 128, 60, 250.5)
+    assert cold.endswith("Init Duration: 250.50 ms\t")
+    assert "\tBilled Duration: 251 ms\t" in cold  # INIT is billed since August 2025
     assert (
         timeout_line("r", 3, now=0)
         == "1970-01-01T00:00:00.000Z r Task timed out after 3.00 seconds"

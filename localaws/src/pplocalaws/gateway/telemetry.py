@@ -8,9 +8,11 @@ environment writes to its own log stream ``YYYY/MM/DD/[version]id`` of the group
 ``START RequestId: id Version: v``, ``END RequestId: id`` and ``REPORT RequestId: id``
 with Duration, Billed Duration (rounded up to the millisecond), Memory Size, Max Memory
 Used and, on the invocation that followed a cold start, Init Duration (tab-separated,
-as Lambda writes it). A timeout adds ``<time> <id> Task timed out after N seconds``.
-Only what the function itself printed is logged: the event, the response and the
-environment never are.
+as Lambda writes it). Since 1 August 2025 the INIT phase of on-demand ZIP functions on
+managed runtimes is billed too ("AWS Lambda standardizes billing for INIT Phase", AWS
+Compute Blog), so a cold start's Billed Duration covers Init Duration plus Duration.
+A timeout adds ``<time> <id> Task timed out after N seconds``. Only what the function
+itself printed is logged: the event, the response and the environment never are.
 
 The local AWS does not model a function's ``LoggingConfig`` (moto drops it), so the group
 is always ``/aws/lambda/<function>``; every template here names exactly that group.
@@ -72,7 +74,8 @@ def report_line(
 ) -> str:
     line = (
         f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-        f"Billed Duration: {max(1, math.ceil(duration_ms))} ms\tMemory Size: {memory_mb} MB\t"
+        f"Billed Duration: {max(1, math.ceil(duration_ms + (init_ms or 0.0)))} ms\t"
+        f"Memory Size: {memory_mb} MB\t"
         f"Max Memory Used: {max_memory_mb} MB\t"
     )
     if init_ms is not None:
