@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from pplocalaws.gateway import telemetry as telemetry_module
+from pplocalaws.gateway import worker as worker_protocol
 from pplocalaws.gateway.discovery import FunctionConfig
 from pplocalaws.gateway.log_delivery import LogShipper
 from pplocalaws.gateway.metrics import MetricsPublisher
@@ -43,6 +45,9 @@ def talk(event, context):
 
 def boom(event, context):
     raise ValueError("bad input")
+
+def not_json(event, context):
+    return {1, 2}
 
 def slow(event, context):
     print("before sleeping")
@@ -242,3 +247,24 @@ def test_the_line_formats_follow_lambda_s() -> None:
         == "1970-01-01T00:00:00.000Z r Task timed out after 3.00 seconds"
     )
     assert stream_name("7", now=0).startswith("1970/01/01/[7]")
+
+
+def test_a_result_that_is_not_json_is_logged_as_the_handler_s_error_before_end(
+    code: Path, sinks: tuple[RecordingLogs, RecordingMetrics, Telemetry]
+) -> None:
+    logs, _, telemetry = sinks
+    launch = _launch(code, "not_json", telemetry)
+    worker = Worker.start(launch)
+    try:
+        worker.invoke({}, "req-j", 3, launch.function)
+    finally:
+        worker.stop()
+    telemetry.flush()
+
+    messages = logs.messages()
+    end = messages.index("END RequestId: req-j")
+    assert any(m.startswith("[ERROR] TypeError") for m in messages[:end])
+
+
+def test_the_worker_and_the_gateway_agree_on_the_end_marker() -> None:
+    assert worker_protocol.END_MARKER == telemetry_module.END_MARKER

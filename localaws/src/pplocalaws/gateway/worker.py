@@ -31,6 +31,7 @@ from typing import Any
 
 FRAME_HEADER = struct.Struct(">I")
 END_MARKER = "\x1eppdeploy-invocation-end "  # telemetry.END_MARKER (stdlib only here)
+INIT_MARKER_ID = "init"  # the end marker of the init phase
 READ_CHUNK = 1 << 16
 
 
@@ -38,9 +39,18 @@ class FrameTimeout(Exception):
     """No complete frame arrived before the deadline."""
 
 
-def write_frame(fd: int, message: dict[str, Any]) -> None:
+def encode_frame(message: dict[str, Any]) -> bytes:
+    """The frame of a message; raises TypeError for what is not JSON (before any write)."""
     payload = json.dumps(message, default=_json_default).encode("utf-8")
-    view = memoryview(FRAME_HEADER.pack(len(payload)) + payload)
+    return FRAME_HEADER.pack(len(payload)) + payload
+
+
+def write_frame(fd: int, message: dict[str, Any]) -> None:
+    write_encoded(fd, encode_frame(message))
+
+
+def write_encoded(fd: int, frame: bytes) -> None:
+    view = memoryview(frame)
     while view:
         written = os.write(fd, view)
         view = view[written:]
@@ -142,10 +152,11 @@ def _serve(
         context = LambdaContext(message["requestId"], int(message["deadlineEpochMs"]))
         try:
             result = handler(message["event"], context)
-            reply = {"type": "result", "result": result}
+            # encoded first: a result that is not JSON is the handler's error, logged before END
+            frame = encode_frame({"type": "result", "result": result})
             if markers:
                 _mark_end(context.aws_request_id)
-            write_frame(response_fd, reply)
+            write_encoded(response_fd, frame)
         except Exception as error:  # a handler error is reported, not fatal
             print(  # Lambda logs a handler's error and traceback in the function's log
                 f"[ERROR] {type(error).__name__}: {error}\n" + traceback.format_exc(),
@@ -171,8 +182,11 @@ def main(argv: list[str]) -> int:
         traceback.print_exc()
         write_frame(response_fd, _error("init-error", error))
         return 1
+    markers = "--log-markers" in argv[4:]
+    if markers:  # init's own lines come before the first START
+        _mark_end(INIT_MARKER_ID)
     write_frame(response_fd, {"type": "ready"})
-    return _serve(request_fd, response_fd, handler, markers="--log-markers" in argv[4:])
+    return _serve(request_fd, response_fd, handler, markers=markers)
 
 
 if __name__ == "__main__":

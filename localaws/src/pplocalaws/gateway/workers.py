@@ -235,6 +235,7 @@ class Worker:
             raise WorkerStartError(f"init failed: {detail}")
         if recording is not None:
             recording.init_ms = (time.monotonic() - began) * 1000
+            recording.capture.wait_for_end(worker_protocol.INIT_MARKER_ID)
         return started
 
     @property
