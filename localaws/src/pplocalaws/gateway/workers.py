@@ -14,6 +14,11 @@ profile or credentials file of the person running the gateway is read). With
 function's execution role, assumed in the local AWS's STS as Lambda does, so the local
 AWS authorises its calls (pplocalaws.iam); a worker whose credentials would expire
 before an invocation could finish is replaced instead of reused.
+
+With a ``Telemetry`` (the gateway's default), each worker is one execution environment
+with a log stream of its own: its stdout and stderr are read from a pipe into its log
+group, each invocation framed by START, END and REPORT, and every invocation (or
+throttle, or failed init) is counted in the function's metrics (``gateway.telemetry``).
 """
 
 from __future__ import annotations
