@@ -144,7 +144,12 @@ class Registry:
     calls: list[tuple[str, Any, str, float]] = field(default_factory=list)
 
     def invoke(
-        self, function: FunctionConfig, event: Any, request_id: str, timeout: float
+        self,
+        function: FunctionConfig,
+        event: Any,
+        request_id: str,
+        timeout: float,
+        invoked_as: str | None = None,
     ) -> Outcome:
         self.calls.append((function.name, event, request_id, timeout))
         return self.outcome

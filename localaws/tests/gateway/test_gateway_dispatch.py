@@ -76,7 +76,12 @@ class Registry:
     calls: list[tuple[FunctionConfig, dict[str, Any], float]] = field(default_factory=list)
 
     def invoke(
-        self, function: FunctionConfig, event: dict[str, Any], request_id: str, timeout: float
+        self,
+        function: FunctionConfig,
+        event: dict[str, Any],
+        request_id: str,
+        timeout: float,
+        invoked_as: str | None = None,
     ) -> Outcome:
         self.calls.append((function, event, timeout))
         return self.outcome

@@ -60,7 +60,12 @@ class Registry:
     calls: list[dict[str, Any]] = field(default_factory=list)
 
     def invoke(
-        self, function: FunctionConfig, event: dict[str, Any], request_id: str, timeout: float
+        self,
+        function: FunctionConfig,
+        event: dict[str, Any],
+        request_id: str,
+        timeout: float,
+        invoked_as: str | None = None,
     ) -> Outcome:
         self.calls.append(event)
         return Returned({"statusCode": 200, "body": "{}"})

@@ -61,7 +61,12 @@ class Registry:
     calls: list[FunctionConfig] = field(default_factory=list)
 
     def invoke(
-        self, function: FunctionConfig, event: dict[str, Any], request_id: str, timeout: float
+        self,
+        function: FunctionConfig,
+        event: dict[str, Any],
+        request_id: str,
+        timeout: float,
+        invoked_as: str | None = None,
     ) -> Outcome:
         self.calls.append(function)
         return Returned({"statusCode": 200, "body": "ok"})

@@ -117,7 +117,11 @@ def logs(
     stage: str = "dev",
     local: bool = False,
 ) -> None:
-    """A service's CloudWatch Logs from --since ago; --follow keeps tailing."""
+    """A service's CloudWatch Logs from --since ago; --follow keeps tailing.
+
+    With no event in the window it says so ("no log events in GROUP since TIME") and exits
+    0; with --follow it then waits for new lines.
+    """
     from ppdeploy.workflows import inspect  # noqa: PLC0415 - tasks load the engine when they run
 
     if service not in naming.SERVICES:
@@ -126,14 +130,19 @@ def logs(
         )
     seconds = inspect.parse_since(since)
     target, _ = _cfn(stage, local)
+    group = naming.log_group(service, stage)
+    printed = False
     with contextlib.suppress(KeyboardInterrupt):
-        for line in inspect.log_lines(
-            target.client("logs"),
-            naming.log_group(service, stage),
-            since_seconds=seconds,
-            follow=follow,
+        for batch in inspect.log_batches(
+            target.client("logs"), group, since_seconds=seconds, follow=follow
         ):
-            print(line, flush=True)
+            if not printed and not batch:
+                printed = True  # said once; --follow goes on waiting
+                message = inspect.no_events_line(group, seconds)
+                print(message + ("; waiting for new ones (Ctrl-C stops)" if follow else ""))
+            for line in batch:
+                printed = True
+                print(line, flush=True)
 
 
 @task(

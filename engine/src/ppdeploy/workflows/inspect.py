@@ -74,10 +74,13 @@ def parse_since(text: str) -> int:
     return int(text[:-1]) * SINCE_UNITS[unit]
 
 
-def log_lines(
+def log_batches(
     logs: Any, group: str, *, since_seconds: int, follow: bool, poll_seconds: float = 2.0
-) -> Iterator[str]:
-    """Lines of the log group from ``since_seconds`` ago; with ``follow``, keep tailing."""
+) -> Iterator[list[str]]:
+    """The new lines of each poll of the log group (one poll, or until stopped with ``follow``).
+
+    A poll with nothing new yields an empty list, so a caller can say so.
+    """
     start = int((time.time() - since_seconds) * 1000)
     seen: set[str] = set()
     while True:
@@ -94,13 +97,21 @@ def log_lines(
                     fix="deploy it (`invoke deploy --service NAME`) and call it once",
                 ) from error
             raise
+        batch = []
         for event in sorted(events, key=lambda e: (e["timestamp"], e["eventId"])):
             if event["eventId"] in seen:
                 continue
             seen.add(event["eventId"])
             start = max(start, int(event["timestamp"]))
             stamp = datetime.fromtimestamp(event["timestamp"] / 1000, UTC)
-            yield f"{stamp:%Y-%m-%dT%H:%M:%S}Z {event['message'].rstrip()}"
+            batch.append(f"{stamp:%Y-%m-%dT%H:%M:%S}Z {event['message'].rstrip()}")
+        yield batch
         if not follow:
             return
         time.sleep(poll_seconds)
+
+
+def no_events_line(group: str, since_seconds: int, *, now: float | None = None) -> str:
+    """What ``logs`` says when the window holds no event, so silence is never ambiguous."""
+    since = datetime.fromtimestamp((time.time() if now is None else now) - since_seconds, UTC)
+    return f"no log events in {group} since {since:%Y-%m-%dT%H:%M:%S}Z"

@@ -165,7 +165,11 @@ class AsyncRunner:
             outcome = Unavailable(resolved)
         else:
             outcome = self._registry.invoke(
-                resolved, claimed["event"], claimed["requestId"], float(resolved.timeout_seconds)
+                resolved,
+                claimed["event"],
+                claimed["requestId"],
+                float(resolved.timeout_seconds),
+                invoked_as=claimed.get("qualifier"),  # the metrics' Resource dimension
             )
         report = {"leaseId": claimed["leaseId"], **report_of(outcome)}
         log.info(

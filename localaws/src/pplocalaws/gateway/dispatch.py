@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ from pplocalaws.gateway.discovery import (
 )
 from pplocalaws.gateway.events import HttpResponse, IncomingRequest, RouteContext
 from pplocalaws.gateway.routing import match_mapping, match_route, split_path
+from pplocalaws.gateway.telemetry import Telemetry
 from pplocalaws.gateway.workers import (
     Busy,
     Crashed,
@@ -69,6 +71,7 @@ class Target:
     problem: str | None  # why the route cannot reach a function, else None
     timeout_seconds: float
     integration: Integration | None = None  # set when the function is still to be chosen
+    invoked_as: str | None = None  # the qualifier the integration invokes (metrics' Resource)
 
 
 def _host_name(request: IncomingRequest) -> str:
@@ -89,7 +92,9 @@ class Gateway:
         region: str,
         default_domain: str | None = None,
         chooser: random.Random | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self._telemetry = telemetry  # API Gateway's metrics of every answered request
         self._catalog = catalog
         self._workers = workers
         self._region = region
@@ -110,9 +115,24 @@ class Gateway:
         return [*topology.domains, *([self._default_domain] if self._default_domain else [])]
 
     def handle(self, request: IncomingRequest) -> HttpResponse:
+        began = time.monotonic()
+        target, response, integration_ms = self._handle(request)
+        if self._telemetry is not None and target is not None:
+            latency_ms = (time.monotonic() - began) * 1000
+            self._telemetry.api_request(
+                target.context.api_id,
+                target.context.stage,
+                response.status,
+                latency_ms,
+                integration_ms,
+            )
+        return response
+
+    def _handle(self, request: IncomingRequest) -> tuple[Target | None, HttpResponse, float | None]:
+        """The answer, the API route it came through (if any) and the integration's time."""
         refusal = self.served_host(request)
         if refusal is not None:
-            return refusal
+            return None, refusal, None
         target = self._resolve(self._catalog.current(), request)
         if target is None or target.function is None:  # maybe deployed since the last reading
             target = self._resolve(self._catalog.after_miss(), request)
@@ -121,17 +141,22 @@ class Gateway:
             api = self._catalog.current().apis.get(target.context.api_id) if target else None
             host = front_door.header(request.headers, "host")
             if not front_door.origin_allowed(origin, host, api.allow_origins if api else ()):
-                return front_door.forbidden_origin(origin)
+                return target, front_door.forbidden_origin(origin), None
         if target is None:
-            return events.NOT_FOUND
+            return None, events.NOT_FOUND, None
         if target.function is None:
             log.error("%s: %s", target.context.route_key, target.problem)
-            return events.error_response(502, target.problem or "Internal Server Error")
+            problem = events.error_response(502, target.problem or "Internal Server Error")
+            return target, problem, None
         request_id = uuid.uuid4().hex
         event = events.build_event(request, target.context, request_id=request_id)
         timeout = min(float(target.function.timeout_seconds), target.timeout_seconds)
-        outcome = self._workers.invoke(target.function, event, request_id, timeout)
-        return self._answer(target.function, outcome)
+        called = time.monotonic()
+        outcome = self._workers.invoke(
+            target.function, event, request_id, timeout, invoked_as=target.invoked_as
+        )
+        integration_ms = (time.monotonic() - called) * 1000
+        return target, self._answer(target.function, outcome), integration_ms
 
     @staticmethod
     def _answer(function: FunctionConfig, outcome: Outcome) -> HttpResponse:
@@ -161,7 +186,8 @@ class Gateway:
         if target is None or target.function is not None or target.integration is None:
             return target
         function, problem = self._function_for(topology, target.integration)
-        return Target(target.context, function, problem, target.timeout_seconds)
+        invoked_as = target.integration.qualifier
+        return Target(target.context, function, problem, target.timeout_seconds, None, invoked_as)
 
     def _function_for(
         self, topology: Topology, integration: Integration

@@ -25,13 +25,23 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
+from typing import Any
+
+import boto3
 
 from pplocalaws.gateway import events
 from pplocalaws.gateway.artifacts import ArtifactStore
 from pplocalaws.gateway.async_runner import AsyncRunner, FunctionResolver
-from pplocalaws.gateway.discovery import Catalog, LocalAwsClients, read_topology
+from pplocalaws.gateway.discovery import (
+    FAKE_CREDENTIAL,
+    Catalog,
+    LocalAwsClients,
+    read_topology,
+)
 from pplocalaws.gateway.dispatch import Gateway
 from pplocalaws.gateway.events import HttpResponse, IncomingRequest
+from pplocalaws.gateway.log_delivery import LogShipper, RoleLogClients
+from pplocalaws.gateway.metrics import MetricsPublisher
 from pplocalaws.gateway.runtimes import provide_runtime_packages
 from pplocalaws.gateway.settings import (
     DEFAULT_ENDPOINT,
@@ -40,6 +50,7 @@ from pplocalaws.gateway.settings import (
     HOST,
     STATUS_PATH,
 )
+from pplocalaws.gateway.telemetry import Telemetry
 from pplocalaws.gateway.workers import (
     DEFAULT_MAX_WORKERS,
     LocalAwsSettings,
@@ -63,7 +74,9 @@ class GatewayHttpServer(ThreadingHTTPServer):
         registry: WorkerRegistry,
         catalog: Catalog,
         async_runner: AsyncRunner | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self.telemetry = telemetry  # started with serve_forever, flushed and stopped at close
         self.gateway = gateway
         self.registry = registry
         self.catalog = catalog
@@ -71,6 +84,8 @@ class GatewayHttpServer(ThreadingHTTPServer):
         super().__init__((HOST, port), _RequestHandler)
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
+        if self.telemetry is not None:
+            self.telemetry.start()
         if self.async_runner is not None:
             self.async_runner.start()
         super().serve_forever(poll_interval)
@@ -79,6 +94,8 @@ class GatewayHttpServer(ThreadingHTTPServer):
         if self.async_runner is not None:
             self.async_runner.stop()
         super().server_close()
+        if self.telemetry is not None:
+            self.telemetry.stop()
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -151,12 +168,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _status(self) -> HttpResponse:
         topology = self.server.catalog.current()
-        status = {
+        status: dict[str, Any] = {
             "apis": {api.api_id: api.name for api in topology.apis.values()},
             "domains": {name: dict(keys) for name, keys in topology.domains.items()},
             "workers": self.server.registry.pool_sizes(),
             "lastError": self.server.catalog.last_error,
         }
+        if self.server.telemetry is not None:  # lines written, and lost (per group)
+            shipped = self.server.telemetry.shipper.stats
+            status["logs"] = {"delivered": shipped.delivered, "dropped": dict(shipped.dropped)}
         return HttpResponse(
             200, (("Content-Type", "application/json"),), json.dumps(status).encode()
         )
@@ -205,16 +225,27 @@ def build_server(
     """A ready-to-serve gateway keeping its unpacked code in ``work_folder``."""
     clients = LocalAwsClients(endpoint, region)
     catalog = Catalog(lambda: read_topology(clients))
+    # Every invocation's log lines and metrics, as Lambda and API Gateway record them.
+    cloudwatch = boto3.session.Session(
+        aws_access_key_id=FAKE_CREDENTIAL,
+        aws_secret_access_key=FAKE_CREDENTIAL,
+        region_name=region,
+    ).client("cloudwatch", endpoint_url=endpoint)
+    telemetry = Telemetry(
+        LogShipper(RoleLogClients(endpoint, region, FAKE_CREDENTIAL)),
+        MetricsPublisher(lambda: cloudwatch),
+    )
     registry = WorkerRegistry(
         LocalAwsSettings(endpoint, region, role_sessions=True),
         ArtifactStore(clients, work_folder / "code"),
         provide_runtime_packages(work_folder / "runtime"),
         max_workers=max_workers,
+        telemetry=telemetry,
     )
-    gateway = Gateway(catalog, registry, region=region, default_domain=domain)
+    gateway = Gateway(catalog, registry, region=region, default_domain=domain, telemetry=telemetry)
     # Lambda's asynchronous invocations (SNS deliveries, Invoke Event) run on the same workers.
     runner = AsyncRunner(endpoint, FunctionResolver(catalog, clients), registry)
-    return GatewayHttpServer(port, gateway, registry, catalog, runner)
+    return GatewayHttpServer(port, gateway, registry, catalog, runner, telemetry)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

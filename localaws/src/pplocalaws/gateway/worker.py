@@ -1,18 +1,22 @@
 """A warm worker: one Lambda execution environment running one Python handler.
 
 Run as a script by the function's own interpreter (``python3.13 worker.py REQUEST_FD
-RESPONSE_FD RUNTIME_PACKAGES``), so it uses the standard library only and no newer syntax
-than Python 3.9. The environment (LAMBDA_TASK_ROOT, _HANDLER, the function's variables,
-the AWS settings) comes from the parent. Lambda's phases are kept: the handler's module is
-imported once (init), then invocations run one at a time, each with a context whose
-remaining time counts down to the invocation's deadline.
+RESPONSE_FD RUNTIME_PACKAGES [--log-markers]``), so it uses the standard library only and
+no newer syntax than Python 3.9. The environment (LAMBDA_TASK_ROOT, _HANDLER, the
+function's variables, the AWS settings) comes from the parent. Lambda's phases are kept:
+the handler's module is imported once (init), then invocations run one at a time, each
+with a context whose remaining time counts down to the invocation's deadline.
 
 Messages are length-prefixed JSON frames on two inherited pipes, so the handler's own
-stdout and stderr (print, logging) go to the gateway's log as they go to CloudWatch.
+stdout and stderr (print, logging) go to the gateway as they go to CloudWatch. With
+``--log-markers`` the worker writes an end marker line to its stdout after each invocation
+(after the handler's own lines, before the reply), so the gateway writes END and REPORT
+after every line the invocation printed (``pplocalaws.gateway.telemetry``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import importlib
 import json
@@ -26,6 +30,8 @@ from collections.abc import Callable
 from typing import Any
 
 FRAME_HEADER = struct.Struct(">I")
+END_MARKER = "\x1eppdeploy-invocation-end "  # telemetry.END_MARKER (stdlib only here)
+INIT_MARKER_ID = "init"  # the end marker of the init phase
 READ_CHUNK = 1 << 16
 
 
@@ -33,9 +39,18 @@ class FrameTimeout(Exception):
     """No complete frame arrived before the deadline."""
 
 
-def write_frame(fd: int, message: dict[str, Any]) -> None:
+def encode_frame(message: dict[str, Any]) -> bytes:
+    """The frame of a message; raises TypeError for what is not JSON (before any write)."""
     payload = json.dumps(message, default=_json_default).encode("utf-8")
-    view = memoryview(FRAME_HEADER.pack(len(payload)) + payload)
+    return FRAME_HEADER.pack(len(payload)) + payload
+
+
+def write_frame(fd: int, message: dict[str, Any]) -> None:
+    write_encoded(fd, encode_frame(message))
+
+
+def write_encoded(fd: int, frame: bytes) -> None:
+    view = memoryview(frame)
     while view:
         written = os.write(fd, view)
         view = view[written:]
@@ -116,7 +131,20 @@ def _error(kind: str, error: BaseException) -> dict[str, Any]:
     }
 
 
-def _serve(request_fd: int, response_fd: int, handler: Callable[[Any, Any], Any]) -> int:
+def _mark_end(request_id: str) -> None:
+    """After every line the invocation printed, on the same pipe: its end marker."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # the handler closed or replaced it
+            stream.flush()
+    os.write(1, f"{END_MARKER}{request_id}\n".encode())
+
+
+def _serve(
+    request_fd: int,
+    response_fd: int,
+    handler: Callable[[Any, Any], Any],
+    markers: bool = False,
+) -> int:
     while True:
         message = read_frame(request_fd)
         if message is None:
@@ -124,14 +152,19 @@ def _serve(request_fd: int, response_fd: int, handler: Callable[[Any, Any], Any]
         context = LambdaContext(message["requestId"], int(message["deadlineEpochMs"]))
         try:
             result = handler(message["event"], context)
-            reply = {"type": "result", "result": result}
-            write_frame(response_fd, reply)
+            # encoded first: a result that is not JSON is the handler's error, logged before END
+            frame = encode_frame({"type": "result", "result": result})
+            if markers:
+                _mark_end(context.aws_request_id)
+            write_encoded(response_fd, frame)
         except Exception as error:  # a handler error is reported, not fatal
             print(  # Lambda logs a handler's error and traceback in the function's log
                 f"[ERROR] {type(error).__name__}: {error}\n" + traceback.format_exc(),
                 file=sys.stderr,
                 flush=True,
             )
+            if markers:
+                _mark_end(context.aws_request_id)
             write_frame(response_fd, _error("error", error))
 
 
@@ -149,8 +182,11 @@ def main(argv: list[str]) -> int:
         traceback.print_exc()
         write_frame(response_fd, _error("init-error", error))
         return 1
+    markers = "--log-markers" in argv[4:]
+    if markers:  # init's own lines come before the first START
+        _mark_end(INIT_MARKER_ID)
     write_frame(response_fd, {"type": "ready"})
-    return _serve(request_fd, response_fd, handler)
+    return _serve(request_fd, response_fd, handler, markers=markers)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,11 @@ profile or credentials file of the person running the gateway is read). With
 function's execution role, assumed in the local AWS's STS as Lambda does, so the local
 AWS authorises its calls (pplocalaws.iam); a worker whose credentials would expire
 before an invocation could finish is replaced instead of reused.
+
+With a ``Telemetry`` (the gateway's default), each worker is one execution environment
+with a log stream of its own: its stdout and stderr are read from a pipe into its log
+group, each invocation framed by START, END and REPORT, and every invocation (or
+throttle, or failed init) is counted in the function's metrics (``gateway.telemetry``).
 """
 
 from __future__ import annotations
@@ -28,13 +33,17 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pplocalaws.gateway import worker as worker_protocol
 from pplocalaws.gateway.artifacts import ArtifactStore, CodeUnavailable
 from pplocalaws.gateway.discovery import FAKE_CREDENTIAL, FunctionConfig, Revision
 from pplocalaws.gateway.runtimes import Interpreter, InterpreterFinder, UnsupportedRuntime
 from pplocalaws.iam.sessions import Issued, RoleSessions, RoleUnavailable
+
+if TYPE_CHECKING:
+    from pplocalaws.gateway.log_delivery import LogTarget
+    from pplocalaws.gateway.telemetry import OutputCapture, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +116,7 @@ class Launch:
     runtime_packages: Path
     environment: Mapping[str, str]
     credentials: RoleSessions | None = None  # None: the fixed test credentials
+    telemetry: Telemetry | None = None  # None: output goes to the gateway's, no logs/metrics
 
 
 def worker_environment(
@@ -161,11 +171,13 @@ class Worker:
         request_fd: int,
         response_fd: int,
         credentials_expire_at: float = float("inf"),
+        recording: _Recording | None = None,
     ) -> None:
         self._process = process
         self._request_fd = request_fd
         self._response_fd = response_fd
         self.credentials_expire_at = credentials_expire_at
+        self._recording = recording
 
     @classmethod
     def start(cls, launch: Launch, init_timeout: float = INIT_TIMEOUT_SECONDS) -> Worker:
@@ -177,6 +189,12 @@ class Worker:
             except RoleUnavailable as error:
                 raise WorkerStartError(str(error)) from error
             environment.update(issued.environment)
+        telemetry = launch.telemetry
+        target = telemetry.new_environment(launch.function) if telemetry else None
+        if target is not None:  # each execution environment logs to a stream of its own
+            environment["AWS_LAMBDA_LOG_GROUP_NAME"] = target.group
+            environment["AWS_LAMBDA_LOG_STREAM_NAME"] = target.stream
+        began = time.monotonic()
         child_reads, parent_writes = os.pipe()
         parent_reads, child_writes = os.pipe()
         try:
@@ -189,11 +207,15 @@ class Worker:
                     str(child_reads),
                     str(child_writes),
                     str(launch.runtime_packages),
+                    *(["--log-markers"] if target else []),
                 ],
                 pass_fds=(child_reads, child_writes),
                 env=environment,
                 cwd=launch.code_folder,
                 stdin=subprocess.DEVNULL,
+                # with telemetry, the function's stdout and stderr become its log stream
+                stdout=subprocess.PIPE if target else None,
+                stderr=subprocess.STDOUT if target else None,
             )
         except OSError as error:
             for fd in (child_reads, parent_writes, parent_reads, child_writes):
@@ -203,7 +225,10 @@ class Worker:
             ) from error
         os.close(child_reads)
         os.close(child_writes)
-        started = cls(process, parent_writes, parent_reads, issued.expires_at)
+        recording = None
+        if telemetry is not None and target is not None and process.stdout is not None:
+            recording = _Recording(telemetry, target, telemetry.capture(process.stdout, target))
+        started = cls(process, parent_writes, parent_reads, issued.expires_at, recording)
         try:
             hello = worker_protocol.read_frame(parent_reads, time.monotonic() + init_timeout)
         except worker_protocol.FrameTimeout:
@@ -213,13 +238,36 @@ class Worker:
             started.kill()
             detail = hello.get("errorMessage") if hello else "the worker exited during init"
             raise WorkerStartError(f"init failed: {detail}")
+        if recording is not None:
+            recording.init_ms = (time.monotonic() - began) * 1000
+            recording.capture.wait_for_end(worker_protocol.INIT_MARKER_ID)
         return started
 
     @property
     def pid(self) -> int:
         return self._process.pid
 
-    def invoke(self, event: Mapping[str, Any], request_id: str, timeout: float) -> Outcome:
+    def invoke(
+        self,
+        event: Mapping[str, Any],
+        request_id: str,
+        timeout: float,
+        function: FunctionConfig | None = None,
+        invoked_as: str | None = None,
+    ) -> Outcome:
+        """Run one invocation; a worker that timed out or broke is killed (not reused)."""
+        began = time.monotonic()
+        if self._recording is not None:
+            self._recording.started(request_id, function)
+        outcome = self._exchange(event, request_id, timeout)
+        if self._recording is not None and function is not None:
+            duration_ms = (time.monotonic() - began) * 1000
+            self._recording.finished(self, request_id, function, invoked_as, outcome, duration_ms)
+        if not isinstance(outcome, Returned | Failed):
+            self.kill()
+        return outcome
+
+    def _exchange(self, event: Mapping[str, Any], request_id: str, timeout: float) -> Outcome:
         deadline = time.monotonic() + timeout
         message = {
             "requestId": request_id,
@@ -230,13 +278,12 @@ class Worker:
             worker_protocol.write_frame(self._request_fd, message)
             reply = worker_protocol.read_frame(self._response_fd, deadline)
         except worker_protocol.FrameTimeout:
-            self.kill()
             return TimedOut(timeout)
         except OSError as error:  # the pipe broke: the worker is gone
-            self.kill()
             return Crashed(f"the worker's pipe broke ({error})")
-        if reply is None:
-            self.kill()
+        if reply is None:  # it closed its pipe: it is exiting, so its status comes soon
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=STOP_GRACE_SECONDS)
             return Crashed(f"the worker exited (status {self._process.poll()})")
         if reply.get("type") == "result":
             return Returned(reply.get("result"))
@@ -249,12 +296,21 @@ class Worker:
             self._process.wait(timeout=STOP_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
             self.kill()
+            return
+        self._close_output()
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             self._process.kill()
         self._process.wait()
         self._close_pipes()
+        self._close_output()
+
+    def _close_output(self) -> None:
+        if self._recording is not None and self._process.stdout is not None:
+            self._recording.capture.wait_closed()  # its last lines are read first
+            with contextlib.suppress(OSError):
+                self._process.stdout.close()
 
     def _close_pipes(self) -> None:
         for fd in (self._request_fd, self._response_fd):
@@ -282,16 +338,34 @@ class FunctionPool:
     def size(self) -> int:
         return self._count
 
-    def invoke(self, event: Mapping[str, Any], request_id: str, timeout: float) -> Outcome:
+    def invoke(
+        self,
+        event: Mapping[str, Any],
+        request_id: str,
+        timeout: float,
+        invoked_as: str | None = None,
+    ) -> Outcome:
         acquired = self._acquire()
         if not isinstance(acquired, Worker):
+            self._record_unrun(acquired, invoked_as)
             return acquired
         outcome: Outcome = Crashed("the invocation did not finish")
+        function = self.launch.function
         try:
-            outcome = acquired.invoke(event, request_id, timeout)
+            outcome = acquired.invoke(event, request_id, timeout, function, invoked_as)
         finally:
             self._release(acquired, reusable=isinstance(outcome, Returned | Failed))
         return outcome
+
+    def _record_unrun(self, refused: Crashed | Busy, invoked_as: str | None) -> None:
+        """Metrics of an invocation no worker ran: a throttle, or an init failure."""
+        telemetry = self.launch.telemetry
+        if telemetry is None:
+            return
+        if isinstance(refused, Busy):
+            telemetry.throttled(self.launch.function, invoked_as)
+        else:
+            telemetry.init_failed(self.launch.function, invoked_as)
 
     def _acquire(self) -> Worker | Crashed | Busy:
         deadline = time.monotonic() + ACQUIRE_TIMEOUT_SECONDS
@@ -378,7 +452,9 @@ class WorkerRegistry:
         *,
         interpreters: InterpreterFinder | None = None,
         max_workers: int = DEFAULT_MAX_WORKERS,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self.telemetry = telemetry
         self._aws = aws
         self._artifacts = artifacts
         self._runtime_packages = runtime_packages
@@ -389,12 +465,18 @@ class WorkerRegistry:
         self._preparing: dict[str, threading.Lock] = {}
 
     def invoke(
-        self, function: FunctionConfig, event: Mapping[str, Any], request_id: str, timeout: float
+        self,
+        function: FunctionConfig,
+        event: Mapping[str, Any],
+        request_id: str,
+        timeout: float,
+        invoked_as: str | None = None,
     ) -> Outcome:
+        """Run ``function``; ``invoked_as`` is the qualifier it was invoked by (metrics)."""
         entry = self._entry_for(function)
         if entry.pool is None:
             return entry.unavailable or Unavailable("the function cannot run")
-        return entry.pool.invoke(event, request_id, timeout)
+        return entry.pool.invoke(event, request_id, timeout, invoked_as)
 
     def pool_sizes(self) -> dict[str, int]:
         with self._lock:
@@ -456,6 +538,51 @@ class WorkerRegistry:
                 self._aws.endpoint, self._aws.region, function.name, FAKE_CREDENTIAL
             )
         launch = Launch(
-            function, interpreter, code_folder, self._runtime_packages, environment, credentials
+            function,
+            interpreter,
+            code_folder,
+            self._runtime_packages,
+            environment,
+            credentials,
+            self.telemetry,
         )
         return _Entry(function.revision, FunctionPool(launch, self._max_workers))
+
+
+class _Recording:
+    """A worker's telemetry: its log stream, its output reader, its init time."""
+
+    def __init__(self, telemetry: Telemetry, target: LogTarget, capture: OutputCapture) -> None:
+        self.telemetry = telemetry
+        self.target = target
+        self.capture = capture
+        self.init_ms: float | None = None  # reported once, on the first invocation
+
+    def started(self, request_id: str, function: FunctionConfig | None) -> None:
+        version = function.version if function is not None else "$LATEST"
+        self.telemetry.started(self.target, request_id, version)
+
+    def finished(
+        self,
+        worker: Worker,
+        request_id: str,
+        function: FunctionConfig,
+        invoked_as: str | None,
+        outcome: Outcome,
+        duration_ms: float,
+    ) -> None:
+        if isinstance(outcome, Returned | Failed):
+            self.capture.wait_for_end(request_id)
+        init_ms, self.init_ms = self.init_ms, None
+        self.telemetry.finished(
+            self.target,
+            function,
+            request_id,
+            invoked_as=invoked_as,
+            duration_ms=duration_ms,
+            pid=worker.pid,
+            init_ms=init_ms,
+            error=not isinstance(outcome, Returned),
+            timed_out_after=outcome.seconds if isinstance(outcome, TimedOut) else None,
+            crash=outcome.reason if isinstance(outcome, Crashed) else None,
+        )

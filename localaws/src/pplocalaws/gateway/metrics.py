@@ -1,0 +1,224 @@
+"""CloudWatch metrics of the gateway's invocations, as Lambda and API Gateway publish them.
+
+Lambda ("Types of metrics for Lambda functions", Lambda Developer Guide,
+https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html), namespace
+``AWS/Lambda``: Invocations (every invocation that ran, including those that failed,
+not throttled ones), Errors (the invocation ended in a function error: the handler raised,
+timed out, or its runtime died; 0 otherwise), Duration (milliseconds of handler time) and
+Throttles (an invocation refused for want of concurrency). Dimensions ("Using
+dimensions", same page): ``FunctionName``; ``FunctionName, Resource`` where Resource is
+``function:qualifier`` for an invocation of a version or an alias; and ``FunctionName,
+Resource, ExecutedVersion`` for an alias invocation, naming the version that ran.
+The dimensionless all-functions aggregate is not published (nothing here reads it).
+
+API Gateway HTTP APIs ("Monitor CloudWatch metrics for HTTP APIs in API Gateway",
+https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-metrics.html),
+namespace ``AWS/ApiGateway``: Count, 4xx, 5xx (0 or 1 per request, so Average is a rate),
+Latency and IntegrationLatency (milliseconds); dimensions ``ApiId`` and ``ApiId, Stage``
+(the per-route detailed metrics are off by default and not published).
+
+The gateway is the Lambda and API Gateway service here, so it publishes with the local
+AWS's administrative credentials through PutMetricData. Datapoints are grouped in
+100 ms buckets and sent every ``flush_seconds`` as Values/Counts (at most 1000 metric data
+and 150 distinct values each: "PutMetricData", CloudWatch API Reference), so every
+statistic (SampleCount, Sum, Average, extremes) comes out as if sent one by one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+LAMBDA = "AWS/Lambda"
+API_GATEWAY = "AWS/ApiGateway"
+BUCKETS_PER_SECOND = 10
+MAX_DATA_PER_CALL = 1000
+MAX_VALUES_PER_DATUM = 150
+DEFAULT_FLUSH_SECONDS = 0.5
+
+Dimensions = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Point:
+    namespace: str
+    name: str
+    dimensions: Dimensions
+    value: float
+    unit: str
+
+
+def lambda_dimension_sets(
+    function_name: str, invoked_qualifier: str | None, executed_version: str
+) -> list[Dimensions]:
+    """The dimension sets one invocation is counted under (module docstring)."""
+    sets: list[Dimensions] = [(("FunctionName", function_name),)]
+    if invoked_qualifier and invoked_qualifier != "$LATEST":
+        resource = ("Resource", f"{function_name}:{invoked_qualifier}")
+        sets.append((("FunctionName", function_name), resource))
+        if not invoked_qualifier.isdigit():  # an alias: which of its versions ran
+            sets.append(
+                (("FunctionName", function_name), resource, ("ExecutedVersion", executed_version))
+            )
+    return sets
+
+
+def lambda_points(
+    function_name: str,
+    invoked_qualifier: str | None,
+    executed_version: str,
+    *,
+    error: bool,
+    duration_ms: float,
+) -> list[Point]:
+    """The datapoints of one invocation that ran."""
+    points = []
+    for dimensions in lambda_dimension_sets(function_name, invoked_qualifier, executed_version):
+        points += [
+            Point(LAMBDA, "Invocations", dimensions, 1.0, "Count"),
+            Point(LAMBDA, "Errors", dimensions, 1.0 if error else 0.0, "Count"),
+            Point(LAMBDA, "Duration", dimensions, round(duration_ms, 2), "Milliseconds"),
+        ]
+    return points
+
+
+def throttle_points(
+    function_name: str, invoked_qualifier: str | None, executed_version: str
+) -> list[Point]:
+    """A throttled invocation counts as a Throttle and not as an Invocation."""
+    return [
+        Point(LAMBDA, "Throttles", dimensions, 1.0, "Count")
+        for dimensions in lambda_dimension_sets(function_name, invoked_qualifier, executed_version)
+    ]
+
+
+def api_points(
+    api_id: str, stage: str, status: int, latency_ms: float, integration_ms: float | None
+) -> list[Point]:
+    """The datapoints of one request an HTTP API answered."""
+    points = []
+    for dimensions in ((("ApiId", api_id),), (("ApiId", api_id), ("Stage", stage))):
+        points += [
+            Point(API_GATEWAY, "Count", dimensions, 1.0, "Count"),
+            Point(API_GATEWAY, "4xx", dimensions, 1.0 if 400 <= status < 500 else 0.0, "Count"),
+            Point(API_GATEWAY, "5xx", dimensions, 1.0 if status >= 500 else 0.0, "Count"),
+            Point(API_GATEWAY, "Latency", dimensions, round(latency_ms, 2), "Milliseconds"),
+        ]
+        if integration_ms is not None:
+            points.append(
+                Point(
+                    API_GATEWAY,
+                    "IntegrationLatency",
+                    dimensions,
+                    round(integration_ms, 2),
+                    "Milliseconds",
+                )
+            )
+    return points
+
+
+_Key = tuple[str, str, Dimensions, str, int]  # namespace, name, dimensions, unit, bucket
+
+
+def metric_data(pending: dict[_Key, Counter[float]]) -> dict[str, list[dict[str, Any]]]:
+    """PutMetricData's MetricData per namespace for the bucketed datapoints."""
+    data: dict[str, list[dict[str, Any]]] = {}
+    for (namespace, name, dimensions, unit, bucket), values in sorted(pending.items()):
+        when = datetime.datetime.fromtimestamp(bucket / BUCKETS_PER_SECOND, datetime.UTC)
+        items = sorted(values.items())
+        for start in range(0, len(items), MAX_VALUES_PER_DATUM):
+            chunk = items[start : start + MAX_VALUES_PER_DATUM]
+            data.setdefault(namespace, []).append(
+                {
+                    "MetricName": name,
+                    "Dimensions": [{"Name": key, "Value": value} for key, value in dimensions],
+                    "Timestamp": when,
+                    "Values": [value for value, _ in chunk],
+                    "Counts": [float(count) for _, count in chunk],
+                    "Unit": unit,
+                }
+            )
+    return data
+
+
+def _calls(data: dict[str, list[dict[str, Any]]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    for namespace, items in data.items():
+        for start in range(0, len(items), MAX_DATA_PER_CALL):
+            yield namespace, items[start : start + MAX_DATA_PER_CALL]
+
+
+class MetricsPublisher:
+    """Collects datapoints; a background thread sends them with PutMetricData."""
+
+    def __init__(
+        self,
+        client: Callable[[], Any],
+        *,
+        flush_seconds: float = DEFAULT_FLUSH_SECONDS,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        import time  # noqa: PLC0415 - the default clock only
+
+        self._client = client  # -> a CloudWatch client of the local AWS
+        self._clock = clock or time.time
+        self._flush_seconds = flush_seconds
+        self._condition = threading.Condition()
+        self._pending: dict[_Key, Counter[float]] = {}
+        self._sending = threading.Lock()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self.sent = 0
+        self.failed = 0
+
+    def record(self, points: list[Point], when: float | None = None) -> None:
+        bucket = int((self._clock() if when is None else when) * BUCKETS_PER_SECOND)
+        with self._condition:
+            for point in points:
+                key = (point.namespace, point.name, point.dimensions, point.unit, bucket)
+                self._pending.setdefault(key, Counter())[point.value] += 1
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="metrics", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        with self._condition:
+            self._stopping = True
+            self._condition.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.flush()
+
+    def flush(self) -> None:
+        """Send everything recorded so far (on the caller's thread)."""
+        with self._sending:
+            with self._condition:
+                pending, self._pending = self._pending, {}
+            for namespace, items in _calls(metric_data(pending)):
+                try:
+                    self._client().put_metric_data(Namespace=namespace, MetricData=items)
+                    self.sent += len(items)
+                except Exception as error:  # the local AWS is down: these points are lost
+                    self.failed += len(items)
+                    log.warning(
+                        "cannot publish %d %s metric data: %s", len(items), namespace, error
+                    )
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                if self._stopping:
+                    return
+                self._condition.wait(self._flush_seconds)
+                if self._stopping:
+                    return
+            self.flush()
