@@ -237,7 +237,9 @@ def sam_spec() -> StackSpec:
 
 
 def deployed_stack() -> FakeStack:
-    cfn = FakeStack(changes=(ResourceChange("Modify", "ServiceFunctionAliaslive", "AWS::Lambda::Alias"),))
+    cfn = FakeStack(
+        changes=(ResourceChange("Modify", "ServiceFunctionAliaslive", "AWS::Lambda::Alias"),)
+    )
     cfn.stacks[STACK] = stack_state(STACK, "UPDATE_COMPLETE", parameters={"Stage": "prod"})
     cfn.templates[STACK] = SAM_TEMPLATE
     return cfn
@@ -343,7 +345,7 @@ class FakeClients:
         assert kwargs == {"applicationName": APP, "deploymentGroupName": GROUP}
         return [{"deployments": ["d-2"]}, {"deployments": ["d-1"]}]
 
-    def get_deployment(self, deploymentId: str) -> dict[str, object]:  # noqa: N803 - boto's name
+    def get_deployment(self, deploymentId: str) -> dict[str, object]:
         appspec = (
             '{"version": 0.0, "Resources": [{"ServiceFunction": {"Type": "AWS::Lambda::Function",'
             ' "Properties": {"Name": "f", "Alias": "live", "CurrentVersion": "2",'
@@ -370,7 +372,7 @@ class FakeClients:
             }
         }
 
-    def get_alias(self, FunctionName: str, Name: str) -> dict[str, object]:  # noqa: N803
+    def get_alias(self, FunctionName: str, Name: str) -> dict[str, object]:
         return {"FunctionVersion": "2", "RoutingConfig": {"AdditionalVersionWeights": {"3": 0.1}}}
 
 

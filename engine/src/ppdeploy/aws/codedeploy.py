@@ -61,9 +61,9 @@ class AliasRouting:
 
 def _versions_of(revision: dict[str, Any]) -> tuple[str, str]:
     """CurrentVersion and TargetVersion from a Lambda AppSpec (JSON or YAML-as-JSON)."""
-    content = revision.get("appSpecContent", {}).get("content") or revision.get(
-        "string", {}
-    ).get("content")
+    content = revision.get("appSpecContent", {}).get("content") or revision.get("string", {}).get(
+        "content"
+    )
     if not content:
         return "", ""
     try:
@@ -109,7 +109,10 @@ class CodeDeploy:
                     ids.extend(page.get("deployments", []))
             except botocore.exceptions.ClientError as error:
                 code = error.response.get("Error", {}).get("Code", "")
-                if code in ("ApplicationDoesNotExistException", "DeploymentGroupDoesNotExistException"):
+                if code in (
+                    "ApplicationDoesNotExistException",
+                    "DeploymentGroupDoesNotExistException",
+                ):
                     return []  # not created yet: the stack's first update with a preference
                 raise
         return ids

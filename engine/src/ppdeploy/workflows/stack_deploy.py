@@ -241,9 +241,10 @@ def _rolled_back_error(
     """A deploy CodeDeploy rolled back: the alias, the versions and the alarm that stopped it."""
     back_to = f" to version {shift.from_version}" if shift.from_version else ""
     new = f" version {shift.to_version}" if shift.to_version else " the new version"
+    ended = final.status if final else "DELETE_COMPLETE"
     return DeployError(
         f"{spec.name}: CodeDeploy rolled {shift.alias} back{back_to} "
-        f"({shift.deployment_id}); the stack ended in {final.status if final else 'DELETE_COMPLETE'}",
+        f"({shift.deployment_id}); the stack ended in {ended}",
         cause=shift.reason or f"the deployment ended {shift.status}",
         fix=f"the alarm fired while{new} took traffic: read the function's logs "
         "(`invoke logs`), correct the code and deploy again; the previous version serves meanwhile",

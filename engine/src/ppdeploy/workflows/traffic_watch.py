@@ -86,11 +86,14 @@ def shifted_aliases(resources: list[StackResource]) -> list[ShiftedAlias]:
             if (
                 alias.resource_type == ALIAS_TYPE
                 and alias.logical_id.startswith(f"{function_id}Alias")
-                and alias.physical_id.count(":") >= 7  # noqa: PLR2004 - arn:...:function:name:alias
+                and alias.physical_id.count(":")
+                >= 7  # arn:aws:lambda:region:account:function:name:alias
             ):
                 function, alias_name = alias.physical_id.split(":")[-2:]
                 found.append(
-                    ShiftedAlias(applications[0].physical_id, group.physical_id, function, alias_name)
+                    ShiftedAlias(
+                        applications[0].physical_id, group.physical_id, function, alias_name
+                    )
                 )
     return found
 
@@ -127,7 +130,7 @@ class TrafficWatch:
         try:
             for shifted in shifted_aliases(self._cfn.resources(self._stack)):
                 self._before.update(self._reader.deployment_ids(shifted.application, shifted.group))
-        except Exception as error:  # noqa: BLE001 - best effort: see the module's docstring
+        except Exception as error:  # best effort: see the module docstring
             self._warn(error)
         self._thread = threading.Thread(
             target=self._run, name=f"traffic-{self._stack}", daemon=True
@@ -157,7 +160,7 @@ class TrafficWatch:
                 for deployment_id in ids:
                     if deployment_id not in self._before:
                         self._observe(shifted, self._reader.deployment(deployment_id))
-        except Exception as error:  # noqa: BLE001 - best effort: see the module's docstring
+        except Exception as error:  # best effort: see the module docstring
             self._warn(error)
 
     def _observe(self, shifted: ShiftedAlias, deployment: Deployment) -> None:
@@ -201,7 +204,9 @@ class TrafficWatch:
         elif routing.weights and not deployment.finished:
             known = (routing.version, next(iter(routing.weights)))
         elif not known[1] and deployment.status == "Succeeded":
-            known = ("", routing.version)
+            known = ("", routing.version)  # the alias is on the new version now
+        elif not known[0] and deployment.finished:
+            known = (routing.version, known[1])  # rolled back: the alias is on the old one
         self._versions[deployment.deployment_id] = known
         return known
 
@@ -210,7 +215,7 @@ class TrafficWatch:
         message = deployment.error_message or deployment.error_code or deployment.status
         try:
             alarms = self._reader.group_alarms(shifted.application, shifted.group)
-        except Exception as error:  # noqa: BLE001 - best effort: see the module's docstring
+        except Exception as error:  # best effort: see the module docstring
             self._warn(error)
             return message
         named = [alarm for alarm in alarms if alarm in message]
