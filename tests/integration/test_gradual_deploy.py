@@ -182,9 +182,11 @@ def test_a_broken_canary_rolls_back_on_its_alarm_and_the_deploy_exits_4(
     before = load.between(0, started)
     during = load.between(started, ended)
     after = load.between(settled, time.monotonic())
-    assert before and all(200 <= status < 300 for status in before)
+    assert before
+    assert all(200 <= status < 300 for status in before)
     errors = [status for status in during if not 200 <= status < 300]
     assert errors, "the canary's share should have failed some calls"
     assert all(500 <= status < 600 for status in errors), errors
     assert len(errors) <= MOST_ERRORS_SHARE * len(during), (len(errors), len(during))
-    assert after and all(200 <= status < 300 for status in after), after
+    assert after, "the load made no call after the rollback"
+    assert all(200 <= status < 300 for status in after), after
