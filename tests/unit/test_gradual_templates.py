@@ -7,6 +7,7 @@ group stops and rolls back on the service's errors alarm (the new version's) and
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +39,16 @@ def test_the_preference_parameter_allows_exactly_the_predefined_lambda_configs(p
 
 @pytest.mark.parametrize("path", SERVICE_TEMPLATES)
 def test_the_function_deploys_by_the_preference_with_both_rollback_alarms(path: str) -> None:
-    preference = resources_of(path)["ServiceFunction"]["Properties"]["DeploymentPreference"]
+    resources = resources_of(path)
+    preference = resources["ServiceFunction"]["Properties"]["DeploymentPreference"]
 
     assert preference == {
         "Type": {"Ref": "DeploymentPreferenceType"},
-        "Alarms": [{"Ref": "LiveVersionErrorsAlarm"}, {"Ref": "Api5xxAlarm"}],
+        # The 5xx alarm by its name: a reference would close a dependency cycle.
+        "Alarms": [
+            {"Ref": "LiveVersionErrorsAlarm"},
+            resources["Api5xxAlarm"]["Properties"]["AlarmName"],
+        ],
     }
 
 
@@ -106,7 +112,10 @@ def test_sam_updates_the_alias_through_codedeploy_with_the_stages_config(
     }
     assert group["AlarmConfiguration"] == {
         "Enabled": True,
-        "Alarms": [{"Name": {"Ref": "LiveVersionErrorsAlarm"}}, {"Name": {"Ref": "Api5xxAlarm"}}],
+        "Alarms": [
+            {"Name": {"Ref": "LiveVersionErrorsAlarm"}},
+            {"Name": {"Fn::Sub": f"purposepath-{service_of(path)}-api-5xx-${{Stage}}"}},
+        ],
     }
     assert "DEPLOYMENT_STOP_ON_ALARM" in group["AutoRollbackConfiguration"]["Events"]
     # The errors alarm follows each new version (SAM resolves .Version to the version made).
@@ -175,3 +184,80 @@ def test_an_unknown_preference_is_refused_naming_the_stage_and_the_choices(
     assert "Canary10Percent5Minutes" in refused.value.cause
     assert "[stages.dev]" in refused.value.fix
     assert refused.value.exit_code == 2
+
+
+# --- no dependency cycle ------------------------------------------------------------------
+
+SUBSTITUTION = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
+
+
+def dependencies(node: Any, names: set[str]) -> set[str]:
+    """The resources ``node`` refers to (Ref, GetAtt, Sub, DependsOn), anywhere in it."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and value in names:
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                target = value[0] if isinstance(value, list) else str(value).split(".")[0]
+                found.add(target)
+            elif key == "Fn::Sub":
+                text = value[0] if isinstance(value, list) else value
+                found |= {name for name in SUBSTITUTION.findall(text) if name in names}
+            elif key == "DependsOn":
+                found |= set(value if isinstance(value, list) else [value])
+            found |= dependencies(value, names)
+    elif isinstance(node, list):
+        for item in node:
+            found |= dependencies(item, names)
+    return found & names
+
+
+def cycle_in(resources: dict[str, Any]) -> list[str]:
+    """One dependency cycle among ``resources`` (CloudFormation refuses any), or []."""
+    names = set(resources)
+    edges = {name: dependencies(body, names) for name, body in resources.items()}
+    state: dict[str, str] = {}
+    path: list[str] = []
+
+    def visit(name: str) -> list[str]:
+        state[name] = "open"
+        path.append(name)
+        for target in sorted(edges[name]):
+            if state.get(target) == "open":
+                return [*path[path.index(target) :], target]
+            if target not in state and (found := visit(target)):
+                return found
+        state[name] = "done"
+        path.pop()
+        return []
+
+    for name in sorted(names):
+        if name not in state and (found := visit(name)):
+            return found
+    return []
+
+
+@pytest.mark.parametrize("path", SERVICE_TEMPLATES)
+def test_the_translated_template_has_no_dependency_cycle(
+    path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # UpdatePolicy's references count: the alias's update needs the deployment group.
+    assert cycle_in(translated(path, monkeypatch)["Resources"]) == []
+
+
+def test_the_cycle_check_finds_the_5xx_alarm_by_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shape CloudFormation refused: the group -> the 5xx alarm -> the API -> the alias."""
+    text = (ROOT / SERVICE_TEMPLATES[2]).read_text(encoding="utf-8")
+    by_reference = text.replace(
+        "- !Sub purposepath-coaching-api-5xx-${Stage}", "- !Ref Api5xxAlarm"
+    )
+    assert by_reference != text
+    variant = tmp_path / "template.yaml"
+    variant.write_text(by_reference, encoding="utf-8")
+
+    cycle = cycle_in(translated(str(variant), monkeypatch)["Resources"])
+
+    assert {"Api5xxAlarm", "ServiceApi", "ServiceFunctionAliaslive"} <= set(cycle)
