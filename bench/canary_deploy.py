@@ -84,7 +84,7 @@ def timed_updates(stage: str, repeats: int, folder: Path) -> list[Update]:
     )
     source = catalog.service("coaching")
     built = prepare_service(source, session.reporter, skip_tests=True)
-    reader = CodeDeploy(session.target.client("codedeploy"), session.target.client("lambda"))
+    reader = CodeDeploy(session.target.client)
     updates = []
     for number in range(repeats):
         prepared = PreparedService(source, changed_artifact(built.artifact, folder, number))

@@ -135,7 +135,7 @@ def test_a_broken_canary_rolls_back_on_its_alarm_and_the_deploy_exits_4(
     health = f"{served_gateway}/coaching/health"
     wait_until_served(health)
     recorder = Recorder()
-    reader = CodeDeploy(session.target.client("codedeploy"), session.target.client("lambda"))
+    reader = CodeDeploy(session.target.client)
 
     with Load(health) as load:
         time.sleep(2)  # a steady load before the deploy starts

@@ -377,7 +377,14 @@ class FakeClients:
 
 
 def test_the_adapter_reads_status_error_versions_alarms_and_weights() -> None:
-    adapter = CodeDeploy(FakeClients(), FakeClients())
+    made: list[str] = []
+
+    def client_for(service: str) -> FakeClients:
+        made.append(service)
+        return FakeClients()
+
+    adapter = CodeDeploy(client_for)
+    assert made == []  # nothing made until something is read
 
     assert adapter.deployment_ids(APP, GROUP) == ["d-2", "d-1"]
     found = adapter.deployment("d-2")
@@ -395,3 +402,4 @@ def test_the_adapter_reads_status_error_versions_alarms_and_weights() -> None:
         90.0,
         0.0,
     )
+    assert set(made) == {"codedeploy", "lambda"}

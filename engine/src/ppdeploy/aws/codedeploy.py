@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,11 +91,22 @@ def _unreachable_is_target_error() -> Iterator[None]:
 
 
 class CodeDeploy:
-    """Reads of CodeDeploy deployments and Lambda aliases for one target."""
+    """Reads of CodeDeploy deployments and Lambda aliases for one target.
 
-    def __init__(self, codedeploy_client: Any, lambda_client: Any) -> None:
-        self._codedeploy = codedeploy_client
-        self._lambda = lambda_client
+    ``client_for`` makes a client by service name (``Target.client``); a client is made
+    only when first read, so a deploy that shifts no traffic (a no-op) makes none.
+    """
+
+    def __init__(self, client_for: Callable[[str], Any]) -> None:
+        self._client_for = client_for
+
+    @property
+    def _codedeploy(self) -> Any:
+        return self._client_for("codedeploy")
+
+    @property
+    def _lambda(self) -> Any:
+        return self._client_for("lambda")
 
     def deployment_ids(self, application: str, group: str) -> list[str]:
         """Every deployment of the group, newest first as CodeDeploy lists them."""
