@@ -160,7 +160,8 @@ def test_a_broken_canary_rolls_back_on_its_alarm_and_the_deploy_exits_4(
     # The shift was seen as it happened, then its rollback.
     shifts = recorder.of_type(TrafficShift)
     assert any(s.status == "InProgress" and 0 < s.percent < 100 for s in shifts), shifts
-    assert shifts[-1].rolled_back
+    assert shifts[-1].rolled_back, shifts
+    assert shifts[-1].percent == 0
     assert shifts[-1].from_version == good_version
     # Traffic is back on the good version, whole.
     alias = lambdas.get_alias(FunctionName=function, Name="live")

@@ -165,6 +165,33 @@ def test_a_rollback_reports_the_traffic_back_and_the_alarm() -> None:
     assert ERRORS_ALARM in last.reason
 
 
+def test_codedeploys_own_rollback_deployment_is_not_reported_as_a_shift() -> None:
+    """Its AppSpec repeats the stopped one's versions: said as a shift it would read 100%."""
+    rollback = Deployment(
+        "d-ROLLBACK", "Succeeded", APP, GROUP, current_version="2", target_version="3",
+        creator="codeDeployRollback", rolls_back="d-CANARY1",
+    )  # fmt: skip
+
+    class WithRollback(FakeCodeDeploy):
+        def deployment_ids(self, application: str, group: str) -> list[str]:
+            return ["d-ROLLBACK", *super().deployment_ids(application, group)]
+
+        def deployment(self, deployment_id: str) -> Deployment:
+            return rollback if deployment_id == "d-ROLLBACK" else super().deployment(deployment_id)
+
+    reader = WithRollback(readings=canary_then("Stopped", error_message=ALARM_MESSAGE))
+    recorder = Recorder()
+    watch = watch_of(reader, recorder)
+    watch.start()
+    reader.advance()
+    watch.poll()
+    reader.advance()
+    [last] = watch.stop()
+
+    assert (last.deployment_id, last.status, last.percent) == ("d-CANARY1", "Stopped", 0.0)
+    assert all(s.deployment_id == "d-CANARY1" for s in recorder.of_type(TrafficShift))
+
+
 def test_a_rollback_error_that_names_no_alarm_gets_the_groups_alarms() -> None:
     reader = FakeCodeDeploy(readings=canary_then("Failed", error_message="Deployment failed"))
     watch = watch_of(reader, Recorder())

@@ -23,6 +23,10 @@ import botocore.exceptions
 from ppdeploy.errors import TargetError
 
 FINISHED_STATUSES = frozenset({"Succeeded", "Failed", "Stopped"})
+# Deployments that undo another ("DeploymentInfo", CodeDeploy API Reference: creator
+# codeDeployRollback is CodeDeploy's automatic rollback, CloudFormationRollback a stack
+# rollback's; rollbackInfo.rollbackTriggeringDeploymentId names the one undone).
+ROLLBACK_CREATORS = frozenset({"codeDeployRollback", "CloudFormationRollback"})
 
 
 @dataclass(frozen=True)
@@ -38,10 +42,16 @@ class Deployment:
     # From the AppSpec CloudFormation gave CodeDeploy (absent: not known).
     current_version: str = ""
     target_version: str = ""
+    creator: str = ""
+    rolls_back: str = ""  # the deployment this one undoes, if it is a rollback
 
     @property
     def finished(self) -> bool:
         return self.status in FINISHED_STATUSES
+
+    @property
+    def is_rollback(self) -> bool:
+        return bool(self.rolls_back) or self.creator in ROLLBACK_CREATORS
 
 
 @dataclass(frozen=True)
@@ -142,6 +152,10 @@ class CodeDeploy:
             error_message=str(error.get("message", "")),
             current_version=current,
             target_version=target,
+            creator=str(info.get("creator", "")),
+            rolls_back=str(
+                (info.get("rollbackInfo") or {}).get("rollbackTriggeringDeploymentId", "")
+            ),
         )
 
     def group_alarms(self, application: str, group: str) -> list[str]:

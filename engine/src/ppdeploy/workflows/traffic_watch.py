@@ -158,8 +158,15 @@ class TrafficWatch:
             for shifted in shifted_aliases(self._cfn.resources(self._stack)):
                 ids = self._reader.deployment_ids(shifted.application, shifted.group)
                 for deployment_id in ids:
-                    if deployment_id not in self._before:
-                        self._observe(shifted, self._reader.deployment(deployment_id))
+                    if deployment_id in self._before:
+                        continue
+                    deployment = self._reader.deployment(deployment_id)
+                    if deployment.is_rollback:
+                        # Its AppSpec repeats the undone one's; that one's Failed or Stopped
+                        # (traffic back: 0%) already says what happened.
+                        self._before.add(deployment_id)
+                        continue
+                    self._observe(shifted, deployment)
         except Exception as error:  # best effort: see the module docstring
             self._warn(error)
 
