@@ -3,7 +3,7 @@
 A prod-like local stage (stages.toml's prod: Canary10Percent5Minutes) runs the coaching
 service; a steady load calls ``/coaching/health`` through the local gateway while a version
 whose every route fails is deployed. CodeDeploy (the local AWS's, time compressed by
-PPLOCALAWS_TIME_COMPRESSION, default 60: the 5-minute canary takes 5 s) sends it 10% of the
+PPLOCALAWS_TIME_COMPRESSION, 30 here: the 5-minute canary takes 10 s) sends it 10% of the
 traffic; the gateway's metrics put the version's errors and the API's 5xx in CloudWatch;
 the errors alarm fires; CodeDeploy moves the traffic back and the stack rolls back. The
 load sees errors only while the canary ran, at about the canary's share, and none after.
@@ -16,6 +16,7 @@ asserted.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import threading
 import time
@@ -29,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from ppdeploy import build, catalog, naming
+from ppdeploy.aws import local_aws as local_process
 from ppdeploy.aws.codedeploy import CodeDeploy
 from ppdeploy.errors import DeployError
 from ppdeploy.events import Recorder, TrafficShift
@@ -43,6 +45,7 @@ DOMAIN = "api.purposepath.app"
 BROKEN_HANDLER = "coaching_broken.lambda_handler"
 ERRORS_ALARM = f"purposepath-coaching-live-version-errors-{STAGE}"
 FIVE_XX_ALARM = f"purposepath-coaching-api-5xx-{STAGE}"
+COMPRESSION_VARIABLE = "PPLOCALAWS_TIME_COMPRESSION"
 LOAD_INTERVAL_SECONDS = 0.05  # 20 requests a second
 # The canary's share is 10%; with a few dozen calls in the window, chance can double it.
 MOST_ERRORS_SHARE = 0.3
@@ -114,14 +117,40 @@ def broken_artifact(original: build.Artifact, folder: Path) -> build.Artifact:
 
 
 @pytest.fixture
-def served_gateway(local_aws: LocalAws) -> Iterator[str]:
-    with serving_gateway(local_aws, DOMAIN) as url:
+def compressed_30x(local_aws_server: LocalAws) -> Iterator[LocalAws]:
+    """The session's local AWS restarted with time compressed 30x (then restored, emptied).
+
+    The canary's 5 minutes take 10 s and the alarms' 60 s period 2 s: time enough for the
+    gateway's metrics (delivered in the background, off the request path) to arrive and
+    be evaluated while the canary runs.
+    """
+    port = int(local_aws_server.endpoint.rsplit(":", 1)[1])
+    previous = os.environ.get(COMPRESSION_VARIABLE)
+    local_process.stop()
+    os.environ[COMPRESSION_VARIABLE] = "30"
+    try:
+        local_process.start(port)
+        local_aws_server.reset()
+        yield local_aws_server
+    finally:
+        local_process.stop()
+        if previous is None:
+            os.environ.pop(COMPRESSION_VARIABLE, None)
+        else:
+            os.environ[COMPRESSION_VARIABLE] = previous
+        local_process.start(port)
+
+
+@pytest.fixture
+def served_gateway(compressed_30x: LocalAws) -> Iterator[str]:
+    with serving_gateway(compressed_30x, DOMAIN) as url:
         yield url
 
 
 def test_a_broken_canary_rolls_back_on_its_alarm_and_the_deploy_exits_4(
-    local_aws: LocalAws, served_gateway: str, tmp_path: Path
+    compressed_30x: LocalAws, served_gateway: str, tmp_path: Path
 ) -> None:
+    local_aws = compressed_30x
     session = deploy_shared_stage(local_aws, STAGE)
     source = catalog.service("coaching")
     good = prepare_service(source, session.reporter, skip_tests=True)
