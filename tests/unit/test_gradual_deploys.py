@@ -385,6 +385,8 @@ class FakeClients:
                 "applicationName": APP,
                 "deploymentGroupName": GROUP,
                 "errorInformation": {"code": "ALARM_ACTIVE", "message": ALARM_MESSAGE},
+                "creator": "user",
+                "rollbackInfo": {"rollbackDeploymentId": "d-9"},
                 "revision": {
                     "revisionType": "AppSpecContent",
                     "appSpecContent": {"content": appspec},
@@ -422,6 +424,9 @@ def test_the_adapter_reads_status_error_versions_alarms_and_weights() -> None:
         "3",
     )
     assert found.finished
+    assert not found.is_rollback  # it was rolled back; it is not itself a rollback
+    assert Deployment("d-9", "Succeeded", rolls_back="d-2").is_rollback
+    assert Deployment("d-8", "Succeeded", creator="CloudFormationRollback").is_rollback
     assert adapter.group_alarms(APP, GROUP) == [ERRORS_ALARM]
     routing = adapter.alias_routing(FUNCTION, "live")
     assert (routing.share_of("3"), routing.share_of("2"), routing.share_of("9")) == (
