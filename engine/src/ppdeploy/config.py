@@ -12,6 +12,21 @@ from ppdeploy.errors import InputError
 
 ACCOUNT_ID_LENGTH = 12
 EGRESS_CHOICES = ("single-nat", "nat-per-az", "endpoints")
+# SAM's DeploymentPreference types: the predefined CodeDeploy configurations for Lambda,
+# CodeDeployDefault.Lambda<Type> ("Deploying serverless applications gradually", AWS SAM
+# Developer Guide; "Predefined deployment configurations for an AWS Lambda compute
+# platform", CodeDeploy User Guide). The service templates allow exactly these.
+DEPLOYMENT_PREFERENCES = (
+    "AllAtOnce",
+    "Canary10Percent5Minutes",
+    "Canary10Percent10Minutes",
+    "Canary10Percent15Minutes",
+    "Canary10Percent30Minutes",
+    "Linear10PercentEvery1Minute",
+    "Linear10PercentEvery2Minutes",
+    "Linear10PercentEvery3Minutes",
+    "Linear10PercentEvery10Minutes",
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,9 @@ class Stage:
     # Concurrent executions reserved for the account function (0 = none): an auth flood
     # cannot take the concurrency coaching and traction need.
     account_reserved_concurrency: int = 0
+    # How CodeDeploy shifts each service's `live` alias to a new version (one of
+    # DEPLOYMENT_PREFERENCES); the services' alarms roll a bad version back.
+    deployment_preference: str = "AllAtOnce"
 
     def __post_init__(self) -> None:
         if not self.email_from:
@@ -55,6 +73,14 @@ class Stage:
                 f"stage {self.name!r} has egress {self.egress!r}",
                 cause=f"egress is one of: {', '.join(EGRESS_CHOICES)}",
                 fix=f"set egress for [stages.{self.name}] in stages.toml to one of them",
+            )
+        if self.deployment_preference not in DEPLOYMENT_PREFERENCES:
+            raise InputError(
+                f"stage {self.name!r} has deployment_preference {self.deployment_preference!r}",
+                cause="it is one of the predefined CodeDeploy configurations for Lambda: "
+                f"{', '.join(DEPLOYMENT_PREFERENCES)}",
+                fix=f"set deployment_preference for [stages.{self.name}] in stages.toml to one "
+                "of them (AllAtOnce shifts at once; Canary and Linear shift gradually)",
             )
 
     @property
@@ -92,9 +118,10 @@ class Stage:
 
     def service_parameters(self, service: str) -> dict[str, str]:
         """A service template's stage-specific parameters (beyond stage, domain, artifact)."""
+        shared = {"DeploymentPreferenceType": self.deployment_preference}
         if service == "account":
-            return {"AccountReservedConcurrency": str(self.account_reserved_concurrency)}
-        return {}
+            return {**shared, "AccountReservedConcurrency": str(self.account_reserved_concurrency)}
+        return shared
 
 
 _KNOWN_KEYS = {f.name for f in fields(Stage)} - {"name"}

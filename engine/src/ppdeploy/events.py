@@ -11,7 +11,9 @@ The four kinds of event:
 - phase events (``StageStarted``, ``WaveStarted``, ``ChangeSetComputed``, ``StageFinished``):
   where a run is, from the whole stage down to one stack's change set;
 - outcome events (``StackOutcome``): how one stack ended (created, unchanged, failed...);
-- resource events (``ResourceEvent``): a CloudFormation stack event, as the adapter read it.
+- resource events (``ResourceEvent``): a CloudFormation stack event, as the adapter read it;
+- traffic events (``TrafficShift``): CodeDeploy moving a function alias to a new version
+  during a stack update (a gradual deploy), as the engine saw it.
 
 ``Message`` carries what belongs to no stack (an artifact built, a service's tests passed),
 ``TableShown`` a table to read before a question (a migration's plan).
@@ -90,6 +92,35 @@ class TableShown:
     rows: tuple[tuple[str, ...], ...]
 
 
+@dataclass(frozen=True)
+class TrafficShift:
+    """How far CodeDeploy has moved ``alias`` (``function:alias``) to ``to_version``.
+
+    Emitted when the share or the status changes while a stack update runs. ``percent`` is
+    the share of the alias's traffic on ``to_version`` (0 again after a rollback); ``status``
+    is the deployment's (Created, Queued, InProgress, Ready, Succeeded, Failed, Stopped);
+    ``reason`` is CodeDeploy's error for a failed or stopped deployment (it names the alarm).
+    A version not known yet is "".
+    """
+
+    stack: str
+    deployment_id: str
+    alias: str
+    from_version: str
+    to_version: str
+    percent: float
+    status: str
+    reason: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("Succeeded", "Failed", "Stopped")
+
+    @property
+    def rolled_back(self) -> bool:
+        return self.status in ("Failed", "Stopped")
+
+
 Outcome = Literal["created", "updated", "unchanged", "deleted", "failed", "skipped"]
 SUCCESSFUL_OUTCOMES: frozenset[str] = frozenset({"created", "updated", "unchanged", "deleted"})
 
@@ -119,6 +150,7 @@ ProgressEvent = (
     | WaveStarted
     | ChangeSetComputed
     | ResourceEvent
+    | TrafficShift
     | StackOutcome
     | StageFinished
     | TableShown

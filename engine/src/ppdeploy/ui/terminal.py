@@ -26,6 +26,7 @@ from ppdeploy.events import (
     StageFinished,
     StageStarted,
     TableShown,
+    TrafficShift,
 )
 from ppdeploy.ui import tables, words
 from ppdeploy.ui.plain_log import SUMMARY_COLUMNS, ask, summary_rows
@@ -154,7 +155,10 @@ class TerminalView:
             stack_status = found.status if event.about_the_stack_itself else None
             progress.record(event.stack, words.resource_line(event), stack_status)
             return found.failed  # only failures are worth a line under the table
-        if isinstance(event, StackNote):
+        if isinstance(event, TrafficShift):
+            # A shift is news worth a line too: a canary holds a stack for minutes.
+            progress.record(event.stack, f"traffic {words.traffic_line(event)}")
+        elif isinstance(event, StackNote):
             progress.record(event.stack, event.text)
         elif isinstance(event, StackOutcome):
             # The outcome goes to the status; the latest news stays in view.

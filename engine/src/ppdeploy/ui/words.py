@@ -15,6 +15,7 @@ from ppdeploy.events import (
     ResourceEvent,
     StackNote,
     StackOutcome,
+    TrafficShift,
     WaveStarted,
 )
 
@@ -57,6 +58,27 @@ def _resource(event: ResourceEvent) -> list[tuple[str, str]]:
     return [(f"{event.stack}  {resource_line(event)}", status_style(event.event.status))]
 
 
+def traffic_line(event: TrafficShift) -> str:
+    """``alias: 10% on version 3 (from 2), InProgress [d-...]``, and CodeDeploy's reason."""
+    if event.to_version:
+        source = f" (from {event.from_version})" if event.from_version else ""
+        where = f"{event.percent:g}% on version {event.to_version}{source}"
+    else:
+        where = "new version not known yet"
+    reason = f": {event.reason}" if event.reason else ""
+    return f"{event.alias}: {where}, {event.status} [{event.deployment_id}]{reason}"
+
+
+def traffic_style(event: TrafficShift) -> str:
+    if event.rolled_back:
+        return "bold red"
+    return "green" if event.status == "Succeeded" else "yellow"
+
+
+def _traffic(event: TrafficShift) -> list[tuple[str, str]]:
+    return [(f"{event.stack}: traffic {traffic_line(event)}", traffic_style(event))]
+
+
 def _wave(event: WaveStarted) -> list[tuple[str, str]]:
     return [(f"wave {event.number}: {', '.join(event.stacks)}", "")]
 
@@ -86,6 +108,7 @@ _SAYERS: dict[type, Callable[[Any], list[tuple[str, str]]]] = {
     StackNote: _note,
     StackOutcome: _outcome,
     ResourceEvent: _resource,
+    TrafficShift: _traffic,
     WaveStarted: _wave,
     ChangeSetComputed: _change_set,
 }

@@ -2,7 +2,9 @@
 
 The stack's real state decides what happens: a stack that never finished creating is
 deleted and recreated (saying so), one in progress is waited for, and an empty change set
-means "unchanged" and is deleted so nothing is left behind.
+means "unchanged" and is deleted so nothing is left behind. While an update runs, the
+CodeDeploy traffic shifts of its functions' aliases are followed (``traffic_watch``), and
+a shift CodeDeploy rolled back fails the deploy naming the alarm.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from ppdeploy.events import (
     ResourceEvent,
     StackNote,
     StackOutcome,
+    TrafficShift,
 )
 from ppdeploy.model import DeployOutcome, DeployResult, StackSpec
+from ppdeploy.workflows.traffic_watch import ShiftReader, TrafficWatch, uses_codedeploy
 
 Approve = Callable[[StackSpec, ChangeSet], bool]
 
@@ -85,6 +89,7 @@ def deploy_stack(
     allow_replace: frozenset[str] = frozenset(),
     precheck: Callable[[StackSpec], None] = lambda _spec: None,
     exports_now: Callable[[], Mapping[str, str]] | None = None,
+    traffic: ShiftReader | None = None,
 ) -> DeployResult:
     """Bring the stack ``spec.name`` to ``spec`` through one change set.
 
@@ -92,6 +97,8 @@ def deploy_stack(
     ``precheck`` (lint) runs only when a change set is about to be made. The guards run
     on the computed change set: a refusal deletes it, so nothing is changed.
     ``exports_now`` reads the current exports (a caller may share one reading).
+    ``traffic`` reads CodeDeploy: given, an update's traffic shifts are reported as they
+    happen and a rollback names its alarm (without it, the stack's events still say it).
     """
     started = time.monotonic()
     spec = fingerprint.stamp(cfn, spec, exports_now)
@@ -129,7 +136,9 @@ def deploy_stack(
         raise
     for danger in allowed:
         reporter.emit(StackNote(spec.name, f"explicitly allowed: {danger.describe()}", "warn"))
-    final = _execute(cfn, spec, change_set, reporter, token, creating=creating, allowed=allowed)
+    final = _execute(
+        cfn, spec, change_set, reporter, token, creating=creating, allowed=allowed, traffic=traffic
+    )
     return _finished(reporter, spec, "created" if creating else "updated", started, final.outputs)
 
 
@@ -172,12 +181,23 @@ def _execute(
     *,
     creating: bool,
     allowed: list[guard.Danger],
+    traffic: ShiftReader | None = None,
 ) -> StackState:
     """Run the change set and wait; the stack policy lets through only what was allowed."""
     if spec.stack_policy and allowed and not creating:
         permitted = [danger.logical_id for danger in allowed]
         cfn.set_stack_policy(spec.name, stack_policy(spec.stack_policy, permitted))
     mark = cfn.latest_event_id(spec.name)
+    # Only an update shifts traffic: a create makes the alias at its version directly
+    # (UpdatePolicy applies to updates; "UpdatePolicy attribute", CodeDeployLambdaAliasUpdate).
+    watch = (
+        TrafficWatch(traffic, cfn, spec.name, reporter, poll_seconds=cfn.poll_seconds)
+        if traffic is not None and not creating and uses_codedeploy(spec.template.document)
+        else None
+    )
+    if watch is not None:
+        watch.start()
+    shifts: list[TrafficShift] = []
     try:
         # A first create that fails must not leave its Retain tables, buckets and secrets
         # behind: they would make every retry fail on "already exists". Updates keep Retain.
@@ -190,9 +210,14 @@ def _execute(
             on_event=lambda event: reporter.emit(ResourceEvent(spec.name, event)),
         )
     finally:
+        if watch is not None:
+            shifts = watch.stop()
         if spec.stack_policy and cfn.describe(spec.name) is not None:
             cfn.set_stack_policy(spec.name, spec.stack_policy)
     expected = "CREATE_COMPLETE" if creating else "UPDATE_COMPLETE"
+    rolled_back = [shift for shift in shifts if shift.rolled_back]
+    if rolled_back and (final is None or final.status != expected):
+        raise _rolled_back_error(spec, rolled_back[0], final)
     if final is None or final.status != expected:
         failure = first_failure(events)
         cause = (
@@ -208,6 +233,22 @@ def _execute(
     if spec.termination_protection and not final.termination_protection:
         cfn.set_termination_protection(spec.name, enabled=True)
     return final
+
+
+def _rolled_back_error(
+    spec: StackSpec, shift: TrafficShift, final: StackState | None
+) -> DeployError:
+    """A deploy CodeDeploy rolled back: the alias, the versions and the alarm that stopped it."""
+    back_to = f" to version {shift.from_version}" if shift.from_version else ""
+    new = f" version {shift.to_version}" if shift.to_version else " the new version"
+    ended = final.status if final else "DELETE_COMPLETE"
+    return DeployError(
+        f"{spec.name}: CodeDeploy rolled {shift.alias} back{back_to} "
+        f"({shift.deployment_id}); the stack ended in {ended}",
+        cause=shift.reason or f"the deployment ended {shift.status}",
+        fix=f"the alarm fired while{new} took traffic: read the function's logs "
+        "(`invoke logs`), correct the code and deploy again; the previous version serves meanwhile",
+    )
 
 
 def stack_policy(base: str, permitted: list[str]) -> str:
