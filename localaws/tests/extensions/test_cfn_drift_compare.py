@@ -70,3 +70,8 @@ def test_pointer_segments_are_escaped_as_json_pointer_requires() -> None:
 
 def test_structures_are_shown_as_compact_json() -> None:
     assert shown({"b": 1, "a": [True, None]}) == '{"a":[true,null],"b":1}'
+
+
+def test_numbers_compare_as_numbers_but_booleans_do_not() -> None:
+    assert _shaped({"Threshold": 1}, {"Threshold": 1.0}) == []
+    assert _shaped({"On": True}, {"On": 1}) == [("/On", "true", "1", NOT_EQUAL)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ppdeploy.aws.drift import PropertyDrift, ResourceDrift
 from ppdeploy.decide.drift import StackCheck
 
+MAX_NAMED = 3  # more resources not checked for one reason are counted, not named
 KIND_WORDS = {"ADD": "added", "REMOVE": "removed", "NOT_EQUAL": "changed"}
 
 
@@ -28,11 +29,22 @@ def lines(check: StackCheck) -> list[str]:
     else:
         out = [f"{check.stack}: no drift ({counted} resource(s) checked)"]
     if drift.unchecked:
-        out.append(
-            f"  could not check {len(drift.unchecked)} resource(s): "
-            + "; ".join(f"{r.logical_id} ({r.reason or r.resource_type})" for r in drift.unchecked)
-        )
+        out.append(_unchecked_line(drift.unchecked))
     return out
+
+
+def _unchecked_line(unchecked: tuple[ResourceDrift, ...]) -> str:
+    """The resources not checked, grouped by reason (a stack may have dozens)."""
+    by_reason: dict[str, list[str]] = {}
+    for resource in unchecked:
+        by_reason.setdefault(resource.reason or resource.resource_type, []).append(
+            resource.logical_id
+        )
+    parts = [
+        f"{reason}: {', '.join(ids) if len(ids) <= MAX_NAMED else f'{len(ids)} resources'}"
+        for reason, ids in sorted(by_reason.items())
+    ]
+    return f"  could not check {len(unchecked)} resource(s): " + "; ".join(parts)
 
 
 def _resource_lines(resource: ResourceDrift) -> list[str]:

@@ -16,7 +16,8 @@ value the template does not have), REMOVE (a template value the resource no long
 or NOT_EQUAL.
 
 Scalars compare as text, as the API shows them: a template's ``512`` and the live
-``"512"`` are one value (parameters reach the template as strings). Lists named in
+``"512"`` are one value (parameters reach the template as strings), and so are ``1`` and
+``1.0`` (a number property, as its resource schema types it). Lists named in
 ``UNORDERED`` compare as sets, as the resource schemas mark them (``insertionOrder:
 false``); others compare by position.
 """
@@ -89,7 +90,17 @@ def _same(expected: Any, actual: Any) -> bool:
         )
     if isinstance(expected, dict | list) or isinstance(actual, dict | list):
         return False
-    return shown(expected) == shown(actual)
+    return shown(expected) == shown(actual) or _same_number(expected, actual)
+
+
+def _same_number(expected: Any, actual: Any) -> bool:
+    """1 and 1.0 are one value: a schema's number property compares as a number."""
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return False
+    try:
+        return float(expected) == float(actual)
+    except (TypeError, ValueError):
+        return False
 
 
 def differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[PropertyDifference]:

@@ -13,34 +13,18 @@ a property the template sets that moto does not store (Lambda ``LoggingConfig``,
 cannot be changed behind CloudFormation's back in the local AWS, so it cannot drift here.
 Write-only properties are never compared, as on AWS (Lambda ``Code``).
 
-Tags whose key starts with ``aws:`` are CloudFormation's and AWS's own; the user cannot
-set them, and the template's ``Tags`` never holds them ("Tag naming limits and
-requirements", Tagging AWS Resources), so they are left out of the live tags.
+Tags whose key starts with ``aws:`` are left out of the live tags (``drift_common``).
+This module reads tables, functions, log groups, queues and parameters; ``drift_security``
+and ``drift_monitoring`` read the rest, and ``READERS`` holds them all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-Live = dict[str, Any]
-ReadLive = Callable[[str, str, str], Live | None]
-"""(physical id, account id, region) -> the live properties, or None when deleted."""
-
-
-@dataclass(frozen=True)
-class Reader:
-    read: ReadLive
-    properties: frozenset[str]
-
-
-def _tag_list(tags: dict[str, str] | list[dict[str, str]] | None) -> list[dict[str, str]]:
-    if isinstance(tags, list):
-        pairs = [(str(t["Key"]), str(t["Value"])) for t in tags]
-    else:
-        pairs = [(str(k), str(v)) for k, v in (tags or {}).items()]
-    return [{"Key": k, "Value": v} for k, v in pairs if not k.startswith("aws:")]
+from pplocalaws.resources import drift_monitoring, drift_security
+from pplocalaws.resources.drift_common import Live, Reader
+from pplocalaws.resources.drift_common import tag_list as _tag_list
 
 
 # -- AWS::DynamoDB::Table -----------------------------------------------------------------
@@ -132,7 +116,6 @@ def read_function(physical_id: str, account_id: str, region: str) -> Live | None
         "TracingConfig": {"Mode": (config.get("TracingConfig") or {}).get("Mode", "PassThrough")},
         "EphemeralStorage": {"Size": (config.get("EphemeralStorage") or {}).get("Size", 512)},
         "Layers": [layer["Arn"] for layer in config.get("Layers") or []],
-        "Tags": _tag_list(function.tags),
     }
     vpc = config.get("VpcConfig") or {}
     live["VpcConfig"] = {
@@ -247,7 +230,9 @@ READERS: dict[str, Reader] = {
                 "TracingConfig",
                 "EphemeralStorage",
                 "Layers",
-                "Tags",
+                # Not "Tags": moto's CloudFormation model of a function drops the template's
+                # Tags (SAM's lambda:createdBy among them), so the live tags would always
+                # differ. Left out until that model keeps them.
                 "VpcConfig",
                 "Environment",
                 "KmsKeyArn",
@@ -266,3 +251,5 @@ READERS: dict[str, Reader] = {
         read_parameter, frozenset({"Name", "Type", "Value", "Description"})
     ),
 }
+READERS.update(drift_security.READERS)
+READERS.update(drift_monitoring.READERS)

@@ -1,0 +1,177 @@
+"""Each drift reader: as deployed it is IN_SYNC; changed through its API, exactly that differs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+REGION = "us-east-1"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+KEY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Root",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ],
+}
+TEMPLATE = {
+    "Resources": {
+        "Role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": "drift-role",
+                "AssumeRolePolicyDocument": TRUST,
+                "MaxSessionDuration": 3600,
+                "Policies": [
+                    {
+                        "PolicyName": "read",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+                            ],
+                        },
+                    }
+                ],
+            },
+        },
+        "Key": {
+            "Type": "AWS::KMS::Key",
+            "Properties": {
+                "Description": "data key",
+                "EnableKeyRotation": True,
+                "KeyPolicy": KEY_POLICY,
+            },
+        },
+        "KeyAlias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": "alias/drift", "TargetKeyId": {"Ref": "Key"}},
+        },
+        "Secret": {
+            "Type": "AWS::SecretsManager::Secret",
+            "Properties": {
+                "Name": "drift-secret",
+                "Description": "a secret",
+                "GenerateSecretString": {"PasswordLength": 32},
+            },
+        },
+        "Topic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": "drift-topic", "DisplayName": "Drift"},
+        },
+        "Alarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmName": "drift-errors",
+                "Namespace": "AWS/Lambda",
+                "MetricName": "Errors",
+                "Dimensions": [{"Name": "FunctionName", "Value": "f"}],
+                "Statistic": "Sum",
+                "Period": 60,
+                "EvaluationPeriods": 1,
+                "Threshold": 1,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": [{"Ref": "Topic"}],
+            },
+        },
+        "Queue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"QueueName": "drift-queue", "VisibilityTimeout": 60},
+        },
+        "Parameter": {
+            "Type": "AWS::SSM::Parameter",
+            "Properties": {"Name": "/drift/p", "Type": "String", "Value": "one"},
+        },
+    }
+}
+
+
+@pytest.fixture
+def stack(aws: None, change_sets: Any) -> str:
+    change_sets.deploy("readers", json.dumps(TEMPLATE))
+    return "readers"
+
+
+def _detect(cfn: Any, stack: str) -> dict[str, dict[str, Any]]:
+    cfn.detect_stack_drift(StackName=stack)
+    found = cfn.describe_stack_resource_drifts(StackName=stack)["StackResourceDrifts"]
+    return {d["LogicalResourceId"]: d for d in found}
+
+
+def _paths(drift: dict[str, Any]) -> set[str]:
+    return {d["PropertyPath"] for d in drift.get("PropertyDifferences", [])}
+
+
+def test_every_resource_as_deployed_is_in_sync(cfn: Any, stack: str) -> None:
+    drifts = _detect(cfn, stack)
+
+    assert {lid: d["StackResourceDriftStatus"] for lid, d in drifts.items()} == dict.fromkeys(
+        TEMPLATE["Resources"], "IN_SYNC"
+    ), {lid: d.get("PropertyDifferences") for lid, d in drifts.items()}
+
+
+def test_each_change_through_an_api_is_the_one_difference(cfn: Any, stack: str) -> None:
+    boto3.client("iam", region_name=REGION).update_role(
+        RoleName="drift-role", MaxSessionDuration=7200
+    )
+    kms = boto3.client("kms", region_name=REGION)
+    key_id = kms.describe_key(KeyId="alias/drift")["KeyMetadata"]["KeyId"]
+    kms.disable_key_rotation(KeyId=key_id)
+    boto3.client("secretsmanager", region_name=REGION).update_secret(
+        SecretId="drift-secret", Description="changed"
+    )
+    sns = boto3.client("sns", region_name=REGION)
+    topic = sns.list_topics()["Topics"][0]["TopicArn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="DisplayName", AttributeValue="Other")
+    boto3.client("cloudwatch", region_name=REGION).put_metric_alarm(
+        AlarmName="drift-errors",
+        Namespace="AWS/Lambda",
+        MetricName="Errors",
+        Dimensions=[{"Name": "FunctionName", "Value": "f"}],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=5,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="notBreaching",
+        AlarmActions=[topic],
+    )
+    sqs = boto3.client("sqs", region_name=REGION)
+    sqs.set_queue_attributes(
+        QueueUrl=sqs.get_queue_url(QueueName="drift-queue")["QueueUrl"],
+        Attributes={"VisibilityTimeout": "30"},
+    )
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name="/drift/p", Value="two", Type="String", Overwrite=True
+    )
+
+    drifts = _detect(cfn, stack)
+
+    assert {lid: _paths(d) for lid, d in drifts.items()} == {
+        "Role": {"/MaxSessionDuration"},
+        "Key": {"/EnableKeyRotation"},
+        "KeyAlias": set(),
+        "Secret": {"/Description"},
+        "Topic": {"/DisplayName"},
+        "Alarm": {"/Threshold"},
+        "Queue": {"/VisibilityTimeout"},
+        "Parameter": {"/Value"},
+    }
