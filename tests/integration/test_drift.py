@@ -44,7 +44,7 @@ def test_a_stage_nobody_touched_has_no_drift(deployed: LocalAws) -> None:
     result = deployed.invoke("drift", "--stage", "dev", "--local")
 
     assert result.returncode == 0, dump(result)
-    assert "no drift in stage dev (4 stack(s) checked)" in result.stdout
+    assert "no drift in stage dev (5 stack(s) checked)" in result.stdout
     assert f"{SHARED}: no drift" in result.stdout
     assert f"{COACHING}: no drift" in result.stdout
 

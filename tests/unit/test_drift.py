@@ -212,7 +212,7 @@ def test_the_view_prints_each_drifted_property_and_what_was_not_checked() -> Non
         "    /Timeout changed: expected 10, actual 30",
         "    /Environment/Variables/DEBUG added: expected null, actual 1",
         "  Gone (AWS::Logs::LogGroup, phys-Gone): DELETED outside CloudFormation",
-        "  could not check 1 resource(s): cannot read it: Api",
+        "  could not check 1 resource(s): AWS::ApiGatewayV2::Api: Api",
     ]
     assert drift.detection_status == "DETECTION_FAILED"
 

@@ -60,7 +60,24 @@ TEMPLATE = {
             "Type": "AWS::Logs::LogGroup",
             "Properties": {"LogGroupName": "/drift/logs", "RetentionInDays": 30},
         },
-        "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "drift-topic"}},
+        "Network": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+        "Version": {
+            "Type": "AWS::Lambda::Version",
+            "Properties": {"FunctionName": {"Ref": "Function"}},
+        },
+        "Api": {
+            "Type": "AWS::ApiGatewayV2::Api",
+            "Properties": {"Name": "drift-api", "ProtocolType": "HTTP", "Description": "v1"},
+        },
+        "Invoke": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "FunctionName": {"Ref": "Function"},
+                "Action": "lambda:InvokeFunction",
+                "Principal": "apigateway.amazonaws.com",
+                "SourceArn": {"Fn::Sub": "arn:aws:execute-api:us-east-1:123456789012:${Api}/*"},
+            },
+        },
     },
 }
 
@@ -108,14 +125,14 @@ def test_a_stack_nobody_touched_is_in_sync_where_checked(cfn: Any, stack: str) -
 
     assert status["StackDriftStatus"] == "IN_SYNC"
     assert status["DriftedStackResourceCount"] == 0
-    for name in ("Table", "Function", "Logs"):
+    for name in ("Table", "Function", "Logs", "Version", "Api", "Invoke"):
         assert drifts[name]["StackResourceDriftStatus"] == "IN_SYNC", drifts[name]
         assert drifts[name]["PropertyDifferences"] == []
-    # SNS topics are drift-checked on AWS; the local AWS cannot read them yet: never IN_SYNC.
-    assert drifts["Topic"]["StackResourceDriftStatus"] == "UNKNOWN"
-    assert "AWS::SNS::Topic" in drifts["Topic"]["DriftStatusReason"]
+    # VPCs are drift-checked on AWS; the local AWS cannot read them yet: never IN_SYNC.
+    assert drifts["Network"]["StackResourceDriftStatus"] == "UNKNOWN"
+    assert "AWS::EC2::VPC" in drifts["Network"]["DriftStatusReason"]
     assert status["DetectionStatus"] == "DETECTION_FAILED"
-    assert "Topic" in status["DetectionStatusReason"]
+    assert "Network" in status["DetectionStatusReason"]
 
 
 def test_changes_behind_cloudformations_back_are_exactly_the_differences(
@@ -199,3 +216,25 @@ def test_bad_requests_are_refused_naming_the_thing(cfn: Any, stack: str) -> None
         cfn.describe_stack_drift_detection_status(StackDriftDetectionId="0" * 36)
     with pytest.raises(ClientError, match="not resources of stack drifty"):
         cfn.detect_stack_drift(StackName=stack, LogicalResourceIds=["Ghost"])
+
+
+def test_a_removed_permission_and_version_are_deleted_and_an_api_change_modified(
+    cfn: Any, stack: str
+) -> None:
+    awslambda = boto3.client("lambda", region_name=REGION)
+    statement = cfn.describe_stack_resource(StackName=stack, LogicalResourceId="Invoke")[
+        "StackResourceDetail"
+    ]["PhysicalResourceId"]
+    awslambda.remove_permission(FunctionName="drift-api", StatementId=statement)
+    awslambda.delete_function(FunctionName="drift-api", Qualifier="1")
+    api = cfn.describe_stack_resource(StackName=stack, LogicalResourceId="Api")[
+        "StackResourceDetail"
+    ]["PhysicalResourceId"]
+    boto3.client("apigatewayv2", region_name=REGION).update_api(ApiId=api, Description="v2")
+
+    _detect(cfn, stack)
+    drifts = _drifts(cfn, stack)
+
+    assert drifts["Invoke"]["StackResourceDriftStatus"] == "DELETED"
+    assert drifts["Version"]["StackResourceDriftStatus"] == "DELETED"
+    assert _differences(drifts["Api"]) == {("/Description", "v1", "v2", "NOT_EQUAL")}

@@ -34,15 +34,16 @@ def lines(check: StackCheck) -> list[str]:
 
 
 def _unchecked_line(unchecked: tuple[ResourceDrift, ...]) -> str:
-    """The resources not checked, grouped by reason (a stack may have dozens)."""
-    by_reason: dict[str, list[str]] = {}
+    """The resources not checked, grouped by type (a stack may have dozens).
+
+    Their reasons are each resource's DriftStatusReason in DescribeStackResourceDrifts.
+    """
+    by_type: dict[str, list[str]] = {}
     for resource in unchecked:
-        by_reason.setdefault(resource.reason or resource.resource_type, []).append(
-            resource.logical_id
-        )
+        by_type.setdefault(resource.resource_type, []).append(resource.logical_id)
     parts = [
-        f"{reason}: {', '.join(ids) if len(ids) <= MAX_NAMED else f'{len(ids)} resources'}"
-        for reason, ids in sorted(by_reason.items())
+        f"{kind}: {', '.join(ids) if len(ids) <= MAX_NAMED else f'{len(ids)} resources'}"
+        for kind, ids in sorted(by_type.items())
     ]
     return f"  could not check {len(unchecked)} resource(s): " + "; ".join(parts)
 

@@ -1,0 +1,98 @@
+"""Drift readers for Lambda permissions and versions, and HTTP APIs.
+
+- AWS::Lambda::Permission: its physical id is the statement id in the function's resource
+  policy ("AWS::Lambda::Permission", Return values); the statement is found among the
+  functions' policies and read back into Action, Principal and SourceArn/SourceAccount.
+  FunctionName is not compared: the template may name the function, its ARN or an alias
+  ARN, and the statement keeps only the resulting Resource. A removed statement is DELETED.
+- AWS::Lambda::Version: a published version is immutable ("Lambda function versions":
+  "The function version ... cannot be changed"), so only its deletion can drift it.
+- AWS::ApiGatewayV2::Api: the settings moto stores; Body/BodyS3Location are write-only in
+  the resource schema and never compared, as on AWS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pplocalaws.resources.drift_common import Live, Reader
+
+
+# -- AWS::Lambda::Permission ------------------------------------------------------------------
+def read_permission(physical_id: str, account_id: str, region: str) -> Live | None:
+    from moto.awslambda.models import lambda_backends  # noqa: PLC0415 - moto loads on first use
+
+    for function in lambda_backends[account_id][region].list_functions():
+        for statement in function.policy.statements if function.policy else []:
+            if statement.get("Sid") == physical_id:
+                return _permission(statement)
+    return None
+
+
+def _permission(statement: dict[str, Any]) -> Live:
+    principal = statement.get("Principal")
+    if isinstance(principal, dict) and len(principal) == 1:
+        principal = next(iter(principal.values()))
+    live: Live = {"Action": statement.get("Action"), "Principal": principal}
+    condition = statement.get("Condition") or {}
+    source_arn = (condition.get("ArnLike") or {}).get("AWS:SourceArn")
+    if source_arn:
+        live["SourceArn"] = source_arn
+    source_account = (condition.get("StringEquals") or {}).get("AWS:SourceAccount")
+    if source_account:
+        live["SourceAccount"] = source_account
+    return live
+
+
+# -- AWS::Lambda::Version (physical id: the version's ARN) -----------------------------------
+def read_version(physical_id: str, account_id: str, region: str) -> Live | None:
+    from moto.awslambda.exceptions import UnknownFunctionException  # noqa: PLC0415 - moto loads on first use
+    from moto.awslambda.models import lambda_backends  # noqa: PLC0415 - moto loads on first use
+
+    function_name, version = physical_id.split(":")[-2:]  # ...:function:<function>:<n>
+    try:
+        lambda_backends[account_id][region].get_function(function_name, version)
+    except UnknownFunctionException:
+        return None
+    return {}
+
+
+# -- AWS::ApiGatewayV2::Api (physical id: the API id) ----------------------------------------
+def read_http_api(physical_id: str, account_id: str, region: str) -> Live | None:
+    from moto.apigatewayv2.exceptions import ApiNotFound  # noqa: PLC0415 - moto loads on first use
+    from moto.apigatewayv2.models import apigatewayv2_backends  # noqa: PLC0415 - moto loads on first use
+
+    try:
+        api = apigatewayv2_backends[account_id][region].get_api(physical_id)
+    except ApiNotFound:
+        return None
+    live: Live = {
+        "Name": api.name,
+        "ProtocolType": api.protocol_type,
+        "DisableExecuteApiEndpoint": bool(api.disable_execute_api_endpoint),
+    }
+    if api.description:
+        live["Description"] = api.description
+    if api.cors_configuration:
+        live["CorsConfiguration"] = api.cors_configuration
+    return live
+
+
+READERS: dict[str, Reader] = {
+    "AWS::Lambda::Permission": Reader(
+        read_permission, frozenset({"Action", "Principal", "SourceArn", "SourceAccount"})
+    ),
+    "AWS::Lambda::Version": Reader(read_version, frozenset()),
+    "AWS::ApiGatewayV2::Api": Reader(
+        read_http_api,
+        frozenset(
+            {
+                "Name",
+                "ProtocolType",
+                "DisableExecuteApiEndpoint",
+                "Description",
+                "CorsConfiguration",
+            }
+        ),
+    ),
+}
