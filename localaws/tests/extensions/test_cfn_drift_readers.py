@@ -175,3 +175,86 @@ def test_each_change_through_an_api_is_the_one_difference(cfn: Any, stack: str) 
         "Queue": {"/VisibilityTimeout"},
         "Parameter": {"/Value"},
     }
+
+
+NAME_TAG = [{"Key": "Name", "Value": "drift"}]
+NETWORK = {
+    "Resources": {
+        "Vpc": {
+            "Type": "AWS::EC2::VPC",
+            "Properties": {
+                "CidrBlock": "10.1.0.0/16",
+                "EnableDnsSupport": True,
+                "EnableDnsHostnames": True,
+                "Tags": NAME_TAG,
+            },
+        },
+        "Subnet": {
+            "Type": "AWS::EC2::Subnet",
+            "Properties": {
+                "VpcId": {"Ref": "Vpc"},
+                "CidrBlock": "10.1.1.0/24",
+                "AvailabilityZone": "us-east-1a",
+                "MapPublicIpOnLaunch": False,
+                "Tags": NAME_TAG,
+            },
+        },
+        "Group": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {
+                "GroupDescription": "drift group",
+                "VpcId": {"Ref": "Vpc"},
+                "Tags": NAME_TAG,
+            },
+        },
+        "Routes": {
+            "Type": "AWS::EC2::RouteTable",
+            "Properties": {"VpcId": {"Ref": "Vpc"}, "Tags": NAME_TAG},
+        },
+        "Gateway": {"Type": "AWS::EC2::InternetGateway", "Properties": {"Tags": NAME_TAG}},
+        "Endpoint": {
+            "Type": "AWS::EC2::VPCEndpoint",
+            "Properties": {
+                "VpcId": {"Ref": "Vpc"},
+                "ServiceName": "com.amazonaws.us-east-1.dynamodb",
+                "VpcEndpointType": "Gateway",
+                "RouteTableIds": [{"Ref": "Routes"}],
+            },
+        },
+    }
+}
+
+
+@pytest.fixture
+def network(aws: None, change_sets: Any) -> dict[str, str]:
+    change_sets.deploy("network", json.dumps(NETWORK))
+    resources = boto3.client("cloudformation", region_name=REGION).describe_stack_resources(
+        StackName="network"
+    )["StackResources"]
+    return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}
+
+
+def test_the_network_as_deployed_is_in_sync_and_changes_are_found(
+    cfn: Any, network: dict[str, str]
+) -> None:
+    in_sync = _detect(cfn, "network")
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ec2.modify_vpc_attribute(VpcId=network["Vpc"], EnableDnsHostnames={"Value": False})
+    ec2.modify_subnet_attribute(SubnetId=network["Subnet"], MapPublicIpOnLaunch={"Value": True})
+    ec2.create_tags(Resources=[network["Group"]], Tags=[{"Key": "owner", "Value": "someone"}])
+    ec2.delete_internet_gateway(InternetGatewayId=network["Gateway"])
+
+    drifted = _detect(cfn, "network")
+
+    assert {lid: d["StackResourceDriftStatus"] for lid, d in in_sync.items()} == dict.fromkeys(
+        NETWORK["Resources"], "IN_SYNC"
+    ), {lid: d.get("PropertyDifferences") for lid, d in in_sync.items()}
+    assert {lid: _paths(d) for lid, d in drifted.items()} == {
+        "Vpc": {"/EnableDnsHostnames"},
+        "Subnet": {"/MapPublicIpOnLaunch"},
+        "Group": {"/Tags/1"},
+        "Routes": set(),
+        "Gateway": set(),
+        "Endpoint": set(),
+    }
+    assert drifted["Gateway"]["StackResourceDriftStatus"] == "DELETED"

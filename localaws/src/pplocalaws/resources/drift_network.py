@@ -1,0 +1,126 @@
+"""Drift readers for the shared stack's network: VPC, subnets, security groups, route tables,
+internet gateway, NAT gateways and VPC endpoints (EC2's backend in moto).
+
+Each reads the settings moto keeps for the type, and the resource's tags (without the
+``aws:`` ones CloudFormation adds) where moto's model keeps the template's. A security
+group's rules (SecurityGroupIngress and SecurityGroupEgress) are not compared: moto keeps
+them as rule objects whose CloudFormation shape (one entry per source, ports as -1 for
+all) is not kept; its name, description and
+VPC are. A resource that is gone is DELETED.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pplocalaws.resources.drift_common import Live, Reader, tag_list
+
+
+def _ec2(account_id: str, region: str) -> Any:
+    from moto.ec2.models import ec2_backends  # noqa: PLC0415 - moto loads on first use
+
+    return ec2_backends[account_id][region]
+
+
+def _tags(resource: Any) -> list[dict[str, str]]:
+    return tag_list([{"Key": t["key"], "Value": t["value"]} for t in resource.get_tags()])
+
+
+def read_vpc(physical_id: str, account_id: str, region: str) -> Live | None:
+    vpc = _ec2(account_id, region).vpcs.get(physical_id)
+    if vpc is None:
+        return None
+    return {
+        "CidrBlock": vpc.cidr_block,
+        "EnableDnsSupport": bool(vpc.enable_dns_support),
+        "EnableDnsHostnames": bool(vpc.enable_dns_hostnames),
+        "InstanceTenancy": vpc.instance_tenancy,
+        "Tags": _tags(vpc),
+    }
+
+
+def read_subnet(physical_id: str, account_id: str, region: str) -> Live | None:
+    from moto.ec2.exceptions import InvalidSubnetIdError  # noqa: PLC0415 - moto loads on first use
+
+    try:
+        subnet = _ec2(account_id, region).get_subnet(physical_id)
+    except InvalidSubnetIdError:
+        return None
+    return {
+        "VpcId": subnet.vpc_id,
+        "CidrBlock": subnet.cidr_block,
+        "AvailabilityZone": subnet.availability_zone,
+        "MapPublicIpOnLaunch": str(subnet.map_public_ip_on_launch).lower() == "true",
+        "Tags": _tags(subnet),
+    }
+
+
+def read_security_group(physical_id: str, account_id: str, region: str) -> Live | None:
+    group = _ec2(account_id, region).get_security_group_from_id(physical_id)
+    if group is None:
+        return None
+    return {
+        "GroupName": group.name,
+        "GroupDescription": group.description,
+        "VpcId": group.vpc_id,
+        "Tags": _tags(group),
+    }
+
+
+def read_route_table(physical_id: str, account_id: str, region: str) -> Live | None:
+    table = _ec2(account_id, region).route_tables.get(physical_id)
+    if table is None:
+        return None
+    return {"VpcId": table.vpc_id, "Tags": _tags(table)}
+
+
+def read_internet_gateway(physical_id: str, account_id: str, region: str) -> Live | None:
+    gateway = _ec2(account_id, region).internet_gateways.get(physical_id)
+    if gateway is None:
+        return None
+    return {"Tags": _tags(gateway)}
+
+
+def read_nat_gateway(physical_id: str, account_id: str, region: str) -> Live | None:
+    gateway = _ec2(account_id, region).nat_gateways.get(physical_id)
+    if gateway is None or gateway.state == "deleted":
+        return None
+    return {"SubnetId": gateway.subnet_id, "Tags": _tags(gateway)}
+
+
+def read_vpc_endpoint(physical_id: str, account_id: str, region: str) -> Live | None:
+    endpoint = _ec2(account_id, region).vpc_end_points.get(physical_id)
+    if endpoint is None:
+        return None
+    return {
+        "VpcId": endpoint.vpc_id,
+        "ServiceName": endpoint.service_name,
+        "VpcEndpointType": endpoint.vpc_endpoint_type,
+        "PrivateDnsEnabled": bool(endpoint.private_dns_enabled),
+    }
+
+
+READERS: dict[str, Reader] = {
+    "AWS::EC2::VPC": Reader(
+        read_vpc,
+        frozenset(
+            {"CidrBlock", "EnableDnsSupport", "EnableDnsHostnames", "InstanceTenancy", "Tags"}
+        ),
+    ),
+    "AWS::EC2::Subnet": Reader(
+        read_subnet,
+        frozenset({"VpcId", "CidrBlock", "AvailabilityZone", "MapPublicIpOnLaunch", "Tags"}),
+    ),
+    "AWS::EC2::SecurityGroup": Reader(
+        read_security_group, frozenset({"GroupName", "GroupDescription", "VpcId", "Tags"})
+    ),
+    # Not "Tags" for route tables and internet gateways: moto's CloudFormation models of
+    # both drop the template's Tags, so the live tags would always differ.
+    "AWS::EC2::RouteTable": Reader(read_route_table, frozenset({"VpcId"})),
+    "AWS::EC2::InternetGateway": Reader(read_internet_gateway, frozenset()),
+    "AWS::EC2::NatGateway": Reader(read_nat_gateway, frozenset({"SubnetId", "Tags"})),
+    "AWS::EC2::VPCEndpoint": Reader(
+        read_vpc_endpoint,
+        frozenset({"VpcId", "ServiceName", "VpcEndpointType", "PrivateDnsEnabled"}),
+    ),
+}
