@@ -100,6 +100,49 @@ TEMPLATE = {
             "Type": "AWS::SSM::Parameter",
             "Properties": {"Name": "/drift/p", "Type": "String", "Value": "one"},
         },
+        "Policy": {
+            "Type": "AWS::IAM::ManagedPolicy",
+            "Properties": {
+                "Description": "data access",
+                "Path": "/drift/",
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}
+                    ],
+                },
+                "Roles": [{"Ref": "Role"}],
+            },
+        },
+        "Board": {
+            "Type": "AWS::CloudWatch::Dashboard",
+            "Properties": {"DashboardName": "drift", "DashboardBody": '{"widgets": []}'},
+        },
+        "Bucket": {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketName": "drift-bucket",
+                "VersioningConfiguration": {"Status": "Enabled"},
+            },
+        },
+        "BucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "Bucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": "arn:aws:s3:::drift-bucket/*",
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ],
+                },
+            },
+        },
     }
 }
 
@@ -162,6 +205,15 @@ def test_each_change_through_an_api_is_the_one_difference(cfn: Any, stack: str) 
     boto3.client("ssm", region_name=REGION).put_parameter(
         Name="/drift/p", Value="two", Type="String", Overwrite=True
     )
+    iam = boto3.client("iam", region_name=REGION)
+    policy_arn = iam.list_policies(Scope="Local")["Policies"][0]["Arn"]
+    iam.detach_role_policy(RoleName="drift-role", PolicyArn=policy_arn)
+    boto3.client("cloudwatch", region_name=REGION).put_dashboard(
+        DashboardName="drift", DashboardBody='{"widgets": [{"type": "text"}]}'
+    )
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_bucket_versioning(Bucket="drift-bucket", VersioningConfiguration={"Status": "Suspended"})
+    s3.delete_bucket_policy(Bucket="drift-bucket")
 
     drifts = _detect(cfn, stack)
 
@@ -174,7 +226,12 @@ def test_each_change_through_an_api_is_the_one_difference(cfn: Any, stack: str) 
         "Alarm": {"/Threshold"},
         "Queue": {"/VisibilityTimeout"},
         "Parameter": {"/Value"},
+        "Policy": {"/Roles/0"},
+        "Board": {"/DashboardBody"},
+        "Bucket": {"/VersioningConfiguration/Status"},
+        "BucketPolicy": set(),
     }
+    assert drifts["BucketPolicy"]["StackResourceDriftStatus"] == "DELETED"
 
 
 NAME_TAG = [{"Key": "Name", "Value": "drift"}]
@@ -227,7 +284,8 @@ NETWORK = {
 
 @pytest.fixture
 def network(aws: None, change_sets: Any) -> dict[str, str]:
-    change_sets.deploy("network", json.dumps(NETWORK))
+    # Stack tags, which CloudFormation puts on the resources too: not drift.
+    change_sets.deploy("network", json.dumps(NETWORK), tags={"team": "drift"})
     resources = boto3.client("cloudformation", region_name=REGION).describe_stack_resources(
         StackName="network"
     )["StackResources"]

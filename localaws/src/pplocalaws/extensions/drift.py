@@ -163,12 +163,31 @@ def resource_drift(stack: LocalStack, logical_id: str, now: datetime) -> dict[st
     if live is None:
         drift["StackResourceDriftStatus"] = "DELETED"
         return drift
+    live = _without_stack_tags(live, stack, expected.get("Tags"))
     actual = {k: v for k, v in live.items() if k in expected}
     found = differences(expected, actual)
     drift["ActualProperties"] = json.dumps(actual, sort_keys=True, default=str)
     drift["PropertyDifferences"] = [difference.shaped() for difference in found]
     drift["StackResourceDriftStatus"] = "MODIFIED" if found else "IN_SYNC"
     return drift
+
+
+def _without_stack_tags(
+    live: dict[str, Any], stack: LocalStack, template_tags: Any
+) -> dict[str, Any]:
+    """The live properties without the stack's own tags (unless the template sets them too).
+
+    CloudFormation puts the stack's tags on the resources it creates (CreateStack, Tags:
+    "CloudFormation also propagates these tags to the resources created in the stack"):
+    they are CloudFormation's doing, not a change behind its back.
+    """
+    tags = live.get("Tags")
+    if not isinstance(tags, list) or not stack.tags:
+        return live
+    declared = {str(t.get("Key")) for t in template_tags or [] if isinstance(t, dict)}
+    own = {(str(k), str(v)) for k, v in stack.tags.items() if str(k) not in declared}
+    kept = [t for t in tags if (str(t.get("Key")), str(t.get("Value"))) not in own]
+    return {**live, "Tags": kept}
 
 
 def _unknown(drift: dict[str, Any], reason: str) -> dict[str, Any]:

@@ -41,6 +41,7 @@ UNORDERED = frozenset(
         "SubnetIds",
         "ManagedPolicyArns",
         "Policies",
+        "Roles",
         "Subscription",
     }
 )

@@ -1,4 +1,4 @@
-"""Drift readers for CloudWatch alarms, SNS topics and Lambda aliases.
+"""Drift readers for CloudWatch alarms and dashboards, SNS topics and Lambda aliases.
 
 An alarm on metric math (``Metrics``) is compared on everything but its ``Metrics``
 list, which moto keeps in its own query objects; the local AWS has no API that changes
@@ -49,6 +49,17 @@ def read_alarm(physical_id: str, account_id: str, region: str) -> Live | None:
         if value is not None:
             live[prop] = value
     return live
+
+
+# -- AWS::CloudWatch::Dashboard (physical id: its name) ---------------------------------------
+def read_dashboard(physical_id: str, account_id: str, region: str) -> Live | None:
+    """The body compares as the text the template resolves to, as the API keeps it."""
+    from moto.cloudwatch.models import cloudwatch_backends  # noqa: PLC0415 - moto loads on first use
+
+    dashboard = cloudwatch_backends[account_id][region].dashboards.get(physical_id)
+    if dashboard is None:
+        return None
+    return {"DashboardName": dashboard.name, "DashboardBody": dashboard.body}
 
 
 # -- AWS::SNS::Topic (physical id: the topic's ARN) ------------------------------------------
@@ -108,6 +119,9 @@ READERS: dict[str, Reader] = {
                 *_ALARM_FIELDS,
             }
         ),
+    ),
+    "AWS::CloudWatch::Dashboard": Reader(
+        read_dashboard, frozenset({"DashboardName", "DashboardBody"})
     ),
     "AWS::SNS::Topic": Reader(
         read_topic, frozenset({"TopicName", "DisplayName", "KmsMasterKeyId"})

@@ -15,15 +15,21 @@ Write-only properties are never compared, as on AWS (Lambda ``Code``).
 
 Tags whose key starts with ``aws:`` are left out of the live tags (``drift_common``).
 This module reads tables, functions, log groups, queues and parameters; ``drift_security``,
-``drift_monitoring``, ``drift_lambda`` and ``drift_network`` read the rest; ``READERS``
-holds them all.
+``drift_monitoring``, ``drift_lambda``, ``drift_network`` and ``drift_storage`` read the
+rest; ``READERS`` holds them all.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pplocalaws.resources import drift_lambda, drift_monitoring, drift_network, drift_security
+from pplocalaws.resources import (
+    drift_lambda,
+    drift_monitoring,
+    drift_network,
+    drift_security,
+    drift_storage,
+)
 from pplocalaws.resources.drift_common import Live, Reader
 from pplocalaws.resources.drift_common import tag_list as _tag_list
 
@@ -256,3 +262,4 @@ READERS.update(drift_security.READERS)
 READERS.update(drift_monitoring.READERS)
 READERS.update(drift_lambda.READERS)
 READERS.update(drift_network.READERS)
+READERS.update(drift_storage.READERS)

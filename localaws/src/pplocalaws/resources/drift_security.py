@@ -1,4 +1,4 @@
-"""Drift readers for IAM roles, KMS keys and aliases, and Secrets Manager secrets.
+"""Drift readers for IAM roles and managed policies, KMS keys and aliases, and secrets.
 
 The properties each reads are the ones moto stores; write-only properties are never
 read, as CloudFormation never compares them (KMS ``PendingWindowInDays``, Secrets Manager
@@ -34,6 +34,29 @@ def read_role(physical_id: str, account_id: str, region: str) -> Live | None:
     }
     if role.description:
         live["Description"] = role.description
+    return live
+
+
+# -- AWS::IAM::ManagedPolicy (physical id: the policy's ARN) ----------------------------------
+def read_managed_policy(physical_id: str, account_id: str, region: str) -> Live | None:
+    from moto.iam.exceptions import NotFoundException  # noqa: PLC0415 - moto loads on first use
+    from moto.iam.models import iam_backends  # noqa: PLC0415 - moto loads on first use
+    from moto.utilities.utils import get_partition  # noqa: PLC0415 - moto loads on first use
+
+    backend = iam_backends[account_id][get_partition(region)]
+    try:
+        policy = backend.get_policy(physical_id)
+    except NotFoundException:
+        return None
+    default = next(v for v in policy.versions if v.version_id == policy.default_version_id)
+    live: Live = {
+        "ManagedPolicyName": policy.name,
+        "Path": policy.path,
+        "PolicyDocument": policy_document(default.document),
+        "Roles": sorted(r.name for r in backend.get_roles() if physical_id in r.managed_policies),
+    }
+    if policy.description:
+        live["Description"] = policy.description
     return live
 
 
@@ -101,6 +124,10 @@ READERS: dict[str, Reader] = {
                 "Description",
             }
         ),
+    ),
+    "AWS::IAM::ManagedPolicy": Reader(
+        read_managed_policy,
+        frozenset({"ManagedPolicyName", "Path", "PolicyDocument", "Roles", "Description"}),
     ),
     "AWS::KMS::Key": Reader(
         read_key,
