@@ -114,6 +114,14 @@ TEMPLATE = {
                 "Roles": [{"Ref": "Role"}],
             },
         },
+        "Subscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Properties": {
+                "TopicArn": {"Ref": "Topic"},
+                "Protocol": "sqs",
+                "Endpoint": {"Fn::GetAtt": ["Queue", "Arn"]},
+            },
+        },
         "Board": {
             "Type": "AWS::CloudWatch::Dashboard",
             "Properties": {"DashboardName": "drift", "DashboardBody": '{"widgets": []}'},
@@ -214,6 +222,8 @@ def test_each_change_through_an_api_is_the_one_difference(cfn: Any, stack: str) 
     s3 = boto3.client("s3", region_name=REGION)
     s3.put_bucket_versioning(Bucket="drift-bucket", VersioningConfiguration={"Status": "Suspended"})
     s3.delete_bucket_policy(Bucket="drift-bucket")
+    subscription = sns.list_subscriptions()["Subscriptions"][0]["SubscriptionArn"]
+    sns.unsubscribe(SubscriptionArn=subscription)
 
     drifts = _detect(cfn, stack)
 
@@ -230,7 +240,9 @@ def test_each_change_through_an_api_is_the_one_difference(cfn: Any, stack: str) 
         "Board": {"/DashboardBody"},
         "Bucket": {"/VersioningConfiguration/Status"},
         "BucketPolicy": set(),
+        "Subscription": set(),
     }
+    assert drifts["Subscription"]["StackResourceDriftStatus"] == "DELETED"
     assert drifts["BucketPolicy"]["StackResourceDriftStatus"] == "DELETED"
 
 

@@ -5,8 +5,7 @@ Each reads the settings moto keeps for the type, and the resource's tags (withou
 ``aws:`` ones CloudFormation adds) where moto's model keeps the template's. A security
 group's rules (SecurityGroupIngress and SecurityGroupEgress) are not compared: moto keeps
 them as rule objects whose CloudFormation shape (one entry per source, ports as -1 for
-all) is not kept; its name, description and
-VPC are. A resource that is gone is DELETED.
+all) is not kept; its name, description and VPC are. A resource that is gone is DELETED.
 """
 
 from __future__ import annotations
