@@ -84,7 +84,7 @@ def read_nat_gateway(physical_id: str, account_id: str, region: str) -> Live | N
     gateway = _ec2(account_id, region).nat_gateways.get(physical_id)
     if gateway is None or gateway.state == "deleted":
         return None
-    return {"SubnetId": gateway.subnet_id, "Tags": _tags(gateway)}
+    return {"SubnetId": gateway.subnet_id}
 
 
 def read_vpc_endpoint(physical_id: str, account_id: str, region: str) -> Live | None:
@@ -113,11 +113,12 @@ READERS: dict[str, Reader] = {
     "AWS::EC2::SecurityGroup": Reader(
         read_security_group, frozenset({"GroupName", "GroupDescription", "VpcId", "Tags"})
     ),
-    # Not "Tags" for route tables and internet gateways: moto's CloudFormation models of
-    # both drop the template's Tags, so the live tags would always differ.
+    # Not "Tags" for route tables, internet gateways and NAT gateways: moto's
+    # CloudFormation models of these drop the template's Tags, so the live tags would
+    # always differ.
     "AWS::EC2::RouteTable": Reader(read_route_table, frozenset({"VpcId"})),
     "AWS::EC2::InternetGateway": Reader(read_internet_gateway, frozenset()),
-    "AWS::EC2::NatGateway": Reader(read_nat_gateway, frozenset({"SubnetId", "Tags"})),
+    "AWS::EC2::NatGateway": Reader(read_nat_gateway, frozenset({"SubnetId"})),
     "AWS::EC2::VPCEndpoint": Reader(
         read_vpc_endpoint,
         frozenset({"VpcId", "ServiceName", "VpcEndpointType", "PrivateDnsEnabled"}),
