@@ -231,3 +231,19 @@ def test_the_view_of_a_clean_and_a_skipped_stack() -> None:
     assert drift_view.lines(decide.StackCheck(COACHING, skipped="not deployed")) == [
         f"{COACHING}: not checked (not deployed)"
     ]
+
+
+def test_loading_the_drift_task_loads_no_aws_sdk() -> None:
+    """`invoke --list` loads every task module: this one must stay as light as the others."""
+    import subprocess  # noqa: PLC0415 - only this test runs a probe
+    import sys  # noqa: PLC0415 - only this test runs a probe
+
+    probe = (
+        "import sys, ppdeploy.tasks.drift; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 'moto'}))"
+    )
+    loaded = subprocess.run(  # noqa: S603 - this interpreter, a fixed probe
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+
+    assert loaded.stdout.strip() == "[]"

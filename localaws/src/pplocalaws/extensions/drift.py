@@ -8,8 +8,10 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-d
 API Reference: DetectStackDrift, DescribeStackDriftDetectionStatus,
 DescribeStackResourceDrifts, DetectStackResourceDrift). Here:
 
-- the live state comes from moto's backends through ``resources.drift_readers``; the
-  comparison and the PropertyDifferences are ``drift_compare``'s;
+- the live state comes from moto's backends through ``resources.drift_readers`` (its
+  ``READERS`` names every type read and the properties compared); the comparison and
+  the PropertyDifferences are ``drift_compare``'s; the stack's own tags, which
+  CloudFormation puts on its resources, are not drift;
 - a resource type CloudFormation does not drift-check answers NOT_CHECKED ("Resource
   type support", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resource-import-supported-resources.html;
   custom resources and nested stacks, which DetectStackDrift's page excludes);
