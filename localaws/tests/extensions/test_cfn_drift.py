@@ -60,7 +60,18 @@ TEMPLATE = {
             "Type": "AWS::Logs::LogGroup",
             "Properties": {"LogGroupName": "/drift/logs", "RetentionInDays": 30},
         },
-        "Address": {"Type": "AWS::EC2::EIP", "Properties": {"Domain": "vpc"}},
+        "Retries": {
+            "Type": "AWS::Lambda::EventInvokeConfig",
+            "Properties": {
+                "FunctionName": {"Ref": "Function"},
+                "Qualifier": "$LATEST",
+                "MaximumRetryAttempts": 0,
+            },
+        },
+        "Stage": {
+            "Type": "AWS::ApiGatewayV2::Stage",
+            "Properties": {"ApiId": {"Ref": "Api"}, "StageName": "prod", "AutoDeploy": True},
+        },
         "Version": {
             "Type": "AWS::Lambda::Version",
             "Properties": {"FunctionName": {"Ref": "Function"}},
@@ -125,14 +136,14 @@ def test_a_stack_nobody_touched_is_in_sync_where_checked(cfn: Any, stack: str) -
 
     assert status["StackDriftStatus"] == "IN_SYNC"
     assert status["DriftedStackResourceCount"] == 0
-    for name in ("Table", "Function", "Logs", "Version", "Api", "Invoke"):
+    for name in ("Table", "Function", "Logs", "Version", "Api", "Invoke", "Stage"):
         assert drifts[name]["StackResourceDriftStatus"] == "IN_SYNC", drifts[name]
         assert drifts[name]["PropertyDifferences"] == []
-    # Elastic IPs are drift-checked on AWS; the local AWS cannot read them yet: never IN_SYNC.
-    assert drifts["Address"]["StackResourceDriftStatus"] == "UNKNOWN"
-    assert "AWS::EC2::EIP" in drifts["Address"]["DriftStatusReason"]
+    # Drift-checked on AWS; the local AWS cannot read it yet: never IN_SYNC.
+    assert drifts["Retries"]["StackResourceDriftStatus"] == "UNKNOWN"
+    assert "AWS::Lambda::EventInvokeConfig" in drifts["Retries"]["DriftStatusReason"]
     assert status["DetectionStatus"] == "DETECTION_FAILED"
-    assert "Address" in status["DetectionStatusReason"]
+    assert "Retries" in status["DetectionStatusReason"]
 
 
 def test_changes_behind_cloudformations_back_are_exactly_the_differences(
@@ -230,7 +241,9 @@ def test_a_removed_permission_and_version_are_deleted_and_an_api_change_modified
     api = cfn.describe_stack_resource(StackName=stack, LogicalResourceId="Api")[
         "StackResourceDetail"
     ]["PhysicalResourceId"]
-    boto3.client("apigatewayv2", region_name=REGION).update_api(ApiId=api, Description="v2")
+    apigatewayv2 = boto3.client("apigatewayv2", region_name=REGION)
+    apigatewayv2.update_api(ApiId=api, Description="v2")
+    apigatewayv2.delete_stage(ApiId=api, StageName="prod")  # moto has no UpdateStage
 
     _detect(cfn, stack)
     drifts = _drifts(cfn, stack)
@@ -238,3 +251,4 @@ def test_a_removed_permission_and_version_are_deleted_and_an_api_change_modified
     assert drifts["Invoke"]["StackResourceDriftStatus"] == "DELETED"
     assert drifts["Version"]["StackResourceDriftStatus"] == "DELETED"
     assert _differences(drifts["Api"]) == {("/Description", "v1", "v2", "NOT_EQUAL")}
+    assert drifts["Stage"]["StackResourceDriftStatus"] == "DELETED"

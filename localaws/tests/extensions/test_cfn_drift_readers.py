@@ -281,6 +281,20 @@ NETWORK = {
             "Properties": {"VpcId": {"Ref": "Vpc"}, "Tags": NAME_TAG},
         },
         "Gateway": {"Type": "AWS::EC2::InternetGateway", "Properties": {"Tags": NAME_TAG}},
+        "Attach": {
+            "Type": "AWS::EC2::VPCGatewayAttachment",
+            "Properties": {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": {"Ref": "Gateway"}},
+        },
+        "Default": {
+            "Type": "AWS::EC2::Route",
+            "DependsOn": "Attach",
+            "Properties": {
+                "RouteTableId": {"Ref": "Routes"},
+                "DestinationCidrBlock": "0.0.0.0/0",
+                "GatewayId": {"Ref": "Gateway"},
+            },
+        },
+        "Address": {"Type": "AWS::EC2::EIP", "Properties": {"Domain": "vpc"}},
         "Endpoint": {
             "Type": "AWS::EC2::VPCEndpoint",
             "Properties": {
@@ -312,7 +326,14 @@ def test_the_network_as_deployed_is_in_sync_and_changes_are_found(
     ec2.modify_vpc_attribute(VpcId=network["Vpc"], EnableDnsHostnames={"Value": False})
     ec2.modify_subnet_attribute(SubnetId=network["Subnet"], MapPublicIpOnLaunch={"Value": True})
     ec2.create_tags(Resources=[network["Group"]], Tags=[{"Key": "owner", "Value": "someone"}])
+    ec2.delete_route(RouteTableId=network["Routes"], DestinationCidrBlock="0.0.0.0/0")
+    ec2.detach_internet_gateway(InternetGatewayId=network["Gateway"], VpcId=network["Vpc"])
     ec2.delete_internet_gateway(InternetGatewayId=network["Gateway"])
+    ec2.release_address(
+        AllocationId=ec2.describe_addresses(PublicIps=[network["Address"]])["Addresses"][0][
+            "AllocationId"
+        ]
+    )
 
     drifted = _detect(cfn, "network")
 
@@ -325,6 +346,10 @@ def test_the_network_as_deployed_is_in_sync_and_changes_are_found(
         "Group": {"/Tags/1"},
         "Routes": set(),
         "Gateway": set(),
+        "Attach": set(),
+        "Default": set(),
+        "Address": set(),
         "Endpoint": set(),
     }
-    assert drifted["Gateway"]["StackResourceDriftStatus"] == "DELETED"
+    for gone in ("Gateway", "Attach", "Default", "Address"):
+        assert drifted[gone]["StackResourceDriftStatus"] == "DELETED", gone

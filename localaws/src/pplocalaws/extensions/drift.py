@@ -160,7 +160,7 @@ def resource_drift(stack: LocalStack, logical_id: str, now: datetime) -> dict[st
     except (DynamicReference, KeyError) as error:
         return _unknown(drift, f"the template's properties do not resolve ({error})")
     expected = {k: v for k, v in _without_none(resolved).items() if k in reader.properties}
-    live = reader.read(drift["PhysicalResourceId"], stack.account_id, stack.region_name)
+    live = reader.live(drift["PhysicalResourceId"], stack.account_id, stack.region_name, expected)
     drift["ExpectedProperties"] = json.dumps(expected, sort_keys=True)
     if live is None:
         drift["StackResourceDriftStatus"] = "DELETED"

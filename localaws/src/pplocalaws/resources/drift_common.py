@@ -16,10 +16,24 @@ ReadLive = Callable[[str, str, str], Live | None]
 """(physical id, account id, region) -> the live properties, or None when deleted."""
 
 
+ReadWithTemplate = Callable[[str, str, str, Live], Live | None]
+"""Like ReadLive, also given the template's resolved properties (those the reader compares):
+for a resource its physical id alone does not find (a stage is named within its API)."""
+
+
 @dataclass(frozen=True)
 class Reader:
-    read: ReadLive
+    read: ReadLive | None
     properties: frozenset[str]
+    read_with_template: ReadWithTemplate | None = None
+
+    def live(self, physical_id: str, account_id: str, region: str, expected: Live) -> Live | None:
+        """The live properties, or None when the resource is gone."""
+        if self.read_with_template is not None:
+            return self.read_with_template(physical_id, account_id, region, expected)
+        if self.read is None:
+            raise TypeError("a Reader needs read or read_with_template")
+        return self.read(physical_id, account_id, region)
 
 
 def tag_list(tags: dict[str, str] | list[dict[str, str]] | None) -> list[dict[str, str]]:

@@ -7,6 +7,8 @@
   ARN, and the statement keeps only the resulting Resource. A removed statement is DELETED.
 - AWS::Lambda::Version: a published version is immutable ("Lambda function versions":
   "The function version ... cannot be changed"), so only its deletion can drift it.
+- AWS::ApiGatewayV2::Stage: found by name within the template's ApiId; its name, API,
+  AutoDeploy and Description are compared (not its log and route settings).
 - AWS::ApiGatewayV2::Api: the settings moto stores; Body/BodyS3Location are write-only in
   the resource schema and never compared, as on AWS.
 """
@@ -78,7 +80,32 @@ def read_http_api(physical_id: str, account_id: str, region: str) -> Live | None
     return live
 
 
+# -- AWS::ApiGatewayV2::Stage (physical id: the stage's name, within the template's ApiId) -----
+def read_stage(physical_id: str, account_id: str, region: str, expected: Live) -> Live | None:
+    from moto.apigatewayv2.exceptions import ApiNotFound  # noqa: PLC0415 - moto loads on first use
+    from moto.apigatewayv2.models import apigatewayv2_backends  # noqa: PLC0415 - moto loads on first use
+
+    try:
+        api = apigatewayv2_backends[account_id][region].get_api(str(expected.get("ApiId")))
+    except ApiNotFound:
+        return None
+    stage = api.stages.get(physical_id)
+    if stage is None:
+        return None
+    live: Live = {"ApiId": api.api_id, "StageName": stage.name}
+    if stage.auto_deploy is not None:
+        live["AutoDeploy"] = bool(stage.auto_deploy)
+    if stage.description:
+        live["Description"] = stage.description
+    return live
+
+
 READERS: dict[str, Reader] = {
+    "AWS::ApiGatewayV2::Stage": Reader(
+        None,
+        frozenset({"ApiId", "StageName", "AutoDeploy", "Description"}),
+        read_with_template=read_stage,
+    ),
     "AWS::Lambda::Permission": Reader(
         read_permission, frozenset({"Action", "Principal", "SourceArn", "SourceAccount"})
     ),

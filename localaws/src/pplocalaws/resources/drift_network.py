@@ -1,5 +1,6 @@
 """Drift readers for the shared stack's network: VPC, subnets, security groups, route tables,
-internet gateway, NAT gateways and VPC endpoints (EC2's backend in moto).
+routes, internet gateway and its attachment, Elastic IPs, NAT gateways and VPC endpoints
+(EC2's backend in moto).
 
 Each reads the settings moto keeps for the type, and the resource's tags (without the
 ``aws:`` ones CloudFormation adds) where moto's model keeps the template's. A security
@@ -99,7 +100,53 @@ def read_vpc_endpoint(physical_id: str, account_id: str, region: str) -> Live | 
     }
 
 
+def read_route(physical_id: str, account_id: str, region: str, expected: Live) -> Live | None:
+    """A route is found by its table and destination (the template's RouteTableId and
+    DestinationCidrBlock); its target is compared."""
+    table = _ec2(account_id, region).route_tables.get(expected.get("RouteTableId"))
+    if table is None:
+        return None
+    destination = expected.get("DestinationCidrBlock")
+    route = next((r for r in table.routes if r.destination_cidr_block == destination), None)
+    if route is None:
+        return None
+    live: Live = {"RouteTableId": table.id, "DestinationCidrBlock": destination}
+    if route.gateway_id and route.gateway_id != "local":
+        live["GatewayId"] = route.gateway_id
+    if route.nat_gateway_id:
+        live["NatGatewayId"] = route.nat_gateway_id
+    return live
+
+
+def read_gateway_attachment(
+    physical_id: str, account_id: str, region: str, expected: Live
+) -> Live | None:
+    """An internet gateway's attachment: the gateway (template's InternetGatewayId) and its VPC."""
+    gateway = _ec2(account_id, region).internet_gateways.get(expected.get("InternetGatewayId"))
+    if gateway is None or gateway.vpc is None:
+        return None
+    return {"InternetGatewayId": gateway.id, "VpcId": gateway.vpc.id}
+
+
+def read_elastic_ip(physical_id: str, account_id: str, region: str) -> Live | None:
+    """An Elastic IP's physical id is its public address."""
+    addresses = _ec2(account_id, region).addresses
+    address = next((a for a in addresses if a.public_ip == physical_id), None)
+    if address is None:
+        return None
+    return {"Domain": address.domain}
+
+
 READERS: dict[str, Reader] = {
+    "AWS::EC2::Route": Reader(
+        None,
+        frozenset({"RouteTableId", "DestinationCidrBlock", "GatewayId", "NatGatewayId"}),
+        read_with_template=read_route,
+    ),
+    "AWS::EC2::VPCGatewayAttachment": Reader(
+        None, frozenset({"InternetGatewayId", "VpcId"}), read_with_template=read_gateway_attachment
+    ),
+    "AWS::EC2::EIP": Reader(read_elastic_ip, frozenset({"Domain"})),
     "AWS::EC2::VPC": Reader(
         read_vpc,
         frozenset(
