@@ -68,6 +68,10 @@ TEMPLATE = {
                 "MaximumRetryAttempts": 0,
             },
         },
+        "Sender": {
+            "Type": "AWS::SES::EmailIdentity",
+            "Properties": {"EmailIdentity": "drift@example.com"},
+        },
         "Stage": {
             "Type": "AWS::ApiGatewayV2::Stage",
             "Properties": {"ApiId": {"Ref": "Api"}, "StageName": "prod", "AutoDeploy": True},
@@ -136,14 +140,14 @@ def test_a_stack_nobody_touched_is_in_sync_where_checked(cfn: Any, stack: str) -
 
     assert status["StackDriftStatus"] == "IN_SYNC"
     assert status["DriftedStackResourceCount"] == 0
-    for name in ("Table", "Function", "Logs", "Version", "Api", "Invoke", "Stage"):
+    for name in ("Table", "Function", "Logs", "Version", "Api", "Invoke", "Stage", "Retries"):
         assert drifts[name]["StackResourceDriftStatus"] == "IN_SYNC", drifts[name]
         assert drifts[name]["PropertyDifferences"] == []
     # Drift-checked on AWS; the local AWS cannot read it yet: never IN_SYNC.
-    assert drifts["Retries"]["StackResourceDriftStatus"] == "UNKNOWN"
-    assert "AWS::Lambda::EventInvokeConfig" in drifts["Retries"]["DriftStatusReason"]
+    assert drifts["Sender"]["StackResourceDriftStatus"] == "UNKNOWN"
+    assert "AWS::SES::EmailIdentity" in drifts["Sender"]["DriftStatusReason"]
     assert status["DetectionStatus"] == "DETECTION_FAILED"
-    assert "Retries" in status["DetectionStatusReason"]
+    assert "Sender" in status["DetectionStatusReason"]
 
 
 def test_changes_behind_cloudformations_back_are_exactly_the_differences(
@@ -244,6 +248,9 @@ def test_a_removed_permission_and_version_are_deleted_and_an_api_change_modified
     apigatewayv2 = boto3.client("apigatewayv2", region_name=REGION)
     apigatewayv2.update_api(ApiId=api, Description="v2")
     apigatewayv2.delete_stage(ApiId=api, StageName="prod")  # moto has no UpdateStage
+    # moto's Put appends to the function's configs and Get answers the first: replace it.
+    awslambda.delete_function_event_invoke_config(FunctionName="drift-api")
+    awslambda.put_function_event_invoke_config(FunctionName="drift-api", MaximumRetryAttempts=2)
 
     _detect(cfn, stack)
     drifts = _drifts(cfn, stack)
@@ -252,3 +259,4 @@ def test_a_removed_permission_and_version_are_deleted_and_an_api_change_modified
     assert drifts["Version"]["StackResourceDriftStatus"] == "DELETED"
     assert _differences(drifts["Api"]) == {("/Description", "v1", "v2", "NOT_EQUAL")}
     assert drifts["Stage"]["StackResourceDriftStatus"] == "DELETED"
+    assert _differences(drifts["Retries"]) == {("/MaximumRetryAttempts", "0", "2", "NOT_EQUAL")}

@@ -1,4 +1,4 @@
-"""Drift readers for Lambda permissions and versions, and HTTP APIs.
+"""Drift readers for Lambda permissions, versions and event invoke configs, and HTTP APIs.
 
 - AWS::Lambda::Permission: its physical id is the statement id in the function's resource
   policy ("AWS::Lambda::Permission", Return values); the statement is found among the
@@ -9,6 +9,8 @@
   "The function version ... cannot be changed"), so only its deletion can drift it.
 - AWS::ApiGatewayV2::Stage: found by name within the template's ApiId; its name, API,
   AutoDeploy and Description are compared (not its log and route settings).
+- AWS::Lambda::EventInvokeConfig: the function's config, found by the template's
+  FunctionName; its retry, event age and destinations are compared.
 - AWS::ApiGatewayV2::Api: the settings moto stores; Body/BodyS3Location are write-only in
   the resource schema and never compared, as on AWS.
 """
@@ -100,7 +102,44 @@ def read_stage(physical_id: str, account_id: str, region: str, expected: Live) -
     return live
 
 
+# -- AWS::Lambda::EventInvokeConfig (found by the template's FunctionName) ------------------
+def read_event_invoke_config(
+    physical_id: str, account_id: str, region: str, expected: Live
+) -> Live | None:
+    """moto keeps one config per function (``lambda_event_invoke``): the qualifier is not
+    told apart, so it is taken from the template."""
+    from moto.awslambda.exceptions import (  # noqa: PLC0415 - moto loads on first use
+        UnknownEventConfig,
+        UnknownFunctionException,
+    )
+    from moto.awslambda.models import lambda_backends  # noqa: PLC0415 - moto loads on first use
+
+    function_name = str(expected.get("FunctionName", ""))
+    try:
+        config = lambda_backends[account_id][region].get_function_event_invoke_config(function_name)
+    except (UnknownEventConfig, UnknownFunctionException):
+        return None
+    live: Live = {"FunctionName": function_name, "Qualifier": expected.get("Qualifier")}
+    for name in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"):
+        if config.get(name) is not None:
+            live[name] = config[name]
+    return live
+
+
 READERS: dict[str, Reader] = {
+    "AWS::Lambda::EventInvokeConfig": Reader(
+        None,
+        frozenset(
+            {
+                "FunctionName",
+                "Qualifier",
+                "MaximumRetryAttempts",
+                "MaximumEventAgeInSeconds",
+                "DestinationConfig",
+            }
+        ),
+        read_with_template=read_event_invoke_config,
+    ),
     "AWS::ApiGatewayV2::Stage": Reader(
         None,
         frozenset({"ApiId", "StageName", "AutoDeploy", "Description"}),
