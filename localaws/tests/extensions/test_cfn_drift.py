@@ -66,6 +66,7 @@ TEMPLATE = {
                 "FunctionName": {"Ref": "Function"},
                 "Qualifier": "$LATEST",
                 "MaximumRetryAttempts": 0,
+                "DestinationConfig": {},  # as SAM writes it: no destinations
             },
         },
         "Sender": {

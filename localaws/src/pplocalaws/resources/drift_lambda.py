@@ -120,9 +120,11 @@ def read_event_invoke_config(
     except (UnknownEventConfig, UnknownFunctionException):
         return None
     live: Live = {"FunctionName": function_name, "Qualifier": expected.get("Qualifier")}
-    for name in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"):
+    for name in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
         if config.get(name) is not None:
             live[name] = config[name]
+    # No destinations and an empty DestinationConfig are one setting (SAM writes ``{}``).
+    live["DestinationConfig"] = config.get("DestinationConfig") or {}
     return live
 
 
