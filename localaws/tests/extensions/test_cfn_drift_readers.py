@@ -295,6 +295,18 @@ NETWORK = {
             },
         },
         "Address": {"Type": "AWS::EC2::EIP", "Properties": {"Domain": "vpc"}},
+        "FlowLogs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/drift/flow"}},
+        "FlowLog": {
+            "Type": "AWS::EC2::FlowLog",
+            "Properties": {
+                "ResourceType": "VPC",
+                "ResourceId": {"Ref": "Vpc"},
+                "TrafficType": "ALL",
+                "LogDestinationType": "cloud-watch-logs",
+                "LogGroupName": {"Ref": "FlowLogs"},
+                "DeliverLogsPermissionArn": "arn:aws:iam::123456789012:role/flow",
+            },
+        },
         "Endpoint": {
             "Type": "AWS::EC2::VPCEndpoint",
             "Properties": {
@@ -329,6 +341,7 @@ def test_the_network_as_deployed_is_in_sync_and_changes_are_found(
     ec2.delete_route(RouteTableId=network["Routes"], DestinationCidrBlock="0.0.0.0/0")
     ec2.detach_internet_gateway(InternetGatewayId=network["Gateway"], VpcId=network["Vpc"])
     ec2.delete_internet_gateway(InternetGatewayId=network["Gateway"])
+    ec2.delete_flow_logs(FlowLogIds=[network["FlowLog"]])
     ec2.release_address(
         AllocationId=ec2.describe_addresses(PublicIps=[network["Address"]])["Addresses"][0][
             "AllocationId"
@@ -349,7 +362,9 @@ def test_the_network_as_deployed_is_in_sync_and_changes_are_found(
         "Attach": set(),
         "Default": set(),
         "Address": set(),
+        "FlowLogs": set(),
+        "FlowLog": set(),
         "Endpoint": set(),
     }
-    for gone in ("Gateway", "Attach", "Default", "Address"):
+    for gone in ("Gateway", "Attach", "Default", "Address", "FlowLog"):
         assert drifted[gone]["StackResourceDriftStatus"] == "DELETED", gone

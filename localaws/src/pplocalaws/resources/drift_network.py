@@ -1,6 +1,6 @@
 """Drift readers for the shared stack's network: VPC, subnets, security groups, route tables,
-routes, internet gateway and its attachment, Elastic IPs, NAT gateways and VPC endpoints
-(EC2's backend in moto).
+routes, internet gateway and its attachment, Elastic IPs, NAT gateways, VPC endpoints and
+flow logs (EC2's backend in moto).
 
 Each reads the settings moto keeps for the type, and the resource's tags (without the
 ``aws:`` ones CloudFormation adds) where moto's model keeps the template's. A security
@@ -137,7 +137,44 @@ def read_elastic_ip(physical_id: str, account_id: str, region: str) -> Live | No
     return {"Domain": address.domain}
 
 
+def read_flow_log(physical_id: str, account_id: str, region: str) -> Live | None:
+    """ResourceType is not kept by moto: it is not compared (ResourceId names the resource)."""
+    flow_log = _ec2(account_id, region).flow_logs.get(physical_id)
+    if flow_log is None:
+        return None
+    live: Live = {
+        "ResourceId": flow_log.resource_id,
+        "TrafficType": flow_log.traffic_type,
+        "LogDestinationType": flow_log.log_destination_type,
+    }
+    for prop, value in (
+        ("LogGroupName", flow_log.log_group_name),
+        ("DeliverLogsPermissionArn", flow_log.deliver_logs_permission_arn),
+        ("LogDestination", flow_log.log_destination),
+        ("MaxAggregationInterval", flow_log.max_aggregation_interval),
+        ("LogFormat", flow_log.log_format),
+    ):
+        if value is not None:
+            live[prop] = value
+    return live
+
+
 READERS: dict[str, Reader] = {
+    "AWS::EC2::FlowLog": Reader(
+        read_flow_log,
+        frozenset(
+            {
+                "ResourceId",
+                "TrafficType",
+                "LogDestinationType",
+                "LogGroupName",
+                "DeliverLogsPermissionArn",
+                "LogDestination",
+                "MaxAggregationInterval",
+                "LogFormat",
+            }
+        ),
+    ),
     "AWS::EC2::Route": Reader(
         None,
         frozenset({"RouteTableId", "DestinationCidrBlock", "GatewayId", "NatGatewayId"}),
