@@ -17,6 +17,7 @@ models) in the process that serves or mocks AWS, before the first CloudFormation
 - ``imports``            IMPORT change sets (resource import), called by ``changesets``
 - ``apigatewayv2_actions``  UpdateApiMapping, which moto's API Gateway v2 lacks
 - ``template_urls``      a TemplateURL on a loopback address is read path-style
+- ``drift``              DetectStackDrift and its companions (moto has none)
 
 ``limits`` (CloudFormation's template quotas) is called by ``stacks``, ``changesets``,
 ``submission`` and ``template_urls``.
@@ -44,6 +45,7 @@ def install() -> None:
         from pplocalaws.extensions import (  # noqa: PLC0415
             apigatewayv2_actions,
             changesets,
+            drift,
             errors,
             exports,
             failures,
@@ -65,6 +67,7 @@ def install() -> None:
             rollback_recovery,
             apigatewayv2_actions,
             template_urls,
+            drift,
         ):
             extension.apply()
         _register_resource_models()
