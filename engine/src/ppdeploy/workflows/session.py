@@ -10,7 +10,7 @@ precheck.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from ppdeploy import naming
@@ -98,14 +98,28 @@ class StageSession:
                 self._exports = self.cfn.exports()
             return dict(self._exports)
 
-    def deploy(self, spec: StackSpec, *, also_allow: Iterable[str] = ()) -> DeployResult:
+    def deploy(
+        self,
+        spec: StackSpec,
+        *,
+        also_allow: Iterable[str] = (),
+        before_change_set: Callable[[StackSpec], None] | None = None,
+    ) -> DeployResult:
         """Lint, then deploy ``spec`` (skipped when its fingerprint matches, unless forced).
 
         Operated parameters (the signing key slots, the legacy window) that ``spec`` leaves
         out keep their deployed values. ``also_allow`` lets the stateful guard pass these
         logical ids too (a workflow that removes exactly one resource on purpose).
+        ``before_change_set`` runs after the lint, only when a change set is to be made
+        (what a skipped stack does not need: an artifact's upload).
         """
         spec = self.with_operated_parameters(spec)
+
+        def precheck(checked: StackSpec) -> None:
+            self.lint(checked)
+            if before_change_set is not None:
+                before_change_set(checked)
+
         result = deploy_stack(
             self.cfn,
             spec,
@@ -113,7 +127,7 @@ class StageSession:
             approve=self.approve,
             force=self.force,
             allow_replace=self.allow_replace | frozenset(also_allow),
-            precheck=self.lint,
+            precheck=precheck,
             exports_now=self.exports,
         )
         if result.outcome != "unchanged":
