@@ -9,6 +9,7 @@ requirements reuse the last dependency install.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -144,10 +145,8 @@ def _known_sha256(artifact: Path) -> str:
     if recorded == stamp and len(digest) == 64:
         return digest
     digest = _sha256(artifact)
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache only costs the hash next time
         note.write_text(f"{stamp} {digest}", encoding="utf-8")
-    except OSError:
-        pass  # a read-only cache only costs the hash next time
     return digest
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import botocore
+import botocore.exceptions
 import botocore.loaders
 import botocore.session
 
@@ -42,24 +43,45 @@ class CachedLoader(botocore.loaders.Loader):
         return data, path
 
     def _cached(self, key: tuple[str, str], load: Any) -> Any:
-        """``load(key[1])`` from memory, else from disk, else from botocore (then kept)."""
-        if key in self._kept:
-            return self._kept[key]
-        entry = self.folder / f"{key[0]}--{key[1].replace('/', '--')}.pickle"
+        """``load(key[1])`` from memory, else from disk, else from botocore (then kept).
+
+        A file botocore looked for and did not find (the optional ``*.sdk-extras`` of most
+        services) is kept as missing too: it cannot appear within one botocore version.
+        """
+        if key not in self._kept:
+            self._kept[key] = self._from_disk(key, load)
+        value = self._kept[key]
+        if value is _MISSING:
+            raise botocore.exceptions.DataNotFoundError(data_path=key[1])
+        return value
+
+    def _from_disk(self, key: tuple[str, str], load: Any) -> Any:
+        stem = f"{key[0]}--{key[1].replace('/', '--')}"
+        entry, missing = self.folder / f"{stem}.pickle", self.folder / f"{stem}.missing"
+        if missing.is_file():
+            return _MISSING
         try:
-            value = pickle.loads(entry.read_bytes())  # noqa: S301 - written below, by this loader, in the checkout's own state folder
+            return pickle.loads(entry.read_bytes())  # noqa: S301 - written below, by this loader, in the checkout's own state folder
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-            value = load(key[1])  # botocore's errors (unknown service, no data) pass through
-            _write(entry, value)
-        self._kept[key] = value
+            pass  # not kept yet, or damaged: botocore reads it again
+        try:
+            value = load(key[1])  # botocore's other errors (an unknown service) pass through
+        except botocore.exceptions.DataNotFoundError:
+            _write(missing, b"")
+            return _MISSING
+        _write(entry, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         return value
 
 
-def _write(entry: Path, value: Any) -> None:
+# What ``_cached`` keeps for a file botocore does not ship.
+_MISSING = object()
+
+
+def _write(entry: Path, content: bytes) -> None:
     partial = entry.with_name(f"{entry.name}.{os.getpid()}.partial")
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.write_bytes(content)
         partial.replace(entry)  # atomic: a parallel run never reads half a file
     except OSError:
         partial.unlink(missing_ok=True)  # a read-only state folder only costs speed

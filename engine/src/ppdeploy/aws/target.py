@@ -61,9 +61,7 @@ class Target:
 
     region: str
     endpoint_url: str | None = None
-    session: botocore.session.Session = field(
-        repr=False, default_factory=new_session
-    )
+    session: botocore.session.Session = field(repr=False, default_factory=new_session)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     # Clients are thread-safe, making them is not: stacks of a wave ask for them at once.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
