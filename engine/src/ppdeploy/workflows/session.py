@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from ppdeploy import naming
 from ppdeploy.aws import target as targets
 from ppdeploy.aws.cloudformation import CloudFormation
-from ppdeploy.aws.template_store import TemplateStore
 from ppdeploy.config import Stage
-from ppdeploy.decide import preflight, signing_keys, stacks
+from ppdeploy.decide import signing_keys, stacks
 from ppdeploy.events import Message, Reporter, StackNote
 from ppdeploy.model import DeployResult, StackSpec
-from ppdeploy.templates import MAX_BODY_BYTES
-from ppdeploy.workflows import bootstrap_stack as bootstraps
 from ppdeploy.workflows import local_system
 from ppdeploy.workflows.stack_deploy import deploy_stack
+
+if TYPE_CHECKING:
+    from ppdeploy.aws.template_store import TemplateStore
+    from ppdeploy.workflows import bootstrap_stack as bootstraps
 
 
 def resolve_stage(stage: Stage, target: targets.Target) -> Stage:
@@ -74,8 +77,12 @@ class StageSession:
         allow_replace: Iterable[str] = (),
     ) -> StageSession:
         target = targets.for_stage(stage, use_local=use_local)
-        stage = resolve_stage(stage, target)
-        cfn = CloudFormation(target.client("cloudformation"), poll_seconds=target.poll_seconds)
+        # The stage's zone is asked of Route 53 while the CloudFormation client is made:
+        # a round trip to the endpoint that every task would otherwise wait for first.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            resolved = background.submit(resolve_stage, stage, target)
+            cfn = CloudFormation(target.client("cloudformation"), poll_seconds=target.poll_seconds)
+            stage = resolved.result()
         session = cls(stage, target, cfn, reporter, assume_yes, force, frozenset(allow_replace))
         cfn.uploads = session.template_store
         cfn.role_for = session.execution_role
@@ -148,6 +155,9 @@ class StageSession:
         return replace(spec, parameters=signing_keys.carried(declared, spec.parameters, deployed))
 
     def lint(self, spec: StackSpec) -> None:
+        # Loaded only when a change set is to be made: never on a no-op deploy's path.
+        from ppdeploy.decide import preflight  # noqa: PLC0415
+
         for warning in preflight.lint(spec.template, self.stage.region):
             self.reporter.emit(StackNote(spec.name, f"cfn-lint: {warning}", "warn"))
 
@@ -155,6 +165,8 @@ class StageSession:
 
     def bootstrap(self) -> bootstraps.Bootstrap | None:
         """The stage's bootstrap stack when it exists (one lookup per session)."""
+        from ppdeploy.workflows import bootstrap_stack as bootstraps  # noqa: PLC0415 - first need
+
         with self._bootstrap_lock:
             if not self._bootstrap_known:
                 self._bootstrap = bootstraps.found(self.cfn, self.stage)
@@ -163,6 +175,8 @@ class StageSession:
 
     def deploy_bootstrap(self, repository: str | None = None) -> DeployResult:
         """Deploy the stage's bootstrap stack (``invoke bootstrap``, or on first need)."""
+        from ppdeploy.workflows import bootstrap_stack as bootstraps  # noqa: PLC0415 - first need
+
         with self._bootstrap_lock:
             spec = bootstraps.spec(
                 self.stage,
@@ -182,6 +196,8 @@ class StageSession:
 
         Made on first need, as ``sam deploy --resolve-s3`` makes its bucket.
         """
+        from ppdeploy.templates import MAX_BODY_BYTES  # noqa: PLC0415 - only for the message
+
         with self._bootstrap_lock:
             found = self.bootstrap()
             if found is None:
