@@ -8,6 +8,7 @@ stage's stacks first, each wave, each stack's outcome, then the summary.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from ppdeploy import catalog, naming
 from ppdeploy.decide import graph, stacks
@@ -28,15 +29,19 @@ def stage_graph(
     session: StageSession,
 ) -> tuple[graph.StackGraph, dict[str, catalog.ServiceSource]]:
     """Every stack of the stage, ordered by what each imports from the others."""
-    sources = {
-        naming.service_stack(service, session.stage.name): catalog.service(
-            service, deployed_runtime(session, service)
-        )
-        for service in naming.SERVICES
-    }
-    sketches = [stacks.shared_spec(session.stage)]
-    sketches += [stacks.service_sketch(session.stage, source) for source in sources.values()]
-    return graph.build(sketches, existing_exports=session.exports()), sources
+    # The exports are read while the account stack's runtime is asked and the templates
+    # are read: two round trips to CloudFormation at once instead of one after the other.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        exports = background.submit(session.exports)
+        sources = {
+            naming.service_stack(service, session.stage.name): catalog.service(
+                service, deployed_runtime(session, service)
+            )
+            for service in naming.SERVICES
+        }
+        sketches = [stacks.shared_spec(session.stage)]
+        sketches += [stacks.service_sketch(session.stage, source) for source in sources.values()]
+        return graph.build(sketches, existing_exports=exports.result()), sources
 
 
 def deployed_runtime(session: StageSession, service: str) -> str | None:
