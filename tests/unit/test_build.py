@@ -97,3 +97,22 @@ def test_unknown_service_or_runtime_is_refused(
 ) -> None:
     with pytest.raises(InputError, match=message):
         catalog.service(service, runtime, root=Path("/nonexistent"))
+
+
+def test_a_reused_artifact_s_digest_comes_from_its_note_until_the_zip_changes(
+    source: catalog.ServiceSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = build.build_python(source, tmp_path / "cache")
+    note = first.path.with_name(f"{first.path.name}.sha256")
+    assert note.read_text(encoding="utf-8").endswith(first.sha256)
+
+    hashed: list[Path] = []
+    real_sha256 = build._sha256
+    monkeypatch.setattr(build, "_sha256", lambda path: hashed.append(path) or real_sha256(path))
+    assert build.build_python(source, tmp_path / "cache").sha256 == first.sha256
+    assert hashed == []  # the note answered
+
+    first.path.write_bytes(first.path.read_bytes() + b"\0")  # rewritten behind the cache
+    again = build.build_python(source, tmp_path / "cache")
+    assert hashed == [first.path]
+    assert again.sha256 == build._sha256(first.path) != first.sha256

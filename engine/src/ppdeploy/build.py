@@ -9,6 +9,7 @@ requirements reuse the last dependency install.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -127,6 +128,28 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _known_sha256(artifact: Path) -> str:
+    """The zip's SHA-256, from the note written beside it when it was last hashed.
+
+    A reused artifact is hashed on every deploy otherwise (megabytes per service, on the
+    no-op path). The note holds the size and modification time it was taken at: a zip
+    rewritten or touched since is hashed again, so the note cannot outlive its zip.
+    """
+    note = artifact.with_name(f"{artifact.name}.sha256")
+    status = artifact.stat()
+    stamp = f"{status.st_size} {status.st_mtime_ns}"
+    try:
+        recorded, digest = note.read_text(encoding="utf-8").rsplit(" ", 1)
+    except (OSError, ValueError):
+        recorded, digest = "", ""
+    if recorded == stamp and len(digest) == 64:
+        return digest
+    digest = _sha256(artifact)
+    with contextlib.suppress(OSError):  # a read-only cache only costs the hash next time
+        note.write_text(f"{stamp} {digest}", encoding="utf-8")
+    return digest
+
+
 def build_python(source: ServiceSource, cache: Path | None = None) -> Artifact:
     """Build (or reuse) the zip of a Python service."""
     cache = cache or project.state_dir() / "build"
@@ -145,7 +168,7 @@ def build_python(source: ServiceSource, cache: Path | None = None) -> Artifact:
             source.service,
             source.runtime,
             artifact,
-            _sha256(artifact),
+            _known_sha256(artifact),
             artifact.stat().st_size,
             True,
         )
@@ -162,11 +185,16 @@ def build_python(source: ServiceSource, cache: Path | None = None) -> Artifact:
             (f"{package.name}/{path.relative_to(package).as_posix()}", path)
             for path in _files(package)
         ]
-    for stale in output.glob("*.zip"):
+    for stale in [*output.glob("*.zip"), *output.glob("*.zip.sha256")]:
         stale.unlink()
     _zip(entries, artifact)
     return Artifact(
-        source.service, source.runtime, artifact, _sha256(artifact), artifact.stat().st_size, False
+        source.service,
+        source.runtime,
+        artifact,
+        _known_sha256(artifact),
+        artifact.stat().st_size,
+        False,
     )
 
 

@@ -13,12 +13,15 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import botocore.config
 import botocore.exceptions
 import botocore.session
 
+from ppdeploy import project
+from ppdeploy.aws import botocore_models
 from ppdeploy.aws import local_aws as localaws
 from ppdeploy.config import Stage
 from ppdeploy.errors import InputError, TargetError
@@ -41,15 +44,24 @@ _NO_CREDENTIALS_FIX = (
 )
 
 
+def new_session() -> botocore.session.Session:
+    """A botocore session whose service models are read once per botocore version."""
+    session = botocore.session.get_session()
+    try:
+        state: Path | None = project.state_dir()
+    except (InputError, OSError):
+        state = None  # outside a checkout: botocore reads its JSON models each time
+    botocore_models.install(session, state)
+    return session
+
+
 @dataclass
 class Target:
     """An AWS endpoint set, its region, and how to make clients for it."""
 
     region: str
     endpoint_url: str | None = None
-    session: botocore.session.Session = field(
-        repr=False, default_factory=botocore.session.get_session
-    )
+    session: botocore.session.Session = field(repr=False, default_factory=new_session)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     # Clients are thread-safe, making them is not: stacks of a wave ask for them at once.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -113,7 +125,7 @@ def local(stage: Stage) -> Target:
             cause="--local deploys to the embedded local AWS on this machine",
             fix="start it with `invoke local.start` (or use `invoke up`)",
         )
-    session = botocore.session.get_session()
+    session = new_session()
     session.set_credentials(LOCAL_KEY_ID, LOCAL_SECRET_KEY)
     return Target(region=stage.region, endpoint_url=endpoint, session=session)
 
@@ -128,7 +140,7 @@ def aws(stage: Stage) -> Target:
             fix=f"unset AWS_REGION (or set it to {stage.region}), or change the stage's "
             "region in stages.toml",
         )
-    session = botocore.session.get_session()
+    session = new_session()
     if session.get_credentials() is None:
         raise TargetError(
             "no AWS credentials found",

@@ -64,14 +64,30 @@ def service_spec(
     session: StageSession, prepared: PreparedService, *, upload: bool = True
 ) -> StackSpec:
     """The service stack, its artifact uploaded to the stage's artifacts bucket."""
+    spec = service_spec_unsent(session, prepared)
+    send_artifact(session, prepared, upload=upload)
+    return spec
+
+
+def service_spec_unsent(session: StageSession, prepared: PreparedService) -> StackSpec:
+    """The service stack's spec, before ``send_artifact`` (nothing checked or uploaded)."""
     exports = session.exports()
-    stage = session.stage.name
-    bucket = exports.get(naming.export("artifacts-bucket", stage))
-    if bucket is None:
-        raise DeployError(
-            f"the shared stack of {stage} exports no artifacts bucket",
-            fix=f"deploy the shared stack first: `invoke deploy-shared --stage {stage}`",
-        )
+    return stacks.service_spec(
+        session.stage,
+        prepared.source,
+        artifact_bucket=_artifacts_bucket(session.stage.name, exports),
+        artifact_key=prepared.artifact.s3_key,
+        domain=service_domain(session, prepared.source.service, exports),
+    )
+
+
+def send_artifact(session: StageSession, prepared: PreparedService, *, upload: bool = True) -> None:
+    """What a change set using the artifact needs: the quota checked, the artifact uploaded.
+
+    ``deploy --all`` runs it just before a change set is made, so a stack skipped on its
+    fingerprint (its artifact key unchanged) costs neither call.
+    """
+    bucket = _artifacts_bucket(session.stage.name, session.exports())
     # Before the upload: a reservation the account's quota cannot give ends the deploy here
     # (the local AWS answers GetAccountSettings with its own quota).
     if prepared.source.service == "account":
@@ -80,13 +96,16 @@ def service_spec(
         session.reporter.emit(
             Message(f"{prepared.source.key}: uploaded s3://{bucket}/{prepared.artifact.s3_key}")
         )
-    return stacks.service_spec(
-        session.stage,
-        prepared.source,
-        artifact_bucket=bucket,
-        artifact_key=prepared.artifact.s3_key,
-        domain=service_domain(session, prepared.source.service, exports),
-    )
+
+
+def _artifacts_bucket(stage: str, exports: Mapping[str, str]) -> str:
+    bucket = exports.get(naming.export("artifacts-bucket", stage))
+    if bucket is None:
+        raise DeployError(
+            f"the shared stack of {stage} exports no artifacts bucket",
+            fix=f"deploy the shared stack first: `invoke deploy-shared --stage {stage}`",
+        )
+    return bucket
 
 
 def service_domain(session: StageSession, service: str, exports: Mapping[str, str]) -> str:

@@ -10,21 +10,24 @@ precheck.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from ppdeploy import naming
 from ppdeploy.aws import target as targets
 from ppdeploy.aws.cloudformation import CloudFormation
-from ppdeploy.aws.template_store import TemplateStore
 from ppdeploy.config import Stage
-from ppdeploy.decide import preflight, signing_keys, stacks
+from ppdeploy.decide import signing_keys, stacks
 from ppdeploy.events import Message, Reporter, StackNote
 from ppdeploy.model import DeployResult, StackSpec
-from ppdeploy.templates import MAX_BODY_BYTES
-from ppdeploy.workflows import bootstrap_stack as bootstraps
 from ppdeploy.workflows import local_system
 from ppdeploy.workflows.stack_deploy import deploy_stack
+
+if TYPE_CHECKING:
+    from ppdeploy.aws.template_store import TemplateStore
+    from ppdeploy.workflows import bootstrap_stack as bootstraps
 
 
 def resolve_stage(stage: Stage, target: targets.Target) -> Stage:
@@ -74,8 +77,12 @@ class StageSession:
         allow_replace: Iterable[str] = (),
     ) -> StageSession:
         target = targets.for_stage(stage, use_local=use_local)
-        stage = resolve_stage(stage, target)
-        cfn = CloudFormation(target.client("cloudformation"), poll_seconds=target.poll_seconds)
+        # The stage's zone is asked of Route 53 while the CloudFormation client is made:
+        # a round trip to the endpoint that every task would otherwise wait for first.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            resolved = background.submit(resolve_stage, stage, target)
+            cfn = CloudFormation(target.client("cloudformation"), poll_seconds=target.poll_seconds)
+            stage = resolved.result()
         session = cls(stage, target, cfn, reporter, assume_yes, force, frozenset(allow_replace))
         cfn.uploads = session.template_store
         cfn.role_for = session.execution_role
@@ -98,14 +105,28 @@ class StageSession:
                 self._exports = self.cfn.exports()
             return dict(self._exports)
 
-    def deploy(self, spec: StackSpec, *, also_allow: Iterable[str] = ()) -> DeployResult:
+    def deploy(
+        self,
+        spec: StackSpec,
+        *,
+        also_allow: Iterable[str] = (),
+        before_change_set: Callable[[StackSpec], None] | None = None,
+    ) -> DeployResult:
         """Lint, then deploy ``spec`` (skipped when its fingerprint matches, unless forced).
 
         Operated parameters (the signing key slots, the legacy window) that ``spec`` leaves
         out keep their deployed values. ``also_allow`` lets the stateful guard pass these
         logical ids too (a workflow that removes exactly one resource on purpose).
+        ``before_change_set`` runs after the lint, only when a change set is to be made
+        (what a skipped stack does not need: an artifact's upload).
         """
         spec = self.with_operated_parameters(spec)
+
+        def precheck(checked: StackSpec) -> None:
+            self.lint(checked)
+            if before_change_set is not None:
+                before_change_set(checked)
+
         result = deploy_stack(
             self.cfn,
             spec,
@@ -113,7 +134,7 @@ class StageSession:
             approve=self.approve,
             force=self.force,
             allow_replace=self.allow_replace | frozenset(also_allow),
-            precheck=self.lint,
+            precheck=precheck,
             exports_now=self.exports,
         )
         if result.outcome != "unchanged":
@@ -134,6 +155,9 @@ class StageSession:
         return replace(spec, parameters=signing_keys.carried(declared, spec.parameters, deployed))
 
     def lint(self, spec: StackSpec) -> None:
+        # Loaded only when a change set is to be made: never on a no-op deploy's path.
+        from ppdeploy.decide import preflight  # noqa: PLC0415
+
         for warning in preflight.lint(spec.template, self.stage.region):
             self.reporter.emit(StackNote(spec.name, f"cfn-lint: {warning}", "warn"))
 
@@ -141,6 +165,8 @@ class StageSession:
 
     def bootstrap(self) -> bootstraps.Bootstrap | None:
         """The stage's bootstrap stack when it exists (one lookup per session)."""
+        from ppdeploy.workflows import bootstrap_stack as bootstraps  # noqa: PLC0415 - first need
+
         with self._bootstrap_lock:
             if not self._bootstrap_known:
                 self._bootstrap = bootstraps.found(self.cfn, self.stage)
@@ -149,6 +175,8 @@ class StageSession:
 
     def deploy_bootstrap(self, repository: str | None = None) -> DeployResult:
         """Deploy the stage's bootstrap stack (``invoke bootstrap``, or on first need)."""
+        from ppdeploy.workflows import bootstrap_stack as bootstraps  # noqa: PLC0415 - first need
+
         with self._bootstrap_lock:
             spec = bootstraps.spec(
                 self.stage,
@@ -168,6 +196,8 @@ class StageSession:
 
         Made on first need, as ``sam deploy --resolve-s3`` makes its bucket.
         """
+        from ppdeploy.templates import MAX_BODY_BYTES  # noqa: PLC0415 - only for the message
+
         with self._bootstrap_lock:
             found = self.bootstrap()
             if found is None:

@@ -8,14 +8,20 @@ stage's stacks first, each wave, each stack's outcome, then the summary.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from ppdeploy import catalog, naming
 from ppdeploy.decide import graph, stacks
 from ppdeploy.errors import PPDeployError, RefusedError
 from ppdeploy.events import StackOutcome, StageFinished, StageStarted, WaveStarted
-from ppdeploy.model import DeployResult, StackSpec
+from ppdeploy.model import DeployResult
 from ppdeploy.workflows import waves
-from ppdeploy.workflows.service_deploy import current_runtime, prepare_services, service_spec
+from ppdeploy.workflows.service_deploy import (
+    current_runtime,
+    prepare_services,
+    send_artifact,
+    service_spec_unsent,
+)
 from ppdeploy.workflows.session import StageSession
 
 
@@ -23,15 +29,19 @@ def stage_graph(
     session: StageSession,
 ) -> tuple[graph.StackGraph, dict[str, catalog.ServiceSource]]:
     """Every stack of the stage, ordered by what each imports from the others."""
-    sources = {
-        naming.service_stack(service, session.stage.name): catalog.service(
-            service, deployed_runtime(session, service)
-        )
-        for service in naming.SERVICES
-    }
-    sketches = [stacks.shared_spec(session.stage)]
-    sketches += [stacks.service_sketch(session.stage, source) for source in sources.values()]
-    return graph.build(sketches, existing_exports=session.exports()), sources
+    # The exports are read while the account stack's runtime is asked and the templates
+    # are read: two round trips to CloudFormation at once instead of one after the other.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        exports = background.submit(session.exports)
+        sources = {
+            naming.service_stack(service, session.stage.name): catalog.service(
+                service, deployed_runtime(session, service)
+            )
+            for service in naming.SERVICES
+        }
+        sketches = [stacks.shared_spec(session.stage)]
+        sketches += [stacks.service_sketch(session.stage, source) for source in sources.values()]
+        return graph.build(sketches, existing_exports=exports.result()), sources
 
 
 def deployed_runtime(session: StageSession, service: str) -> str | None:
@@ -52,36 +62,45 @@ def deploy_all(
     )
     prepared = dict(zip(sources, services, strict=True))
 
-    def spec_for(name: str) -> StackSpec:
-        if name in prepared:  # uploaded now: the shared stack's bucket exists by this wave
-            return service_spec(session, prepared[name])
-        return stage_stacks.specs[name]
+    def deploy_one(name: str) -> DeployResult:
+        if name not in prepared:
+            return session.deploy(stage_stacks.specs[name])
+        # Known once its wave starts (the shared stack's bucket exists by then). The quota
+        # check and the upload wait for a change set: a stack skipped on its fingerprint
+        # (same artifact key, so the artifact is already what the stack runs) needs neither.
+        service = prepared[name]
+        return session.deploy(
+            service_spec_unsent(session, service),
+            before_change_set=lambda _spec: send_artifact(session, service),
+        )
 
-    return deploy_graph(session, stage_stacks, spec_for, max_concurrency=max_concurrency)
+    return deploy_graph(session, stage_stacks, deploy_one, max_concurrency=max_concurrency)
 
 
 def deploy_graph(
     session: StageSession,
     stage_stacks: graph.StackGraph,
-    spec_for: Callable[[str], StackSpec] | None = None,
+    deploy_one: Callable[[str], DeployResult] | None = None,
     *,
     max_concurrency: int = waves.DEFAULT_CONCURRENCY,
 ) -> list[waves.Outcome]:
     """Deploy the stacks of ``stage_stacks`` wave by wave.
 
-    ``spec_for`` gives the spec to deploy for a stack name when it is only known once its
-    wave starts (a service's artifact key); by default it is the graph's own spec.
+    ``deploy_one`` deploys a stack by name when its spec is only known once its wave starts
+    (a service's artifact key); by default the graph's own spec is deployed.
     """
-    find = spec_for or stage_stacks.specs.__getitem__
 
-    def deploy_one(name: str) -> DeployResult:
-        return session.deploy(find(name))
+    def deploy_spec(name: str) -> DeployResult:
+        return session.deploy(stage_stacks.specs[name])
 
     def wave_started(number: int, wave: Sequence[str]) -> None:
         session.reporter.emit(WaveStarted(number, tuple(wave)))
 
     return waves.run_waves(
-        stage_stacks.waves(), deploy_one, max_concurrency=max_concurrency, on_wave=wave_started
+        stage_stacks.waves(),
+        deploy_one or deploy_spec,
+        max_concurrency=max_concurrency,
+        on_wave=wave_started,
     )
 
 
