@@ -7,8 +7,9 @@ before a change set is made.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 
 from ppdeploy import build as builds
 from ppdeploy import catalog, naming, servicetests
@@ -24,6 +25,34 @@ from ppdeploy.workflows.session import StageSession
 class PreparedService:
     source: catalog.ServiceSource
     artifact: builds.Artifact
+    # The service's suite, still running when ``prepare_services`` returned; None when its
+    # tests are done (passed, remembered) or skipped. ``service_spec`` waits for it.
+    tests: servicetests.Suites | None = None
+
+
+def _build_all(
+    sources: Sequence[catalog.ServiceSource],
+) -> dict[str, builds.Artifact]:
+    """Every artifact, by source key; builds of different dependency sets side by side.
+
+    A build is mostly pip (a subprocess) and zipping; two services that pin the same
+    requirements share one dependency folder in the build cache, so those build one after
+    the other (the second reuses the first's install) and never write that folder at once.
+    """
+    groups: dict[tuple[str, ...], list[catalog.ServiceSource]] = {}
+    for source in sources:
+        groups.setdefault(source.requirements, []).append(source)
+
+    def build_group(group: list[catalog.ServiceSource]) -> list[builds.Artifact]:
+        return [builds.build(source) for source in group]
+
+    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as pool:
+        built = list(pool.map(build_group, groups.values()))
+    return {
+        source.key: artifact
+        for group, artifacts in zip(groups.values(), built, strict=True)
+        for source, artifact in zip(group, artifacts, strict=True)
+    }
 
 
 def prepare_services(
@@ -33,37 +62,53 @@ def prepare_services(
     skip_tests: bool,
     force: bool = False,
 ) -> list[PreparedService]:
-    """Build each artifact, then run the services' own tests side by side.
+    """Start the services' own tests, build every artifact meanwhile, and return.
 
-    A suite runs only when something it reads changed since it last passed (or ``force``).
+    The suites keep running: each service waits for its own suite in ``service_spec``,
+    just before its artifact is uploaded, so they overlap the builds and whatever deploys
+    before the services (the shared stack). A suite runs only when something it reads
+    changed since it last passed (or ``force``).
     """
+    listed = list(sources)
+    suites = None if skip_tests else servicetests.start(listed, force=force)
+    artifacts = _build_all(listed)
     prepared = []
-    for source in sources:
-        artifact = builds.build(source)
+    for source in listed:
+        artifact = artifacts[source.key]
         state = "reused" if artifact.reused else "built"
         size = artifact.size / 1_000_000
         reporter.emit(Message(f"{source.key}: artifact {state} ({size:.2f} MB)"))
-        prepared.append(PreparedService(source, artifact))
+        pending = suites if suites is not None and source.key in suites.runs else None
+        prepared.append(PreparedService(source, artifact, pending))
     if skip_tests:
         for service in prepared:
             reporter.emit(Message(f"{service.source.key}: tests skipped (--skip-tests)", "warn"))
-        return prepared
-    for tested in servicetests.run_all([service.source for service in prepared], force=force):
-        reporter.emit(Message(f"{tested.key}: tests passed", "success"))
     return prepared
+
+
+def tested(prepared: PreparedService, reporter: Reporter) -> None:
+    """Wait for the service's own suite, if it still runs; raise when it failed."""
+    if prepared.tests is not None and prepared.tests.wait(prepared.source):
+        reporter.emit(Message(f"{prepared.source.key}: tests passed", "success"))
 
 
 def prepare_service(
     source: catalog.ServiceSource, reporter: Reporter, *, skip_tests: bool, force: bool = False
 ) -> PreparedService:
-    """Build the artifact and run the service's own tests (see ``prepare_services``)."""
-    return prepare_services([source], reporter, skip_tests=skip_tests, force=force)[0]
+    """Build the artifact and run the service's own tests to the end (one service)."""
+    prepared = prepare_services([source], reporter, skip_tests=skip_tests, force=force)[0]
+    tested(prepared, reporter)
+    return replace(prepared, tests=None)
 
 
 def service_spec(
     session: StageSession, prepared: PreparedService, *, upload: bool = True
 ) -> StackSpec:
-    """The service stack, its artifact uploaded to the stage's artifacts bucket."""
+    """The service stack, its artifact uploaded to the stage's artifacts bucket.
+
+    Its own tests must have passed first: a suite still running is waited for here.
+    """
+    tested(prepared, session.reporter)
     exports = session.exports()
     stage = session.stage.name
     bucket = exports.get(naming.export("artifacts-bucket", stage))
