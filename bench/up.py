@@ -1,0 +1,167 @@
+"""`invoke up` from a fresh clone (after the install), alternating with a baseline revision.
+
+Two clones: this checkout's commit ("ours") and ``--baseline`` (default ``main``), each
+with its own virtualenv and ``pip install -e '.[test]'`` made once (the install is not
+timed; it is kept under ``--work`` for the next run). Before every timed run the clone is
+made fresh again (``git clean -xdf`` except its virtualenv: no state folder, no build
+cache, no bytecode), then ``invoke up`` runs on free loopback ports and ``invoke down``
+after. The runs alternate, baseline then ours, so a busy moment of the machine does not
+favour one of them.
+
+Ours runs twice per round: with an empty test cache (``PPDEPLOY_CACHE_DIR`` a new empty
+folder: this machine never tested these sources) and with the cache the previous run
+left (a fresh clone of sources this machine has tested: the suites are not rerun). The
+baseline keeps its passes in the clone, so a fresh clone always runs its suites.
+
+Every line ``up`` prints is stamped on arrival, so each run also reports when its
+milestones came: the local AWS up, the last artifact, the last suite, the services' wave,
+the stage deployed, verify done.
+
+    python bench/up.py [--repeats 1] [--baseline main] [--work /tmp/ppdeploy-bench-up]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import deploy_harness as harness
+
+TARGET_SECONDS = 45.0
+# (label, the text of the line that marks it; the last such line counts)
+MILESTONES = (
+    ("local AWS up", "local AWS: "),
+    ("last artifact", ": artifact "),
+    ("last suite passed", ": tests passed"),
+    ("services' wave", "wave 2:"),
+    ("stage deployed", "ses: sender"),
+    ("verify done", "up: every verify step passed"),
+)
+
+
+def git(*args: str, cwd: Path = harness.ROOT) -> str:
+    result = subprocess.run(  # noqa: S603 - git with fixed arguments
+        ["git", *args],  # noqa: S607 - git from the PATH, as a developer runs it
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def installed_clone(work: Path, revision: str) -> Path:
+    """A clone of ``revision`` with its own installed virtualenv (made once, then reused)."""
+    commit = git("rev-parse", revision)
+    clone = work / commit[:12]
+    python = clone / ".venv" / "bin" / "python"
+    if (clone / ".installed").exists():
+        return clone
+    if not clone.exists():
+        git("clone", "--quiet", "--shared", str(harness.ROOT), str(clone))
+        git("checkout", "--quiet", "--detach", commit, cwd=clone)
+    print(f"bench: installing {revision} ({commit[:12]}) into {clone} (once)", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", str(clone / ".venv")], check=True)  # noqa: S603
+    pip = [str(python), "-m", "pip", "install", "-q", "-e", f"{clone}[test]"]
+    subprocess.run(pip, check=True, cwd=clone)  # noqa: S603 - pip from the venv just made
+    (clone / ".installed").touch()
+    return clone
+
+
+@dataclass
+class Run:
+    seconds: float
+    marks: dict[str, float] = field(default_factory=dict)
+
+
+def timed_up(clone: Path, cache: Path | None) -> Run:
+    """One fresh-clone ``invoke up`` (and ``invoke down`` after), its lines stamped."""
+    git("clean", "-xdfq", "-e", ".venv", "-e", ".installed", cwd=clone)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PPDEPLOY_"))}
+    env["NO_COLOR"] = "1"
+    if cache is not None:
+        env["PPDEPLOY_CACHE_DIR"] = str(cache)
+    python = str(clone / ".venv" / "bin" / "python")
+    ports = ["--port", str(harness.free_port()), "--aws-port", str(harness.free_port())]
+    marks: dict[str, float] = {}
+    lines: list[str] = []
+    started = time.perf_counter()
+    with subprocess.Popen(  # noqa: S603 - the clone's interpreter, fixed arguments
+        [python, "-m", "invoke", "up", *ports],
+        cwd=clone,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            for label, text in MILESTONES:
+                if text in line:
+                    marks[label] = time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    down = subprocess.run(  # noqa: S603 - same interpreter, fixed arguments
+        [python, "-m", "invoke", "down"], cwd=clone, env=env, capture_output=True, check=False
+    )
+    if process.returncode != 0 or down.returncode != 0:
+        print("".join(lines[-60:]), file=sys.stderr)
+        raise SystemExit(f"bench: invoke up in {clone} failed ({process.returncode})")
+    return Run(seconds, marks)
+
+
+def breakdown(run: Run) -> str:
+    return ", ".join(f"{label} {at:.0f}" for label, at in run.marks.items())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=1, help="rounds (median)")
+    parser.add_argument("--baseline", default="main", help="the revision to compare with")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "ppdeploy-bench-up",
+        help="where the clones and their virtualenvs are kept",
+    )
+    options = parser.parse_args()
+    options.work.mkdir(parents=True, exist_ok=True)
+    baseline = installed_clone(options.work, options.baseline)
+    ours = installed_clone(options.work, "HEAD")
+    runs: dict[str, list[Run]] = {"baseline": [], "ours, cache empty": [], "ours, tested": []}
+    with tempfile.TemporaryDirectory(prefix="ppdeploy-bench-up-cache-") as caches:
+        for round_ in range(options.repeats):
+            runs["baseline"].append(timed_up(baseline, None))
+            empty = Path(caches) / f"round-{round_}"
+            runs["ours, cache empty"].append(timed_up(ours, empty))
+            runs["ours, tested"].append(timed_up(ours, empty))  # what the run before left
+    rows = []
+    for label, timed in runs.items():
+        rows.append((f"{label}: invoke up", harness.spread([r.seconds for r in timed])))
+        rows.append((f"  {label}: milestones (s)", breakdown(timed[-1])))
+    base = harness.median([r.seconds for r in runs["baseline"]])
+    for label in ("ours, cache empty", "ours, tested"):
+        median = harness.median([r.seconds for r in runs[label]])
+        rows.append((f"ratio baseline / {label}", f"{base / median:.2f}x"))
+        rows.append((f"target: {label} <= {TARGET_SECONDS:.0f} s", _verdict(median)))
+    harness.print_table(
+        f"invoke up from a fresh clone: {options.baseline} against "
+        f"{git('rev-parse', '--short', 'HEAD')}"
+        f", wall seconds, median of {options.repeats}",
+        rows,
+    )
+
+
+def _verdict(seconds: float) -> str:
+    return "met" if seconds <= TARGET_SECONDS else "NOT met"
+
+
+if __name__ == "__main__":
+    main()
