@@ -23,6 +23,7 @@ the stage deployed, verify done.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import subprocess
 import sys
@@ -56,21 +57,37 @@ def git(*args: str, cwd: Path = harness.ROOT) -> str:
     return result.stdout.strip()
 
 
-def installed_clone(work: Path, revision: str) -> Path:
-    """A clone of ``revision`` with its own installed virtualenv (made once, then reused)."""
+def _install_key(clone: Path) -> str:
+    """What the install depends on: every pyproject.toml of the clone (the dependencies)."""
+    digest = hashlib.sha256()
+    for path in sorted(clone.glob("**/pyproject.toml")):
+        if ".venv" not in path.parts:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def installed_clone(work: Path, label: str, revision: str) -> Path:
+    """A clone at ``revision`` with its own installed virtualenv.
+
+    The clone (``work/label``) and its editable install are kept: a later run checks the
+    new commit out in it and installs again only when a pyproject.toml changed.
+    """
     commit = git("rev-parse", revision)
-    clone = work / commit[:12]
-    python = clone / ".venv" / "bin" / "python"
-    if (clone / ".installed").exists():
-        return clone
+    clone = work / label
     if not clone.exists():
         git("clone", "--quiet", "--shared", str(harness.ROOT), str(clone))
-        git("checkout", "--quiet", "--detach", commit, cwd=clone)
-    print(f"bench: installing {revision} ({commit[:12]}) into {clone} (once)", file=sys.stderr)
+    git("fetch", "--quiet", str(harness.ROOT), commit, cwd=clone)
+    git("checkout", "--quiet", "--force", "--detach", commit, cwd=clone)
+    marker = clone / ".installed"
+    key = _install_key(clone)
+    if marker.exists() and marker.read_text() == key:
+        return clone
+    print(f"bench: installing {revision} ({commit[:12]}) into {clone}", file=sys.stderr)
+    python = clone / ".venv" / "bin" / "python"
     subprocess.run([sys.executable, "-m", "venv", str(clone / ".venv")], check=True)  # noqa: S603
     pip = [str(python), "-m", "pip", "install", "-q", "-e", f"{clone}[test]"]
     subprocess.run(pip, check=True, cwd=clone)  # noqa: S603 - pip from the venv just made
-    (clone / ".installed").touch()
+    marker.write_text(key)
     return clone
 
 
@@ -133,8 +150,8 @@ def main() -> None:
     )
     options = parser.parse_args()
     options.work.mkdir(parents=True, exist_ok=True)
-    baseline = installed_clone(options.work, options.baseline)
-    ours = installed_clone(options.work, "HEAD")
+    baseline = installed_clone(options.work, "baseline", options.baseline)
+    ours = installed_clone(options.work, "ours", "HEAD")
     runs: dict[str, list[Run]] = {"baseline": [], "ours, cache empty": [], "ours, tested": []}
     with tempfile.TemporaryDirectory(prefix="ppdeploy-bench-up-cache-") as caches:
         for round_ in range(options.repeats):
