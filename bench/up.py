@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -94,7 +95,16 @@ def installed_clone(work: Path, label: str, revision: str) -> Path:
 @dataclass
 class Run:
     seconds: float
+    # CPU seconds (user + system) of `up` and the processes it waited for (the suites,
+    # pip): a figure a busy machine inflates far less than wall time. The local AWS and
+    # the gateway run detached, so their CPU is not in it.
+    cpu: float = 0.0
     marks: dict[str, float] = field(default_factory=dict)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed_up(clone: Path, cache: Path | None) -> Run:
@@ -108,6 +118,7 @@ def timed_up(clone: Path, cache: Path | None) -> Run:
     ports = ["--port", str(harness.free_port()), "--aws-port", str(harness.free_port())]
     marks: dict[str, float] = {}
     lines: list[str] = []
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     with subprocess.Popen(  # noqa: S603 - the clone's interpreter, fixed arguments
         [python, "-m", "invoke", "up", *ports],
@@ -125,13 +136,14 @@ def timed_up(clone: Path, cache: Path | None) -> Run:
                 if text in line:
                     marks[label] = time.perf_counter() - started
     seconds = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before
     down = subprocess.run(  # noqa: S603 - same interpreter, fixed arguments
         [python, "-m", "invoke", "down"], cwd=clone, env=env, capture_output=True, check=False
     )
     if process.returncode != 0 or down.returncode != 0:
         print("".join(lines[-60:]), file=sys.stderr)
         raise SystemExit(f"bench: invoke up in {clone} failed ({process.returncode})")
-    return Run(seconds, marks)
+    return Run(seconds, cpu, marks)
 
 
 def breakdown(run: Run) -> str:
@@ -162,6 +174,9 @@ def main() -> None:
     rows = []
     for label, timed in runs.items():
         rows.append((f"{label}: invoke up", harness.spread([r.seconds for r in timed])))
+        rows.append(
+            (f"  {label}: CPU s of up and its children", harness.spread([r.cpu for r in timed]))
+        )
         rows.append((f"  {label}: milestones (s)", breakdown(timed[-1])))
     base = harness.median([r.seconds for r in runs["baseline"]])
     for label in ("ours, cache empty", "ours, tested"):
