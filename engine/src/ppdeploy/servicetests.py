@@ -5,9 +5,10 @@ tests, templates), the local projects it depends on (ppcommon) and those its tes
 (pptesting), plus the runtime, the test command, the interpreter and the installed
 distributions it runs them with. Nothing changed there, the suite is not run again; one
 changed byte, another version of a library (or ``force``) runs it. Passes are remembered
-for the machine's user (``PPDEPLOY_CACHE_DIR``, else ``$XDG_CACHE_HOME/ppdeploy``, else
-``~/.cache/ppdeploy``), not per checkout: a fresh clone of sources already tested here, with
-the same environment, is the same test run, so it is not repeated.
+for the machine's user, not per checkout (in ``tested/`` under ``PPDEPLOY_CACHE_DIR``, the
+variable the other content caches read, else ``$XDG_CACHE_HOME/ppdeploy``, else
+``~/.cache/ppdeploy``): a fresh clone of sources already tested here, with the same
+environment, is the same test run, so it is not repeated.
 
 The suites of several services are independent processes: ``start`` launches every due one
 at once and returns at once, so they run while the caller does other work (the local AWS
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from ppdeploy import project
+from ppdeploy import content_cache, project
 from ppdeploy.build import Artifact
 from ppdeploy.catalog import ServiceSource
 from ppdeploy.errors import InputError, PPDeployError
@@ -117,7 +118,7 @@ def tests_hash(source: ServiceSource) -> str:
 
 def cache_dir() -> Path:
     """Where passes are remembered for this machine's user (see the module docstring)."""
-    configured = os.environ.get("PPDEPLOY_CACHE_DIR")
+    configured = os.environ.get(content_cache.CACHE_DIR_VARIABLE)
     if configured:
         return Path(configured)
     xdg = os.environ.get("XDG_CACHE_HOME")
