@@ -13,7 +13,7 @@ import pytest
 from ppdeploy import build as builds
 from ppdeploy import catalog, servicetests
 from ppdeploy.events import Message, Recorder
-from ppdeploy.workflows import service_deploy, system_up
+from ppdeploy.workflows import service_deploy
 
 
 def _source(name: str, requirements: tuple[str, ...] = ("pkg==1",)) -> catalog.ServiceSource:
@@ -47,7 +47,7 @@ class FakeSuites(servicetests.Suites):
         return source.key in self.runs
 
 
-def test_suites_start_before_any_build_and_are_not_awaited_by_prepare(
+def test_suites_start_after_the_builds_and_are_not_awaited_by_prepare(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     order: list[str] = []
@@ -63,9 +63,10 @@ def test_suites_start_before_any_build_and_are_not_awaited_by_prepare(
 
     monkeypatch.setattr(servicetests, "start", start)
     monkeypatch.setattr(builds, "build", build)
-    alpha, beta = _source("alpha"), _source("beta")  # beta's suite passed before
+    # Different dependency sets build side by side: their order is the pool's; sorted below.
+    alpha, beta = _source("alpha", ("a==1",)), _source("beta", ("a==1",))  # beta: passed before
     prepared = service_deploy.prepare_services([alpha, beta], Recorder(), skip_tests=False)
-    assert order[0] == "start"
+    assert order == ["build alpha-python", "build beta-python", "start"]
     assert suites.waited == []  # still running: the deploy waits, later, per service
     assert prepared[0].tests is suites
     assert prepared[1].tests is None
@@ -127,15 +128,3 @@ def test_builds_of_different_dependencies_run_side_by_side_and_same_ones_in_turn
     sources = [_source("alpha", ("a==1",)), _source("beta", ("a==1",)), _source("gamma", ("g==1",))]
     prepared = service_deploy.prepare_services(sources, Recorder(), skip_tests=True)
     assert [p.source.key for p in prepared] == ["alpha-python", "beta-python", "gamma-python"]
-
-
-def test_up_starts_the_default_runtimes_suites(monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[list[str]] = []
-
-    def start(sources: list[catalog.ServiceSource], **_: object) -> FakeSuites:
-        started.append([source.key for source in sources])
-        return FakeSuites([])
-
-    monkeypatch.setattr(servicetests, "start", start)
-    system_up.start_suites_early()
-    assert started == [["account-python", "coaching-python", "traction-python"]]

@@ -7,14 +7,14 @@ AWS (sender verified, out of the sandbox), and verify walks its journey through 
 reading its mail from the local outbox. What ``up`` started is written down, so ``down``
 stops exactly that.
 
-The services' own suites need no AWS: they start first, before the local AWS, and run
-while it starts, the artifacts build and the shared stack deploys; each service stack
-waits for its own suite only (``servicetests``, ``service_deploy.service_spec``).
+The services' own suites need no AWS: they run while the shared stack deploys, and each
+service stack waits for its own suite only (``servicetests``,
+``service_deploy.service_spec``); a suite that passed on the same sources and environment
+before on this machine is not run again.
 """
 
 from __future__ import annotations
 
-from ppdeploy import catalog, naming, servicetests
 from ppdeploy.aws import local_aws
 from ppdeploy.aws import target as targets
 from ppdeploy.config import Stage
@@ -29,8 +29,6 @@ def bring_up(
 ) -> dict[str, str]:
     """Start, deploy, serve and verify the stage here; each service's local base URL."""
     was_running = local_aws.status().running
-    if not was_running and not skip_tests:
-        start_suites_early()
     current = local_aws.start(aws_port)
     local_system.remember(local_system.Started(local_aws=not was_running, gateway=False))
     reporter.emit(Message(f"local AWS: {current.url}"))
@@ -58,13 +56,3 @@ def bring_up(
     if incomplete is not None:
         raise incomplete
     return found
-
-
-def start_suites_early() -> servicetests.Suites:
-    """Start the suites of every service's default runtime now; the deploy joins them.
-
-    Only for a local AWS that is not running yet: it keeps no state across restarts, so
-    no stack runs another runtime and the deploy will test exactly these sources (with a
-    running one, ``deploy_all`` starts the suites of the runtimes the stacks run).
-    """
-    return servicetests.start([catalog.service(service) for service in naming.SERVICES])
