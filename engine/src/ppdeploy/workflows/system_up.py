@@ -7,10 +7,9 @@ AWS (sender verified, out of the sandbox), and verify walks its journey through 
 reading its mail from the local outbox. What ``up`` started is written down, so ``down``
 stops exactly that.
 
-The services' own suites need no AWS: they run while the shared stack deploys, and each
-service stack waits for its own suite only (``servicetests``,
-``service_deploy.service_spec``); a suite that passed on the same sources and environment
-before on this machine is not run again.
+The services' own suites run side by side before the stacks deploy; a suite that passed on
+the same sources and environment before on this machine is not run again
+(``servicetests``).
 """
 
 from __future__ import annotations
