@@ -11,10 +11,10 @@ variable the other content caches read, else ``$XDG_CACHE_HOME/ppdeploy``, else
 environment, is the same test run, so it is not repeated.
 
 The suites of several services are independent processes: ``start`` launches every due one
-at once and returns at once, so they run while the caller does other work (the local AWS
-starting, artifacts building, the shared stack deploying); each service then waits for its
-own suite only (``Suites.wait``), just before it is deployed. The slowest suite sets the
-wait, not their sum, and none of it is spent idle.
+at once and returns at once; ``Suites.wait`` waits for one service's suite, ``wait_all``
+(``run_all``) for all of them. The slowest suite sets the wait, not their sum. The deploy
+workflows wait for all of them before any stack: overlapping them with the shared stack's
+deploy was measured slower on a machine of two cores (``service_deploy.prepare_services``).
 """
 
 from __future__ import annotations
