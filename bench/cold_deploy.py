@@ -5,7 +5,7 @@ builds the function zips, so every timed run reuses them and does the same work;
 services' own tests are skipped in all runs (they are not what is compared). The two
 settings alternate, so a slow moment of the machine does not favour one of them.
 
-    python bench/cold_deploy.py [--repeats N]
+    python bench/cold_deploy.py [--repeats N] [--against-sceptre]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 
 import deploy_harness as harness
+import sceptre_peer
 
 from ppdeploy.workflows import waves
 
@@ -22,6 +23,9 @@ STAGE = "dev"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each (median)")
+    parser.add_argument(
+        "--against-sceptre", action="store_true", help="also time `sceptre launch` (sceptre_peer)"
+    )
     options = parser.parse_args()
     base = ("deploy", "--all", "--stage", STAGE, "--local", "--yes", "--skip-tests")
     parallel = harness.invoke(*base)
@@ -35,6 +39,8 @@ def main() -> None:
             parallel_runs.append(harness.timed(parallel, aws.env))
             aws.reset()
             sequential_runs.append(harness.timed(sequential, aws.env))
+        if options.against_sceptre:
+            sceptre_peer.print_cold(aws, options.repeats, parallel_runs)
 
     ratio = harness.median(sequential_runs) / harness.median(parallel_runs)
     harness.print_table(

@@ -20,7 +20,7 @@ have it, each creating a change set that holds no change). Each tool is timed on
 deployed itself: `sam` adds a SamResourceId entry to every resource's Metadata, so a stack
 deployed by one tool is a changed template to the other.
 
-    python bench/noop_deploy.py [--repeats N] [--skip-tests] [--against-sam]
+    python bench/noop_deploy.py [--repeats N] [--skip-tests] [--against-sam] [--against-sceptre]
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import argparse
 import sys
 
 import deploy_harness as harness
+import sceptre_peer
 
 from ppdeploy import catalog, naming, project
 
@@ -107,6 +108,9 @@ def main() -> None:
     parser.add_argument(
         "--against-sam", action="store_true", help="also time `sam deploy` of the same stacks"
     )
+    parser.add_argument(
+        "--against-sceptre", action="store_true", help="also time `sceptre launch` (sceptre_peer)"
+    )
     options = parser.parse_args()
     tests = ["--skip-tests"] if options.skip_tests else []
     ours = harness.invoke("deploy", "--all", "--stage", STAGE, "--local", "--yes", *tests)
@@ -117,6 +121,8 @@ def main() -> None:
         ours_runs = [harness.timed(ours, env) for _ in range(options.repeats)]
         base = baselines(env, options.repeats)
         sam = against_sam(aws, options.repeats) if options.against_sam else None
+        if options.against_sceptre:
+            sceptre_peer.print_noop(aws, options.repeats, ours_runs)
 
     ours_median = harness.median(ours_runs)
     rows = [("ours: invoke deploy --all --local --yes (no-op)", harness.spread(ours_runs))]

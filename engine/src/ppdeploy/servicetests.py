@@ -2,33 +2,48 @@
 
 A pass is remembered by a hash of everything the tests read: the service's project (code,
 tests, templates), the local projects it depends on (ppcommon) and those its tests import
-(pptesting), plus the runtime and the test command. Nothing changed there, the suite is not
-run again; one changed byte (or ``force``) runs it. The suites of several services are
-independent processes, so they run at once: the slowest one sets the wait, not their sum.
+(pptesting), plus the runtime, the test command, the interpreter and the installed
+distributions it runs them with. Nothing changed there, the suite is not run again; one
+changed byte, another version of a library (or ``force``) runs it. Passes are remembered
+for the machine's user, not per checkout (in ``tested/`` under ``PPDEPLOY_CACHE_DIR``, the
+variable the other content caches read, else ``$XDG_CACHE_HOME/ppdeploy``, else
+``~/.cache/ppdeploy``): a fresh clone of sources already tested here, with the same
+environment, is the same test run, so it is not repeated.
+
+The suites of several services are independent processes: ``start`` launches every due one
+at once and returns at once; ``Suites.wait`` waits for one service's suite, ``wait_all``
+(``run_all``) for all of them. The slowest suite sets the wait, not their sum. The deploy
+workflows wait for all of them before any stack: overlapping them with the shared stack's
+deploy was measured slower on a machine of two cores (``service_deploy.prepare_services``).
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
-from ppdeploy import project
+from ppdeploy import content_cache, project
 from ppdeploy.build import Artifact
 from ppdeploy.catalog import ServiceSource
 from ppdeploy.errors import InputError, PPDeployError
 
 # Bump when what a pass proves changes (the command, what is hashed).
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 # Never test inputs: caches, bytecode, build output (.NET's bin/obj).
 IGNORED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "bin", "obj"}
 IGNORED_SUFFIXES = {".pyc", ".pyo"}
+# How much of a failed suite's output an error carries, in characters, shared by the failures.
+OUTPUT_BUDGET = 2000
 
 
 class ServiceTestsFailed(PPDeployError):
@@ -63,11 +78,36 @@ def command(source: ServiceSource) -> list[str]:
             "--import-mode=importlib", str(source.tests)]  # fmt: skip
 
 
+def installed_distributions() -> list[str]:
+    """``name-version`` of every distribution the test interpreter can import, sorted.
+
+    Read from the ``*.dist-info`` / ``*.egg-info`` folder names on the path (a listing, not
+    a parse of each METADATA file, so it costs milliseconds): another moto, pytest or boto3
+    is another environment, and a pass in one proves nothing about the other.
+    """
+    found: set[str] = set()
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        found.update(
+            name.rsplit(".", 1)[0].lower()
+            for name in names
+            if name.endswith((".dist-info", ".egg-info"))
+        )
+    return sorted(found)
+
+
+def _environment_parts() -> tuple[str, ...]:
+    return (sys.version, sys.platform, *installed_distributions())
+
+
 def tests_hash(source: ServiceSource) -> str:
     """A hash of what the tests of ``source`` read (see the module docstring)."""
     digest = hashlib.sha256()
     covered = source.covered or (source.tests,)
-    for part in (CACHE_VERSION, source.key, *source.requirements):
+    for part in (CACHE_VERSION, source.key, *source.requirements, *_environment_parts()):
         digest.update(len(part).to_bytes(8, "big") + part.encode())
     for name, path in _covered_files(covered):
         data = path.read_bytes()
@@ -76,15 +116,17 @@ def tests_hash(source: ServiceSource) -> str:
     return digest.hexdigest()
 
 
+def cache_dir() -> Path:
+    """Where passes are remembered for this machine's user (see the module docstring)."""
+    configured = os.environ.get(content_cache.CACHE_DIR_VARIABLE)
+    if configured:
+        return Path(configured)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "ppdeploy"
+
+
 def _marker(source: ServiceSource) -> Path:
-    return project.state_dir() / "build" / "tested" / f"{source.key}-{tests_hash(source)}"
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    source: ServiceSource
-    argv: list[str]
-    completed: subprocess.CompletedProcess[str]
+    return cache_dir() / "tested" / f"{source.key}-{tests_hash(source)}"
 
 
 def _environment(source: ServiceSource) -> dict[str, str]:
@@ -100,53 +142,137 @@ def _environment(source: ServiceSource) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)} if paths else dict(os.environ)
 
 
-def _run_one(source: ServiceSource, argv: list[str]) -> _Outcome:
-    completed = subprocess.run(  # noqa: S603 - fixed command over repository paths
-        argv,
-        cwd=project.root(),
-        env=_environment(source),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return _Outcome(source, argv, completed)
-
-
 def _shown(argv: list[str]) -> str:
     return " ".join(argv[1:] if argv[0] == sys.executable else argv)
 
 
+@dataclass
+class _Run:
+    """One suite running in its own process; its output goes to a temporary file."""
+
+    source: ServiceSource
+    marker: Path
+    argv: list[str]
+    process: subprocess.Popen[bytes]
+    output: IO[bytes]
+    returncode: int | None = None
+    text: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def finish(self) -> int:
+        """Wait for the process (once); remember a pass. Its exit code."""
+        with self.lock:
+            if self.returncode is None:
+                self.returncode = self.process.wait()
+                self.output.seek(0)
+                self.text = self.output.read().decode("utf-8", "replace")
+                self.output.close()
+                if self.returncode == 0:
+                    self.marker.parent.mkdir(parents=True, exist_ok=True)
+                    self.marker.touch()
+            return self.returncode
+
+    def stop(self) -> None:
+        """End a suite nobody waits for any more (the caller failed or was interrupted)."""
+        if self.returncode is None and self.process.poll() is None:
+            self.process.terminate()
+
+
+# Suites running in this process, by their marker's name: a second ``start`` on the same
+# inputs (``up`` starts them before the local AWS, ``deploy --all`` asks again) waits for
+# the running one instead of starting it twice.
+_RUNNING: dict[str, _Run] = {}
+_RUNNING_LOCK = threading.Lock()
+
+
+def _stop_unwaited() -> None:
+    for run in list(_RUNNING.values()):
+        run.stop()
+
+
+atexit.register(_stop_unwaited)
+
+
+def _launch(source: ServiceSource, marker: Path, argv: list[str]) -> _Run:
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _Run.finish
+    process = subprocess.Popen(  # noqa: S603 - fixed command over repository paths
+        argv,
+        cwd=project.root(),
+        env=_environment(source),
+        stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    return _Run(source, marker, argv, process, output)
+
+
+@dataclass
+class Suites:
+    """The suites ``start`` launched (or found running); each is awaited on its own."""
+
+    runs: dict[str, _Run]  # by ServiceSource.key; a source absent here had passed before
+
+    def wait(self, source: ServiceSource) -> bool:
+        """Wait for the suite of ``source``: True when it ran now and passed, False when it
+        had passed on these inputs before; ``ServiceTestsFailed`` when it failed."""
+        run = self.runs.get(source.key)
+        if run is None:
+            return False
+        if run.finish() != 0:
+            raise _failure([run])
+        return True
+
+    def wait_all(self) -> list[ServiceSource]:
+        """Wait for every suite: the sources whose tests ran (and passed); one
+        ``ServiceTestsFailed`` naming every service whose tests failed."""
+        failed = [run for run in self.runs.values() if run.finish() != 0]
+        if failed:
+            raise _failure(failed)
+        return [run.source for run in self.runs.values()]
+
+    def stop(self) -> None:
+        """End every suite still running (nothing will deploy what they test)."""
+        for run in self.runs.values():
+            run.stop()
+
+
+def _failure(failed: Sequence[_Run]) -> ServiceTestsFailed:
+    budget = OUTPUT_BUDGET // len(failed)
+    return ServiceTestsFailed(
+        f"the tests of {', '.join(run.source.key for run in failed)} failed; "
+        f"{'it was' if len(failed) == 1 else 'they were'} not deployed",
+        cause="\n\n".join(f"{run.source.key}:\n" + run.text.strip()[-budget:] for run in failed),
+        fix=" and ".join(f"run `{_shown(run.argv)}`" for run in failed)
+        + ", fix the failures, and deploy again",
+    )
+
+
+def start(sources: Sequence[ServiceSource], *, force: bool = False) -> Suites:
+    """Launch every suite that has not passed on these exact inputs, all at once; return at
+    once. A suite already running in this process on the same inputs is joined, not rerun."""
+    runs: dict[str, _Run] = {}
+    for source in sources:
+        marker = _marker(source)
+        with _RUNNING_LOCK:
+            running = _RUNNING.get(marker.name)
+            if running is not None and running.returncode is None:
+                runs[source.key] = running  # still running (or not yet awaited): join it
+                continue
+            if not force and marker.exists():
+                continue
+            run = _launch(source, marker, command(source))
+            _RUNNING[marker.name] = run
+            runs[source.key] = run
+    return Suites(runs)
+
+
 def run_all(sources: Sequence[ServiceSource], *, force: bool = False) -> list[ServiceSource]:
-    """Run every suite that has not passed on these exact inputs, all at once.
+    """Run every suite that has not passed on these exact inputs, all at once, and wait.
 
     Returns the sources whose tests ran (and passed); raises ``ServiceTestsFailed`` naming
     every service whose tests failed, each with its output's tail and its command.
     """
-    due = [(source, _marker(source)) for source in sources]
-    due = [(source, marker) for source, marker in due if force or not marker.exists()]
-    if not due:
-        return []
-    jobs = [(source, marker, command(source)) for source, marker in due]
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        outcomes = list(pool.map(lambda job: _run_one(job[0], job[2]), jobs))
-    failed = [outcome for outcome in outcomes if outcome.completed.returncode != 0]
-    for (_source, marker, _argv), outcome in zip(jobs, outcomes, strict=True):
-        if outcome.completed.returncode == 0:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
-    if failed:
-        budget = 2000 // len(failed)
-        raise ServiceTestsFailed(
-            f"the tests of {', '.join(o.source.key for o in failed)} failed; "
-            f"{'it was' if len(failed) == 1 else 'they were'} not deployed",
-            cause="\n\n".join(
-                f"{o.source.key}:\n" + (o.completed.stdout + o.completed.stderr).strip()[-budget:]
-                for o in failed
-            ),
-            fix=" and ".join(f"run `{_shown(o.argv)}`" for o in failed)
-            + ", fix the failures, and deploy again",
-        )
-    return [outcome.source for outcome in outcomes]
+    return start(sources, force=force).wait_all()
 
 
 def run(source: ServiceSource, artifact: Artifact | None = None, *, force: bool = False) -> bool:

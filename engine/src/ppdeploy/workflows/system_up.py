@@ -6,6 +6,10 @@ starts in front of the APIs, the local SES is made to send as an operator makes 
 AWS (sender verified, out of the sandbox), and verify walks its journey through the gateway,
 reading its mail from the local outbox. What ``up`` started is written down, so ``down``
 stops exactly that.
+
+The services' own suites run side by side before the stacks deploy; a suite that passed on
+the same sources and environment before on this machine is not run again
+(``servicetests``).
 """
 
 from __future__ import annotations
