@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
+from pplocalaws.extensions import background
 from pplocalaws.extensions.errors import cloudformation_lock
 
 
@@ -28,3 +29,20 @@ def pause(seconds: float) -> None:
             condition.wait(seconds)
     except RuntimeError:  # pragma: no cover - Condition refuses only a lock it cannot take
         time.sleep(seconds)
+
+
+# How long an operation stands aside at each checkpoint: long enough for a thread blocked
+# on the lock to take it (Python's locks are not fair), short enough not to show in a deploy.
+_CHECKPOINT_SECONDS = 0.0005
+
+
+def checkpoint() -> None:
+    """Let other CloudFormation calls in between two steps of a background operation.
+
+    CloudFormation answers DescribeStacks and DescribeStackEvents while an operation runs,
+    and works on several stacks at once; a background operation (``background``) calls
+    this at each resource event so other calls are not held up for the whole operation.
+    Elsewhere (inside a request that must stay atomic) it does nothing.
+    """
+    if background.in_operation():
+        pause(_CHECKPOINT_SECONDS)

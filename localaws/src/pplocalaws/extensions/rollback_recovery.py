@@ -15,7 +15,7 @@ from moto.cloudformation.models import CloudFormationBackend
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult
 
-from pplocalaws.extensions import lifecycle
+from pplocalaws.extensions import background, lifecycle
 from pplocalaws.extensions.changeset_model import live_stack
 from pplocalaws.extensions.events import USER_INITIATED
 from pplocalaws.seams import add_actions, request_param
@@ -43,8 +43,22 @@ def continue_update_rollback(self: CloudFormationResponse) -> ActionResult:
         )
     operation = lifecycle.Operation(backend, stack, request_param(self, "ClientRequestToken"))
     operation.set_status("UPDATE_ROLLBACK_IN_PROGRESS", USER_INITIATED)
-    lifecycle.resume_rollback(operation, pending, skip)
+    # The call answers while the stack is UPDATE_ROLLBACK_IN_PROGRESS and the rollback goes
+    # on after it, as every stack operation of CloudFormation does (``background``;
+    # ContinueUpdateRollback, AWS CloudFormation API Reference,
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ContinueUpdateRollback.html).
+    background.start(
+        stack,
+        lambda: _resume(operation, pending, skip),
+        on_crash=lambda reason: lifecycle.crashed(operation, reason),
+    )
     return ActionResult({})
+
+
+def _resume(
+    operation: lifecycle.Operation, pending: lifecycle.PendingRollback, skip: list[str]
+) -> None:
+    lifecycle.resume_rollback(operation, pending, skip)
 
 
 def apply() -> None:
