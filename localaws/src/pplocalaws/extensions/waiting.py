@@ -6,7 +6,8 @@ CloudFormation's own waiters do ("stack_create_complete" and the others poll
 DescribeStacks). Tests and tools of this repository wait through these helpers, never by
 sleeping a fixed time.
 
-- :func:`settled_stack` polls any CloudFormation endpoint (a server in another process).
+- :func:`settled_stack` polls any CloudFormation endpoint (a server in another process);
+  :func:`stack_after_operation` also checks the status the operation ended in.
 - :func:`join_after_stack_operations` is for moto's in-process mock: a botocore handler
   that, after each call that starts an operation, joins the operation's thread, so a test
   written as "call, then check the result" reads the finished stack, as it would after
@@ -62,6 +63,24 @@ def settled_stack(client: Any, stack_name: str, *, timeout: float = 120.0) -> di
                 f"stack {stack_name} still {stack['StackStatus']} after {timeout:.0f} s"
             )
         time.sleep(_SETTLED_POLL_SECONDS)  # a poll interval, as a waiter's delay
+
+
+def stack_after_operation(
+    client: Any, stack_name: str, expected_status: str, *, timeout: float = 120.0
+) -> dict[str, Any]:
+    """DescribeStacks' answer once the stack's operation ended in ``expected_status``.
+
+    Raises RuntimeError naming the status and reason it ended in otherwise (a deleted
+    stack ends in DELETE_COMPLETE and is answered as ``{"StackStatus": "DELETE_COMPLETE"}``).
+    """
+    stack = settled_stack(client, stack_name, timeout=timeout)
+    found = stack or {"StackStatus": "DELETE_COMPLETE"}
+    if found["StackStatus"] != expected_status:
+        raise RuntimeError(
+            f"stack {stack_name} ended in {found['StackStatus']}, not {expected_status}: "
+            f"{found.get('StackStatusReason') or 'no reason given'}"
+        )
+    return found
 
 
 def _join_operations(event_name: str = "", **_kwargs: Any) -> None:
