@@ -5,18 +5,56 @@ builds the function zips, so every timed run reuses them and does the same work;
 services' own tests are skipped in all runs (they are not what is compared). The two
 settings alternate, so a slow moment of the machine does not favour one of them.
 
+Beside wall time it reports the CPU seconds of each run: the local AWS server's (one
+process: the GIL and the CloudFormation lock make its work serial, so no concurrency can
+finish a deploy in less wall time than that) and the engine's (the invoke process). The
+bound "sequential wall / server CPU" is the best ratio overlap could reach on this machine.
+
     python bench/cold_deploy.py [--repeats N]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
+from collections.abc import Sequence
+from pathlib import Path
 
 import deploy_harness as harness
 
+from ppdeploy.aws import local_aws
 from ppdeploy.workflows import waves
 
 STAGE = "dev"
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CpuMeter:
+    """The wall, server CPU and engine CPU seconds of each timed run."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.server: list[float] = []
+        self.engine: list[float] = []
+
+    def timed(self, command: Sequence[str], env: dict[str, str]) -> float:
+        server_before, engine_before = process_cpu_seconds(self.server_pid), children_cpu_seconds()
+        wall = harness.timed(command, env)
+        self.server.append(process_cpu_seconds(self.server_pid) - server_before)
+        self.engine.append(children_cpu_seconds() - engine_before)
+        return wall
 
 
 def main() -> None:
@@ -28,15 +66,20 @@ def main() -> None:
     sequential = harness.invoke(*base, "--max-concurrency", "1")
 
     with harness.local_aws() as aws:
+        server_pid = local_aws.status().pid
+        assert server_pid, "the local AWS did not say its pid"
+        parallel_cpu, sequential_cpu = CpuMeter(server_pid), CpuMeter(server_pid)
         warm_up = harness.timed(parallel, aws.env)
         parallel_runs, sequential_runs = [], []
         for _ in range(options.repeats):
             aws.reset()
-            parallel_runs.append(harness.timed(parallel, aws.env))
+            parallel_runs.append(parallel_cpu.timed(parallel, aws.env))
             aws.reset()
-            sequential_runs.append(harness.timed(sequential, aws.env))
+            sequential_runs.append(sequential_cpu.timed(sequential, aws.env))
 
     ratio = harness.median(sequential_runs) / harness.median(parallel_runs)
+    server_cpu = harness.median(parallel_cpu.server)
+    bound = harness.median(sequential_runs) / server_cpu
     harness.print_table(
         f"cold deploy --all of stage {STAGE} (4 stacks, zips reused), wall seconds, "
         f"median of {options.repeats}",
@@ -47,6 +90,17 @@ def main() -> None:
             ),
             ("--max-concurrency 1", harness.spread(sequential_runs)),
             ("ratio sequential / default", f"{ratio:.2f}x"),
+            (
+                "local AWS CPU per run, default / sequential",
+                f"{server_cpu:.2f} s / {harness.median(sequential_cpu.server):.2f} s",
+            ),
+            (
+                "engine CPU per run, default / sequential",
+                f"{harness.median(parallel_cpu.engine):.2f} s / "
+                f"{harness.median(sequential_cpu.engine):.2f} s",
+            ),
+            ("bound: sequential wall / local AWS CPU", f"{bound:.2f}x"),
+            ("cores on this machine", str(os.cpu_count())),
             ("set-up: first deploy (builds the zips)", f"{warm_up:.2f} s"),
         ],
     )

@@ -1,6 +1,6 @@
 """Every test process waits for stack operations the way a CloudFormation client does.
 
-Stack operations run in the background (``pplocalaws.extensions.background``); the tests
+Stack operations run in the background (``pplocalaws.extensions.operation_threads``); the tests
 here, written as "call, then check the result", read the finished stack because each
 operation-starting call joins the operation first (``waiting.join_after_stack_operations``),
 as a waiter would. Tests that watch an operation in progress opt out per client.

@@ -16,7 +16,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from pplocalaws.extensions import background, lifecycle
+from pplocalaws.extensions import lifecycle, operation_threads
 from pplocalaws.extensions.errors import cloudformation_lock
 from pplocalaws.extensions.waiting import (
     botocore_handlers_without_join,
@@ -39,7 +39,7 @@ def raw_cfn(aws: None) -> Iterator[Any]:
     """A client whose calls return as soon as the operation starts, as on AWS."""
     with botocore_handlers_without_join():
         yield boto3.Session().client("cloudformation", region_name=REGION)
-    background.join_all()
+    operation_threads.join_all()
 
 
 def _status(client: Any, name: str) -> str:
@@ -114,7 +114,7 @@ def test_two_stacks_operations_interleave(raw_cfn: Any) -> None:
     with cloudformation_lock():  # both start together when the lock is given up
         raw_cfn.create_stack(StackName="left", TemplateBody=many)
         raw_cfn.create_stack(StackName="right", TemplateBody=many)
-    background.join_all(30)
+    operation_threads.join_all(30)
 
     def resource_times(name: str) -> list[Any]:
         events = raw_cfn.describe_stack_events(StackName=name)["StackEvents"]
@@ -137,13 +137,13 @@ def test_a_defect_inside_an_operation_ends_it_failed_with_a_clear_reason() -> No
         reasons.append(reason)
         done.set()
 
-    background.start(stack, work, on_crash=on_crash)  # type: ignore[arg-type]
+    operation_threads.start(stack, work, on_crash=on_crash)  # type: ignore[arg-type]
     assert done.wait(10)
-    background.join_all(10)
+    operation_threads.join_all(10)
 
     assert "local AWS defect" in reasons[0]
     assert "KeyError" in reasons[0]
-    assert "arn:broken" not in background.running()
+    assert "arn:broken" not in operation_threads.running()
 
 
 def test_crashed_moves_each_in_progress_status_to_its_terminal_one() -> None:

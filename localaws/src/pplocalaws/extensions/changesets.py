@@ -30,7 +30,7 @@ from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_changeset_id, validate_create_change_set
 from moto.core.responses import ActionResult, EmptyResult
 
-from pplocalaws.extensions import background, imports, lifecycle
+from pplocalaws.extensions import imports, lifecycle, operation_threads
 from pplocalaws.extensions.changeset_model import (
     LocalChangeSet,
     find_change_set,
@@ -257,7 +257,7 @@ def execute_change_set(self: CloudFormationResponse) -> EmptyResult:
         lifecycle.crashed(operation, reason)
         change_set.execution_status = "EXECUTE_FAILED"
 
-    background.start(stack, execute, on_crash=crashed)
+    operation_threads.start(stack, execute, on_crash=crashed)
     return EmptyResult()
 
 

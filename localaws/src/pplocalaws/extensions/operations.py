@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
-from pplocalaws.extensions import background
+from pplocalaws.extensions import operation_threads
 from pplocalaws.extensions.errors import cloudformation_lock
 
 
@@ -40,9 +40,9 @@ def checkpoint() -> None:
     """Let other CloudFormation calls in between two steps of a background operation.
 
     CloudFormation answers DescribeStacks and DescribeStackEvents while an operation runs,
-    and works on several stacks at once; a background operation (``background``) calls
+    and works on several stacks at once; a background operation (``operation_threads``) calls
     this at each resource event so other calls are not held up for the whole operation.
     Elsewhere (inside a request that must stay atomic) it does nothing.
     """
-    if background.in_operation():
+    if operation_threads.in_operation():
         pause(_CHECKPOINT_SECONDS)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from moto.cloudformation.exceptions import AlreadyExistsException, ValidationError
@@ -35,8 +36,8 @@ from moto.cloudformation.responses import (
 from moto.cloudformation.utils import generate_stack_id
 from moto.core.responses import ActionResult, EmptyResult
 
-from pplocalaws.extensions import background, lifecycle
 from pplocalaws.extensions import exports as export_registry
+from pplocalaws.extensions import lifecycle, operation_threads
 from pplocalaws.extensions.changeset_model import (
     find_change_set,
     forget_change_sets,
@@ -190,7 +191,7 @@ def create_stack(self: CloudFormationResponse) -> ActionResult:
         if not created and on_failure == "DELETE" and lifecycle.delete(operation):
             _finish_delete(backend, stack)
 
-    background.start(stack, create, on_crash=lambda reason: lifecycle.crashed(operation, reason))
+    operation_threads.start(stack, create, on_crash=partial(lifecycle.crashed, operation))
     return ActionResult({"StackId": stack.stack_id})
 
 
@@ -222,10 +223,10 @@ def update_stack(self: CloudFormationResponse) -> ActionResult:
         retain_except_on_create=request_flag(self, "RetainExceptOnCreate"),
     )
     stack.status = "UPDATE_IN_PROGRESS"
-    background.start(
+    operation_threads.start(
         stack,
         lambda: _update(operation, old_template, submission),
-        on_crash=lambda reason: lifecycle.crashed(operation, reason),
+        on_crash=partial(lifecycle.crashed, operation),
     )
     return ActionResult({"StackId": stack.stack_id})
 
@@ -273,7 +274,7 @@ def delete_stack(self: CloudFormationResponse) -> EmptyResult:
         if lifecycle.delete(operation, retain=retain):
             _finish_delete(backend, stack)
 
-    background.start(stack, delete, on_crash=lambda reason: lifecycle.crashed(operation, reason))
+    operation_threads.start(stack, delete, on_crash=partial(lifecycle.crashed, operation))
     return EmptyResult()
 
 

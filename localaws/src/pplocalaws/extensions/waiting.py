@@ -1,6 +1,6 @@
 """Waiting for a stack operation to finish, as a client of CloudFormation must.
 
-Stack operations answer at once and go on in the background (``background``); a caller
+Stack operations answer at once and go on in the background (``operation_threads``); a caller
 that needs the result polls DescribeStacks until the stack leaves ``*_IN_PROGRESS``, as
 CloudFormation's own waiters do ("stack_create_complete" and the others poll
 DescribeStacks). Tests and tools of this repository wait through these helpers, never by
@@ -91,9 +91,9 @@ def _join_operations(event_name: str = "", **_kwargs: Any) -> None:
 def _join_all() -> None:
     # Looked up, not imported: importing it imports moto (a second), and a process that
     # never imported it has started no operation (keeps test processes without moto light).
-    background = sys.modules.get("pplocalaws.extensions.background")
-    if background is not None:
-        background.join_all()
+    threads = sys.modules.get("pplocalaws.extensions.operation_threads")
+    if threads is not None:
+        threads.join_all()
 
 
 _HANDLERS = [(f"after-call.cloudformation.{call}", _join_operations) for call in STARTING_CALLS]
