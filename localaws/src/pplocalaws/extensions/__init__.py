@@ -5,8 +5,6 @@ CloudFormation does; ``install()`` applies them all (and registers the project's
 models) in the process that serves or mocks AWS, before the first CloudFormation call:
 
 - ``errors``      AWS error responses instead of HTML 500 pages; calls are serialised
-- ``operation_threads``  stack operations answer at once and run in a thread of their
-                  own, one per stack (``waiting`` is how a caller waits for one)
 - ``failures``    a type moto cannot create fails the deploy instead of being skipped
 - ``stacks``      CreateStack/UpdateStack/DeleteStack with events, rollback, transforms,
                   GetTemplate stages, ValidateTemplate, UpdateTerminationProtection
