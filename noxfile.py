@@ -110,6 +110,9 @@ def workspace(session: nox.Session) -> dict[str, str]:
     return {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
         "VIRTUAL_ENV": str(WORKSPACE_ENV),
+        # Every test's local AWS has a state folder of its own; the engine's results kept
+        # by content (cfn-lint findings) are shared by all of them instead.
+        "PPDEPLOY_CACHE_DIR": str(ROOT / ".nox" / "ppdeploy-cache"),
     }
 
 

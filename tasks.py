@@ -4,6 +4,7 @@ from invoke.collection import Collection
 
 from ppdeploy.tasks import (
     bootstrap,
+    cost,
     deploy,
     keys,
     local,
@@ -20,6 +21,7 @@ namespace = Collection(
     shared.deploy_shared,
     deploy.deploy,
     deploy.plan,
+    cost.cost,
     deploy.switch_runtime,
     migrate.migrate,
     keys.rotate_signing_key,

@@ -93,3 +93,38 @@ def test_lint_errors_refuse_the_template(tmp_path: Path) -> None:
         preflight.lint(templates.load(path), "us-east-1")
     assert "lint error" in caught.value.what
     assert "AWS::SNS::Topik" in caught.value.cause
+
+
+def test_lint_findings_are_kept_by_template_text_region_and_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PPDEPLOY_STATE_DIR", str(tmp_path / "state"))
+    runs: list[tuple[str, str]] = []
+
+    def fake_cfn_lint(template: templates.Template, region: str) -> list[tuple[str, int, str]]:
+        runs.append((template.body, region))
+        return [("W3005", 3, "obsolete DependsOn")]
+
+    monkeypatch.setattr(preflight, "_run_cfn_lint", fake_cfn_lint)
+    path = tmp_path / "t.yaml"
+    path.write_text("Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n")
+    first = preflight.lint(templates.load(path), "us-east-1")
+    again = preflight.lint(templates.load(path), "us-east-1")
+    assert first == again == ["line 3: W3005 obsolete DependsOn"]
+    assert len(runs) == 1  # the second answer came from the cache
+    preflight.lint(templates.load(path), "eu-west-1")
+    path.write_text("Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n")
+    preflight.lint(templates.load(path), "us-east-1")
+    monkeypatch.setattr(preflight, "_cfn_lint_version", lambda: "0.0.0-other")
+    path.write_text("Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n")
+    preflight.lint(templates.load(path), "us-east-1")
+    assert len(runs) == 4  # a new region, text or cfn-lint version is linted again
+
+
+def test_cached_lint_errors_still_refuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PPDEPLOY_STATE_DIR", str(tmp_path / "state"))
+    path = tmp_path / "t.yaml"
+    path.write_text("Resources:\n  Topic:\n    Type: AWS::SNS::Topik\n")
+    for _ in range(2):  # computed, then read back from the cache
+        with pytest.raises(TemplateError, match="1 lint error"):
+            preflight.lint(templates.load(path), "us-east-1")

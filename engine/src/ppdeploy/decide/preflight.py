@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ppdeploy import naming
+from ppdeploy import content_cache, naming
 from ppdeploy.config import Stage
 from ppdeploy.errors import InputError, TemplateError
 from ppdeploy.templates import Template
@@ -160,16 +160,35 @@ def _check_value(template: Template, name: str, value: str, spec: dict[str, Any]
 
 
 def lint(template: Template, region: str) -> list[str]:
-    """cfn-lint the template: errors refuse the deploy, warnings come back to be shown."""
-    from cfnlint.api import ManualArgs, lint  # noqa: PLC0415 - 1 s import, only when deploying
+    """cfn-lint the template: errors refuse the deploy, warnings come back to be shown.
 
-    matches = lint(template.body, regions=[region], config=ManualArgs(regions=[region]))
-    errors = [m for m in matches if m.rule.id.startswith("E")]
+    cfn-lint takes seconds on the shared template and answers the same for the same
+    template text, region and cfn-lint version, so its findings are kept under those.
+    """
+    findings = content_cache.json_cached(
+        "cfn-lint",
+        content_cache.key(_cfn_lint_version(), region, template.body),
+        lambda: _run_cfn_lint(template, region),
+    )
+    errors = [f for f in findings if f[0].startswith("E")]
     if errors:
-        listing = "; ".join(f"line {m.linenumber}: {m.rule.id} {m.message}" for m in errors[:10])
+        listing = "; ".join(f"line {line}: {rule} {message}" for rule, line, message in errors[:10])
         raise TemplateError(
             f"template {template.path} has {len(errors)} lint error(s)",
             cause=listing,
             fix=f"run `cfn-lint {template.path}` and correct each error",
         )
-    return [f"line {m.linenumber}: {m.rule.id} {m.message}" for m in matches]
+    return [f"line {line}: {rule} {message}" for rule, line, message in findings]
+
+
+def _cfn_lint_version() -> str:
+    from importlib.metadata import version  # noqa: PLC0415 - only when deploying
+
+    return version("cfn-lint")
+
+
+def _run_cfn_lint(template: Template, region: str) -> list[tuple[str, int, str]]:
+    from cfnlint.api import ManualArgs, lint  # noqa: PLC0415 - 1 s import, only when deploying
+
+    matches = lint(template.body, regions=[region], config=ManualArgs(regions=[region]))
+    return [(m.rule.id, m.linenumber, m.message) for m in matches]

@@ -1,20 +1,35 @@
 """``invoke plan``: the waves of a stage and what a deploy would do to each stack.
 
 Services are built (not uploaded, not tested) so their specs are the ones a deploy would
-send; each stack is previewed by ``decide.plan``, which changes nothing.
+send; each stack is previewed by ``decide.plan``, which changes nothing. Each plan carries
+the idle monthly cost difference the deploy would make (``decide.cost_change``), from the
+deployed template and parameters against the proposed ones, priced offline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass, fields
+from pathlib import Path
 
-from ppdeploy import catalog, naming
+from ppdeploy import catalog, naming, pricing, templates
 from ppdeploy.decide import graph
+from ppdeploy.decide.cost_change import CostChange, change
 from ppdeploy.decide.plan import StackPlan, preview
+from ppdeploy.errors import InputError
+from ppdeploy.events import Message
 from ppdeploy.model import StackSpec
 from ppdeploy.workflows.service_deploy import prepare_service, service_spec
 from ppdeploy.workflows.session import StageSession
 from ppdeploy.workflows.stage_deploy import stage_graph
+
+
+@dataclass(frozen=True)
+class PricedPlan(StackPlan):
+    """A stack's plan with the monthly cost difference (None: could not be priced)."""
+
+    monthly: CostChange | None = None
+    priced_as_of: str = ""  # the price table's date ("" when there was none to read)
 
 
 def plan_stage(session: StageSession, service: str | None = None) -> list[StackPlan]:
@@ -47,16 +62,56 @@ def plan_graph(
 ) -> list[StackPlan]:
     """The plan of each stack of ``stage_stacks`` (or of those in ``only``), wave by wave."""
     find = spec_for or stage_stacks.specs.__getitem__
-    return [
-        # Previewed with the operated parameters a deploy would carry, as it would deploy.
-        preview(
-            session.cfn,
-            session.with_operated_parameters(find(name)),
-            number,
-            force=session.force,
-            exports_now=session.exports,
-        )
-        for number, wave in enumerate(stage_stacks.waves(), start=1)
-        for name in wave
-        if only is None or name in only
-    ]
+    prices = _prices(session)
+    plans: list[StackPlan] = []
+    for number, wave in enumerate(stage_stacks.waves(), start=1):
+        for name in wave:
+            if only is not None and name not in only:
+                continue
+            # Previewed with the operated parameters a deploy would carry, as it would deploy.
+            spec = session.with_operated_parameters(find(name))
+            plan = preview(
+                session.cfn, spec, number, force=session.force, exports_now=session.exports
+            )
+            plans.append(priced(session, plan, spec, prices))
+    return plans
+
+
+def _prices(session: StageSession) -> pricing.PriceTable | None:
+    try:
+        return pricing.load(session.stage.region)
+    except InputError as error:
+        session.reporter.emit(Message(f"plan shows no cost difference: {error}", "warn"))
+        return None
+
+
+def priced(
+    session: StageSession, plan: StackPlan, spec: StackSpec, prices: pricing.PriceTable | None
+) -> StackPlan:
+    copied = {field.name: getattr(plan, field.name) for field in fields(StackPlan)}
+    if prices is None:
+        return PricedPlan(**copied)
+    as_of = f"{prices.compiled}, {prices.region}"
+    try:
+        if plan.action == "unchanged":
+            monthly = None
+        elif plan.action == "create":
+            monthly = change(plan.stack, None, {}, spec.template.document, spec.parameters, prices)
+        else:
+            deployed = session.cfn.describe(plan.stack)
+            body = session.cfn.template_body(plan.stack)
+            document = (
+                templates.parse(body, Path(f"deployed template of {plan.stack}")) if body else None
+            )
+            monthly = change(
+                plan.stack,
+                document,
+                deployed.parameters if deployed else {},
+                spec.template.document,
+                spec.parameters,
+                prices,
+            )
+    except InputError as error:
+        session.reporter.emit(Message(f"{plan.stack}: no cost difference shown: {error}", "warn"))
+        monthly = None
+    return PricedPlan(**copied, monthly=monthly, priced_as_of=as_of)
