@@ -15,6 +15,7 @@ import pytest
 from botocore.exceptions import WaiterError
 
 from pplocalaws import control
+from pplocalaws.extensions.waiting import settled_stack
 
 pytestmark = pytest.mark.integration
 
@@ -106,6 +107,7 @@ def deploy(cfn: Any, stack: str, body: str, kind: str, name: str) -> dict[str, A
     described: dict[str, Any] = cfn.describe_change_set(StackName=stack, ChangeSetName=name)
     if described["Status"] == "CREATE_COMPLETE":
         cfn.execute_change_set(StackName=stack, ChangeSetName=name, ClientRequestToken=name)
+        settled_stack(cfn, stack, timeout=60)
     return described
 
 

@@ -16,6 +16,7 @@ import boto3
 import pytest
 
 from pplocalaws import control
+from pplocalaws.extensions.waiting import stack_after_operation
 
 pytestmark = pytest.mark.integration
 KEYS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
@@ -80,9 +81,7 @@ def test_identities_verification_sandbox_and_outbox_through_the_server(url: str)
     }
     cfn = _client(url, "cloudformation")
     cfn.create_stack(StackName="mail", TemplateBody=json.dumps(template))
-    cfn.get_waiter("stack_create_complete").wait(
-        StackName="mail", WaiterConfig={"Delay": 1, "MaxAttempts": 30}
-    )
+    stack_after_operation(cfn, "mail", "CREATE_COMPLETE", timeout=30)
     sesv2 = _client(url, "sesv2")
     assert (
         sesv2.get_email_identity(EmailIdentity="local.example")["VerificationStatus"] == "SUCCESS"

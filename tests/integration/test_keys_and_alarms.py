@@ -19,6 +19,7 @@ import pytest
 
 from ppdeploy import templates
 from ppdeploy.aws.template_store import TemplateStore
+from pplocalaws.extensions.waiting import stack_after_operation
 from tests.integration.support import REGION, ROOT, LocalAws, dump, exports
 
 pytestmark = pytest.mark.integration
@@ -109,9 +110,7 @@ def test_nat_per_az_routes_each_private_subnet_through_its_own_az(local_aws: Loc
         ],
         Capabilities=["CAPABILITY_NAMED_IAM"],
     )
-    cfn.get_waiter("stack_create_complete").wait(
-        StackName="purposepath-shared-infrastructure-qa", WaiterConfig={"Delay": 1}
-    )
+    stack_after_operation(cfn, "purposepath-shared-infrastructure-qa", "CREATE_COMPLETE")
     names = exports(local_aws)
     ec2 = local_aws.client("ec2")
     vpc = names["purposepath-vpc-id-qa"]

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from ppdeploy.aws import local_aws as embedded
+from pplocalaws.extensions.waiting import stack_after_operation
 from tests.integration.support import LocalAws
 
 pytestmark = pytest.mark.integration
@@ -133,9 +134,7 @@ def _deploy(aws: LocalAws, marker: str, *, create: bool) -> dict[str, str]:
             StackName=STACK, ChangeSetName=f"to-{marker}", WaiterConfig={"Delay": 1}
         )
         cfn.execute_change_set(StackName=STACK, ChangeSetName=f"to-{marker}")
-    waiter = "stack_create_complete" if create else "stack_update_complete"
-    cfn.get_waiter(waiter).wait(StackName=STACK, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
-    stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
+    stack = stack_after_operation(cfn, STACK, "CREATE_COMPLETE" if create else "UPDATE_COMPLETE")
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 

@@ -27,6 +27,7 @@ import pytest
 from ppcommon.cache import RedisCache
 from pplocalaws import redis
 from pplocalaws.background import answers
+from pplocalaws.extensions.waiting import stack_after_operation
 from pplocalaws.gateway.discovery import FunctionConfig
 from pplocalaws.gateway.workers import LocalAwsSettings, worker_environment
 from tests.integration.support import LocalAws
@@ -94,10 +95,10 @@ def _deploy(aws: LocalAws, template: str, *, update: bool = False) -> dict[str, 
     cfn = aws.client("cloudformation")
     if update:
         cfn.update_stack(StackName=STACK, TemplateBody=template)
-        cfn.get_waiter("stack_update_complete").wait(StackName=STACK)
+        stack_after_operation(cfn, STACK, "UPDATE_COMPLETE")
     else:
         cfn.create_stack(StackName=STACK, TemplateBody=template)
-        cfn.get_waiter("stack_create_complete").wait(StackName=STACK)
+        stack_after_operation(cfn, STACK, "CREATE_COMPLETE")
     stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
 
@@ -169,7 +170,9 @@ def test_the_exported_endpoint_reaches_a_real_redis_that_requires_the_auth_token
     assert wrong.get("tenant:t-1") is None  # refused AUTH: the cache is off, no error
     wrong.close()
 
-    local_aws.client("cloudformation").delete_stack(StackName=STACK)
+    cfn = local_aws.client("cloudformation")
+    cfn.delete_stack(StackName=STACK)
+    stack_after_operation(cfn, STACK, "DELETE_COMPLETE")
 
     assert _redis_pids(port) == []
     assert not _listening(port)
@@ -267,7 +270,7 @@ def test_without_redis_server_the_endpoint_is_made_up_and_the_cache_off_said_onc
         second["Outputs"] = {}
         cfn = aws.client("cloudformation")
         cfn.create_stack(StackName="another", TemplateBody=json.dumps(second))
-        cfn.get_waiter("stack_create_complete").wait(StackName="another")
+        stack_after_operation(cfn, "another", "CREATE_COMPLETE")
         host, port = _exported(aws)
 
         assert host.endswith(".cache.amazonaws.com")

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from ppcommon.cache import RespError, encode_command, read_reply
+from pplocalaws.extensions.waiting import stack_after_operation
 from tests.integration.support import LocalAws
 
 pytestmark = [
@@ -146,7 +147,7 @@ def _redis_command_lines(port: int) -> list[str]:
 def test_a_stack_of_rbac_users_yields_a_redis_enforcing_them(local_aws: LocalAws) -> None:
     cfn = local_aws.client("cloudformation")
     cfn.create_stack(StackName=STACK, TemplateBody=_template())
-    cfn.get_waiter("stack_create_complete").wait(StackName=STACK)
+    stack_after_operation(cfn, STACK, "CREATE_COMPLETE")
     stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
     address = (outputs["Address"], int(outputs["Port"]))

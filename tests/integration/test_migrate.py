@@ -21,6 +21,7 @@ import pytest
 
 from ppdeploy import naming
 from ppdeploy.aws import local_aws as embedded
+from pplocalaws.extensions.waiting import stack_after_operation
 from tests.fixtures.legacy import seed, stack
 from tests.integration.support import LocalAws, dump, exports, free_port
 
@@ -250,9 +251,7 @@ def test_an_importer_of_a_legacy_export_blocks_the_migration_by_name(
     }
     cfn = legacy_stage.aws.client("cloudformation")
     cfn.create_stack(StackName="legacy-reporting-dev", TemplateBody=json.dumps(importer))
-    cfn.get_waiter("stack_create_complete").wait(
-        StackName="legacy-reporting-dev", WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-    )
+    stack_after_operation(cfn, "legacy-reporting-dev", "CREATE_COMPLETE", timeout=60)
 
     result = legacy_stage.migrate("--yes")
 

@@ -30,7 +30,7 @@ from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_changeset_id, validate_create_change_set
 from moto.core.responses import ActionResult, EmptyResult
 
-from pplocalaws.extensions import imports, lifecycle
+from pplocalaws.extensions import imports, lifecycle, operation_threads
 from pplocalaws.extensions.changeset_model import (
     LocalChangeSet,
     find_change_set,
@@ -232,7 +232,8 @@ def execute_change_set(self: CloudFormationResponse) -> EmptyResult:
     )
     if change_set.execution_status != "AVAILABLE" or change_set.submission is None:
         raise InvalidChangeSetStatus(change_set.change_set_id, change_set.execution_status)
-    stack, submission = change_set.stack, change_set.submission
+    stack = change_set.stack
+    _refuse_busy_stack(change_set)
     operation = lifecycle.Operation(
         backend,
         stack,
@@ -240,26 +241,67 @@ def execute_change_set(self: CloudFormationResponse) -> EmptyResult:
         stack_policy=stack.policy,
         retain_except_on_create=request_flag(self, "RetainExceptOnCreate"),
     )
+    disable_rollback = bool(request_flag(self, "DisableRollback", False))
     change_set.execution_status = "EXECUTE_IN_PROGRESS"
     if change_set.change_set_type == "CREATE":
-        stack.capabilities = list(submission.capabilities)
-        succeeded = lifecycle.create(
-            operation, submission, rollback=not request_flag(self, "DisableRollback", False)
-        )
-    elif change_set.change_set_type == imports.IMPORT:
-        succeeded = imports.execute(operation, submission, change_set.changes)
-    else:
-        old_template = stack.processed_template
-        succeeded = lifecycle.update(
-            operation,
-            old_template,
-            submission,
-            lambda: plan_update(stack, old_template, submission, backend),
-        )
-    change_set.execution_status = "EXECUTE_COMPLETE" if succeeded else "EXECUTE_FAILED"
-    stack.change_set_id = change_set.change_set_id
-    forget_change_sets(backend, stack, keep=change_set.change_set_id)
+        stack.adopt(change_set.submission)  # DescribeStacks shows it while resources come
+    stack.status = _STARTING_STATUS.get(change_set.change_set_type, "UPDATE_IN_PROGRESS")
+
+    def execute() -> None:
+        succeeded = _execute(operation, change_set, disable_rollback)
+        change_set.execution_status = "EXECUTE_COMPLETE" if succeeded else "EXECUTE_FAILED"
+        stack.change_set_id = change_set.change_set_id
+        forget_change_sets(backend, stack, keep=change_set.change_set_id)
+
+    def crashed(reason: str) -> None:
+        lifecycle.crashed(operation, reason)
+        change_set.execution_status = "EXECUTE_FAILED"
+
+    operation_threads.start(stack, execute, on_crash=crashed)
     return EmptyResult()
+
+
+# The stack's status from the moment ExecuteChangeSet answers ("Stack status codes").
+_STARTING_STATUS = {"CREATE": "CREATE_IN_PROGRESS", imports.IMPORT: "IMPORT_IN_PROGRESS"}
+
+
+def _execute(
+    operation: lifecycle.Operation, change_set: LocalChangeSet, disable_rollback: bool
+) -> bool:
+    """Run a change set's operation (in the background); True when it succeeded."""
+    stack, submission, backend = operation.stack, change_set.submission, operation.backend
+    if submission is None:  # execute_change_set refused it before starting the operation
+        raise InvalidChangeSetStatus(change_set.change_set_id, change_set.execution_status)
+    if change_set.change_set_type == "CREATE":
+        stack.capabilities = list(submission.capabilities)
+        return lifecycle.create(operation, submission, rollback=not disable_rollback)
+    if change_set.change_set_type == imports.IMPORT:
+        return imports.execute(operation, submission, change_set.changes)
+    old_template = stack.processed_template
+    return lifecycle.update(
+        operation,
+        old_template,
+        submission,
+        lambda: plan_update(stack, old_template, submission, backend),
+    )
+
+
+def _refuse_busy_stack(change_set: LocalChangeSet) -> None:
+    """A change set cannot run on a stack that is not where the change set starts from.
+
+    ExecuteChangeSet answers InvalidChangeSetStatus when "the specified change set can't be
+    used to update the stack. For example, the change set status might be
+    CREATE_IN_PROGRESS, or the stack status might be UPDATE_IN_PROGRESS." (ExecuteChangeSet,
+    Errors, AWS CloudFormation API Reference,
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ExecuteChangeSet.html)
+    A CREATE (or stack-creating IMPORT) change set starts from REVIEW_IN_PROGRESS; any
+    other from a stack that is not in progress.
+    """
+    status = change_set.stack.status
+    if status == "REVIEW_IN_PROGRESS":
+        return
+    if change_set.change_set_type == "CREATE" or status.endswith("_IN_PROGRESS"):
+        raise InvalidChangeSetStatus(change_set.change_set_id, change_set.execution_status)
 
 
 def apply() -> None:

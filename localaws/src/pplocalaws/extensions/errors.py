@@ -9,7 +9,9 @@ model) escapes to werkzeug, which answers with an HTML 500 page that boto3 repor
 
 The same wrapper serialises CloudFormation calls: moto's CloudFormation state is plain
 dicts and the deploy engine runs several stacks in parallel against one server thread
-pool, so two calls must not interleave (each call is short: operations are synchronous).
+pool, so two calls must not interleave. Each call is short: a stack operation answers
+once it has started and goes on in a thread of its own (``operation_threads``), which
+holds the same lock while it changes state and gives it up between resources.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from moto.cloudformation.models import Event, Stack
 
+from pplocalaws.extensions import operations
+
 STACK_TYPE = "AWS::CloudFormation::Stack"
 USER_INITIATED = "User Initiated"
 
@@ -61,3 +63,6 @@ class EventSink:
         # Same notification moto sends for its stack events (NotificationARNs topics).
         event.sendToSns(self.stack.account_id, self.stack.region_name, self.stack.notification_arns)
         self.stack.events.append(event)
+        # A resource event is a step a client can see: let DescribeStacks and other
+        # stacks' operations in here (only inside a background stack operation).
+        operations.checkpoint()

@@ -697,3 +697,26 @@ def _delete_in_passes(
             reason=describe_failure(errors[logical_id]),
         )
     return remaining
+
+
+# -- a defect inside an operation ---------------------------------------------------------
+# The terminal status that ends an operation interrupted by a local AWS defect, by the
+# status it was in; the status names are CloudFormation's ("Stack status codes").
+_CRASH_STATUSES = {
+    "CREATE_IN_PROGRESS": "CREATE_FAILED",
+    "ROLLBACK_IN_PROGRESS": "ROLLBACK_FAILED",
+    "DELETE_IN_PROGRESS": "DELETE_FAILED",
+    "UPDATE_IN_PROGRESS": "UPDATE_ROLLBACK_FAILED",
+    "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": "UPDATE_COMPLETE",
+    "UPDATE_ROLLBACK_IN_PROGRESS": "UPDATE_ROLLBACK_FAILED",
+    "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": "UPDATE_ROLLBACK_COMPLETE",
+    "IMPORT_IN_PROGRESS": "IMPORT_ROLLBACK_FAILED",
+    "IMPORT_ROLLBACK_IN_PROGRESS": "IMPORT_ROLLBACK_FAILED",
+}
+
+
+def crashed(op: Operation, reason: str) -> None:
+    """End an operation that raised unexpectedly, so no client waits on it for ever."""
+    final = _CRASH_STATUSES.get(op.stack.status)
+    if final is not None:
+        op.set_status(final, reason)

@@ -10,12 +10,14 @@ UPDATE_ROLLBACK_FAILED. Only resources whose rollback failed can be skipped.
 
 from __future__ import annotations
 
+from functools import partial
+
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult
 
-from pplocalaws.extensions import lifecycle
+from pplocalaws.extensions import lifecycle, operation_threads
 from pplocalaws.extensions.changeset_model import live_stack
 from pplocalaws.extensions.events import USER_INITIATED
 from pplocalaws.seams import add_actions, request_param
@@ -43,8 +45,22 @@ def continue_update_rollback(self: CloudFormationResponse) -> ActionResult:
         )
     operation = lifecycle.Operation(backend, stack, request_param(self, "ClientRequestToken"))
     operation.set_status("UPDATE_ROLLBACK_IN_PROGRESS", USER_INITIATED)
-    lifecycle.resume_rollback(operation, pending, skip)
+    # The call answers while the stack is UPDATE_ROLLBACK_IN_PROGRESS and the rollback goes
+    # on after it, as every stack operation of CloudFormation does (``operation_threads``;
+    # ContinueUpdateRollback, AWS CloudFormation API Reference,
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ContinueUpdateRollback.html).
+    operation_threads.start(
+        stack,
+        lambda: _resume(operation, pending, skip),
+        on_crash=partial(lifecycle.crashed, operation),
+    )
     return ActionResult({})
+
+
+def _resume(
+    operation: lifecycle.Operation, pending: lifecycle.PendingRollback, skip: list[str]
+) -> None:
+    lifecycle.resume_rollback(operation, pending, skip)
 
 
 def apply() -> None:

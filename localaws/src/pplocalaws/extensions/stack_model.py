@@ -19,6 +19,7 @@ from moto.cloudformation.parsing import Export
 
 from pplocalaws.extensions.parameters import masked
 from pplocalaws.extensions.submission import Submission
+from pplocalaws.seams import parsed_resources
 
 # Statuses in which a stack's resources exist and its exports are visible to others.
 EXPORTING_STATUSES = frozenset(
@@ -142,6 +143,20 @@ class LocalStack(Stack):
     @property
     def exports(self) -> list[Export]:
         return list(self.published_exports)
+
+    @property
+    def stack_resources(self) -> list[Any]:
+        """The resources created so far (DescribeStackResources, ListStackResources).
+
+        moto's answer iterates its lazy resource map, which creates on access every
+        resource not yet created: while an operation runs in the background, a reader
+        would create resources out of order and without events. CloudFormation lists the
+        resources that exist.
+        """
+        created = parsed_resources(self.resource_map)
+        return [
+            created[name] for name in self.resource_map.resources if created.get(name) is not None
+        ]
 
     # moto's serialiser finds StackSummary fields on a class named "Stack" by stripping the
     # class name; this class has another name, so it names them in full.

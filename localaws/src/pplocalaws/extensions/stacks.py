@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from moto.cloudformation.exceptions import AlreadyExistsException, ValidationError
@@ -36,7 +37,7 @@ from moto.cloudformation.utils import generate_stack_id
 from moto.core.responses import ActionResult, EmptyResult
 
 from pplocalaws.extensions import exports as export_registry
-from pplocalaws.extensions import lifecycle
+from pplocalaws.extensions import lifecycle, operation_threads
 from pplocalaws.extensions.changeset_model import (
     find_change_set,
     forget_change_sets,
@@ -180,9 +181,17 @@ def create_stack(self: CloudFormationResponse) -> ActionResult:
         request_param(self, "ClientRequestToken"),
         retain_except_on_create=request_flag(self, "RetainExceptOnCreate"),
     )
-    created = lifecycle.create(operation, submission, rollback=rollback)
-    if not created and on_failure == "DELETE" and lifecycle.delete(operation):
-        _finish_delete(backend, stack)
+    # The template is the stack's from the start (DescribeStacks shows its description
+    # and parameters while the resources are being created).
+    stack.adopt(submission)
+    stack.status = "CREATE_IN_PROGRESS"
+
+    def create() -> None:
+        created = lifecycle.create(operation, submission, rollback=rollback)
+        if not created and on_failure == "DELETE" and lifecycle.delete(operation):
+            _finish_delete(backend, stack)
+
+    operation_threads.start(stack, create, on_crash=partial(lifecycle.crashed, operation))
     return ActionResult({"StackId": stack.stack_id})
 
 
@@ -213,13 +222,25 @@ def update_stack(self: CloudFormationResponse) -> ActionResult:
         stack_policy=in_force,
         retain_except_on_create=request_flag(self, "RetainExceptOnCreate"),
     )
+    stack.status = "UPDATE_IN_PROGRESS"
+    operation_threads.start(
+        stack,
+        lambda: _update(operation, old_template, submission),
+        on_crash=partial(lifecycle.crashed, operation),
+    )
+    return ActionResult({"StackId": stack.stack_id})
+
+
+def _update(
+    operation: lifecycle.Operation, old_template: Mapping[str, Any], submission: Submission
+) -> None:
+    stack, backend = operation.stack, operation.backend
     lifecycle.update(
         operation,
         old_template,
         submission,
         lambda: plan_update(stack, old_template, submission, backend),
     )
-    return ActionResult({"StackId": stack.stack_id})
 
 
 def delete_stack(self: CloudFormationResponse) -> EmptyResult:
@@ -227,6 +248,15 @@ def delete_stack(self: CloudFormationResponse) -> EmptyResult:
     stack = live_stack(backend, request_param(self, "StackName"))
     if stack is None:
         return EmptyResult()  # CloudFormation answers success for an unknown stack
+    if stack.status.endswith(_IN_PROGRESS_SUFFIX) and stack.status != "REVIEW_IN_PROGRESS":
+        # One operation at a time on a stack ("Stack status codes", AWS CloudFormation User
+        # Guide: a stack *_IN_PROGRESS is busy with an operation). AWS cancels a create
+        # that DeleteStack interrupts; the local AWS does not model cancelling, so it
+        # refuses, strictly, as it refuses every other call on a busy stack.
+        raise ValidationError(
+            message=f"Stack [{stack.name}] cannot be deleted while in status {stack.status}: "
+            "wait until its operation finishes (DescribeStacks), then delete it."
+        )
     if stack.enable_termination_protection:
         raise ValidationError(
             message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled"
@@ -238,8 +268,13 @@ def delete_stack(self: CloudFormationResponse) -> EmptyResult:
             "the stack is in the DELETE_FAILED state"
         )
     operation = lifecycle.Operation(backend, stack, request_param(self, "ClientRequestToken"))
-    if lifecycle.delete(operation, retain=retain):
-        _finish_delete(backend, stack)
+    stack.status = "DELETE_IN_PROGRESS"
+
+    def delete() -> None:
+        if lifecycle.delete(operation, retain=retain):
+            _finish_delete(backend, stack)
+
+    operation_threads.start(stack, delete, on_crash=partial(lifecycle.crashed, operation))
     return EmptyResult()
 
 
