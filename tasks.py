@@ -6,6 +6,7 @@ from ppdeploy.tasks import (
     bootstrap,
     cost,
     deploy,
+    drift,
     keys,
     local,
     mail,
@@ -37,5 +38,6 @@ namespace = Collection(
     ops.logs,
     ops.delete_stack,
     ops.recover,
+    drift.drift,
 )
 namespace.add_collection(Collection.from_module(local), name="local")

@@ -13,9 +13,10 @@ dev idle (egress single-nat, cache.t4g.micro, one Redis node):
     secrets                 RedisAuth, 3 Redis users, Jwt: 5 x $0.40 = $2.00
     alarm metrics           shared: 3 errors + 2 DLQ + 3 revocation + 2 Redis primary
                             = 10, 6 table throttles x 2 metrics = 12; account service:
-                            3 Metrics Insights = 3; 25 x $0.10      =  $2.50
+                            3 Metrics Insights = 3; each service's 2 rollback alarms
+                            (live version errors, API 5xx) x 3 = 6; 31 x $0.10 =  $3.10
     dashboard               1 x $3.00                              =  $3.00
-                                                           total   = $57.68
+                                                           total   = $58.28
 
 prod idle (egress endpoints, cache.r7g.large, two Redis nodes; the NAT stays):
     NAT gateway + IPv4      $32.85 + $3.65                         = $36.50
@@ -23,10 +24,10 @@ prod idle (egress endpoints, cache.r7g.large, two Redis nodes; the NAT stays):
     interface endpoints     secretsmanager, ssm, kms, sns:
                             4 x 2 AZ x 730 h x $0.01               = $58.40
     KMS keys, secrets       $2.00 + $2.00                          =  $4.00
-    alarm metrics           dev's 25 + 2 Redis replica = 27 x $0.10 = $2.70
+    alarm metrics           dev's 31 + 2 Redis replica = 33 x $0.10 = $3.30
     dashboard                                                      =  $3.00
-                                                           total   = $424.34
-    (Redis is $319.74 / $424.34 = 75% of prod.)
+                                                           total   = $424.94
+    (Redis is $319.74 / $424.94 = 75% of prod.)
 
 1,000,000 API requests a month (the same for every stage: three python functions of
 512 MB on arm64 behind three HTTP APIs with access logs, traced):
@@ -37,7 +38,7 @@ prod idle (egress endpoints, cache.r7g.large, two Redis nodes; the NAT stays):
     X-Ray traces            1M (under one a second: all sampled) x $5.00/M = $5.00
     DynamoDB                2M reads x $0.125/M + 1M writes x $0.625/M = $0.875
                                                            total   = $8.456926
-    dev:  $57.68 + $8.456926 = $66.14      prod: $424.34 + $8.456926 = $432.80
+    dev:  $58.28 + $8.456926 = $66.74      prod: $424.94 + $8.456926 = $433.40
 """
 
 from __future__ import annotations
@@ -71,10 +72,10 @@ def test_dev_idle_is_the_hand_computed_total(dev: StageCost) -> None:
         + Decimal("11.68")
         + Decimal("2.00")
         + Decimal("2.00")
-        + Decimal("2.50")
+        + Decimal("3.10")
         + Decimal("3.00")
     )
-    assert hand == Decimal("57.68")
+    assert hand == Decimal("58.28")
     assert cents(dev.idle_usd) == hand
 
 
@@ -84,10 +85,10 @@ def test_prod_idle_is_the_hand_computed_total(prod: StageCost) -> None:
         + Decimal("319.74")
         + Decimal("58.40")
         + Decimal("4.00")
-        + Decimal("2.70")
+        + Decimal("3.30")
         + Decimal("3.00")
     )
-    assert hand == Decimal("424.34")
+    assert hand == Decimal("424.94")
     assert cents(prod.idle_usd) == hand
 
 
@@ -101,8 +102,8 @@ def test_a_million_requests_add_the_hand_computed_figure(dev: StageCost, prod: S
         + Decimal("0.875")
     )
     assert cents(per_million) == Decimal("8.46")
-    assert cents(dev.usd) == cents(Decimal("57.68") + per_million) == Decimal("66.14")
-    assert cents(prod.usd) == cents(Decimal("424.34") + per_million) == Decimal("432.80")
+    assert cents(dev.usd) == cents(Decimal("58.28") + per_million) == Decimal("66.74")
+    assert cents(prod.usd) == cents(Decimal("424.94") + per_million) == Decimal("433.40")
 
 
 def test_redis_is_three_quarters_of_prod_and_its_line_names_the_nodes(prod: StageCost) -> None:

@@ -21,7 +21,7 @@ def test_json_gives_every_line_and_the_totals(capsys: pytest.CaptureFixture[str]
 
     found = json.loads(capsys.readouterr().out)
     assert (found["stage"], found["region"], found["requests"]) == ("prod", "us-east-1", 1_000_000)
-    assert (found["idle_usd"], found["usd"]) == (424.34, 432.8)
+    assert (found["idle_usd"], found["usd"]) == (424.94, 433.4)
     assert found["prices"] == {"table": "prices-2026-12.toml", "compiled": "2026-12-03"}
     shared = found["stacks"][0]
     assert {"resource": "NatGateway", "usd": 32.85}.items() <= {
@@ -42,7 +42,7 @@ def test_the_plain_output_itemises_totals_and_says_what_it_assumed_and_left_out(
     assert "monthly cost of stage dev: us-east-1 list prices of 2026-12-03" in out
     assert "1 x cache.t4g.micro (redis)" in out
     assert "at 1,000 API requests a month" in out
-    assert "$57.68" in out  # the idle total
+    assert "$58.28" in out  # the idle total
     assert "assumed: each API request: one function invocation of 100 ms" in out
     assert "not estimated, charged by the data or messages they hold: " in out
     assert "not included: free tier" in out

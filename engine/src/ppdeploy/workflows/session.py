@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ppdeploy import naming
 from ppdeploy.aws import target as targets
 from ppdeploy.aws.cloudformation import CloudFormation
+from ppdeploy.aws.codedeploy import CodeDeploy
 from ppdeploy.config import Stage
 from ppdeploy.decide import signing_keys, stacks
 from ppdeploy.events import Message, Reporter, StackNote
@@ -136,6 +137,8 @@ class StageSession:
             allow_replace=self.allow_replace | frozenset(also_allow),
             precheck=precheck,
             exports_now=self.exports,
+            # Follows an update's CodeDeploy traffic shifts; makes no client until one runs.
+            traffic=CodeDeploy(self.target.client),
         )
         if result.outcome != "unchanged":
             with self._exports_lock:
