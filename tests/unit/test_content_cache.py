@@ -14,6 +14,7 @@ def test_a_value_is_computed_once_and_a_broken_entry_is_computed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PPDEPLOY_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("PPDEPLOY_CACHE_DIR", raising=False)  # nox shares one: not here
     calls: list[int] = []
 
     def compute() -> list[int]:

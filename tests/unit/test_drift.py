@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from ppdeploy.aws.cloudformation import StackState
-from ppdeploy.aws.drift import DriftDetection, PropertyDrift, ResourceDrift, StackDrift
-from ppdeploy.decide import drift as decide
+from ppdeploy.aws.drift_detection import DriftDetection, PropertyDrift, ResourceDrift, StackDrift
+from ppdeploy.decide import drift_verdict as decide
 from ppdeploy.errors import InputError, TargetError
 from ppdeploy.ui import drift_view
-from ppdeploy.workflows.drift import stage_drift
+from ppdeploy.workflows.stage_drift import stage_drift
 
 SHARED = "purposepath-shared-infrastructure-dev"
 COACHING = "purposepath-coaching-api-dev"

@@ -99,6 +99,7 @@ def test_lint_findings_are_kept_by_template_text_region_and_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PPDEPLOY_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("PPDEPLOY_CACHE_DIR", raising=False)  # nox shares one: not here
     runs: list[tuple[str, str]] = []
 
     def fake_cfn_lint(template: templates.Template, region: str) -> list[tuple[str, int, str]]:
@@ -123,6 +124,7 @@ def test_lint_findings_are_kept_by_template_text_region_and_version(
 
 def test_cached_lint_errors_still_refuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PPDEPLOY_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("PPDEPLOY_CACHE_DIR", raising=False)  # nox shares one: not here
     path = tmp_path / "t.yaml"
     path.write_text("Resources:\n  Topic:\n    Type: AWS::SNS::Topik\n")
     for _ in range(2):  # computed, then read back from the cache

@@ -28,7 +28,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pplocalaws import ses_endpoints
+from pplocalaws import cloudwatch_endpoints, ses_endpoints
 from pplocalaws.resources.lambda_async import FunctionError, Report, Succeeded, Throttled
 from pplocalaws.resources.lambda_async_moto import queue
 
@@ -96,6 +96,7 @@ class LocalEndpoints:
             ("POST", f"{ASYNC_PATH}/claim"): _claim,
             ("POST", f"{ASYNC_PATH}/report"): _report,
             **ses_endpoints.ROUTES,  # /_localaws/ses/: outbox, verification, sandbox
+            **cloudwatch_endpoints.ROUTES,  # AWS services' own metrics (the gateway's)
         }.get((method, path.rstrip("/")))
         if route is None:
             status, body = "404 Not Found", {"message": f"no local endpoint {method} {path}"}

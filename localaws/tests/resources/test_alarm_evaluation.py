@@ -14,6 +14,7 @@ import boto3
 import pytest
 from moto.cloudwatch.models import cloudwatch_backends
 
+from pplocalaws import cloudwatch_endpoints
 from pplocalaws.resources import alarm_evaluation, local_clock
 
 FUNCTION = {"Name": "FunctionName", "Value": "svc"}
@@ -36,10 +37,11 @@ def put(
     ns: str = "AWS/Lambda",
 ) -> None:
     at = datetime.fromtimestamp(NOW - seconds_ago, tz=UTC)
-    cloudwatch.put_metric_data(
-        Namespace=ns,
-        MetricData=[{"MetricName": name, "Value": value, "Timestamp": at, "Dimensions": dims}],
-    )
+    data = [{"MetricName": name, "Value": value, "Timestamp": at, "Dimensions": dims}]
+    if ns.startswith("AWS/"):  # what Lambda and API Gateway record (clients may not)
+        cloudwatch_endpoints.record(ns, data)
+    else:
+        cloudwatch.put_metric_data(Namespace=ns, MetricData=data)
 
 
 NOW = time.time()

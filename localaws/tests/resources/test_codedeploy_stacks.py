@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 import pytest
 
+from pplocalaws import cloudwatch_endpoints
 from pplocalaws.extensions import install
 from pplocalaws.resources import local_clock
 
@@ -208,12 +209,11 @@ def test_all_at_once_moves_all_traffic_in_one_step(aws: boto3.Session, stack: An
 def test_an_alarm_during_the_canary_rolls_traffic_back_and_fails_the_update(
     aws: boto3.Session, stack: Any
 ) -> None:
-    cloudwatch = aws.client("cloudwatch")
-
     def canary_errors(_routing: dict[str, Any]) -> None:
-        cloudwatch.put_metric_data(
-            Namespace="AWS/Lambda",
-            MetricData=[
+        # Lambda records its own metrics (PutMetricData refuses AWS/ to clients).
+        cloudwatch_endpoints.record(
+            "AWS/Lambda",
+            [
                 {
                     "MetricName": "Errors",
                     "Value": 1.0,

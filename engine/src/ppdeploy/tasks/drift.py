@@ -28,10 +28,10 @@ def drift(c: Context, stage: str = "dev", stack: str | None = None, local: bool 
     from ppdeploy import config  # noqa: PLC0415 - tasks load the engine when they run
     from ppdeploy.aws import target as targets  # noqa: PLC0415 - tasks load the engine when they run
     from ppdeploy.aws.cloudformation import CloudFormation  # noqa: PLC0415 - tasks load the engine when they run
-    from ppdeploy.aws.drift import DriftDetection  # noqa: PLC0415 - tasks load the engine when they run
-    from ppdeploy.decide.drift import StackCheck, verdict  # noqa: PLC0415 - tasks load the engine when they run
+    from ppdeploy.aws.drift_detection import DriftDetection  # noqa: PLC0415 - tasks load the engine when they run
+    from ppdeploy.decide.drift_verdict import StackCheck, verdict  # noqa: PLC0415 - tasks load the engine when they run
     from ppdeploy.ui import drift_view  # noqa: PLC0415 - tasks load the engine when they run
-    from ppdeploy.workflows.drift import stage_drift  # noqa: PLC0415 - tasks load the engine when they run
+    from ppdeploy.workflows.stage_drift import stage_drift  # noqa: PLC0415 - tasks load the engine when they run
 
     target = targets.for_stage(config.stage(stage), use_local=local)
     client = target.client("cloudformation")

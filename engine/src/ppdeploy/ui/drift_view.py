@@ -6,8 +6,11 @@ and every line stands on its own when grepped.
 
 from __future__ import annotations
 
-from ppdeploy.aws.drift import PropertyDrift, ResourceDrift
-from ppdeploy.decide.drift import StackCheck
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # a view names the records it shows without loading their layers
+    from ppdeploy.aws.drift_detection import PropertyDrift, ResourceDrift
+    from ppdeploy.decide.drift_verdict import StackCheck
 
 MAX_NAMED = 3  # more resources not checked for one reason are counted, not named
 KIND_WORDS = {"ADD": "added", "REMOVE": "removed", "NOT_EQUAL": "changed"}

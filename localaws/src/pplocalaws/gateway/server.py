@@ -27,8 +27,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import boto3
-
 from pplocalaws.gateway import events
 from pplocalaws.gateway.artifacts import ArtifactStore
 from pplocalaws.gateway.async_runner import AsyncRunner, FunctionResolver
@@ -41,7 +39,7 @@ from pplocalaws.gateway.discovery import (
 from pplocalaws.gateway.dispatch import Gateway
 from pplocalaws.gateway.events import HttpResponse, IncomingRequest
 from pplocalaws.gateway.log_delivery import LogShipper, RoleLogClients
-from pplocalaws.gateway.metrics import MetricsPublisher
+from pplocalaws.gateway.metrics import MetricsPublisher, ServiceMetricsDoor
 from pplocalaws.gateway.runtimes import provide_runtime_packages
 from pplocalaws.gateway.settings import (
     DEFAULT_ENDPOINT,
@@ -226,14 +224,10 @@ def build_server(
     clients = LocalAwsClients(endpoint, region)
     catalog = Catalog(lambda: read_topology(clients))
     # Every invocation's log lines and metrics, as Lambda and API Gateway record them.
-    cloudwatch = boto3.session.Session(
-        aws_access_key_id=FAKE_CREDENTIAL,
-        aws_secret_access_key=FAKE_CREDENTIAL,
-        region_name=region,
-    ).client("cloudwatch", endpoint_url=endpoint)
+    service_metrics = ServiceMetricsDoor(endpoint, region)
     telemetry = Telemetry(
         LogShipper(RoleLogClients(endpoint, region, FAKE_CREDENTIAL)),
-        MetricsPublisher(lambda: cloudwatch),
+        MetricsPublisher(lambda: service_metrics),
     )
     registry = WorkerRegistry(
         LocalAwsSettings(endpoint, region, role_sessions=True),

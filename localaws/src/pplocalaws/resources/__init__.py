@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "apigatewayv2_domains",
     "awslambda",
     "cloudwatch",
+    "cloudwatch_namespaces",
     "codedeploy",
     "codedeploy_api",
     "dynamodb",

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ppdeploy import naming
-from ppdeploy.aws.drift import StackDrift
+from ppdeploy.aws.drift_detection import StackDrift
 from ppdeploy.errors import PPDeployError
 
 # Statuses in which CloudFormation runs drift detection ("Detect drift on an entire

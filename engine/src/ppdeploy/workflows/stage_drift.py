@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ppdeploy.aws.cloudformation import StackState
-from ppdeploy.aws.drift import DriftDetection
-from ppdeploy.decide import drift as decide
+from ppdeploy.aws.drift_detection import DriftDetection
+from ppdeploy.decide import drift_verdict as decide
 from ppdeploy.errors import InputError
 
 
