@@ -231,16 +231,21 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def bench_deploy(session: nox.Session) -> None:
-    """Deploy benchmarks: no-op deploy --all against sam deploy; cold parallel vs sequential.
+    """Deploy benchmarks: no-op and cold deploy --all against two peers (`sam deploy`,
+    `sceptre launch`), cold parallel vs sequential, and a prod-like local canary deploy.
 
-    Not a default session: it installs aws-sam-cli (which pins its own boto3) into a
-    virtual environment of its own, and its figures want a quiet machine.
+    Not a default session: it installs aws-sam-cli and Sceptre (each pins its own boto3)
+    into virtual environments of their own, and its figures want a quiet machine.
     """
-    env = {"SAM_VENV": str(Path(session.create_tmp()) / "sam-venv")}
+    tmp = Path(session.create_tmp())
+    env = {"SAM_VENV": str(tmp / "sam-venv"), "SCEPTRE_VENV": str(tmp / "sceptre-venv")}
+    peers = ("--against-sam", "--against-sceptre")
     in_workspace(
-        session, "python", "bench/noop_deploy.py", "--skip-tests", *session.posargs, env=env
-    )
-    in_workspace(session, "python", "bench/cold_deploy.py", env=env)
+        session, "python", "bench/noop_deploy.py", "--skip-tests", *peers, *session.posargs,
+        env=env,
+    )  # fmt: skip
+    in_workspace(session, "python", "bench/cold_deploy.py", "--against-sceptre", env=env)
+    in_workspace(session, "python", "bench/canary_deploy.py", env=env)
 
 
 @nox.session(venv_backend="none")

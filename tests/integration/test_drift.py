@@ -1,5 +1,5 @@
 """`invoke drift` against the local AWS: a freshly deployed stage has no drift; a table's and a
-function's settings changed behind CloudFormation's back are reported, exactly those, exit 6.
+function's settings changed behind CloudFormation's back are reported, exactly those, exit 8.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def test_a_table_and_a_function_changed_by_hand_are_exactly_what_is_reported(
     result = deployed.invoke("drift", "--stage", "dev", "--local")
     one_stack = deployed.invoke("drift", "--stage", "dev", "--stack", COACHING, "--local")
 
-    assert result.returncode == 6, dump(result)
+    assert result.returncode == 8, dump(result)
     assert _differences(result.stdout) == {
         (
             "UsersTable",
@@ -76,7 +76,7 @@ def test_a_table_and_a_function_changed_by_hand_are_exactly_what_is_reported(
     }
     assert f"{SHARED}: DRIFTED: 1 of" in result.stdout
     assert f"drift in stage dev: 2 resource(s) in {COACHING}, {SHARED}" in result.stderr
-    assert one_stack.returncode == 6, dump(one_stack)
+    assert one_stack.returncode == 8, dump(one_stack)
     assert _differences(one_stack.stdout) == {
         ("ServiceFunction", "/Timeout", "changed", "10", "29")
     }

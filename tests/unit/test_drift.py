@@ -1,4 +1,4 @@
-"""`invoke drift` with fakes: polling, which stacks are checked, what is printed, exit 6."""
+"""`invoke drift` with fakes: polling, which stacks are checked, what is printed, exit 8."""
 
 from __future__ import annotations
 
@@ -180,7 +180,7 @@ def test_drift_exits_6_naming_the_stacks() -> None:
     with pytest.raises(decide.DriftFound) as raised:
         decide.verdict("dev", checks)
 
-    assert raised.value.exit_code == 6
+    assert raised.value.exit_code == 8
     assert f"1 resource(s) in {COACHING}" in str(raised.value)
 
 

@@ -1,8 +1,9 @@
 """What `invoke drift` checks and what its result means: pure decisions, no AWS calls.
 
-Exit codes (``ppdeploy.errors``): 0 no drift; 6 drift found (``DriftFound``), a code of
+Exit codes (``ppdeploy.errors``): 0 no drift; 8 drift found (``DriftFound``), a code of
 its own so CI tells "someone changed the stack by hand" from a usage error (2), an
-unreachable target (3), a failed deploy (4) or a refusal (5). A resource CloudFormation
+unreachable target (3), a failed deploy (4), a refusal (5) or a failed or incomplete
+verify (6, 7). A resource CloudFormation
 could not check is printed with its reason and is not drift.
 """
 
@@ -32,7 +33,7 @@ DETECTABLE_STATUSES = frozenset(
 class DriftFound(PPDeployError):
     """A stack's resources differ from its template: changed behind CloudFormation's back."""
 
-    exit_code = 6
+    exit_code = 8
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from ppdeploy.tasks.edge import at_edge
 def drift(c: Context, stage: str = "dev", stack: str | None = None, local: bool = False) -> None:
     """Drift detection on every stack of the stage: each drifted resource and its properties.
 
-    Exits 6 when any resource differs from its template, 0 when none does.
+    Exits 8 when any resource differs from its template, 0 when none does.
     """
     from ppdeploy import config  # noqa: PLC0415 - tasks load the engine when they run
     from ppdeploy.aws import target as targets  # noqa: PLC0415 - tasks load the engine when they run
