@@ -4,6 +4,7 @@ IN_SYNC; changed through its API, exactly that property (or the resource) differ
 from __future__ import annotations
 
 import json
+import shutil
 from typing import Any
 
 import boto3
@@ -300,3 +301,158 @@ def test_each_change_to_the_edge_is_the_one_difference(
     }
     gone = {lid for lid, status in _statuses(drifts).items() if status == "DELETED"}
     assert gone == {"Association", "Sender", "Mapping"}
+
+
+def test_a_deployment_group_changed_is_that_difference(
+    cfn: Any, edge: tuple[dict[str, Any], dict[str, str]]
+) -> None:
+    # moto serves no UpdateDeploymentGroup: the change is made on the group as the local
+    # model's own in-place update makes it (codedeploy.LocalDeploymentGroup).
+    from moto.codedeploy.models import codedeploy_backends  # noqa: PLC0415 - the mock's backend
+
+    group = codedeploy_backends["123456789012"][REGION].get_deployment_group(
+        "drift-app", "drift-group"
+    )
+    group.deployment_config_name = "CodeDeployDefault.LambdaAllAtOnce"
+    group.auto_rollback_configuration = {"enabled": False, "events": []}
+
+    drifts = _detect(cfn, "edge")
+
+    assert _paths(drifts["Shift"]) == {
+        "/DeploymentConfigName",
+        "/AutoRollbackConfiguration/Enabled",
+        "/AutoRollbackConfiguration/Events/0",
+        "/AutoRollbackConfiguration/Events/1",
+    }
+
+
+needs_redis = pytest.mark.skipif(
+    shutil.which("redis-server") is None,
+    reason="redis-server is not installed (.ci/run installs it; apt-get install redis-server)",
+)
+
+
+def _user(user_id: str, name: str, access: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::ElastiCache::User",
+        "Properties": {
+            "UserId": user_id,
+            "UserName": name,
+            "Engine": "redis",
+            "AccessString": access,
+            "AuthenticationMode": {
+                "Type": "password",
+                "Passwords": ["drift-password-0123456789"],
+            },
+        },
+    }
+
+
+CACHE = {
+    "Resources": {
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.3.0.0/16"}},
+        "SubnetA": {
+            "Type": "AWS::EC2::Subnet",
+            "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.3.1.0/24"},
+        },
+        "SubnetB": {
+            "Type": "AWS::EC2::Subnet",
+            "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.3.2.0/24"},
+        },
+        "Redis": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {"GroupDescription": "redis", "VpcId": {"Ref": "Vpc"}},
+        },
+        "Key": {
+            "Type": "AWS::KMS::Key",
+            "Properties": {
+                "Description": "cache key",
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        }
+                    ],
+                },
+            },
+        },
+        "DefaultUser": {
+            "Type": "AWS::ElastiCache::User",
+            "Properties": {
+                "UserId": "drift-default",
+                "UserName": "default",
+                "Engine": "redis",
+                "AccessString": "off -@all",
+                "AuthenticationMode": {"Type": "no-password-required"},
+            },
+        },
+        "Writer": _user("drift-account", "drift-account", "on ~rev:* +@read +@write"),
+        "Spare": _user("drift-spare", "drift-spare", "on ~rev:* +get"),
+        "Users": {
+            "Type": "AWS::ElastiCache::UserGroup",
+            "Properties": {
+                "UserGroupId": "drift-users",
+                "Engine": "redis",
+                "UserIds": [{"Ref": "DefaultUser"}, {"Ref": "Writer"}],
+            },
+        },
+        "Subnets": {
+            "Type": "AWS::ElastiCache::SubnetGroup",
+            "Properties": {
+                "CacheSubnetGroupName": "drift-redis",
+                "Description": "private subnets",
+                "SubnetIds": [{"Ref": "SubnetA"}, {"Ref": "SubnetB"}],
+            },
+        },
+        "Cache": {
+            "Type": "AWS::ElastiCache::ReplicationGroup",
+            "Properties": {
+                "ReplicationGroupId": "drift-redis",
+                "ReplicationGroupDescription": "drift cache",
+                "Engine": "redis",
+                "EngineVersion": "7.1",
+                "CacheNodeType": "cache.t4g.micro",
+                "Port": 6379,
+                "NumCacheClusters": 1,
+                "AutomaticFailoverEnabled": False,
+                "MultiAZEnabled": False,
+                "AtRestEncryptionEnabled": True,
+                "KmsKeyId": {"Fn::GetAtt": ["Key", "Arn"]},
+                "TransitEncryptionEnabled": True,
+                "UserGroupIds": [{"Ref": "Users"}],
+                "CacheSubnetGroupName": {"Ref": "Subnets"},
+                "SecurityGroupIds": [{"Fn::GetAtt": ["Redis", "GroupId"]}],
+                "AutoMinorVersionUpgrade": True,
+                "SnapshotRetentionLimit": 1,
+                "SnapshotWindow": "03:00-04:00",
+                "PreferredMaintenanceWindow": "sun:05:00-sun:06:00",
+            },
+        },
+    }
+}
+
+
+@needs_redis
+def test_the_cache_as_deployed_is_in_sync_and_changes_are_found(cfn: Any, change_sets: Any) -> None:
+    change_sets.deploy("cache", json.dumps(CACHE))
+    in_sync = _detect(cfn, "cache")
+    elasticache = boto3.client("elasticache", region_name=REGION)
+    elasticache.modify_replication_group(
+        ReplicationGroupId="drift-redis", SnapshotRetentionLimit=7, ApplyImmediately=True
+    )
+    elasticache.delete_user(UserId="drift-spare")
+
+    drifted = _detect(cfn, "cache")
+
+    assert _statuses(in_sync) == dict.fromkeys(CACHE["Resources"], "IN_SYNC"), {
+        lid: d.get("PropertyDifferences") or d.get("DriftStatusReason")
+        for lid, d in in_sync.items()
+    }
+    assert {lid: _paths(d) for lid, d in drifted.items() if _paths(d)} == {
+        "Cache": {"/SnapshotRetentionLimit"}
+    }
+    assert {lid for lid, s in _statuses(drifted).items() if s == "DELETED"} == {"Spare"}

@@ -32,7 +32,7 @@ def _elasticache(account_id: str, region: str) -> Any:
 def read_replication_group(physical_id: str, account_id: str, region: str) -> Live | None:
     group = _elasticache(account_id, region).replication_groups.get(physical_id)
     if group is None or group.status == "deleting":
-        return None
+        return None  # DeleteReplicationGroup leaves it "deleting" on its way out
     live: Live = {
         "ReplicationGroupId": group.replication_group_id,
         "ReplicationGroupDescription": group.description,
@@ -75,8 +75,8 @@ def read_subnet_group(physical_id: str, account_id: str, region: str) -> Live | 
 
 def read_user(physical_id: str, account_id: str, region: str) -> Live | None:
     user = _elasticache(account_id, region).users.get(physical_id)
-    if user is None:
-        return None
+    if user is None or user.status == "deleting":
+        return None  # DeleteUser leaves it "deleting" on its way out, as DescribeUsers shows
     return {
         "UserId": user.id,
         "UserName": user.name,
