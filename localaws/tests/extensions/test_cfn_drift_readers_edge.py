@@ -456,3 +456,33 @@ def test_the_cache_as_deployed_is_in_sync_and_changes_are_found(cfn: Any, change
         "Cache": {"/SnapshotRetentionLimit"}
     }
     assert {lid for lid, s in _statuses(drifted).items() if s == "DELETED"} == {"Spare"}
+
+
+OIDC = {
+    "Resources": {
+        "GitHub": {
+            "Type": "AWS::IAM::OIDCProvider",
+            "Properties": {
+                "Url": "https://token.actions.githubusercontent.com",
+                "ClientIdList": ["sts.amazonaws.com"],
+                "ThumbprintList": ["6938fd4d98bab03faadb97b34396831e3780aea1"],
+            },
+        }
+    }
+}
+
+
+def test_an_oidc_provider_as_deployed_is_in_sync_and_a_thumbprint_change_is_found(
+    cfn: Any, change_sets: Any
+) -> None:
+    change_sets.deploy("bootstrap", json.dumps(OIDC))
+    in_sync = _detect(cfn, "bootstrap")
+    boto3.client("iam", region_name=REGION).update_open_id_connect_provider_thumbprint(
+        OpenIDConnectProviderArn=_resources("bootstrap")["GitHub"],
+        ThumbprintList=["1c58a3a8518e8759bf075b76b750d4f2df264fcd"],
+    )
+
+    drifted = _detect(cfn, "bootstrap")
+
+    assert _statuses(in_sync) == {"GitHub": "IN_SYNC"}, in_sync["GitHub"]
+    assert _paths(drifted["GitHub"]) == {"/ThumbprintList/0"}

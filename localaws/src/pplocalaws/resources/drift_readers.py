@@ -16,8 +16,8 @@ Write-only properties are never compared, as on AWS (Lambda ``Code``).
 Tags whose key starts with ``aws:`` are left out of the live tags (``drift_common``).
 This module reads tables, functions, log groups, queues and parameters; ``drift_security``,
 ``drift_monitoring``, ``drift_lambda``, ``drift_network``, ``drift_network_links``,
-``drift_storage``, ``drift_cache``, ``drift_edge`` and ``drift_codedeploy`` read the rest;
-``READERS`` holds them all.
+``drift_storage``, ``drift_cache``, ``drift_edge``, ``drift_codedeploy`` and
+``drift_identity`` read the rest; ``READERS`` holds them all.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pplocalaws.resources import (
     drift_cache,
     drift_codedeploy,
     drift_edge,
+    drift_identity,
     drift_lambda,
     drift_monitoring,
     drift_network,
@@ -272,3 +273,4 @@ READERS.update(drift_network_links.READERS)
 READERS.update(drift_cache.READERS)
 READERS.update(drift_edge.READERS)
 READERS.update(drift_codedeploy.READERS)
+READERS.update(drift_identity.READERS)
