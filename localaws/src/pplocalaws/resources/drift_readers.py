@@ -15,8 +15,9 @@ Write-only properties are never compared, as on AWS (Lambda ``Code``).
 
 Tags whose key starts with ``aws:`` are left out of the live tags (``drift_common``).
 This module reads tables, functions, log groups, queues and parameters; ``drift_security``,
-``drift_monitoring``, ``drift_lambda``, ``drift_network`` and ``drift_storage`` read the
-rest; ``READERS`` holds them all.
+``drift_monitoring``, ``drift_lambda``, ``drift_network``, ``drift_network_links``,
+``drift_storage``, ``drift_cache``, ``drift_edge``, ``drift_codedeploy`` and
+``drift_identity`` read the rest; ``READERS`` holds them all.
 """
 
 from __future__ import annotations
@@ -24,9 +25,14 @@ from __future__ import annotations
 from typing import Any
 
 from pplocalaws.resources import (
+    drift_cache,
+    drift_codedeploy,
+    drift_edge,
+    drift_identity,
     drift_lambda,
     drift_monitoring,
     drift_network,
+    drift_network_links,
     drift_security,
     drift_storage,
 )
@@ -263,3 +269,8 @@ READERS.update(drift_monitoring.READERS)
 READERS.update(drift_lambda.READERS)
 READERS.update(drift_network.READERS)
 READERS.update(drift_storage.READERS)
+READERS.update(drift_network_links.READERS)
+READERS.update(drift_cache.READERS)
+READERS.update(drift_edge.READERS)
+READERS.update(drift_codedeploy.READERS)
+READERS.update(drift_identity.READERS)
