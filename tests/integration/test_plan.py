@@ -83,11 +83,11 @@ def test_plan_shows_exactly_the_one_changed_template_and_changes_nothing(
     assert rows == {stack: ("unchanged", "") for stack in ALL_STACKS if stack != COACHING}
     # The function changes, and (the API being on the alias `live`) a version is published
     # from it and the alias moves to it; the previous version's resource leaves the template
-    # (SAM retains the version itself).
+    # (SAM retains the version itself); the live version's rollback alarm watches the new one.
     assert action == "update"
     assert re.fullmatch(
-        r"Modify ServiceFunction Add ServiceFunctionVersion\w+ Modify ServiceFunctionAliaslive "
-        r"Remove ServiceFunctionVersion\w+",
+        r"Modify ServiceFunction Add ServiceFunctionVersion\w+ Modify LiveVersionErrorsAlarm "
+        r"Modify ServiceFunctionAliaslive Remove ServiceFunctionVersion\w+",
         changes,
     ), changes
     assert stage_state(local_aws) == before

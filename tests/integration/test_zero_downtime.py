@@ -202,6 +202,20 @@ def switched_artifact(original: build.Artifact, folder: Path) -> build.Artifact:
     return build.Artifact("account", "python", path, digest, len(data), reused=False)
 
 
+def _without_block(text: str, header: str) -> str:
+    """``text`` without the YAML block that starts at the line ``header`` (its key line and
+    every line indented deeper, comments included)."""
+    lines = text.splitlines()
+    start = lines.index(header)
+    depth = len(header) - len(header.lstrip())
+    end = start + 1
+    while end < len(lines) and (
+        not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > depth
+    ):
+        end += 1
+    return "\n".join(lines[:start] + lines[end:]) + "\n"
+
+
 def template_variant(folder: Path, name: str, *, switched: bool, on_alias: bool) -> Path:
     """The account template, switched (another runtime and handler) and/or without the alias."""
     text = catalog.service("account", "python").template.read_text(encoding="utf-8")
@@ -209,10 +223,16 @@ def template_variant(folder: Path, name: str, *, switched: bool, on_alias: bool)
         text = text.replace("Runtime: python3.13", "Runtime: python3.12")
         text = text.replace("Handler: account.app.lambda_handler", f"Handler: {SWITCHED_HANDLER}")
     if not on_alias:
+        # Before issue 11 there was no alias, so nothing that needs one either: the gradual
+        # deploy (SAM requires AutoPublishAlias for it) and the live version's alarm.
+        text = _without_block(text, "      DeploymentPreference:")
+        text = _without_block(text, "  LiveVersionErrorsAlarm:")
         kept = [
             line
             for line in text.splitlines()
-            if "AutoPublishAlias" not in line and "ServiceFunction.Alias" not in line
+            if "AutoPublishAlias" not in line
+            and "ServiceFunction.Alias" not in line
+            and "!Ref LiveVersionErrorsAlarm" not in line
         ]
         text = "\n".join(kept).replace(
             "  LiveAlias:\n    Description: The alias the API invokes "
