@@ -20,7 +20,13 @@ from typing import Any
 
 from moto.cloudwatch.models import cloudwatch_backends
 
-from pplocalaws.ses_endpoints import DEFAULT_ACCOUNT, DEFAULT_REGION, Answer, _body, _where
+from pplocalaws.ses_endpoints import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_REGION,
+    Answer,
+    account_and_region,
+    json_object_body,
+)
 
 SERVICE_METRICS_PATH = "/_localaws/cloudwatch/service-metrics"
 
@@ -77,10 +83,10 @@ def record(
 
 
 def _service_metrics(environ: dict[str, Any]) -> Answer:
-    body = _body(environ)
+    body = json_object_body(environ)
     if body is None:
         return "400 Bad Request", {"message": "the body must be a JSON object"}
-    account, region = _where(body)
+    account, region = account_and_region(body)
     try:
         recorded = record(
             str(body.get("namespace")),

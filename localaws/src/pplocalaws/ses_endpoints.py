@@ -46,7 +46,8 @@ def _query(environ: dict[str, Any]) -> dict[str, str]:
     return dict(pairs)
 
 
-def _body(environ: dict[str, Any]) -> dict[str, Any] | None:
+def json_object_body(environ: dict[str, Any]) -> dict[str, Any] | None:
+    """The request body as a JSON object; None when it is not one (the caller answers 400)."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -59,7 +60,8 @@ def _body(environ: dict[str, Any]) -> dict[str, Any] | None:
     return parsed if isinstance(parsed, dict) else None
 
 
-def _where(fields: dict[str, Any]) -> tuple[str, str]:
+def account_and_region(fields: dict[str, Any]) -> tuple[str, str]:
+    """The account and region a local endpoint acts in (the local defaults when absent)."""
     account = str(fields.get("account") or DEFAULT_ACCOUNT)
     return account, str(fields.get("region") or DEFAULT_REGION)
 
@@ -86,7 +88,7 @@ def _verified(state: ses_identities.Verification) -> Answer:
 
 def _follow_link(environ: dict[str, Any]) -> Answer:
     query = _query(environ)
-    account, region = _where(query)
+    account, region = account_and_region(query)
     identity = query.get("identity", "")
     try:
         return _verified(
@@ -99,12 +101,12 @@ def _follow_link(environ: dict[str, Any]) -> Answer:
 
 
 def _verify(environ: dict[str, Any]) -> Answer:
-    body = _body(environ)
+    body = json_object_body(environ)
     if body is None or not isinstance(body.get("identity"), str) or not body["identity"]:
         return "400 Bad Request", {
             "message": 'the body must be a JSON object {"identity": "<email address>"}'
         }
-    account, region = _where(body)
+    account, region = account_and_region(body)
     try:
         return _verified(ses_identities.verify_address(account, region, body["identity"]))
     except LookupError as error:
@@ -116,12 +118,12 @@ def _verify(environ: dict[str, Any]) -> Answer:
 
 
 def _production_access(environ: dict[str, Any]) -> Answer:
-    body = _body(environ)
+    body = json_object_body(environ)
     if body is None or not isinstance(body.get("enabled", True), bool):
         return "400 Bad Request", {
             "message": 'the body must be a JSON object {"region"?: str, "enabled"?: bool}'
         }
-    account, region = _where(body)
+    account, region = account_and_region(body)
     ses_sending.set_production_access(account, region, bool(body.get("enabled", True)))
     return "200 OK", {
         "account": account,
