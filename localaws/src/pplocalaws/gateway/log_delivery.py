@@ -29,6 +29,8 @@ from typing import Any
 
 import botocore.exceptions
 
+from pplocalaws.gateway.periodic_flush import PeriodicFlush
+
 log = logging.getLogger(__name__)
 
 MAX_BATCH_EVENTS = 10_000
@@ -83,7 +85,7 @@ def _code(error: botocore.exceptions.ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-class LogShipper:
+class LogShipper(PeriodicFlush):
     """Queues lines per log stream; a background thread writes them to the local AWS."""
 
     def __init__(
@@ -92,16 +94,13 @@ class LogShipper:
         *,
         flush_seconds: float = DEFAULT_FLUSH_SECONDS,
     ) -> None:
+        super().__init__("log-delivery", flush_seconds)
         self._clients_for = clients_for  # function name -> a logs client with its role
-        self._flush_seconds = flush_seconds
-        self._condition = threading.Condition()
         self._pending: dict[LogTarget, list[tuple[int, str]]] = {}
         self._queued = 0
         self._in_flight = False
         self._streams: set[LogTarget] = set()
         self._warned: set[tuple[str, str]] = set()
-        self._stopping = False
-        self._thread: threading.Thread | None = None
         self.stats = DeliveryStats()
 
     def put(self, target: LogTarget, timestamp_ms: int, message: str) -> None:
@@ -111,21 +110,6 @@ class LogShipper:
                 return
             self._pending.setdefault(target, []).append((timestamp_ms, clipped(message)))
             self._queued += 1
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="log-delivery", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        """Deliver what is queued, then stop the thread."""
-        with self._condition:
-            self._stopping = True
-            self._condition.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-        self.flush()
 
     def flush(self) -> None:
         """Deliver everything queued now (on the caller's thread)."""
@@ -141,19 +125,6 @@ class LogShipper:
             with self._condition:
                 self._in_flight = False
                 self._condition.notify_all()
-
-    def _run(self) -> None:
-        while True:
-            with self._condition:
-                if self._stopping:
-                    return
-                self._condition.wait(self._flush_seconds)
-                if self._stopping:
-                    return
-            try:
-                self.flush()
-            except Exception:  # a delivery bug must not stop the next deliveries
-                log.exception("log delivery failed")
 
     def _deliver(self, target: LogTarget, events: list[tuple[int, str]]) -> None:
         try:

@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pplocalaws.gateway.periodic_flush import PeriodicFlush
+
 log = logging.getLogger(__name__)
 
 LAMBDA = "AWS/Lambda"
@@ -154,7 +156,7 @@ def _calls(data: dict[str, list[dict[str, Any]]]) -> Iterator[tuple[str, list[di
             yield namespace, items[start : start + MAX_DATA_PER_CALL]
 
 
-class MetricsPublisher:
+class MetricsPublisher(PeriodicFlush):
     """Collects datapoints; a background thread sends them with PutMetricData."""
 
     def __init__(
@@ -166,14 +168,11 @@ class MetricsPublisher:
     ) -> None:
         import time  # noqa: PLC0415 - the default clock only
 
+        super().__init__("metrics", flush_seconds)
         self._client = client  # -> a CloudWatch client of the local AWS
         self._clock = clock or time.time
-        self._flush_seconds = flush_seconds
-        self._condition = threading.Condition()
         self._pending: dict[_Key, Counter[float]] = {}
         self._sending = threading.Lock()
-        self._stopping = False
-        self._thread: threading.Thread | None = None
         self.sent = 0
         self.failed = 0
 
@@ -183,20 +182,6 @@ class MetricsPublisher:
             for point in points:
                 key = (point.namespace, point.name, point.dimensions, point.unit, bucket)
                 self._pending.setdefault(key, Counter())[point.value] += 1
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="metrics", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        with self._condition:
-            self._stopping = True
-            self._condition.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-        self.flush()
 
     def flush(self) -> None:
         """Send everything recorded so far (on the caller's thread)."""
@@ -212,16 +197,6 @@ class MetricsPublisher:
                     log.warning(
                         "cannot publish %d %s metric data: %s", len(items), namespace, error
                     )
-
-    def _run(self) -> None:
-        while True:
-            with self._condition:
-                if self._stopping:
-                    return
-                self._condition.wait(self._flush_seconds)
-                if self._stopping:
-                    return
-            self.flush()
 
 
 class ServiceMetricsDoor:
