@@ -52,6 +52,8 @@ PROJECT_FILES = [
 PARALLEL = ["-n", "auto", "--dist", "loadfile"]
 
 # The benchmarks are not a default session: they measure, they do not test (`nox -s bench`).
+# Nor is `fuzz`: the e2e journey fuzzes every service on the system it brings up, so the
+# default run starts the whole system once; `nox -s fuzz` fuzzes alone, for longer runs.
 nox.options.sessions = [
     "lint",
     "checkov",
@@ -60,7 +62,6 @@ nox.options.sessions = [
     "functional",
     "integration",
     "e2e",
-    "fuzz",
     "dotnet",
 ]
 nox.options.reuse_existing_virtualenvs = True
@@ -193,13 +194,17 @@ def integration(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def e2e(session: nox.Session) -> None:
-    """From nothing: `invoke up`, `invoke verify --local`, `invoke down`; nothing left behind."""
+    """From nothing: `invoke up`, `invoke verify --local`, the front door and schemathesis
+    against every service through the gateway, `invoke down`; nothing left behind."""
     in_workspace(session, "pytest", "tests/e2e", *session.posargs)
 
 
 @nox.session(venv_backend="none")
 def fuzz(session: nox.Session) -> None:
-    """schemathesis against every service through the local gateway (`invoke up`), signed in.
+    """schemathesis alone against every service through the local gateway (`invoke up`).
+
+    The e2e session runs the same fuzzing inside its journey; this one starts a system of
+    its own and only fuzzes (raise ``FUZZ_MAX_EXAMPLES`` for a longer run).
 
     Each service's OpenAPI document (``services/<svc>/contract/openapi.yaml``) drives it:
     no 5xx, every response as documented. Prints per service the generated requests, the

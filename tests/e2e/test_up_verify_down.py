@@ -6,22 +6,21 @@ step passing and the endpoints printed; the services must really use the local R
 ``redis-server`` is installed; the front door holds through the gateway (a new account
 signs in only after following the link ``invoke outbox`` shows, wrong passwords end in 429
 with Retry-After, malformed bodies are 415/400, a foreign Host is 421 and a foreign Origin
-403); ``down`` must leave no process of ours behind (checked by pid, every descendant
-included, and by port).
+403); every service is fuzzed from its OpenAPI document through the gateway with a signed-in
+account (the data services while the login bucket refills, the account service last: the
+fuzz session's checks, ``tests/fuzz``, on this system instead of a second one); ``down``
+must leave no process of ours behind (checked by pid, every descendant included, and by
+port).
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import http.client
 import json
-import os
 import re
 import shutil
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -31,50 +30,21 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from ppcommon.cache import RespError, encode_command, read_reply
 from pplocalaws import control
 from pptesting import tokens
+from tests.e2e.running_system import (
+    System,
+    explain,
+    listening,
+    stopped_afterwards,
+    with_descendants,
+)
+from tests.fuzz import harness, report
 
-ROOT = Path(__file__).resolve().parents[2]
-REGION = "us-east-1"  # the dev stage's region in stages.toml
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _parents() -> dict[int, int]:
-    """pid -> parent pid of every live (not zombie) process."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if fields[0] != "Z":
-                    parents[int(entry.name)] = int(fields[1])
-    return parents
-
-
-def _with_descendants(roots: set[int]) -> set[int]:
-    parents = _parents()
-    found = {pid for pid in roots if pid in parents}
-    grew = True
-    while grew:
-        children = {pid for pid, parent in parents.items() if parent in found} - found
-        found |= children
-        grew = bool(children)
-    return found
 
 
 def _redis_session(port: int, secret: dict[str, str]) -> Callable[..., object]:
@@ -178,55 +148,37 @@ def _code(answer: Answer) -> object:
     return answer.body.get("error", {}).get("code") if isinstance(answer.body, dict) else None
 
 
-class System:
-    """`invoke` run as a person would, against a private state folder and ports."""
-
-    def __init__(self, state: Path) -> None:
-        self.state = state
-        self.gateway_port = _free_port()
-        self.aws_port = _free_port()
-        self.env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("AWS_") and k != "PPDEPLOY_LOCAL_ENDPOINT"
-        }
-        self.env.update(PPDEPLOY_STATE_DIR=str(state), NO_COLOR="1", COLUMNS="200")
-
-    def invoke(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(  # noqa: S603 - our interpreter, fixed arguments
-            [sys.executable, "-m", "invoke", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=600,  # a bound, not an assertion: a hung run fails instead of waiting
-            check=False,
-        )
-
-    def server_pids(self) -> set[int]:
-        pids = set()
-        for name in ("localaws", "gateway"):
-            with contextlib.suppress(FileNotFoundError):
-                pids.add(int(json.loads((self.state / f"{name}.json").read_text())["pid"]))
-        return pids
-
-    def aws(self, service: str) -> object:
-        return boto3.client(
-            service,  # type: ignore[call-overload]
-            region_name=REGION,
-            endpoint_url=f"http://127.0.0.1:{self.aws_port}",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-
-
-def _explain(result: subprocess.CompletedProcess[str]) -> str:
-    return f"exit {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+@dataclasses.dataclass(frozen=True)
+class SignedIn:
+    email: str
+    password: str
+    token: str
 
 
 def _front_door_through_the_gateway(system: System) -> None:
-    """The account's front door as a person (and an attacker) meets it on the gateway."""
+    """The account's front door as a person (and an attacker) meets it on the gateway.
+
+    Between signing in and the burst of wrong passwords the per-address login bucket must
+    refill (the burst must meet the account's own limit): the data services are fuzzed with
+    the signed-in account's token in that time instead of a bare wait.
+    """
+    signed_in = _sign_up(system)
+    _malformed_and_foreign_requests(system.gateway_port, signed_in.token)
+    account = harness.Account(
+        f"{system.gateway_url}/account",
+        system.aws_url,
+        email=signed_in.email,
+        password=signed_in.password,
+    )
+    token = harness.LiveToken(account)
+    harness.fuzz_services(("coaching", "traction"), system.gateway_url, token, report.LINES)
+    _wrong_password_burst(
+        system.gateway_port, signed_in.email, signed_in.password, token.signed_in_at
+    )
+
+
+def _sign_up(system: System) -> SignedIn:
+    """Register, refused until the mailed link is followed, then signed in."""
     port = system.gateway_port
     # The SES mailbox simulator's address form (``verify.front_door.journey_email``).
     email = f"success+e2e-{uuid.uuid4().hex[:12]}@simulator.amazonses.com"
@@ -243,7 +195,7 @@ def _front_door_through_the_gateway(system: System) -> None:
     # gateway (the path from /auth/ on: the link names the stage's public domain),
     # verifies the address.
     shown = system.invoke("outbox", "--json", "--to", email, "--limit", "5")
-    assert shown.returncode == 0, _explain(shown)
+    assert shown.returncode == 0, explain(shown)
     messages = json.loads(shown.stdout)["messages"]
     assert [m["subject"] for m in messages] == ["Verify your PurposePath email"], messages
     assert messages[0]["to"] == [email]
@@ -255,28 +207,10 @@ def _front_door_through_the_gateway(system: System) -> None:
     assert (verified.status, verified.body) == (200, {"status": "verified"}), verified
     signed_in = _login(port, credentials)
     assert signed_in.status == 200, signed_in
-    token = signed_in.body["accessToken"]
+    return SignedIn(email, password, signed_in.body["accessToken"])
 
-    # Wrong passwords for this account: 401 three times (more only if an answer took longer
-    # than the delay), then 429 with Retry-After, and the right password waits too (the
-    # check comes before the password hash).
-    wrong = {"email": email, "password": password + "x"}
-    # The burst and the right password must meet the account's limit, not the per-address
-    # bucket the journeys spent: even empty, it holds 5 logins after 15 s (1 per 3 s).
-    time.sleep(15)
-    statuses = []
-    for _ in range(10):
-        stopped = _post_json(port, "/account/auth/login", wrong)
-        statuses.append(stopped.status)
-        if stopped.status != 401:
-            break
-    assert statuses.count(401) >= 3, statuses
-    assert (stopped.status, _code(stopped)) == (429, "too_many_requests"), stopped
-    assert stopped.headers["retry-after"].isdigit()
-    assert int(stopped.headers["retry-after"]) >= 1
-    assert "for this account" in stopped.body["error"]["message"]
-    assert _post_json(port, "/account/auth/login", credentials).status == 429
 
+def _malformed_and_foreign_requests(port: int, token: str) -> None:
     # Malformed bodies are refused by the service, not parsed: a form or text body that a
     # cross-site page can send without a preflight (415), JSON nested past 32 levels (400).
     auth = {"Authorization": f"Bearer {token}"}
@@ -308,44 +242,55 @@ def _front_door_through_the_gateway(system: System) -> None:
     assert _http(port, "GET", "/account/health").status == 200  # no Origin: curl, servers
 
 
+def _wrong_password_burst(port: int, email: str, password: str, last_login: float) -> None:
+    """Wrong passwords for this account end in the account's own 429, the right one too."""
+    credentials = {"email": email, "password": password}
+    # Wrong passwords for this account: 401 three times (more only if an answer took longer
+    # than the delay), then 429 with Retry-After, and the right password waits too (the
+    # check comes before the password hash).
+    wrong = {"email": email, "password": password + "x"}
+    # The burst and the right password must meet the account's limit, not the per-address
+    # bucket the journeys spent: even empty, it holds 5 logins after 15 s (1 per 3 s).
+    # ``last_login`` (time.monotonic()) was the bucket's last spend.
+    time.sleep(max(0.0, 15 - (time.monotonic() - last_login)))
+    statuses = []
+    for _ in range(10):
+        stopped = _post_json(port, "/account/auth/login", wrong)
+        statuses.append(stopped.status)
+        if stopped.status != 401:
+            break
+    assert statuses.count(401) >= 3, statuses
+    assert (stopped.status, _code(stopped)) == (429, "too_many_requests"), stopped
+    assert stopped.headers["retry-after"].isdigit()
+    assert int(stopped.headers["retry-after"]) >= 1
+    assert "for this account" in stopped.body["error"]["message"]
+    assert _post_json(port, "/account/auth/login", credentials).status == 429
+
+
 @pytest.fixture
 def system(tmp_path: Path) -> Iterator[System]:
-    here = System(tmp_path / "state")
-    try:
+    with stopped_afterwards(tmp_path / "state") as here:  # whatever failed, nothing left running
         yield here
-    finally:  # whatever failed, leave nothing running
-        pids = _with_descendants(here.server_pids())
-        here.invoke("down")
-        for pid in _with_descendants(pids):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, 9)
 
 
 def test_up_verify_down_from_nothing(system: System) -> None:
     assert not system.state.exists()  # from nothing: no state, no build, nothing running
 
-    # --skip-tests: the services' own tests run in the functional session; run here again
-    # they would add half a minute and test nothing about deploying, serving or stopping.
-    up = system.invoke(
-        "up",
-        "--skip-tests",
-        "--port",
-        str(system.gateway_port),
-        "--aws-port",
-        str(system.aws_port),
-    )
+    # (--skip-tests: the services' own tests run in the functional session; run here again
+    # they would add half a minute and test nothing about deploying, serving or stopping.)
+    up = system.up()
 
-    assert up.returncode == 0, _explain(up)
-    assert "up: every verify step passed" in up.stdout, _explain(up)
+    assert up.returncode == 0, explain(up)
+    assert "up: every verify step passed" in up.stdout, explain(up)
     # The local SES was made to send as an operator makes SES send on AWS, saying so.
-    assert "ses: the local account is out of the SES sandbox" in up.stdout, _explain(up)
+    assert "ses: the local account is out of the SES sandbox" in up.stdout, explain(up)
     assert "ok   follow the verification link" in up.stdout
     assert re.search(r"ok   a burst of wrong passwords is stopped \(after \d+ wrong", up.stdout)
     assert " fail " not in up.stdout
     for mapping in ("account", "coaching", "traction"):
         assert f"http://127.0.0.1:{system.gateway_port}/{mapping}" in up.stdout
         assert f"https://api.dev.purposepath.app/{mapping}" in up.stdout
-    ours = _with_descendants(system.server_pids())
+    ours = with_descendants(system.server_pids())
     assert len(system.server_pids()) == 2
     assert len(ours) > 2  # the two servers, their workers and (when installed) Redis
 
@@ -384,7 +329,7 @@ def test_up_verify_down_from_nothing(system: System) -> None:
 
     verify = system.invoke("verify", "--local")
 
-    assert verify.returncode == 0, _explain(verify)
+    assert verify.returncode == 0, explain(verify)
     assert "verify: stage dev passed every step" in verify.stdout
     assert " skip " not in verify.stdout
     _front_door_through_the_gateway(system)
@@ -397,13 +342,18 @@ def test_up_verify_down_from_nothing(system: System) -> None:
     assert invocations["idle"], invocations
     assert invocations["deadLettered"] == invocations["dropped"] == 0, invocations["recent"]
     assert invocations["succeeded"] >= 4  # user.deleted and tenant.deleted, twice each
+    # The account service last: fuzzing its logout-all and deletions ends sessions, and its
+    # abuse limits answer 429 to most of the fuzzer's requests (documented, expected).
+    fuzzed = harness.Account(f"{system.gateway_url}/account", system.aws_url)
+    fuzzed.create()
+    harness.fuzz_services(("account",), system.gateway_url, harness.LiveToken(fuzzed), report.LINES)
     ports = [system.gateway_port, system.aws_port, *([redis_port] if real_redis else [])]
-    assert all(_listening(port) for port in ports)
+    assert all(listening(port) for port in ports)
 
     down = system.invoke("down")
 
-    assert down.returncode == 0, _explain(down)
+    assert down.returncode == 0, explain(down)
     assert "stopped: local gateway, local AWS" in down.stdout
-    assert _with_descendants(ours) == set(), "processes left behind"
-    assert [port for port in ports if _listening(port)] == []
+    assert with_descendants(ours) == set(), "processes left behind"
+    assert [port for port in ports if listening(port)] == []
     assert system.server_pids() == set()

@@ -1,24 +1,17 @@
-"""The fuzz session's report: per service, the generated requests, 5xx and failures.
-
-Printed at the end of the run whatever pytest captured, so `nox -s fuzz` always shows the
-numbers (the issue asks for them in the report of the run).
-"""
+"""The fuzz session's report, printed in the terminal summary (``tests/fuzz/report.py``)."""
 
 from __future__ import annotations
 
 import pytest
 
-_LINES: list[str] = []
+from tests.fuzz import report
 
 
 @pytest.fixture
 def fuzz_report() -> list[str]:
     """Lines the test adds; printed in the terminal summary."""
-    return _LINES
+    return report.LINES
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _LINES:
-        terminalreporter.section("fuzz: schemathesis through the local gateway")
-        for line in _LINES:
-            terminalreporter.write_line(line)
+    report.print_section(terminalreporter)

@@ -15,6 +15,7 @@ Two parts, both free of pytest so they can be driven against a fake in the unit 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import time
 import urllib.error
@@ -44,6 +45,12 @@ CHECKS = [
     content_type_conformance,
 ]
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
+# coaching and traction first: fuzzing the account's logout-all ends the sessions it is
+# given, and its limits (429) would only slow the others' token refreshes.
+SERVICES = ("coaching", "traction", "account")
+# Per operation and generation mode; the seed fixes what is generated.
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "10"))
+SEED = int(os.environ.get("FUZZ_SEED", "13"))
 MAX_RETRY_AFTER = 60  # seconds; the longest wait the contract's limits ask of one client
 PASSWORD_BYTES = 24
 
@@ -143,6 +150,21 @@ class Account:
         return answer
 
 
+class LiveToken:
+    """An account's access token, signed in again when a fuzzed request ended it."""
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+        self.token = account.login()
+        self.signed_in_at = time.monotonic()  # when a login last spent the address's bucket
+
+    def __call__(self) -> str:
+        if not self.account.token_still_valid(self.token):
+            self.token = self.account.login()
+            self.signed_in_at = time.monotonic()
+        return self.token
+
+
 @dataclass
 class Tally:
     """What fuzzing one service did and found."""
@@ -186,6 +208,35 @@ def fuzz(
             if error is not None:
                 tally.failures[f"{operation.label} ({mode.value})"] = error
     return tally
+
+
+def failures(tallies: list[Tally]) -> list[str]:
+    """Every failing operation of every service, one line each."""
+    return [
+        f"{tally.service} {operation}: {failure}"
+        for tally in tallies
+        for operation, failure in tally.failures.items()
+    ]
+
+
+def fuzz_services(
+    services: tuple[str, ...], gateway_url: str, token: Callable[[], str], report: list[str]
+) -> None:
+    """Fuzz ``services`` behind ``gateway_url``; their lines join ``report``.
+
+    Raises AssertionError naming every 5xx and failing operation (the report holds them).
+    """
+    tallies = [
+        fuzz(service, f"{gateway_url}/{service}", token, max_examples=MAX_EXAMPLES, seed=SEED)
+        for service in services
+    ]
+    report.extend(tally.line() for tally in tallies)
+    found = failures(tallies)
+    report.extend(found)
+    if not all(tally.requests > 0 for tally in tallies):
+        raise AssertionError(f"a service was sent no request: {report}")
+    if sum(tally.server_errors for tally in tallies) or found:
+        raise AssertionError("\n".join(report))
 
 
 def _run(
