@@ -88,6 +88,22 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _install_command(python: Path) -> list[str]:
+    """How to install into ``python``'s environment: uv when installed beside nox, else pip.
+
+    uv installs the workspace in seconds where pip takes about two minutes on a fresh
+    machine; both install the same distributions. Without uv the sessions still run.
+    """
+    try:
+        from uv import find_uv_bin  # noqa: PLC0415 - optional: `pip install nox uv`
+
+        return [find_uv_bin(), "pip", "install", "--quiet", "--python", str(python)]
+    except (ImportError, FileNotFoundError):
+        # --no-compile: bytecode is written on first import, for the modules a run uses,
+        # instead of for every module of every dependency up front.
+        return [str(python), "-m", "pip", "install", "--quiet", "--no-compile"]
+
+
 def workspace(session: nox.Session) -> dict[str, str]:
     """The shared environment, installed when missing or stale; the env to run tools in."""
     python = WORKSPACE_ENV / "bin" / "python"
@@ -100,12 +116,7 @@ def workspace(session: nox.Session) -> dict[str, str]:
             session.run(sys.executable, "-m", "venv", "--clear", str(WORKSPACE_ENV), external=True)
             installed = []
         if installed != [sys.version, key]:
-            session.run(
-                # --no-compile: bytecode is written on first import, for the modules a
-                # run uses, instead of for every module of every dependency up front.
-                str(python), "-m", "pip", "install", "--quiet", "--no-compile",
-                "-e", ".[test,lint]", external=True, silent=True,
-            )  # fmt: skip
+            session.run(*_install_command(python), "-e", ".[test,lint]", external=True, silent=True)
             stamp.write_text(f"{sys.version}\n{key}")
     bin_dir = str(WORKSPACE_ENV / "bin")
     return {
@@ -151,7 +162,7 @@ def lint(session: nox.Session) -> None:
     )
 
 
-@nox.session
+@nox.session(venv_backend="uv|virtualenv")
 def checkov(session: nox.Session) -> None:
     """checkov on every template, offline, from its own environment (it pins boto3).
 
@@ -159,7 +170,8 @@ def checkov(session: nox.Session) -> None:
     fetching policies and ``BC_SKIP_MAPPING`` from fetching its guideline mappings (which
     otherwise prints a traceback per template), so the log shows only the findings.
     """
-    session.install("--no-compile", CHECKOV)
+    # uv writes no bytecode up front by itself; pip is told not to.
+    session.install(*([] if session.venv_backend == "uv" else ["--no-compile"]), CHECKOV)
     templates = [arg for template in existing(TEMPLATES) for arg in ("-f", template)]
     session.run(
         "checkov", *templates, "--framework", "cloudformation", "--quiet", "--compact",
