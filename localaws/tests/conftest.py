@@ -8,12 +8,21 @@ as a waiter would. Tests that watch an operation in progress opt out per client.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import boto3
 import pytest
 
 from pplocalaws.extensions.waiting import join_after_stack_operations
+
+# moto builds each EC2 backend (one per account and region, again after every mock_aws()
+# reset) with its ~1300 default public AMIs, each with a volume and a snapshot: about a
+# second per test that touches EC2. Nothing in this repository reads an AMI (no template
+# has an ImageId, no code lists images, volumes or snapshots), so these tests, and the
+# servers they start (which inherit the environment), skip them. moto's documented switch
+# (moto's "Configuration > Environment Variables": MOTO_EC2_LOAD_DEFAULT_AMIS).
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 
 @pytest.fixture(scope="session", autouse=True)
