@@ -1,4 +1,5 @@
-"""The localaws tier's moto settings leave out only what nothing here reads."""
+"""The localaws tier's settings: moto leaves out only what nothing here reads, botocore
+parses its data once per process."""
 
 from __future__ import annotations
 
@@ -36,3 +37,15 @@ def test_no_template_or_source_here_reads_an_ami() -> None:
         if any(word in path.read_text() for word in ("ImageId", "describe_images", "ami-"))
     ]
     assert readers == []
+
+
+def test_sessions_share_one_loader_and_clients_still_answer() -> None:
+    first, second = boto3.Session(region_name="us-east-1"), boto3.Session(region_name="eu-west-1")
+
+    loader = first._session.get_component("data_loader")  # boto3's botocore session
+    assert second._session.get_component("data_loader") is loader
+    with mock_aws():
+        first.client("s3").create_bucket(Bucket="shared-loader")
+        buckets = second.client("s3", region_name="us-east-1").list_buckets()["Buckets"]
+    assert [bucket["Name"] for bucket in buckets] == ["shared-loader"]
+    assert second.client("sqs").meta.region_name == "eu-west-1"  # config stays per session
