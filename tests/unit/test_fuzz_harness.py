@@ -83,8 +83,14 @@ def _fuzz(app: Any) -> harness.Tally:
     )
 
 
-def test_a_conforming_app_passes_with_every_operation_fuzzed() -> None:
-    tally = _fuzz(fake_coaching())
+@pytest.fixture(scope="module")
+def conforming() -> harness.Tally:
+    """One fuzz run of the conforming app (a run costs seconds: two tests read this one)."""
+    return _fuzz(fake_coaching())
+
+
+def test_a_conforming_app_passes_with_every_operation_fuzzed(conforming: harness.Tally) -> None:
+    tally = conforming
 
     assert tally.failures == {}
     assert tally.server_errors == 0
@@ -105,8 +111,9 @@ def test_a_5xx_is_counted_and_fails_the_operation() -> None:
     assert TOKEN not in failure
 
 
-def test_the_same_seed_sends_the_same_requests() -> None:
-    first, second = _fuzz(fake_coaching()), _fuzz(fake_coaching())
+def test_the_same_seed_sends_the_same_requests(conforming: harness.Tally) -> None:
+    # The module's first run against a run of its own, made after the other tests' runs.
+    first, second = conforming, _fuzz(fake_coaching())
 
     assert (first.requests, first.statuses) == (second.requests, second.statuses)
 

@@ -32,6 +32,11 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PPDEPLOY_ROOT", str(tmp_path))
     monkeypatch.setenv("PPDEPLOY_STATE_DIR", str(tmp_path / ".state"))
     monkeypatch.setenv("PPDEPLOY_CACHE_DIR", str(tmp_path / ".cache"))
+    # The suites here are a few plain asserts: what is under test is how the engine starts,
+    # waits for and remembers them, not the environment's pytest plugins. Loading those
+    # (hypothesis and schemathesis register themselves) costs ~3 CPU-s per suite process
+    # and these tests start about twenty of them.
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     return tmp_path
 
 

@@ -38,7 +38,12 @@ def handler(event, context):
     record = event["Records"][0]
     sns = record["Sns"]
     if sns["Message"] == "slow":
-        time.sleep(2)
+        # Held until the test opens its gate (an item), never by a fixed sleep: the test
+        # checks "not run yet" while it is held, however busy the machine.
+        gate = {"id": "gate:" + sns["MessageId"]}
+        deadline = time.monotonic() + 8  # within the function's Timeout
+        while "Item" not in TABLE.get_item(Key=gate) and time.monotonic() < deadline:
+            time.sleep(0.02)
     item = {
         "id": os.environ["TAG"] + ":" + sns["MessageId"] + ":" + uuid.uuid4().hex,
         "messageId": sns["MessageId"],
@@ -186,9 +191,13 @@ def test_a_published_message_reaches_the_subscribed_function(
 
 
 def test_publish_answers_before_the_function_has_run(endpoint: str, stack: dict[str, str]) -> None:
-    message_id = _publish(endpoint, stack["topic"], "slow")  # the handler sleeps 2 s first
+    message_id = _publish(endpoint, stack["topic"], "slow")  # held until the gate opens
     assert not control.async_invocations(endpoint)["idle"]
     assert _deliveries(endpoint, message_id) == []
+    _client(endpoint, "dynamodb").put_item(
+        TableName="deliveries",
+        Item={"id": {"S": f"gate:{message_id}"}, "messageId": {"S": "gate"}},
+    )
     _settled(endpoint)
     assert len(_deliveries(endpoint, message_id)) == 1
 
