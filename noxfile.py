@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib
 import os
 import shutil
 import sys
@@ -102,9 +103,9 @@ def _install_command(python: Path) -> list[str]:
     machine; both install the same distributions. Without uv the sessions still run.
     """
     try:
-        from uv import find_uv_bin  # noqa: PLC0415 - optional: `pip install nox uv`
-
-        return [find_uv_bin(), "pip", "install", "--quiet", "--python", str(python)]
+        # Optional (`pip install nox uv`), and not in the workspace that type-checks this.
+        uv = importlib.import_module("uv").find_uv_bin()
+        return [uv, "pip", "install", "--quiet", "--python", str(python)]
     except (ImportError, FileNotFoundError):
         # --no-compile: bytecode is written on first import, for the modules a run uses,
         # instead of for every module of every dependency up front.
