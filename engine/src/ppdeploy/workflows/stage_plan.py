@@ -71,7 +71,12 @@ def plan_graph(
             # Previewed with the operated parameters a deploy would carry, as it would deploy.
             spec = session.with_operated_parameters(find(name))
             plan = preview(
-                session.cfn, spec, number, force=session.force, exports_now=session.exports
+                session.cfn,
+                spec,
+                number,
+                force=session.force,
+                exports_now=session.exports,
+                state_now=session.stack_state,
             )
             plans.append(priced(session, plan, spec, prices))
     return plans
@@ -98,7 +103,7 @@ def priced(
         elif plan.action == "create":
             monthly = change(plan.stack, None, {}, spec.template.document, spec.parameters, prices)
         else:
-            deployed = session.cfn.describe(plan.stack)
+            deployed = session.stack_state(plan.stack)
             body = session.cfn.template_body(plan.stack)
             document = (
                 templates.parse(body, Path(f"deployed template of {plan.stack}")) if body else None
