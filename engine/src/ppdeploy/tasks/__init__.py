@@ -15,4 +15,4 @@ and read afterwards, as in any other Python program.
 
 import sys
 
-sys.dont_write_bytecode = sys.flags.dont_write_bytecode
+sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
