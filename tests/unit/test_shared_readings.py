@@ -10,7 +10,9 @@
 | the listing (local AWS) did not hold the stack   | None, without a call          |
 | a describe that started before a forgetting      | returned, but not kept        |
 
-And the engine writes its bytecode although invoke turns that off before loading tasks.
+The stages' derived names are checked once for the same stages, templates and rules (a
+breach is refused every time), and the engine writes its bytecode although invoke turns
+that off before it loads the tasks.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from ppdeploy import config
+from ppdeploy import config, content_cache, templates
 from ppdeploy.aws.cloudformation import StackState
+from ppdeploy.errors import InputError
 from ppdeploy.events import Recorder
 from ppdeploy.model import StackSpec
 from ppdeploy.templates import Template
@@ -254,3 +257,63 @@ def test_loading_the_tasks_gives_the_bytecode_choice_back_to_the_interpreter(
     )
 
     assert shown.stdout.strip() == expected
+
+
+# -- the stages' derived names: a pass is remembered, a breach never ---------------------
+
+STAGES = """
+[defaults]
+region = "us-east-1"
+account_id = "000000000000"
+
+[stages.dev]
+
+[stages.{extra}]
+region = "{region}"
+"""
+
+
+def count_template_loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    loaded: list[Path] = []
+    real = templates.load
+
+    def load(path: Path) -> Template:
+        loaded.append(path)
+        return real(path)
+
+    monkeypatch.setattr(templates, "load", load)
+    return loaded
+
+
+def test_a_stage_file_whose_names_fit_is_checked_once_for_the_same_inputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(content_cache.CACHE_DIR_VARIABLE, str(tmp_path / "cache"))
+    stages = tmp_path / "stages.toml"
+    stages.write_text(STAGES.format(extra="qa", region="us-east-1"), encoding="utf-8")
+    loaded = count_template_loads(monkeypatch)
+
+    config.stage("dev", stages)
+    checked = len(loaded)
+    config.stage("dev", stages)
+    assert checked > 0
+    assert len(loaded) == checked  # the same stages and templates: the pass is remembered
+
+    stages.write_text(STAGES.format(extra="qa", region="eu-west-1"), encoding="utf-8")
+    config.stage("dev", stages)
+    assert len(loaded) == 2 * checked  # another region: checked again
+
+
+def test_a_stage_file_whose_names_break_a_limit_is_refused_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(content_cache.CACHE_DIR_VARIABLE, str(tmp_path / "cache"))
+    stages = tmp_path / "stages.toml"
+    stages.write_text(
+        STAGES.format(extra="feature-abcdefgh", region="ap-southeast-2"), encoding="utf-8"
+    )
+
+    for _ in range(2):
+        with pytest.raises(InputError, match="break AWS's limits") as refused:
+            config.stage("dev", stages)
+        assert "feature-abcdefgh" in str(refused.value)
