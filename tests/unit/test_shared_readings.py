@@ -317,3 +317,21 @@ def test_a_stage_file_whose_names_break_a_limit_is_refused_every_time(
         with pytest.raises(InputError, match="break AWS's limits") as refused:
             config.stage("dev", stages)
         assert "feature-abcdefgh" in str(refused.value)
+
+
+def test_a_listing_read_ahead_answers_like_one_read_when_asked() -> None:
+    reads, clock = CountingReads(), Clock()
+    states = listed(reads, clock)
+
+    states.seed([stack_state("a"), stack_state("b", "UPDATE_IN_PROGRESS")])
+    reads.states["b"] = stack_state("b")
+
+    assert [states.get("a"), states.get("b"), states.get("c")] == [
+        stack_state("a"),
+        stack_state("b"),  # in progress when listed: described again
+        None,
+    ]
+    assert (reads.listings, reads.describes) == (0, ["b"])
+    clock.now += STATES_FRESH_SECONDS + 0.01
+    states.get("a")
+    assert reads.listings == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -81,15 +81,40 @@ class StageSession:
         assume_yes: bool,
         force: bool,
         allow_replace: Iterable[str] = (),
+        read_ahead: bool = False,
     ) -> StageSession:
+        """The session of ``stage`` on its target (``use_local``: the local AWS).
+
+        ``read_ahead`` (deploy and plan, which read them first) asks for the exports and,
+        on the local AWS, the stacks' states as soon as the CloudFormation client exists,
+        so the endpoint answers them while the Route 53 client is made and the stage's
+        zone asked.
+        """
         target = targets.for_stage(stage, use_local=use_local)
-        # The stage's zone is asked of Route 53 while the CloudFormation client is made:
-        # a round trip to the endpoint that every task would otherwise wait for first.
-        with ThreadPoolExecutor(max_workers=1) as background:
-            resolved = background.submit(resolve_stage, stage, target)
-            cfn = CloudFormation(target.client("cloudformation"), poll_seconds=target.poll_seconds)
-            stage = resolved.result()
-        session = cls(stage, target, cfn, reporter, assume_yes, force, frozenset(allow_replace))
+        exports: Future[dict[str, str]] | None = None
+        listing: Future[list[StackState]] | None = None
+        with ThreadPoolExecutor(max_workers=2) as background:
+            if read_ahead:
+                cfn = CloudFormation(
+                    target.client("cloudformation"), poll_seconds=target.poll_seconds
+                )
+                exports = background.submit(cfn.exports)
+                if target.is_local:
+                    listing = background.submit(cfn.stacks)
+                stage = resolve_stage(stage, target)
+            else:
+                # The stage's zone is asked of Route 53 while the CloudFormation client is
+                # made: a round trip that every task would otherwise wait for first.
+                resolved = background.submit(resolve_stage, stage, target)
+                cfn = CloudFormation(
+                    target.client("cloudformation"), poll_seconds=target.poll_seconds
+                )
+                stage = resolved.result()
+            session = cls(stage, target, cfn, reporter, assume_yes, force, frozenset(allow_replace))
+            if exports is not None:
+                session._exports = exports.result()
+            if listing is not None:
+                session._states.seed(listing.result())
         if target.is_local:
             # The local AWS holds only this checkout's stacks, so listing them all is one
             # round trip for the whole stage. On AWS the account's listing may hold every
@@ -307,11 +332,19 @@ class StackStates:
     def _list(self, list_all: Callable[[], list[StackState]], name: str) -> StackState | None:
         """Every stack listed at once (under the lock: one listing serves all who wait)."""
         at = self._clock()
-        listed = {state.name: state for state in list_all()}
-        self._known = {key: (at, state) for key, state in listed.items() if not state.in_progress}
-        self._moving = {key for key, state in listed.items() if state.in_progress}
+        listed = list_all()
+        self._keep_listing(listed, at)
+        return next((state for state in listed if state.name == name), None)
+
+    def seed(self, listed: list[StackState]) -> None:
+        """Keep ``listed``, every stack there is, as read just now."""
+        with self._lock:
+            self._keep_listing(listed, self._clock())
+
+    def _keep_listing(self, listed: list[StackState], at: float) -> None:
+        self._known = {s.name: (at, s) for s in listed if not s.in_progress}
+        self._moving = {s.name for s in listed if s.in_progress}
         self._listed_at = at
-        return listed.get(name)
 
     def forget(self) -> None:
         with self._lock:
