@@ -10,7 +10,8 @@
 | the listing (local AWS) did not hold the stack   | None, without a call          |
 | a describe that started before a forgetting      | returned, but not kept        |
 
-The stages' derived names are checked once for the same stages, templates and rules (a
+Plan previews the stacks of a wave side by side and keeps the waves' order. The stages'
+derived names are checked once for the same stages, templates and rules (a
 breach is refused every time), and the engine writes its bytecode although invoke turns
 that off before it loads the tasks.
 """
@@ -19,16 +20,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from ppdeploy import config, content_cache, templates
 from ppdeploy.aws.cloudformation import StackState
+from ppdeploy.decide import graph
+from ppdeploy.decide.plan import StackPlan
 from ppdeploy.errors import InputError
 from ppdeploy.events import Recorder
 from ppdeploy.model import StackSpec
 from ppdeploy.templates import Template
+from ppdeploy.workflows import stage_plan
 from ppdeploy.workflows.session import STATES_FRESH_SECONDS, StackStates, StageSession
 from tests.unit.fake_cloudformation import FakeCloudFormation, stack_state
 
@@ -335,3 +340,27 @@ def test_a_listing_read_ahead_answers_like_one_read_when_asked() -> None:
     clock.now += STATES_FRESH_SECONDS + 0.01
     states.get("a")
     assert reads.listings == 1
+
+
+# -- plan: the stacks of a wave are previewed side by side, plans in the waves' order ----
+
+
+def test_plan_previews_a_wave_side_by_side_and_keeps_the_waves_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    names = ["c", "a", "b"]
+    stage_stacks = graph.build([spec(name) for name in names])
+    together = threading.Barrier(len(names), timeout=10)
+
+    def preview(_cfn: object, checked: StackSpec, wave: int, **_reads: object) -> StackPlan:
+        together.wait()  # every preview of the wave is running at once, or this times out
+        return StackPlan(checked.name, wave, "create")
+
+    monkeypatch.setattr(stage_plan, "preview", preview)
+    plans = stage_plan.plan_graph(session_over(CountingFake()), stage_stacks)
+
+    assert [(plan.stack, plan.wave, plan.action) for plan in plans] == [
+        ("a", 1, "create"),
+        ("b", 1, "create"),
+        ("c", 1, "create"),
+    ]
