@@ -10,7 +10,8 @@
 | the listing (local AWS) did not hold the stack   | None, without a call          |
 | a describe that started before a forgetting      | returned, but not kept        |
 
-Plan previews the stacks of a wave side by side and keeps the waves' order. The stages'
+Every call that changes a stack tells the session, which then reads again. Plan previews
+the stacks of a wave side by side and keeps the waves' order. The stages'
 derived names are checked once for the same stages, templates and rules (a
 breach is refused every time), and the engine writes its bytecode although invoke turns
 that off before it loads the tasks.
@@ -22,11 +23,12 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ppdeploy import config, content_cache, templates
-from ppdeploy.aws.cloudformation import StackState
+from ppdeploy.aws.cloudformation import CloudFormation, StackState
 from ppdeploy.decide import graph
 from ppdeploy.decide.plan import StackPlan
 from ppdeploy.errors import InputError
@@ -364,3 +366,39 @@ def test_plan_previews_a_wave_side_by_side_and_keeps_the_waves_order(
         ("b", 1, "create"),
         ("c", 1, "create"),
     ]
+
+
+# -- the adapter tells the session of every change it makes ------------------------------
+
+
+class StubClient:
+    """A botocore client stand-in: answers reads, refuses one action when told to."""
+
+    def __init__(self, refused: str = "") -> None:
+        self.refused = refused
+
+    def __getattr__(self, action: str) -> Any:
+        def call(**_kwargs: Any) -> dict[str, Any]:
+            if action == self.refused:
+                raise RuntimeError(f"{action} refused")
+            return {"Stacks": [], "Summaries": []}
+
+        return call
+
+
+def test_every_changing_call_tells_the_session_and_a_read_does_not() -> None:
+    told: list[str] = []
+    cfn = CloudFormation(StubClient(refused="delete_stack"), poll_seconds=0)
+    cfn.on_change = lambda: told.append("changed")
+
+    cfn.describe("a")
+    cfn.change_set_ids("a")
+    assert told == []
+
+    cfn.set_stack_policy("a", "{}")
+    cfn.set_termination_protection("a", enabled=True)
+    cfn.delete_change_set("cs")
+    cfn.continue_update_rollback("a", skip=[], token="t")
+    with pytest.raises(RuntimeError):
+        cfn.delete_stack("a", token="t")  # refused, yet it may have started: told too
+    assert told == ["changed"] * 5

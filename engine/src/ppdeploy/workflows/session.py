@@ -122,6 +122,9 @@ class StageSession:
             session.list_stacks = cfn.stacks
         cfn.uploads = session.template_store
         cfn.role_for = session.execution_role
+        # Any change made through the adapter (a deploy, a delete, a recovery, an import)
+        # makes the session read the exports and the stacks again.
+        cfn.on_change = session.forget_readings
         return session
 
     def __post_init__(self) -> None:
