@@ -11,7 +11,9 @@ Target (issue 14): ours at most 0.5 s of wall time on this machine.
 Python writes the checkout's bytecode on a command's first run and reads it afterwards;
 a shell with PYTHONDONTWRITEBYTECODE set (as some CI and sandboxed sessions have) compiles
 every engine module again on every run, some 0.1-0.2 s here. The timed commands run as a
-developer's shell runs them, without it: the set-up run writes the bytecode.
+developer's shell runs them, without it: the set-up run writes the bytecode. (Invoke itself
+turns bytecode writing off before it loads the tasks; the engine's task package turns it
+back to the interpreter's own setting, so this holds for `invoke` commands too.)
 
 `--against-sam` adds the older comparison: the local AWS is emptied and `sam deploy`
 creates the same four stacks (same templates, parameter values, tags and function zips),

@@ -17,7 +17,9 @@ Targets (issue 14): at 40 stacks, no-op deploy at most 1.0 s and plan at most 3 
 Python writes the checkout's bytecode on a command's first run and reads it afterwards;
 a shell with PYTHONDONTWRITEBYTECODE set (as some CI and sandboxed sessions have) compiles
 every engine module again on every run, some 0.1-0.2 s here. The timed commands run as a
-developer's shell runs them, without it: the set-up run writes the bytecode.
+developer's shell runs them, without it: the set-up run writes the bytecode. (Invoke itself
+turns bytecode writing off before it loads the tasks; the engine's task package turns it
+back to the interpreter's own setting, so this holds for `invoke` commands too.)
 
     python bench/scale.py [--sizes 4,10,20,40] [--repeats 3]
 """

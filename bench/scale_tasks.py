@@ -30,7 +30,12 @@ def _open(templates_folder: str, stage: str) -> tuple[StageSession, StackGraph]:
     from ppdeploy.workflows.session import StageSession  # noqa: PLC0415 - same
 
     session = StageSession.open(
-        config.stage(stage), ui.for_output(), use_local=True, assume_yes=True, force=False
+        config.stage(stage),
+        ui.for_output(),
+        use_local=True,
+        assume_yes=True,
+        force=False,
+        read_ahead=True,
     )
     specs = [
         StackSpec(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ppdeploy import name_limits, naming, project, templates
+from ppdeploy import content_cache, name_limits, naming, project, templates
 from ppdeploy.errors import InputError
 
 ACCOUNT_ID_LENGTH = 12
@@ -188,7 +190,10 @@ def check_derived_names(stages: dict[str, dict[str, Any]]) -> None:
     """Every stage's resource names fit AWS's limits in that stage's region, or one error.
 
     All stages, not only the one asked for: a stage whose names cannot exist should be
-    found when it is declared, not on its first deploy.
+    found when it is declared, not on its first deploy. A pass is remembered under the hash
+    of everything that decides it (the places, the templates' text and the rules' own
+    source), so a command whose stages and templates did not change parses no template
+    for it; a breach is never remembered, so it is found and said every time.
     """
     places = [
         name_limits.Place(
@@ -199,11 +204,28 @@ def check_derived_names(stages: dict[str, dict[str, Any]]) -> None:
         )
         for name, settings in stages.items()
     ]
-    documents = {
-        str(path.relative_to(project.root())): templates.load(path).document
-        for path in project.templates()
-    }
-    name_limits.check(places, documents)
+    paths = {str(path.relative_to(project.root())): path for path in project.templates()}
+    texts = {label: _text(path) for label, path in paths.items()}
+    digest = content_cache.key(
+        Path(name_limits.__file__).read_text(encoding="utf-8"),
+        json.dumps([dataclasses.astuple(place) for place in places]),
+        json.dumps(texts, sort_keys=True),
+    )
+
+    def check() -> bool:
+        documents = {label: templates.load(path).document for label, path in paths.items()}
+        name_limits.check(places, documents)  # raises on a breach: nothing is remembered
+        return True
+
+    content_cache.json_cached("name-limits", digest, check)
+
+
+def _text(path: Path) -> str | None:
+    """A template's text; None when it cannot be read (its parse says why, when asked)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def known_stages(path: Path | None = None) -> list[str]:

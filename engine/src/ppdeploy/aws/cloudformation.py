@@ -35,6 +35,19 @@ CREDENTIAL_ERRORS = frozenset(
     }
 )
 NEVER_CREATED_STATES = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED"}
+# The calls that change a stack or what a reading of it says (a CREATE or IMPORT change set
+# makes a stack in REVIEW_IN_PROGRESS; deleting it may remove that stack again).
+CHANGING_ACTIONS = frozenset(
+    {
+        "create_change_set",
+        "delete_change_set",
+        "execute_change_set",
+        "delete_stack",
+        "continue_update_rollback",
+        "set_stack_policy",
+        "update_termination_protection",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -190,11 +203,18 @@ class CloudFormation:
         # which role CloudFormation acts as for a stack (None: the caller's credentials).
         self.uploads = uploads
         self.role_for = role_for
+        # Told after every call that changes a stack (answered or not): whoever keeps a
+        # reading of the stacks (the session) reads them again.
+        self.on_change: Callable[[], None] | None = None
 
     def _call(self, action: str, **kwargs: Any) -> Any:
         """Call ``action``; unusable credentials or endpoints become a TargetError."""
-        with _translated_errors():
-            return getattr(self._client, action)(**kwargs)
+        try:
+            with _translated_errors():
+                return getattr(self._client, action)(**kwargs)
+        finally:
+            if action in CHANGING_ACTIONS and self.on_change is not None:
+                self.on_change()
 
     def _pages(self, action: str, key: str, **kwargs: Any) -> Iterator[Any]:
         """Every item under ``key`` across the pages of ``action``, errors as in ``_call``."""

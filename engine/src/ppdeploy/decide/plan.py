@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ppdeploy.aws.cloudformation import CloudFormation, ResourceChange
+from ppdeploy.aws.cloudformation import CloudFormation, ResourceChange, StackState
 from ppdeploy.decide import fingerprint, guard
 from ppdeploy.model import StackSpec
 
@@ -33,10 +33,15 @@ def preview(
     *,
     force: bool = False,
     exports_now: Callable[[], Mapping[str, str]] | None = None,
+    state_now: Callable[[str], StackState | None] | None = None,
 ) -> StackPlan:
-    """What deploying ``spec`` would do; leaves no change set behind."""
+    """What deploying ``spec`` would do; leaves no change set behind.
+
+    ``exports_now`` and ``state_now`` read the exports and the stack's state (a caller may
+    share one reading of each across stacks).
+    """
     spec = fingerprint.stamp(cfn, spec, exports_now)
-    state = cfn.describe(spec.name)
+    state = (state_now or cfn.describe)(spec.name)
     if state is None or state.status == "REVIEW_IN_PROGRESS":
         resources = tuple(
             ResourceChange("Add", logical_id, str(resource.get("Type", "")))

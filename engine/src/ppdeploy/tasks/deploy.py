@@ -76,6 +76,7 @@ def deploy(
         assume_yes=yes,
         force=force,
         allow_replace=allow_replace or (),
+        read_ahead=True,
     )
     if not service:
         stage_deploy.deploy_whole_stage(
@@ -118,7 +119,7 @@ def plan(
         raise InputError("give --service NAME or --all, not both", fix="drop one of them")
     view = ui.for_output()
     session = StageSession.open(
-        config.stage(stage), view, use_local=local, assume_yes=False, force=False
+        config.stage(stage), view, use_local=local, assume_yes=False, force=False, read_ahead=True
     )
     plan_view.show(view, stage, plan_stage(session, service))
 

@@ -149,14 +149,14 @@ def service_domain(session: StageSession, service: str, exports: Mapping[str, st
     shared_domain = exports.get(naming.export("api-domain-name", session.stage.name))
     if shared_domain:
         return shared_domain
-    state = session.cfn.describe(naming.service_stack(service, session.stage.name))
+    state = session.stack_state(naming.service_stack(service, session.stage.name))
     return state.parameters.get("DomainName", "") if state else ""
 
 
 def ensure_shared(session: StageSession, service: str) -> None:
     """The shared stack exists and is healthy, or (asked, or --yes) is deployed now."""
     name = naming.shared_stack(session.stage.name)
-    state = session.cfn.describe(name)
+    state = session.stack_state(name)
     if state is None:
         if not session.assume_yes and not session.reporter.interactive:
             raise RefusedError(
@@ -211,5 +211,5 @@ def deploy_service(
 
 def current_runtime(session: StageSession, service: str) -> str | None:
     """The runtime the service's deployed stack runs, from its tag (None when not deployed)."""
-    state = session.cfn.describe(naming.service_stack(service, session.stage.name))
+    state = session.stack_state(naming.service_stack(service, session.stage.name))
     return state.tags.get(stacks.RUNTIME_TAG) if state else None

@@ -42,9 +42,11 @@ def _token(kind: str) -> str:
     return f"ppdeploy-{kind}-{uuid.uuid4().hex}"
 
 
-def _settle(cfn: CloudFormation, spec: StackSpec, reporter: Reporter) -> StackState | None:
-    """The stack's state once nothing is in progress and any failed create is cleared away."""
-    state = cfn.describe(spec.name)
+def _settle(
+    cfn: CloudFormation, spec: StackSpec, reporter: Reporter, state: StackState | None
+) -> StackState | None:
+    """The stack's state (``state`` as read now) once nothing is in progress and any failed
+    create is cleared away."""
     if state is not None and state.in_progress and state.status != "REVIEW_IN_PROGRESS":
         reporter.emit(StackNote(spec.name, f"{state.status}: waiting for it to finish", "warn"))
         state, _ = cfn.wait(
@@ -89,6 +91,7 @@ def deploy_stack(
     allow_replace: frozenset[str] = frozenset(),
     precheck: Callable[[StackSpec], None] = lambda _spec: None,
     exports_now: Callable[[], Mapping[str, str]] | None = None,
+    state_now: Callable[[str], StackState | None] | None = None,
     traffic: ShiftReader | None = None,
 ) -> DeployResult:
     """Bring the stack ``spec.name`` to ``spec`` through one change set.
@@ -96,13 +99,14 @@ def deploy_stack(
     A stack whose fingerprint matches is skipped without a change set unless ``force``;
     ``precheck`` (lint) runs only when a change set is about to be made. The guards run
     on the computed change set: a refusal deletes it, so nothing is changed.
-    ``exports_now`` reads the current exports (a caller may share one reading).
+    ``exports_now`` reads the current exports and ``state_now`` the stack's state (a
+    caller may share one reading of each across stacks).
     ``traffic`` reads CodeDeploy: given, an update's traffic shifts are reported as they
     happen and a rollback names its alarm (without it, the stack's events still say it).
     """
     started = time.monotonic()
     spec = fingerprint.stamp(cfn, spec, exports_now)
-    state = _settle(cfn, spec, reporter)
+    state = _settle(cfn, spec, reporter, (state_now or cfn.describe)(spec.name))
     if not force and state is not None and fingerprint.unchanged(state, spec.tags[fingerprint.TAG]):
         return _finished(reporter, spec, "unchanged", started, state.outputs)
     precheck(spec)

@@ -1,7 +1,9 @@
 """``invoke plan``: the waves of a stage and what a deploy would do to each stack.
 
 Services are built (not uploaded, not tested) so their specs are the ones a deploy would
-send; each stack is previewed by ``decide.plan``, which changes nothing. Each plan carries
+send; each stack is previewed by ``decide.plan``, which changes nothing. The stacks of a
+wave are previewed side by side, as a deploy deploys them: a preview of a changed stack is
+a change set CloudFormation computes, seconds each on AWS. Each plan carries
 the idle monthly cost difference the deploy would make (``decide.cost_change``), from the
 deployed template and parameters against the proposed ones, priced offline.
 """
@@ -9,6 +11,7 @@ deployed template and parameters against the proposed ones, priced offline.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -19,9 +22,10 @@ from ppdeploy.decide.plan import StackPlan, preview
 from ppdeploy.errors import InputError
 from ppdeploy.events import Message
 from ppdeploy.model import StackSpec
-from ppdeploy.workflows.service_deploy import prepare_service, service_spec
+from ppdeploy.workflows.service_deploy import prepare_services, service_spec
 from ppdeploy.workflows.session import StageSession
 from ppdeploy.workflows.stage_deploy import stage_graph
+from ppdeploy.workflows.waves import DEFAULT_CONCURRENCY
 
 
 @dataclass(frozen=True)
@@ -43,12 +47,24 @@ def plan_stage(session: StageSession, service: str | None = None) -> list[StackP
         wanted = {shared_name, naming.service_stack(service, session.stage.name)}
         sources = {name: src for name, src in sources.items() if name in wanted}
     bucket_exported = naming.export("artifacts-bucket", session.stage.name) in session.exports()
+    # Built all at once before any preview (prepare_services keeps two builds from writing
+    # one dependency folder together), so the previews of a wave can run side by side.
+    built = (
+        dict(
+            zip(
+                sources,
+                prepare_services(sources.values(), session.reporter, skip_tests=True),
+                strict=True,
+            )
+        )
+        if bucket_exported
+        else {}
+    )
 
     def spec_for(name: str) -> StackSpec:
-        if name not in sources or not bucket_exported:
+        if name not in built:
             return stage_stacks.specs[name]
-        prepared = prepare_service(sources[name], session.reporter, skip_tests=True)
-        return service_spec(session, prepared, upload=False)
+        return service_spec(session, built[name], upload=False)
 
     return plan_graph(session, stage_stacks, spec_for, only=wanted)
 
@@ -60,20 +76,31 @@ def plan_graph(
     *,
     only: Collection[str] | None = None,
 ) -> list[StackPlan]:
-    """The plan of each stack of ``stage_stacks`` (or of those in ``only``), wave by wave."""
+    """The plan of each stack of ``stage_stacks`` (or of those in ``only``), wave by wave;
+    the stacks of a wave previewed side by side, the plans in the waves' order."""
     find = spec_for or stage_stacks.specs.__getitem__
     prices = _prices(session)
+
+    def plan_one(number: int, name: str) -> StackPlan:
+        # Previewed with the operated parameters a deploy would carry, as it would deploy.
+        spec = session.with_operated_parameters(find(name))
+        plan = preview(
+            session.cfn,
+            spec,
+            number,
+            force=session.force,
+            exports_now=session.exports,
+            state_now=session.stack_state,
+        )
+        return priced(session, plan, spec, prices)
+
     plans: list[StackPlan] = []
     for number, wave in enumerate(stage_stacks.waves(), start=1):
-        for name in wave:
-            if only is not None and name not in only:
-                continue
-            # Previewed with the operated parameters a deploy would carry, as it would deploy.
-            spec = session.with_operated_parameters(find(name))
-            plan = preview(
-                session.cfn, spec, number, force=session.force, exports_now=session.exports
-            )
-            plans.append(priced(session, plan, spec, prices))
+        names = [name for name in wave if only is None or name in only]
+        if not names:
+            continue
+        with ThreadPoolExecutor(max_workers=min(DEFAULT_CONCURRENCY, len(names))) as pool:
+            plans += pool.map(lambda name, n=number: plan_one(n, name), names)
     return plans
 
 
