@@ -229,6 +229,7 @@ def account_aws(
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     for variable, name in TABLES.items():
         monkeypatch.setenv(variable, name)
+    testaws.use_reused_clients(monkeypatch)
     with mock_aws():
         # The shared template's schemas, through pptesting's session: its loaded service
         # models survive from test to test (boto3's default session is new per mock).
