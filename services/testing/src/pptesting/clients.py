@@ -36,7 +36,9 @@ class ReusingSession(boto3.session.Session):
         self._made: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
     def _reused(self, kind: str, make: Any, *args: Any, **kwargs: Any) -> Any:
-        bound = inspect.signature(make).bind(*args, **kwargs).arguments
+        binding = inspect.signature(make).bind(*args, **kwargs)
+        binding.apply_defaults()  # an argument left out and one passed as its default: alike
+        bound = binding.arguments
         config = bound.get("config")
         named = tuple(sorted((k, id(v) if k == "config" else v) for k, v in bound.items()))
         key = (kind, named, _environment())
