@@ -90,6 +90,7 @@ def main() -> None:
         "baseline": installed_clone(options.work, "baseline", options.baseline, install=False),
         "ours": installed_clone(options.work, "ours", "HEAD", install=False),
     }
+    ours_commit = git("rev-parse", "--short", "HEAD", cwd=clones["ours"])
     commands = {label: suite_commands(clone) for label, clone in clones.items()}
     cpu: dict[tuple[str, str], list[float]] = {}
     wall: dict[tuple[str, str], list[float]] = {}
@@ -114,7 +115,7 @@ def main() -> None:
     rows.append(("ratio baseline / ours (CPU)", f"{totals['baseline'] / totals['ours']:.2f}x"))
     harness.print_table(
         f"the services' suites as invoke up runs them: {options.baseline} against "
-        f"{git('rev-parse', '--short', 'HEAD')}, median of {options.repeats}",
+        f"{ours_commit}, median of {options.repeats}",
         rows,
     )
 
