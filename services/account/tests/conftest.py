@@ -4,7 +4,7 @@ Every test that invokes the handler gets a fresh ``mock_aws()`` holding the four
 tables exactly as the shared template defines them, the legacy JWT secret, a P-256 KMS
 signing key published as the stage's key set in SSM, and the revocation store: a real
 ``redis-server`` (one per test session) reached as the account's own ACL user, and the
-account events topic with a queue subscribed (``published_events`` reads it), and SES with
+account events topic (``published_events`` subscribes a queue to it and reads it), and SES with
 the sender identity verified (``mailbox`` reads what was sent to an address). Every test
 gets a cheap KDF cost (hash strings carry their own count, so nothing else changes).
 ppcommon's per-container caches are reset around each test: other services' tests share
@@ -143,26 +143,30 @@ class PublishedEvents:
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
-def _subscribe_to_account_events(monkeypatch: pytest.MonkeyPatch) -> PublishedEvents:
-    """The shared stack's account events topic, with a queue listening (as the purges do)."""
-    session = _aws_session()
-    sns, sqs = session.client("sns"), session.client("sqs")
-    topic = sns.create_topic(Name=EVENTS_TOPIC)["TopicArn"]
-    queue_url = sqs.create_queue(QueueName="account-tests-events")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+def _create_account_events_topic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared stack's account events topic, named in ``ACCOUNT_EVENTS_TOPIC_ARN``."""
+    topic = _aws_session().client("sns").create_topic(Name=EVENTS_TOPIC)["TopicArn"]
     monkeypatch.setenv("ACCOUNT_EVENTS_TOPIC_ARN", topic)
-    return PublishedEvents(queue_url)
-
-
-_events_of_this_test: list[PublishedEvents] = []  # set by account_aws inside its mock
 
 
 @pytest.fixture
 def published_events(account_aws: Any) -> PublishedEvents:
-    return _events_of_this_test[-1]
+    """An SQS queue subscribed to the account events topic (as the purges' queues are),
+    read as the (type, subject) of every event published after this fixture's set-up.
+
+    Subscribed only for the tests that read it: every other test publishes to a topic
+    nobody listens to, which SNS accepts (the message goes nowhere), and moto makes an
+    RSA signing key for each subscription it delivers to (about 0.1 s each).
+    """
+    session = _aws_session()
+    sns, sqs = session.client("sns"), session.client("sqs")
+    queue_url = sqs.create_queue(QueueName="account-tests-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    topic = sns.create_topic(Name=EVENTS_TOPIC)["TopicArn"]  # idempotent: the same ARN
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    return PublishedEvents(queue_url)
 
 
 @cache
@@ -229,6 +233,7 @@ def account_aws(
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     for variable, name in TABLES.items():
         monkeypatch.setenv(variable, name)
+    testaws.use_reused_clients(monkeypatch)
     with mock_aws():
         # The shared template's schemas, through pptesting's session: its loaded service
         # models survive from test to test (boto3's default session is new per mock).
@@ -255,7 +260,7 @@ def account_aws(
         monkeypatch.setenv("REDIS_PORT", str(revocation_store.port))
         monkeypatch.setenv("REDIS_TLS", "false")
         monkeypatch.setenv("REDIS_USER_SECRET_ARN", secret["ARN"])
-        _events_of_this_test[:] = [_subscribe_to_account_events(monkeypatch)]
+        _create_account_events_topic(monkeypatch)
         # SES refuses an unverified sender, and so does moto: verify it as the stack does.
         testmail.verify_sender(EMAIL_FROM, region=REGION)
         monkeypatch.setenv("EMAIL_FROM", EMAIL_FROM)
@@ -263,7 +268,6 @@ def account_aws(
         _reset_ppcommon()
         revocation_store.forget_rate_limits()
         yield testaws.dynamodb_resource()
-    _events_of_this_test.clear()
     _reset_ppcommon()
 
 

@@ -8,7 +8,7 @@ import pytest
 from moto import mock_aws
 
 from pptesting import reset_ppcommon
-from pptesting.aws import FAKE_AWS_ENVIRONMENT, create_jwt_secret
+from pptesting.aws import FAKE_AWS_ENVIRONMENT, create_jwt_secret, use_reused_clients
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -32,6 +32,7 @@ def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "AWS_ENDPOINT_URL",
     ):
         monkeypatch.delenv(name, raising=False)
+    use_reused_clients(monkeypatch)  # a fresh container's clients, not made again
     reset_ppcommon()
     yield
     reset_ppcommon()

@@ -6,11 +6,12 @@ import base64
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from functools import cache
 from typing import Any
 
 import boto3
 import pytest
+
+from pptesting.clients import shared_session
 
 TEST_JWT_SECRET = "test-secret-" + "0123456789abcdef" * 4  # 76 characters, above the minimum
 
@@ -27,11 +28,10 @@ TABLE_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-@cache
 def _session() -> boto3.session.Session:
     # moto replaces boto3's default session on every mock start; this one keeps the loaded
-    # service models across tests.
-    return boto3.session.Session()
+    # service models, and the clients made from them, across tests (pptesting.clients).
+    return shared_session()
 
 
 def create_table(logical: str, *, stage: str = "test", client: Any = None) -> str:
@@ -174,6 +174,14 @@ FAKE_AWS_ENVIRONMENT = {
 }
 
 
+def use_reused_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ppcommon's clients, for this test, from the process's reusing session: a fresh
+    container's clients without making them again (pptesting.clients says why it is safe)."""
+    import ppcommon.aws  # noqa: PLC0415 - the package imports this module
+
+    monkeypatch.setattr(ppcommon.aws, "_session", shared_session)
+
+
 @contextmanager
 def service_aws(monkeypatch: pytest.MonkeyPatch, service: str, *tables: str) -> Iterator[None]:
     """A fresh container of ``service`` against a fresh moto account: its tables, the JWT
@@ -196,6 +204,7 @@ def service_aws(monkeypatch: pytest.MonkeyPatch, service: str, *tables: str) -> 
         "AWS_LAMBDA_FUNCTION_NAME",
     ):
         monkeypatch.delenv(name, raising=False)
+    use_reused_clients(monkeypatch)
     with mock_aws():
         for logical, table_name in create_tables(*tables).items():
             monkeypatch.setenv(table_variable(logical), table_name)
