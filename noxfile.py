@@ -51,8 +51,9 @@ PROJECT_FILES = [
     "services/*/pyproject.toml",
 ]
 PARALLEL = ["-n", "auto", "--dist", "loadfile"]
-# The unit and localaws tiers need only xdist of the installed pytest plugins; autoloading
-# every one (hypothesis and schemathesis register themselves) costs ~3 CPU-s per process.
+# The unit, localaws and functional tiers need only xdist of the installed pytest plugins;
+# autoloading every one (hypothesis and schemathesis register themselves) costs ~3 CPU-s
+# per process.
 LEAN = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 LEAN_PLUGINS = ["-p", "xdist.plugin"]
 # mypy reuses a cached module only when its size and content hash match, so one cache
@@ -209,7 +210,16 @@ def localaws(session: nox.Session) -> None:
 def functional(session: nox.Session) -> None:
     """Each service's handlers in-process against moto, plus the cross-service tests."""
     paths = existing([*SERVICE_TESTS, "tests/functional"])
-    in_workspace(session, "pytest", "--import-mode=importlib", *paths, *PARALLEL, *session.posargs)
+    in_workspace(
+        session,
+        "pytest",
+        *LEAN_PLUGINS,
+        "--import-mode=importlib",
+        *paths,
+        *PARALLEL,
+        *session.posargs,
+        env=LEAN,
+    )
 
 
 @nox.session(venv_backend="none")
