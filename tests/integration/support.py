@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from ppdeploy.workflows.session import StageSession
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
+SNAPSHOTS = "/_localaws/state/snapshots/"
 
 
 @dataclass
@@ -45,6 +47,28 @@ class LocalAws:
         request = urllib.request.Request(url, method="POST")  # noqa: S310 - http on loopback
         with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - http on loopback
             pass
+
+    def save_state(self, name: str) -> dict[str, Any]:
+        """Save the server's whole state as snapshot ``name`` (pplocalaws.state_endpoints)."""
+        status, body = self._snapshot_call("POST", name)
+        assert status == 200, body
+        return body
+
+    def restore_state(self, name: str) -> tuple[bool, str]:
+        """Put snapshot ``name`` back: (True, "") or (False, why: not saved on this server,
+        or it cannot be restored exactly now)."""
+        status, body = self._snapshot_call("POST", f"{name}/restore")
+        assert status in (200, 404, 409), body
+        return status == 200, str(body.get("message", ""))
+
+    def _snapshot_call(self, method: str, path: str) -> tuple[int, dict[str, Any]]:
+        url = f"{self.endpoint}{SNAPSHOTS}{path}"  # loopback, built here
+        request = urllib.request.Request(url, method=method)  # noqa: S310 - http on loopback
+        try:
+            with urllib.request.urlopen(request, timeout=120) as answer:  # noqa: S310 - loopback
+                return int(answer.status), dict(json.loads(answer.read()))
+        except urllib.error.HTTPError as error:
+            return int(error.code), dict(json.loads(error.read() or b"{}"))
 
     def invoke(
         self, *args: str, env: dict[str, str] | None = None
