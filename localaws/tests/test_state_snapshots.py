@@ -30,12 +30,21 @@ def aws() -> Iterator[None]:
         yield
 
 
-def _client(service: str, region: str = REGION, account: str = ACCOUNT) -> Any:
+def _client(service: str, region: str = REGION) -> Any:
+    return boto3.client(service, region_name=region)
+
+
+def _other_account_sqs() -> Any:
+    """SQS as another account: moto takes the account of a role session's credentials."""
+    credentials = _client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/probe", RoleSessionName="probe"
+    )["Credentials"]
     return boto3.client(
-        service,
-        region_name=region,
-        aws_access_key_id=account,  # moto reads a 12-digit key id as the account
-        aws_secret_access_key="testing",
+        "sqs",
+        region_name=REGION,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
     )
 
 
@@ -86,12 +95,16 @@ def test_regions_and_accounts_first_used_after_the_save_are_empty_again() -> Non
     _table("home")
     snapshot = state_snapshots.save("places")
     _table("elsewhere", region="eu-west-1")
-    _client("sqs", account=OTHER_ACCOUNT).create_queue(QueueName="theirs")
+    theirs = _other_account_sqs()
+    theirs.create_queue(QueueName="theirs")
+    assert OTHER_ACCOUNT in sqs_backends
+    assert "QueueUrls" not in _client("sqs").list_queues()  # made in the other account
 
     state_snapshots.restore(snapshot)
 
     assert _client("dynamodb", "eu-west-1").list_tables()["TableNames"] == []
-    assert "QueueUrls" not in _client("sqs", account=OTHER_ACCOUNT).list_queues()
+    assert "QueueUrls" not in theirs.list_queues()
+    assert OTHER_ACCOUNT not in sqs_backends
     assert _client("dynamodb").list_tables()["TableNames"] == ["home"]
 
 

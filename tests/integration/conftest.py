@@ -2,14 +2,14 @@
 
 A set-up that many tests share (a deployed stage) is made once per session and saved as a
 snapshot of the server's whole state; later tests restore it instead of deploying again
-(``saved_states``). A restore is exact (``test_state_snapshots.py`` proves it) and undoes
+(``LocalAws.start_from``). A restore is exact (``test_state_snapshots.py`` proves it) and undoes
 whatever the previous test did, so nothing leaks from one test to the next.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -47,33 +47,3 @@ def local_aws(local_aws_server: LocalAws) -> LocalAws:
     """The session's local AWS, emptied before the test."""
     local_aws_server.reset()
     return local_aws_server
-
-
-class SavedStates:
-    """Named states of the session's local AWS: built once, restored for each later test."""
-
-    def __init__(self, aws: LocalAws) -> None:
-        self.aws = aws
-        self._saved: set[str] = set()
-
-    def start_from(self, name: str, build: Callable[[LocalAws], None]) -> LocalAws:
-        """The server in the state ``build`` makes from an empty one.
-
-        The first test to ask builds it (after a reset) and saves it as ``name``; each later
-        test gets it restored. A state the server cannot restore exactly now (it says why:
-        e.g. the Redis behind a saved replication group was deleted since) is built again.
-        """
-        if name in self._saved:
-            restored, _why = self.aws.restore_state(name)
-            if restored:
-                return self.aws
-        self.aws.reset()
-        build(self.aws)
-        self.aws.save_state(name)
-        self._saved.add(name)
-        return self.aws
-
-
-@pytest.fixture(scope="session")
-def saved_states(local_aws_server: LocalAws) -> SavedStates:
-    return SavedStates(local_aws_server)
