@@ -1,4 +1,4 @@
-"""The engine installed alone (`pip install ./engine`): no moto, no local AWS, and it says so.
+"""The engine installed alone (a wheel of ./engine): no moto, no local AWS, and it says so.
 
 A fresh virtualenv gets the engine and nothing else, as a machine that deploys only to AWS
 would. Slow (a real install, from the package index or pip's cache), so integration tier.
@@ -6,6 +6,7 @@ would. Slow (a real install, from the package index or pip's cache), so integrat
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -34,10 +35,23 @@ def run(*command: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = Non
 @pytest.fixture(scope="module")
 def engine_alone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtualenv holding the engine (a wheel of ./engine) and its dependencies only."""
-    venv = tmp_path_factory.mktemp("engine-alone") / "venv"
+    folder = tmp_path_factory.mktemp("engine-alone")
+    venv = folder / "venv"
+    # The wheel is built by this environment's hatchling (the build backend ./engine names;
+    # the lint extra brings it) rather than in an isolated build environment pip would
+    # first fill from the package index; without it, pip does that.
+    isolation = ["--no-build-isolation"] if importlib.util.find_spec("hatchling") else []
+    run(
+        sys.executable,
+        *("-m", "pip", "wheel", "-q", "--no-deps", *isolation),
+        *("--disable-pip-version-check", "-w", folder / "wheels", ROOT / "engine"),
+    )
+    (wheel,) = (folder / "wheels").glob("ppdeploy-*.whl")
     run(sys.executable, "-m", "venv", venv)
     python = venv / "bin" / "python"
-    run(python, "-m", "pip", "install", "-q", "--disable-pip-version-check", ROOT / "engine")
+    # --no-compile: no bytecode for every installed module (cfn-lint's dependencies are
+    # large); what the tests import compiles on import, as it would anyway.
+    run(python, "-m", "pip", "install", "-q", "--no-compile", "--disable-pip-version-check", wheel)
     return python
 
 

@@ -19,7 +19,7 @@ import pytest
 from ppcommon.cache import encode_command, read_reply
 from ppdeploy import naming
 from tests.integration.fingerprint import fingerprint
-from tests.integration.support import REGION, LocalAws, dump
+from tests.integration.support import LocalAws, dump
 
 pytestmark = pytest.mark.integration
 STATE = "state-snapshots-dev-all"
@@ -61,7 +61,7 @@ def _redis(aws: LocalAws, *command: str) -> object:
         stream.write(encode_command("AUTH", credentials["username"], credentials["password"]))
         stream.write(encode_command(*command))
         stream.flush()
-        assert read_reply(stream) == "OK"
+        assert read_reply(stream) == b"OK"
         return read_reply(stream)
 
 
@@ -139,6 +139,6 @@ def test_unknown_and_badly_named_snapshots_are_refused_naming_them(
     restored, why = local_aws.restore_state("never-saved")
     assert not restored
     assert "no snapshot 'never-saved'" in why
-    status, body = local_aws._snapshot_call("POST", "bad name!")
+    status, body = local_aws._snapshot_call("POST", "bad:name")
     assert status == 400
-    assert "'bad name!'" in body["message"]
+    assert "'bad:name'" in body["message"]
