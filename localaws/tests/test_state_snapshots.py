@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.s3.models import s3_backends
 from moto.sqs.models import sqs_backends
 
 from pplocalaws import state_endpoints, state_snapshots
@@ -188,6 +189,7 @@ def test_the_endpoints_save_restore_and_forget_by_name() -> None:
     saved_status, saved = state_endpoints.answer("POST", f"{prefix}stage-1")
     _table("added")
     restored_status, restored = state_endpoints.answer("POST", f"{prefix}stage-1/restore")
+    assert restored == {"name": "stage-1"}
 
     assert saved_status == "200 OK"
     assert saved["name"] == "stage-1"
@@ -231,3 +233,18 @@ def test_weak_references_point_at_the_copies() -> None:
     assert restored["_probe_index"]["a"] is restored["_probe_held"]
     assert restored["_probe_ref"]() is restored["_probe_held"]
     assert restored["_probe_dead"]() is None
+
+
+@pytest.mark.usefixtures("aws")
+def test_s3_objects_survive_a_restore_that_empties_a_backend_first_used_since() -> None:
+    s3 = _client("s3")
+    s3.create_bucket(Bucket="snapshot-probe")
+    s3.put_object(Bucket="snapshot-probe", Key="template.json", Body=b"{}")
+    snapshot = state_snapshots.save("s3")
+    for _ in range(2):
+        state_snapshots.restore(snapshot)
+        # A partition's S3 backend made now is emptied by the next restore; moto's S3 reset
+        # disposes of every key its class tracks, which must not include the copy's keys.
+        s3_backends[ACCOUNT]["aws-cn"]
+        assert s3.get_object(Bucket="snapshot-probe", Key="template.json")["Body"].read() == b"{}"
+    assert ACCOUNT in s3_backends.bucket_accounts["snapshot-probe"]  # moto: (partition, account)

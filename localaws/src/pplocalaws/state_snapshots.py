@@ -206,6 +206,7 @@ def save(name: str) -> Snapshot:
     with cloudformation_lock(), backend_lock:
         _check_quiet("save")
         places = list(_places())
+        backend_dicts = seams.moto_backend_dicts()
         redis_owners: list[Any] = []
         redis_servers: dict[str, RedisServer] = {}
         redis_users: dict[str, list[bytes]] = {}
@@ -229,6 +230,7 @@ def save(name: str) -> Snapshot:
         pickler.dump(
             {
                 "backends": [vars(place.backend) for place in places],
+                "backend_dicts": [vars(backends) for backends in backend_dicts],
                 "drift": (drift._detections, drift._latest),
             }
         )
@@ -245,7 +247,7 @@ def save(name: str) -> Snapshot:
         return Snapshot(
             name=name,
             places=places,
-            backend_dicts=seams.moto_backend_dicts(),
+            backend_dicts=backend_dicts,
             pickled=buffer.getvalue(),
             shared=shared,
             redis_owners=redis_owners,
@@ -271,14 +273,17 @@ def restore(snapshot: Snapshot) -> None:
                     f"replication group {key} changed since it was saved (a snapshot does "
                     "not put them back); reset and deploy again, then save a new snapshot"
                 )
-        unpickler = _Unpickler(snapshot.pickled, snapshot.shared)
-        state = unpickler.load()
-        tracked = unpickler.load()  # the same unpickler: its references reach the copy
+        # First the backends first used since the save: back to nothing. Before the copy is
+        # made, as moto's S3 reset disposes of every key its model class tracks, and a
+        # class tracks each instance made, a copy's too.
         saved = {id(place.backend) for place in snapshot.places}
         for place in list(_places()):
             if id(place.backend) not in saved:
-                place.backend.reset()  # first used after the save: back to nothing
+                place.backend.reset()
                 dict.pop(place.account, place.region, None)
+        unpickler = _Unpickler(snapshot.pickled, snapshot.shared)
+        state = unpickler.load()
+        tracked = unpickler.load()  # the same unpickler: its references reach the copy
         saved_accounts = {(id(place.backends), place.account_id) for place in snapshot.places}
         for backends in seams.moto_backend_dicts() + snapshot.backend_dicts:
             for account_id in list(backends.keys()):
@@ -289,6 +294,11 @@ def restore(snapshot: Snapshot) -> None:
             dict.__setitem__(place.account, place.region, place.backend)
             dict.__setitem__(place.backends, place.account_id, place.account)
         seams.moto_backend_dicts(replace=snapshot.backend_dicts)
+        for backends, attributes in zip(
+            snapshot.backend_dicts, state["backend_dicts"], strict=True
+        ):
+            # What a BackendDict keeps besides its backends (S3's bucket name -> account).
+            seams.replace_backend_state(backends, attributes)
         seams.moto_tracked_instances(replace=tracked)
         detections, latest = state["drift"]
         _replace(drift._detections, detections)
