@@ -726,7 +726,8 @@ def moto_tracked_instances(replace: dict[type, list[Any]] | None = None) -> dict
     ``replace``: track these instead (a class it leaves out tracks none)."""
     from moto.core.model_instances import model_data  # noqa: PLC0415 - this section's own
 
-    models = [m for per_service in model_data.values() for m in per_service.values()]
+    # moto annotates the classes it registers as ``object``: each is a model class.
+    models: list[Any] = [m for per_service in model_data.values() for m in per_service.values()]
     if replace is not None:
         for model in models:
             _moto_attribute(model, "instances_tracked", "InstanceTrackerMeta.instances_tracked")
