@@ -37,21 +37,19 @@ def engine_alone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtualenv holding the engine (a wheel of ./engine) and its dependencies only."""
     folder = tmp_path_factory.mktemp("engine-alone")
     venv = folder / "venv"
-    # The wheel is built by this environment's hatchling (the build backend ./engine names;
-    # the lint extra brings it) rather than in an isolated build environment pip would
-    # first fill from the package index; without it, pip does that.
-    isolation = ["--no-build-isolation"] if importlib.util.find_spec("hatchling") else []
-    run(
-        sys.executable,
-        *("-m", "pip", "wheel", "-q", "--no-deps", *isolation),
-        *("--disable-pip-version-check", "-w", folder / "wheels", ROOT / "engine"),
-    )
-    (wheel,) = (folder / "wheels").glob("ppdeploy-*.whl")
     run(sys.executable, "-m", "venv", venv)
     python = venv / "bin" / "python"
+    # The wheel is built by this environment's hatchling (the build backend ./engine names;
+    # the lint extra brings it) rather than by pip in an isolated build environment it
+    # would first fill from the package index; without hatchling here, pip does that.
+    target = ROOT / "engine"
+    if importlib.util.find_spec("hatchling"):
+        wheels = folder / "wheels"
+        run(sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", wheels, cwd=target)
+        (target,) = wheels.glob("ppdeploy-*.whl")
     # --no-compile: no bytecode for every installed module (cfn-lint's dependencies are
     # large); what the tests import compiles on import, as it would anyway.
-    run(python, "-m", "pip", "install", "-q", "--no-compile", "--disable-pip-version-check", wheel)
+    run(python, "-m", "pip", "install", "-q", "--no-compile", "--disable-pip-version-check", target)
     return python
 
 
