@@ -1,4 +1,10 @@
-"""Integration fixtures: one real local AWS server for the session, reset between tests."""
+"""Integration fixtures: one real local AWS server for the session, reset between tests.
+
+A set-up that many tests share (a deployed stage) is made once per session and saved as a
+snapshot of the server's whole state; later tests restore it instead of deploying again
+(``LocalAws.start_from``). A restore is exact (``test_state_snapshots.py`` proves it) and undoes
+whatever the previous test did, so nothing leaks from one test to the next.
+"""
 
 from __future__ import annotations
 
@@ -41,3 +47,30 @@ def local_aws(local_aws_server: LocalAws) -> LocalAws:
     """The session's local AWS, emptied before the test."""
     local_aws_server.reset()
     return local_aws_server
+
+
+# The longest modules first (measured with --durations; slowest first). With
+# `-n auto --dist loadfile` each module runs whole on one worker, in collection order, so
+# starting the long ones first keeps one of them from starting last and running alone.
+LONGEST_FIRST = (
+    "test_migrate.py",
+    "test_migrate_resumed.py",
+    "test_zero_downtime.py",
+    "test_migrate_domain_stack.py",
+    "test_iam_enforced.py",
+    "test_guards.py",
+    "test_deploy_all.py",
+    "test_engine_alone.py",
+    "test_ops.py",
+    "test_migrate_no_domain.py",
+    "test_switch_runtime.py",
+    "test_bootstrap.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each module's own order is kept

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from ppdeploy import naming
-from tests.integration.support import ROOT, LocalAws, dump, exports, live_stacks
+from tests.integration.support import (
+    ROOT,
+    LocalAws,
+    deploy_shared_dev,
+    dump,
+    exports,
+    live_stacks,
+)
 
 pytestmark = pytest.mark.integration
 STACK = naming.shared_stack("dev")
@@ -112,8 +119,8 @@ def test_cold_deploy_creates_every_component(local_aws: LocalAws) -> None:
     assert "purposepath-api-domain-name-dev" not in exported
 
 
-def test_repeat_deploy_is_unchanged_and_leaves_no_change_set(local_aws: LocalAws) -> None:
-    deploy(local_aws)
+def test_repeat_deploy_is_unchanged_and_leaves_no_change_set(local_aws_server: LocalAws) -> None:
+    local_aws = local_aws_server.start_from("shared-dev", deploy_shared_dev)
     cfn = local_aws.client("cloudformation")
     before = cfn.list_change_sets(StackName=STACK)["Summaries"]
     again = local_aws.invoke("deploy-shared", "--stage", "dev", "--local", "--yes")

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from ppdeploy import naming
-from tests.integration.support import LocalAws, dump
+from tests.integration.support import LocalAws, deploy_all, dump
 
 pytestmark = pytest.mark.integration
 SHARED = naming.shared_stack("dev")
@@ -19,12 +19,7 @@ DIFFERENCE = re.compile(r"^    (/\S+) (added|removed|changed): expected (.*), ac
 
 @pytest.fixture(scope="module")
 def deployed(local_aws_server: LocalAws) -> LocalAws:
-    local_aws_server.reset()
-    result = local_aws_server.invoke(
-        "deploy", "--all", "--stage", "dev", "--local", "--yes", "--skip-tests"
-    )
-    assert result.returncode == 0, dump(result)
-    return local_aws_server
+    return local_aws_server.start_from("dev-all", deploy_all)
 
 
 def _differences(stdout: str) -> set[tuple[str, str, str, str, str]]:

@@ -1,4 +1,4 @@
-"""The engine installed alone (`pip install ./engine`): no moto, no local AWS, and it says so.
+"""The engine installed alone (a wheel of ./engine): no moto, no local AWS, and it says so.
 
 A fresh virtualenv gets the engine and nothing else, as a machine that deploys only to AWS
 would. Slow (a real install, from the package index or pip's cache), so integration tier.
@@ -6,6 +6,7 @@ would. Slow (a real install, from the package index or pip's cache), so integrat
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -34,10 +35,21 @@ def run(*command: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = Non
 @pytest.fixture(scope="module")
 def engine_alone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtualenv holding the engine (a wheel of ./engine) and its dependencies only."""
-    venv = tmp_path_factory.mktemp("engine-alone") / "venv"
+    folder = tmp_path_factory.mktemp("engine-alone")
+    venv = folder / "venv"
     run(sys.executable, "-m", "venv", venv)
     python = venv / "bin" / "python"
-    run(python, "-m", "pip", "install", "-q", "--disable-pip-version-check", ROOT / "engine")
+    # The wheel is built by this environment's hatchling (the build backend ./engine names;
+    # the lint extra brings it) rather than by pip in an isolated build environment it
+    # would first fill from the package index; without hatchling here, pip does that.
+    target = ROOT / "engine"
+    if importlib.util.find_spec("hatchling"):
+        wheels = folder / "wheels"
+        run(sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", wheels, cwd=target)
+        (target,) = wheels.glob("ppdeploy-*.whl")
+    # --no-compile: no bytecode for every installed module (cfn-lint's dependencies are
+    # large); what the tests import compiles on import, as it would anyway.
+    run(python, "-m", "pip", "install", "-q", "--no-compile", "--disable-pip-version-check", target)
     return python
 
 

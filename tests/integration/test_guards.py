@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ppdeploy import naming, templates
-from tests.integration.support import ROOT, LocalAws, dump, exports
+from tests.integration.support import ROOT, LocalAws, deploy_shared_dev, dump, exports
 
 pytestmark = pytest.mark.integration
 STACK = naming.shared_stack("dev")
@@ -74,11 +74,11 @@ def rename_secret(doc: Template) -> None:
 
 
 @pytest.fixture
-def deployed(local_aws: LocalAws) -> LocalAws:
-    result = deploy_shared(local_aws)
-    assert result.returncode == 0, dump(result)
-    seed_user(local_aws)
-    return local_aws
+def deployed(local_aws_server: LocalAws) -> LocalAws:
+    """The dev shared stack (built once, restored for each test) and one user."""
+    aws = local_aws_server.start_from("shared-dev", deploy_shared_dev)
+    seed_user(aws)
+    return aws
 
 
 @pytest.mark.parametrize(
@@ -181,13 +181,19 @@ def test_removing_a_table_is_refused_then_allowed_and_the_table_is_retained(
     assert "Item" in kept
 
 
-@pytest.fixture
-def with_coaching(deployed: LocalAws) -> LocalAws:
-    result = deployed.invoke(
+def _with_coaching(aws: LocalAws) -> None:
+    deploy_shared_dev(aws)
+    seed_user(aws)
+    result = aws.invoke(
         "deploy", "--service", "coaching", "--stage", "dev", "--local", "--yes", "--skip-tests"
     )
     assert result.returncode == 0, dump(result)
-    return deployed
+
+
+@pytest.fixture
+def with_coaching(local_aws_server: LocalAws) -> LocalAws:
+    """As ``deployed``, and the coaching service importing its exports."""
+    return local_aws_server.start_from("guards-shared-dev-coaching", _with_coaching)
 
 
 def test_dropping_an_imported_export_is_refused_naming_the_importer(

@@ -20,7 +20,7 @@ import pytest
 from ppdeploy import templates
 from ppdeploy.aws.template_store import TemplateStore
 from pplocalaws.extensions.waiting import stack_after_operation
-from tests.integration.support import REGION, ROOT, LocalAws, dump, exports
+from tests.integration.support import REGION, ROOT, LocalAws, deploy_shared_dev, dump, exports
 
 pytestmark = pytest.mark.integration
 ALARM = "purposepath-account-api-errors-dev"
@@ -43,10 +43,9 @@ def _received(aws: LocalAws, queue: str) -> list[dict[str, Any]]:
 
 
 def test_alarms_reach_the_topic_only_while_its_key_lets_cloudwatch_in(
-    local_aws: LocalAws,
+    local_aws_server: LocalAws,
 ) -> None:
-    shared = local_aws.invoke("deploy-shared", "--stage", "dev", "--local", "--yes")
-    assert shared.returncode == 0, dump(shared)
+    local_aws = local_aws_server.start_from("shared-dev", deploy_shared_dev)
     names = exports(local_aws)
     queue = _inbox(local_aws, names["purposepath-alarm-topic-arn-dev"])
     cloudwatch = local_aws.client("cloudwatch")

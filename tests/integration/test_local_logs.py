@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ppdeploy import naming
-from tests.integration.support import ROOT, LocalAws, dump, serving_gateway
+from tests.integration.support import ROOT, LocalAws, deploy_all, dump, serving_gateway
 
 pytestmark = pytest.mark.integration
 DOMAIN = "api.dev.purposepath.app"
@@ -33,11 +33,7 @@ DELIVERY_SECONDS = 30.0  # a generous bound on the gateway's half-second flushes
 
 @pytest.fixture(scope="module")
 def stage(local_aws_server: LocalAws) -> Iterator[tuple[LocalAws, str]]:
-    local_aws_server.reset()
-    deployed = local_aws_server.invoke(
-        "deploy", "--all", "--stage", "dev", "--local", "--yes", "--skip-tests"
-    )
-    assert deployed.returncode == 0, dump(deployed)
+    local_aws_server.start_from("dev-all", deploy_all)
     # No hosted zone here, so no custom domain: the account API on its own path instead.
     api_id = _account_api_id(local_aws_server)
     with serving_gateway(local_aws_server, DOMAIN) as url:

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from ppdeploy import naming
-from tests.integration.support import LocalAws, dump, exports
+from tests.integration.support import LocalAws, deploy_all, dump, exports
 
 pytestmark = pytest.mark.integration
 SHARED = naming.shared_stack("dev")
@@ -58,12 +58,7 @@ def test_exports_of_an_empty_stage_is_an_empty_table(local_aws: LocalAws) -> Non
 @pytest.fixture(scope="module")
 def deployed(local_aws_server: LocalAws) -> LocalAws:
     """The whole dev stage, deployed once for the module's read-only tests."""
-    local_aws_server.reset()
-    result = local_aws_server.invoke(
-        "deploy", "--all", "--stage", "dev", "--local", "--yes", "--skip-tests"
-    )
-    assert result.returncode == 0, dump(result)
-    return local_aws_server
+    return local_aws_server.start_from("dev-all", deploy_all)
 
 
 def test_status_lists_every_stack_with_its_state_and_runtime(deployed: LocalAws) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ppdeploy import naming
-from tests.integration.support import ROOT, LocalAws, dump
+from tests.integration.support import ROOT, LocalAws, deploy_all, dump
 
 pytestmark = pytest.mark.integration
 SHARED = naming.shared_stack("dev")
@@ -61,13 +61,12 @@ def project_copy(tmp_path: Path) -> Path:
 
 
 def test_plan_shows_exactly_the_one_changed_template_and_changes_nothing(
-    local_aws: LocalAws, project_copy: Path
+    local_aws_server: LocalAws, project_copy: Path
 ) -> None:
+    # The stage deployed from the checkout (built once, restored), planned from a copy of
+    # the checkout with one template changed: the copy's other sources are the same bytes.
+    local_aws = local_aws_server.start_from("dev-all", deploy_all)
     env = {"PPDEPLOY_ROOT": str(project_copy), **WIDE}
-    deployed = local_aws.invoke(
-        "deploy", "--all", "--stage", "dev", "--local", "--yes", "--skip-tests", env=env
-    )
-    assert deployed.returncode == 0, dump(deployed)
     template = project_copy / "services" / "coaching" / "template.yaml"
     text = template.read_text(encoding="utf-8")
     # The API function's memory (the purge function's comes after it in the template).

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from ppdeploy import naming
-from tests.integration.support import LocalAws, dump
+from tests.integration.support import LocalAws, deploy_shared_dev, dump
 
 pytestmark = pytest.mark.integration
 STACK = naming.shared_stack("dev")
@@ -46,9 +46,8 @@ def parameters(aws: LocalAws) -> dict[str, str]:
     return {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
 
 
-def test_rotate_then_retire_keeps_a_key_accepted_throughout(local_aws: LocalAws) -> None:
-    deployed = local_aws.invoke("deploy-shared", "--stage", "dev", "--local", "--yes")
-    assert deployed.returncode == 0, dump(deployed)
+def test_rotate_then_retire_keeps_a_key_accepted_throughout(local_aws_server: LocalAws) -> None:
+    local_aws = local_aws_server.start_from("shared-dev", deploy_shared_dev)
     first = slot_keys(local_aws)["SigningKeyA"]
     assert key_set(local_aws) == {"active": first, "accepted": [first], "legacyHs256Until": ""}
 

@@ -13,7 +13,13 @@ import pytest
 
 from ppdeploy import build, catalog, naming
 from ppdeploy.workflows.service_deploy import PreparedService, service_spec
-from tests.integration.support import LocalAws, deploy_shared_stage, dump, serving_gateway
+from tests.integration.support import (
+    LocalAws,
+    deploy_shared_stage,
+    dump,
+    serving_gateway,
+    stage_session,
+)
 
 pytestmark = pytest.mark.integration
 STACK = naming.service_stack("account", "dev")
@@ -30,13 +36,19 @@ def fixture_dotnet_artifact(tmp_path: Path) -> build.Artifact:
 
 @pytest.fixture
 def dotnet_account(local_aws: LocalAws, tmp_path: Path) -> Iterator[str]:
-    """A stage with a custom domain and the account stack deployed from the .NET template."""
-    session = deploy_shared_stage(local_aws, "dev")
-    prepared = PreparedService(
-        catalog.service("account", "dotnet"), fixture_dotnet_artifact(tmp_path)
-    )
-    session.deploy(service_spec(session, prepared))
-    with serving_gateway(local_aws, session.stage.domain) as url:
+    """A stage with a custom domain and the account stack deployed from the .NET template
+    (built once, restored for each test)."""
+
+    def build(aws: LocalAws) -> None:
+        session = deploy_shared_stage(aws, "dev")
+        prepared = PreparedService(
+            catalog.service("account", "dotnet"), fixture_dotnet_artifact(tmp_path)
+        )
+        session.deploy(service_spec(session, prepared))
+
+    # After the tests' own `local_aws` (its reset), so the state restored is what they see.
+    local_aws.start_from("account-dotnet-dev", build)
+    with serving_gateway(local_aws, stage_session("dev").stage.domain) as url:
         yield url
 
 

@@ -697,3 +697,51 @@ def wrap_codedeploy_description(
     wrapped = wrap(current)
     setattr(wrapped, _PATCHED_NOTE, current)
     setattr(responses, name, wrapped)
+
+
+# ---------------------------------------------------------------------------------------
+# --- integ-speed ---
+# Snapshots of the whole state (``pplocalaws.state_snapshots``): which BackendDicts moto has
+# in use (``BackendDict._instances``, the list moto's own reset walks), the instances moto
+# tracks per model class for its dashboard (``model_data`` and each class's
+# ``instances_tracked``, which moto's reset empties; the gateway reads inline function code
+# from that dashboard), and a backend's attributes replaced wholesale, as
+# ``BaseBackend.reset`` replaces them. Tests: ``tests/test_seams_integ_speed.py``.
+# ---------------------------------------------------------------------------------------
+@seam("BackendDict._instances")
+def moto_backend_dicts(replace: list[Any] | None = None) -> list[Any]:
+    """moto's BackendDicts in use (a copy of the list its reset walks); ``replace``: make
+    that list these (kept in place), and answer them."""
+    from moto.core.base_backend import BackendDict  # noqa: PLC0415 - this section's own
+
+    in_use: list[Any] = _moto_attribute(BackendDict, "_instances", "BackendDict._instances")
+    if replace is not None:
+        in_use[:] = replace
+    return list(in_use)
+
+
+@seam("model_data", "InstanceTrackerMeta.instances_tracked")
+def moto_tracked_instances(replace: dict[type, list[Any]] | None = None) -> dict[type, list[Any]]:
+    """Each moto model class -> the instances moto tracks for it (copies of the lists);
+    ``replace``: track these instead (a class it leaves out tracks none)."""
+    from moto.core.model_instances import model_data  # noqa: PLC0415 - this section's own
+
+    # moto annotates the classes it registers as ``object``: each is a model class.
+    models: list[Any] = [m for per_service in model_data.values() for m in per_service.values()]
+    if replace is not None:
+        for model in models:
+            _moto_attribute(model, "instances_tracked", "InstanceTrackerMeta.instances_tracked")
+            model.instances_tracked = list(replace.get(model, []))
+    return {
+        model: list(
+            _moto_attribute(model, "instances_tracked", "InstanceTrackerMeta.instances_tracked")
+        )
+        for model in models
+    }
+
+
+@seam("BaseBackend.reset")
+def replace_backend_state(backend: Any, attributes: dict[str, Any]) -> None:
+    """Give ``backend`` exactly ``attributes``, as ``BaseBackend.reset`` replaces them."""
+    _moto_attribute(type(backend), "reset", "BaseBackend.reset")
+    backend.__dict__ = attributes
