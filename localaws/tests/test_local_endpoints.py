@@ -62,3 +62,13 @@ def test_an_empty_claim_answers_204_and_the_status_is_idle() -> None:
     status, body = _call("GET", "/_localaws/lambda/async")
     assert status == "200 OK"
     assert body["idle"] is True
+
+
+def test_state_snapshot_requests_are_routed_to_the_state_endpoints() -> None:
+    status, body = _call("POST", "/_localaws/state/snapshots/bad name!")
+    assert status.startswith("400")
+    assert "snapshot name" in body["message"]
+
+    status, body = _call("POST", "/_localaws/state/snapshots/never-saved/restore")
+    assert status.startswith("404")
+    assert "never-saved" in body["message"]

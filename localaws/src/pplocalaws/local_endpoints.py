@@ -15,7 +15,9 @@
   every event was handled; AWS offers nothing like it.
 
 ``/_localaws/ses/`` is SES's outbox, identity verification and sandbox
-(``pplocalaws.ses_endpoints``).
+(``pplocalaws.ses_endpoints``); ``/_localaws/cloudwatch/service-metrics`` records AWS
+services' own metrics (``pplocalaws.cloudwatch_endpoints``); ``/_localaws/state/snapshots/``
+saves and restores the whole state by name (``pplocalaws.state_endpoints``).
 
 The requests are unsigned, so the IAM layer passes them through; the server listens on
 loopback only.
@@ -28,7 +30,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pplocalaws import cloudwatch_endpoints, ses_endpoints
+from pplocalaws import cloudwatch_endpoints, ses_endpoints, state_endpoints
 from pplocalaws.resources.lambda_async import FunctionError, Report, Succeeded, Throttled
 from pplocalaws.resources.lambda_async_moto import queue
 
@@ -98,7 +100,9 @@ class LocalEndpoints:
             **ses_endpoints.ROUTES,  # /_localaws/ses/: outbox, verification, sandbox
             **cloudwatch_endpoints.ROUTES,  # AWS services' own metrics (the gateway's)
         }.get((method, path.rstrip("/")))
-        if route is None:
+        if route is None and path.startswith(state_endpoints.PREFIX):
+            status, body = state_endpoints.answer(method, path)  # save / restore the state
+        elif route is None:
             status, body = "404 Not Found", {"message": f"no local endpoint {method} {path}"}
         else:
             status, body = route(environ)

@@ -114,7 +114,6 @@ def serve(host: str, port: int, *, enforce_iam: bool = True) -> int:
     from pplocalaws.iam.serving import EnforcingServer  # noqa: PLC0415 - same
     from pplocalaws.local_endpoints import install as add_local_endpoints  # noqa: PLC0415 - same
     from pplocalaws.resources.ses_identities import set_link_base  # noqa: PLC0415 - same
-    from pplocalaws.state_endpoints import install as add_state_endpoints  # noqa: PLC0415 - same
 
     install()
     stop = threading.Event()
@@ -126,8 +125,7 @@ def serve(host: str, port: int, *, enforce_iam: bool = True) -> int:
     signal.signal(signal.SIGINT, request_stop)
     _check_port_free(host, port)
     server = EnforcingServer(host, port, enforce=enforce_iam)
-    add_local_endpoints(server)  # /_localaws/: the async invocation queue
-    add_state_endpoints(server)  # /_localaws/state/snapshots/: save and restore the state
+    add_local_endpoints(server)  # /_localaws/: async invocations, SES, metrics, state snapshots
     server.start()
     try:
         url = _url(host, port)

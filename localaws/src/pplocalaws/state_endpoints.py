@@ -15,10 +15,8 @@ request.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from pplocalaws import state_snapshots
@@ -26,7 +24,6 @@ from pplocalaws import state_snapshots
 PREFIX = "/_localaws/state/snapshots/"
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Answer = tuple[str, dict[str, Any]]
 
 _snapshots: dict[str, state_snapshots.Snapshot] = {}
@@ -75,32 +72,3 @@ def answer(method: str, path: str) -> Answer:
             return route(name)
         except state_snapshots.SnapshotRefused as refused:
             return "409 Conflict", {"message": str(refused)}
-
-
-class StateEndpoints:
-    """WSGI middleware: serve :data:`PREFIX`, pass everything else to ``app``."""
-
-    def __init__(self, app: WsgiApp) -> None:
-        self.app = app
-
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        path = str(environ.get("PATH_INFO", ""))
-        if not path.startswith(PREFIX):
-            return self.app(environ, start_response)
-        status, body = answer(str(environ.get("REQUEST_METHOD", "GET")), path)
-        payload = json.dumps(body).encode()
-        start_response(
-            status,
-            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
-        )
-        return [payload]
-
-
-def install(server: Any) -> None:
-    """Put the state endpoints in front of moto, behind the IAM layer (as
-    ``local_endpoints.install`` does) on an ``iam.serving.EnforcingServer``."""
-    enforcer = server.app
-    if not isinstance(enforcer.app, StateEndpoints):
-        enforcer.app = StateEndpoints(enforcer.app)
