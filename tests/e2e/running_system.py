@@ -16,10 +16,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
+from tests.integration.support import LocalAws
 
 ROOT = Path(__file__).resolve().parents[2]
-REGION = "us-east-1"  # the dev stage's region in stages.toml
 
 
 def free_port() -> int:
@@ -108,13 +107,8 @@ class System:
         return pids
 
     def aws(self, service: str) -> object:
-        return boto3.client(
-            service,  # type: ignore[call-overload]
-            region_name=REGION,
-            endpoint_url=self.aws_url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        """A client of the system's local AWS (the integration tier's handle makes it)."""
+        return LocalAws(self.aws_url, self.env).client(service)
 
 
 @contextlib.contextmanager
